@@ -1,0 +1,1 @@
+//! The KYC/KYB Customer domain.
