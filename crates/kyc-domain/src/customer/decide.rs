@@ -1,0 +1,588 @@
+//! Deciding commands: the transition table and the guards of each command.
+
+use std::collections::BTreeSet;
+
+use super::details::{parse_external_id, CustomerDetails, CustomerDraft, DetailField};
+use super::documents::{DocumentDraft, DocumentKind, FileName, ReviewDecision, MAX_DOCUMENT_BYTES};
+use super::{
+    CommandKind, CustomerCommand, CustomerError, CustomerEvent, CustomerRecord,
+    CustomerRejectionReason, CustomerState, CustomerType, LockReason, PolicyVersion,
+};
+use crate::customer::command::{FreezeDraft, RejectDraft};
+use crate::customer::Customer;
+use crate::ids::AssociateGuid;
+use crate::values::{
+    optional, required, AssociateDetails, FieldError, Gender, LongText, OwnershipPercentage,
+    ValidationCode, ValidationErrors,
+};
+
+/// Where a created customer stands, as far as the transition table cares: a rejection is
+/// either retryable or final, and the two allow different commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Storing,
+    Unverified,
+    Verified,
+    RejectedRetryable,
+    RejectedFinal,
+    Frozen,
+}
+
+impl Stage {
+    fn of(record: &CustomerRecord) -> Self {
+        match record.state {
+            CustomerState::Storing => Self::Storing,
+            CustomerState::Unverified => Self::Unverified,
+            CustomerState::Verified => Self::Verified,
+            CustomerState::Rejected if record.rejection.as_ref().is_some_and(|r| r.retryable) => {
+                Self::RejectedRetryable
+            }
+            CustomerState::Rejected => Self::RejectedFinal,
+            CustomerState::Frozen => Self::Frozen,
+        }
+    }
+}
+
+/// DESIGN.md §2's transition table, one row per command: the stages it is allowed from.
+/// `Create` is allowed only on a customer that does not exist yet, so no stage allows it.
+fn allowed(command: CommandKind, stage: Stage) -> bool {
+    use CommandKind as C;
+    use Stage as S;
+    match command {
+        C::Create => false,
+        // From `verified` only contact fields, labels and metadata (checked in the handler).
+        C::UpdateDetails => matches!(stage, S::Unverified | S::RejectedRetryable | S::Verified),
+        C::SubmitDocument => matches!(stage, S::Unverified | S::RejectedRetryable),
+        C::ReviewDocument
+        | C::AddAssociate
+        | C::UpdateAssociate
+        | C::RemoveAssociate
+        | C::Verify
+        | C::Reject => stage == S::Unverified,
+        C::Freeze => matches!(
+            stage,
+            S::Unverified | S::Verified | S::RejectedRetryable | S::RejectedFinal
+        ),
+        C::Unfreeze => stage == S::Frozen,
+    }
+}
+
+/// Commands that apply only to businesses.
+fn business_only(command: CommandKind) -> bool {
+    matches!(
+        command,
+        CommandKind::AddAssociate | CommandKind::UpdateAssociate | CommandKind::RemoveAssociate
+    )
+}
+
+impl Customer {
+    /// Decides a command: the events it causes, or why it is refused. Refusals change nothing.
+    pub fn decide(&self, command: CustomerCommand) -> Result<Vec<CustomerEvent>, CustomerError> {
+        let kind = command.kind();
+        let Some(record) = self.record() else {
+            return match command {
+                CustomerCommand::Create {
+                    customer_guid,
+                    bank_guid,
+                    draft,
+                    at,
+                } => decide_create(customer_guid, bank_guid, &draft, at),
+                _ => Err(CustomerError::NotFound),
+            };
+        };
+        if business_only(kind) && record.customer_type != CustomerType::Business {
+            return Err(CustomerError::WrongCustomerType {
+                command: kind,
+                required: CustomerType::Business,
+            });
+        }
+        let stage = Stage::of(record);
+        if !allowed(kind, stage) {
+            return Err(CustomerError::InvalidTransition {
+                command: kind,
+                state: record.state,
+            });
+        }
+        match command {
+            CustomerCommand::Create { .. } => Err(CustomerError::InvalidTransition {
+                command: kind,
+                state: record.state,
+            }),
+            CustomerCommand::UpdateDetails { draft, at } => decide_update(record, &draft, at),
+            CustomerCommand::SubmitDocument {
+                document_guid,
+                draft,
+                content,
+                at,
+            } => decide_submit_document(record, stage, document_guid, &draft, content, at),
+            CustomerCommand::ReviewDocument {
+                document_guid,
+                draft,
+                at,
+            } => decide_review(record, document_guid, &draft, at),
+            CustomerCommand::AddAssociate {
+                associate_guid,
+                draft,
+                at,
+            } => decide_add_associate(record, associate_guid, &draft, at),
+            CustomerCommand::UpdateAssociate {
+                associate_guid,
+                draft,
+                at,
+            } => decide_update_associate(record, associate_guid, &draft, at),
+            CustomerCommand::RemoveAssociate { associate_guid, at } => {
+                if !record.associates.contains_key(&associate_guid) {
+                    return Err(CustomerError::UnknownAssociate(associate_guid));
+                }
+                Ok(vec![CustomerEvent::AssociateRemoved { associate_guid, at }])
+            }
+            CustomerCommand::Verify { at } => decide_verify(record, at),
+            CustomerCommand::Reject { draft, at } => {
+                let (reasons, message, retryable) = parse_rejection(&draft)?;
+                Ok(vec![CustomerEvent::CustomerRejected {
+                    reasons,
+                    message,
+                    retryable,
+                    at,
+                }])
+            }
+            CustomerCommand::Freeze { draft, at } => Ok(vec![CustomerEvent::CustomerFrozen {
+                reason: parse_freeze(&draft)?,
+                previous_state: record.state,
+                at,
+            }]),
+            CustomerCommand::Unfreeze { at } => {
+                let restored_state = record
+                    .frozen
+                    .as_ref()
+                    .map_or(CustomerState::Unverified, |f| f.previous_state);
+                Ok(vec![CustomerEvent::CustomerUnfrozen { restored_state, at }])
+            }
+        }
+    }
+}
+
+type At = chrono::DateTime<chrono::Utc>;
+
+fn decide_submit_document(
+    record: &CustomerRecord,
+    stage: Stage,
+    document_guid: crate::ids::DocumentGuid,
+    draft: &DocumentDraft,
+    content: super::DocumentContent,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    if record.documents.contains_key(&document_guid) {
+        return Err(CustomerError::DuplicateId(document_guid.to_string()));
+    }
+    let (kind, associate_guid, file_name) = parse_document(record, draft)?;
+    if content.size_bytes == 0 {
+        return Err(FieldError::new("content", ValidationCode::Empty, "the file is empty").into());
+    }
+    if content.size_bytes > MAX_DOCUMENT_BYTES {
+        return Err(
+            FieldError::new("content", ValidationCode::TooLong, "must be at most 15 MiB").into(),
+        );
+    }
+    let mut events = Vec::with_capacity(2);
+    if stage == Stage::RejectedRetryable {
+        events.push(CustomerEvent::VerificationReopened { at });
+    }
+    events.push(CustomerEvent::DocumentSubmitted {
+        document_guid,
+        kind,
+        associate_guid,
+        file_name,
+        content,
+        at,
+    });
+    Ok(events)
+}
+
+fn decide_review(
+    record: &CustomerRecord,
+    document_guid: crate::ids::DocumentGuid,
+    draft: &super::ReviewDraft,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let document = record
+        .documents
+        .get(&document_guid)
+        .ok_or(CustomerError::UnknownDocument(document_guid))?;
+    if document.status != super::DocumentStatus::Pending {
+        return Err(CustomerError::DocumentAlreadyReviewed(document_guid));
+    }
+    Ok(vec![match ReviewDecision::parse(draft)? {
+        ReviewDecision::Accept => CustomerEvent::DocumentAccepted { document_guid, at },
+        ReviewDecision::Reject { reason, message } => CustomerEvent::DocumentRejected {
+            document_guid,
+            reason,
+            message,
+            at,
+        },
+    }])
+}
+
+fn decide_add_associate(
+    record: &CustomerRecord,
+    associate_guid: AssociateGuid,
+    draft: &crate::values::AssociateDraft,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    if record.associates.contains_key(&associate_guid) {
+        return Err(CustomerError::DuplicateId(associate_guid.to_string()));
+    }
+    let details = AssociateDetails::parse_new(draft, at.date_naive())?;
+    check_total_ownership(record, associate_guid, &details)?;
+    Ok(vec![CustomerEvent::AssociateAdded {
+        associate_guid,
+        details,
+        at,
+    }])
+}
+
+fn decide_update_associate(
+    record: &CustomerRecord,
+    associate_guid: AssociateGuid,
+    draft: &crate::values::AssociateDraft,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let current = record
+        .associates
+        .get(&associate_guid)
+        .ok_or(CustomerError::UnknownAssociate(associate_guid))?;
+    let changes = AssociateDetails::parse(draft, at.date_naive())?;
+    if changes == AssociateDetails::default() {
+        return Err(nothing_to_change());
+    }
+    let mut merged = current.clone();
+    merged.merge(&changes);
+    check_total_ownership(record, associate_guid, &merged)?;
+    Ok(vec![CustomerEvent::AssociateUpdated {
+        associate_guid,
+        changes,
+        at,
+    }])
+}
+
+fn decide_verify(record: &CustomerRecord, at: At) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let profile = super::profile::evaluate(record, PolicyVersion::CURRENT);
+    if !profile.is_satisfied() {
+        return Err(CustomerError::ProfileIncomplete {
+            required: profile.criteria.required,
+            pending: profile.criteria.pending,
+            errors: profile
+                .criteria
+                .errors
+                .into_iter()
+                .map(|e| e.name)
+                .collect(),
+        });
+    }
+    Ok(vec![CustomerEvent::CustomerVerified {
+        policy_version: PolicyVersion::CURRENT,
+        at,
+    }])
+}
+
+fn nothing_to_change() -> CustomerError {
+    FieldError::new(
+        "",
+        ValidationCode::Required,
+        "give at least one field to change",
+    )
+    .into()
+}
+
+impl From<FieldError> for CustomerError {
+    fn from(error: FieldError) -> Self {
+        Self::Validation(error.into())
+    }
+}
+
+fn decide_create(
+    customer_guid: crate::ids::CustomerGuid,
+    bank_guid: crate::ids::BankGuid,
+    draft: &CustomerDraft,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let customer_type = required(
+        &mut errors,
+        "type",
+        draft.customer_type.as_deref(),
+        CustomerType::parse,
+    );
+    let external_id = errors.collect("", parse_external_id(draft)).flatten();
+    let Some(customer_type) = customer_type else {
+        return Err(errors.into());
+    };
+    let details = errors.collect(
+        "",
+        CustomerDetails::parse(draft, customer_type, at.date_naive()),
+    );
+    let Some(mut details) = details else {
+        return Err(errors.into());
+    };
+    errors.finish(|| ())?;
+    if customer_type == CustomerType::Individual && details.gender.is_none() {
+        details.gender = Some(Gender::default());
+    }
+    details.check_consistency()?;
+    Ok(vec![CustomerEvent::CustomerCreated {
+        customer_guid,
+        bank_guid,
+        customer_type,
+        external_id,
+        details,
+        at,
+    }])
+}
+
+/// Copies to the result only the fields whose value differs from the current one.
+macro_rules! keep_changed {
+    ($patch:expr, $current:expr, [$($field:ident),+ $(,)?]) => {
+        $( if $patch.$field.is_some() && $patch.$field == $current.$field { $patch.$field = None; } )+
+    };
+}
+
+fn decide_update(
+    record: &CustomerRecord,
+    draft: &CustomerDraft,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let mut immutable = Vec::new();
+    if draft.customer_type.is_some() {
+        immutable.push("type");
+    }
+    if draft.external_id.is_some() {
+        immutable.push("external_id");
+    }
+    if !immutable.is_empty() {
+        return Err(CustomerError::FieldLocked {
+            fields: immutable,
+            reason: LockReason::Immutable,
+        });
+    }
+    let mut changes = CustomerDetails::parse(draft, record.customer_type, at.date_naive())?;
+    if changes.is_empty() {
+        return Err(nothing_to_change());
+    }
+    // Re-sending a value the customer already has is not a change, and must not trip a lock.
+    let current = &record.details;
+    keep_changed!(
+        changes,
+        current,
+        [
+            name,
+            legal_name,
+            address,
+            phone_number,
+            email_address,
+            date_of_birth,
+            nationality,
+            gender,
+            occupation,
+            employment_status,
+            pep,
+            tax_identification,
+            identification_numbers,
+            aliases,
+            website,
+            registration_number,
+            incorporation_date,
+            incorporation_country,
+            labels,
+            metadata,
+        ]
+    );
+    let changed_fields = changes.given_fields();
+    if changed_fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (locked_fields, reason): (Vec<DetailField>, _) = if record.state == CustomerState::Verified
+    {
+        let locked = changed_fields
+            .iter()
+            .copied()
+            .filter(|f| !f.is_changeable_after_verification())
+            .collect();
+        (locked, LockReason::Verified)
+    } else if record.has_documents() {
+        let locked = changed_fields
+            .iter()
+            .copied()
+            .filter(|f| f.is_identity())
+            .collect();
+        (locked, LockReason::DocumentSubmitted)
+    } else {
+        (Vec::new(), LockReason::DocumentSubmitted)
+    };
+    if !locked_fields.is_empty() {
+        return Err(CustomerError::FieldLocked {
+            fields: locked_fields.into_iter().map(DetailField::as_str).collect(),
+            reason,
+        });
+    }
+    let mut merged = current.clone();
+    merged.merge(&changes);
+    merged.check_consistency()?;
+    Ok(vec![CustomerEvent::CustomerDetailsUpdated { changes, at }])
+}
+
+/// Validates what a document is and whom it is about, for this customer's type.
+fn parse_document(
+    record: &CustomerRecord,
+    draft: &DocumentDraft,
+) -> Result<(DocumentKind, Option<AssociateGuid>, Option<FileName>), CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let kind = required(
+        &mut errors,
+        "type",
+        draft.kind.as_deref(),
+        DocumentKind::parse,
+    );
+    let associate_guid = optional(
+        &mut errors,
+        "associate_guid",
+        draft.associate_guid.as_deref(),
+        AssociateGuid::parse,
+    );
+    let file_name = optional(
+        &mut errors,
+        "file_name",
+        draft.file_name.as_deref(),
+        FileName::parse,
+    );
+    let Some(kind) = kind else {
+        return Err(errors.into());
+    };
+    errors.finish(|| ())?;
+    let about_associate = kind.is_identity() || kind == DocumentKind::LivenessReport;
+    let rule_error = match (record.customer_type, associate_guid) {
+        (CustomerType::Individual, Some(_)) => Some(FieldError::new(
+            "associate_guid",
+            ValidationCode::NotAllowed,
+            "applies only to business customers",
+        )),
+        (CustomerType::Individual, None)
+            if matches!(
+                kind,
+                DocumentKind::IncorporationCertificate | DocumentKind::OwnershipStructure
+            ) =>
+        {
+            Some(FieldError::new(
+                "type",
+                ValidationCode::NotAllowed,
+                "applies only to business customers",
+            ))
+        }
+        (CustomerType::Business, None) if about_associate => Some(FieldError::new(
+            "associate_guid",
+            ValidationCode::Required,
+            "is required for a business's identity and liveness documents",
+        )),
+        (CustomerType::Business, Some(_)) if !about_associate => Some(FieldError::new(
+            "associate_guid",
+            ValidationCode::NotAllowed,
+            "applies only to identity and liveness documents",
+        )),
+        _ => None,
+    };
+    if let Some(error) = rule_error {
+        return Err(error.into());
+    }
+    if let Some(guid) = associate_guid {
+        if !record.associates.contains_key(&guid) {
+            return Err(CustomerError::UnknownAssociate(guid));
+        }
+    }
+    Ok((kind, associate_guid, file_name))
+}
+
+/// Owners' shares, with `candidate` in place of the associate `guid`, may not exceed 100%.
+fn check_total_ownership(
+    record: &CustomerRecord,
+    guid: AssociateGuid,
+    candidate: &AssociateDetails,
+) -> Result<(), CustomerError> {
+    let share = |a: &AssociateDetails| {
+        u32::from(
+            a.ownership_percentage
+                .map_or(0, OwnershipPercentage::basis_points),
+        )
+    };
+    let others: u32 = record
+        .associates
+        .iter()
+        .filter(|(g, _)| **g != guid)
+        .map(|(_, a)| share(a))
+        .sum();
+    if others + share(candidate) > 10_000 {
+        return Err(FieldError::new(
+            "ownership_percentage",
+            ValidationCode::OutOfRange,
+            "the associates' shares would exceed 100%",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+type ParsedRejection = (BTreeSet<CustomerRejectionReason>, Option<LongText>, bool);
+
+fn parse_rejection(draft: &RejectDraft) -> Result<ParsedRejection, CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let mut reasons = BTreeSet::new();
+    match &draft.reason_codes {
+        None => errors.push(FieldError::new(
+            "reason_codes",
+            ValidationCode::Required,
+            "is required",
+        )),
+        Some(codes) if codes.is_empty() => errors.push(FieldError::new(
+            "reason_codes",
+            ValidationCode::Empty,
+            "must name at least one reason",
+        )),
+        Some(codes) => {
+            for (index, code) in codes.iter().enumerate() {
+                if let Some(reason) = errors.collect(
+                    &format!("reason_codes[{index}]"),
+                    CustomerRejectionReason::parse(code),
+                ) {
+                    reasons.insert(reason);
+                }
+            }
+        }
+    }
+    let message = optional(
+        &mut errors,
+        "message",
+        draft.message.as_deref(),
+        LongText::parse,
+    );
+    if draft.retryable.is_none() {
+        errors.push(FieldError::new(
+            "retryable",
+            ValidationCode::Required,
+            "say whether the customer may resubmit (true) or the rejection is final (false)",
+        ));
+    }
+    let retryable = draft.retryable.unwrap_or(false);
+    Ok(errors.finish(|| (reasons, message, retryable))?)
+}
+
+fn parse_freeze(draft: &FreezeDraft) -> Result<LongText, CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let reason = required(
+        &mut errors,
+        "reason",
+        draft.reason.as_deref(),
+        LongText::parse,
+    );
+    match reason {
+        Some(reason) => Ok(reason),
+        None => Err(errors.into()),
+    }
+}

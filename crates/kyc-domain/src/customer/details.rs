@@ -1,0 +1,565 @@
+//! A customer's details: what a caller may send on create and update, and its validated form.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::CustomerType;
+use crate::ids::ExternalId;
+use crate::values::{
+    dates, optional, parse_business_name, parse_labels, parse_metadata, Address, AddressDraft,
+    CountryCode, EmailAddress, EmploymentStatus, FieldError, Gender, IdentificationNumber,
+    IdentificationNumberDraft, MetadataValue, NameDraft, NameText, Occupation, PepDraft, PepStatus,
+    PersonName, PhoneNumber, ShortText, TaxIdentification, TaxIdentificationDraft, ValidationCode,
+    ValidationErrors, Website,
+};
+
+/// A customer as a caller sends it on create, or the fields to change on update.
+///
+/// Every field is optional here; which ones are required, allowed or locked depends on the
+/// customer's type and state, which only the aggregate knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerDraft {
+    /// `individual` or `business`; required on create, never changes.
+    #[serde(rename = "type")]
+    pub customer_type: Option<String>,
+    /// The caller's own id for the customer, unique per tenant; set on create only.
+    pub external_id: Option<String>,
+    /// Person's name parts, or `full` for a business's legal name.
+    pub name: Option<NameDraft>,
+    /// Residential (individual) or registered (business) address.
+    pub address: Option<AddressDraft>,
+    /// E.164 phone number.
+    pub phone_number: Option<String>,
+    /// Email address.
+    pub email_address: Option<String>,
+    /// Date of birth (individuals), `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// Nationality (individuals), ISO 3166-1 alpha-2.
+    pub nationality: Option<String>,
+    /// `M`, `F` or `O` (individuals; default `O`).
+    pub gender: Option<String>,
+    /// Occupation code (individuals).
+    pub occupation: Option<String>,
+    /// Employment status (individuals).
+    pub employment_status: Option<String>,
+    /// Political exposure (individuals).
+    pub pep: Option<PepDraft>,
+    /// Tax identification: number, type and country together.
+    pub tax_identification: Option<TaxIdentificationDraft>,
+    /// Government identification numbers.
+    pub identification_numbers: Option<Vec<IdentificationNumberDraft>>,
+    /// Trading names (businesses).
+    pub aliases: Option<Vec<String>>,
+    /// Website (businesses).
+    pub website: Option<String>,
+    /// Company registration number (businesses).
+    pub registration_number: Option<String>,
+    /// Date of incorporation (businesses), `YYYY-MM-DD`.
+    pub incorporation_date: Option<String>,
+    /// Country of incorporation (businesses).
+    pub incorporation_country: Option<String>,
+    /// The caller's labels.
+    pub labels: Option<Vec<String>>,
+    /// The caller's key/value metadata.
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// A detail field, as named in drafts, errors and lock rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DetailField {
+    /// `name`.
+    Name,
+    /// `address`.
+    Address,
+    /// `phone_number`.
+    PhoneNumber,
+    /// `email_address`.
+    EmailAddress,
+    /// `date_of_birth`.
+    DateOfBirth,
+    /// `nationality`.
+    Nationality,
+    /// `gender`.
+    Gender,
+    /// `occupation`.
+    Occupation,
+    /// `employment_status`.
+    EmploymentStatus,
+    /// `pep`.
+    Pep,
+    /// `tax_identification`.
+    TaxIdentification,
+    /// `identification_numbers`.
+    IdentificationNumbers,
+    /// `aliases`.
+    Aliases,
+    /// `website`.
+    Website,
+    /// `registration_number`.
+    RegistrationNumber,
+    /// `incorporation_date`.
+    IncorporationDate,
+    /// `incorporation_country`.
+    IncorporationCountry,
+    /// `labels`.
+    Labels,
+    /// `metadata`.
+    Metadata,
+}
+
+impl DetailField {
+    /// The field's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Address => "address",
+            Self::PhoneNumber => "phone_number",
+            Self::EmailAddress => "email_address",
+            Self::DateOfBirth => "date_of_birth",
+            Self::Nationality => "nationality",
+            Self::Gender => "gender",
+            Self::Occupation => "occupation",
+            Self::EmploymentStatus => "employment_status",
+            Self::Pep => "pep",
+            Self::TaxIdentification => "tax_identification",
+            Self::IdentificationNumbers => "identification_numbers",
+            Self::Aliases => "aliases",
+            Self::Website => "website",
+            Self::RegistrationNumber => "registration_number",
+            Self::IncorporationDate => "incorporation_date",
+            Self::IncorporationCountry => "incorporation_country",
+            Self::Labels => "labels",
+            Self::Metadata => "metadata",
+        }
+    }
+
+    /// Fields that establish who the customer is. Once a document has been submitted they are
+    /// locked, because the documents under review were matched against them.
+    pub fn is_identity(self) -> bool {
+        matches!(
+            self,
+            Self::Name
+                | Self::DateOfBirth
+                | Self::TaxIdentification
+                | Self::Nationality
+                | Self::RegistrationNumber
+        )
+    }
+
+    /// Fields a verified customer may still change: ways to reach them and the caller's own
+    /// bookkeeping, none of which the verification decision rested on.
+    pub fn is_changeable_after_verification(self) -> bool {
+        matches!(
+            self,
+            Self::EmailAddress | Self::PhoneNumber | Self::Labels | Self::Metadata
+        )
+    }
+
+    /// Fields that only apply to individuals.
+    fn individual_only(self) -> bool {
+        matches!(
+            self,
+            Self::DateOfBirth
+                | Self::Nationality
+                | Self::Gender
+                | Self::Occupation
+                | Self::EmploymentStatus
+                | Self::Pep
+        )
+    }
+
+    /// Fields that only apply to businesses.
+    fn business_only(self) -> bool {
+        matches!(
+            self,
+            Self::Aliases
+                | Self::Website
+                | Self::RegistrationNumber
+                | Self::IncorporationDate
+                | Self::IncorporationCountry
+        )
+    }
+}
+
+/// Validated details. On create this is the whole record; on update, only the changed fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDetails {
+    /// A person's name (individuals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PersonName>,
+    /// The legal name (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<NameText>,
+    /// Residential or registered address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<PhoneNumber>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<EmailAddress>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    /// Nationality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<CountryCode>,
+    /// Gender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<Gender>,
+    /// Occupation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<Occupation>,
+    /// Employment status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employment_status: Option<EmploymentStatus>,
+    /// Political exposure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pep: Option<PepStatus>,
+    /// Tax identification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_identification: Option<TaxIdentification>,
+    /// Identification numbers (the whole list replaces the previous one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_numbers: Option<Vec<IdentificationNumber>>,
+    /// Trading names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<BTreeSet<NameText>>,
+    /// Website.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<Website>,
+    /// Company registration number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<ShortText>,
+    /// Date of incorporation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incorporation_date: Option<NaiveDate>,
+    /// Country of incorporation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incorporation_country: Option<CountryCode>,
+    /// Labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeSet<ShortText>>,
+    /// Metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<ShortText, MetadataValue>>,
+}
+
+/// Copies each field that `$patch` gives over `$target`.
+macro_rules! overwrite_given {
+    ($target:expr, $patch:expr, [$($field:ident),+ $(,)?]) => {
+        $( if $patch.$field.is_some() { $target.$field = $patch.$field.clone(); } )+
+    };
+}
+
+impl CustomerDetails {
+    /// Validates every given detail of `draft` for a customer of `customer_type`, with `today`
+    /// for date rules. `type` and `external_id` are not details and are ignored here.
+    // One line per field keeps every detail's rule visible in one place.
+    #[allow(clippy::too_many_lines)]
+    pub fn parse(
+        draft: &CustomerDraft,
+        customer_type: CustomerType,
+        today: NaiveDate,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for field in given_fields(draft) {
+            let refused = match customer_type {
+                CustomerType::Individual => field.business_only(),
+                CustomerType::Business => field.individual_only(),
+            };
+            if refused {
+                errors.push(FieldError::new(
+                    field.as_str(),
+                    ValidationCode::NotAllowed,
+                    format!("does not apply to {customer_type} customers"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let (name, legal_name) = match (&draft.name, customer_type) {
+            (None, _) => (None, None),
+            (Some(raw), CustomerType::Individual) => {
+                (errors.collect("name", PersonName::parse(raw)), None)
+            }
+            (Some(raw), CustomerType::Business) => {
+                (None, errors.collect("name", parse_business_name(raw)))
+            }
+        };
+        let details = Self {
+            name,
+            legal_name,
+            address: draft
+                .address
+                .as_ref()
+                .and_then(|raw| errors.collect("address", Address::parse(raw))),
+            phone_number: optional(
+                &mut errors,
+                "phone_number",
+                draft.phone_number.as_deref(),
+                PhoneNumber::parse,
+            ),
+            email_address: optional(
+                &mut errors,
+                "email_address",
+                draft.email_address.as_deref(),
+                EmailAddress::parse,
+            ),
+            date_of_birth: optional(
+                &mut errors,
+                "date_of_birth",
+                draft.date_of_birth.as_deref(),
+                |raw| dates::parse_adult_date_of_birth(raw, today),
+            ),
+            nationality: optional(
+                &mut errors,
+                "nationality",
+                draft.nationality.as_deref(),
+                CountryCode::parse,
+            ),
+            gender: optional(
+                &mut errors,
+                "gender",
+                draft.gender.as_deref(),
+                Gender::parse,
+            ),
+            occupation: optional(
+                &mut errors,
+                "occupation",
+                draft.occupation.as_deref(),
+                Occupation::parse,
+            ),
+            employment_status: optional(
+                &mut errors,
+                "employment_status",
+                draft.employment_status.as_deref(),
+                EmploymentStatus::parse,
+            ),
+            pep: draft
+                .pep
+                .as_ref()
+                .and_then(|raw| errors.collect("pep", PepStatus::parse(raw))),
+            tax_identification: draft
+                .tax_identification
+                .as_ref()
+                .and_then(|raw| errors.collect("tax_identification", TaxIdentification::parse(raw)))
+                .flatten(),
+            identification_numbers: draft.identification_numbers.as_ref().and_then(|raw| {
+                errors.collect(
+                    "identification_numbers",
+                    IdentificationNumber::parse_list(raw),
+                )
+            }),
+            aliases: draft.aliases.as_ref().map(|raw| {
+                let mut aliases = BTreeSet::new();
+                for (index, alias) in raw.iter().enumerate() {
+                    if let Some(alias) =
+                        errors.collect(&format!("aliases[{index}]"), NameText::parse(alias))
+                    {
+                        aliases.insert(alias);
+                    }
+                }
+                aliases
+            }),
+            website: optional(
+                &mut errors,
+                "website",
+                draft.website.as_deref(),
+                Website::parse,
+            ),
+            registration_number: optional(
+                &mut errors,
+                "registration_number",
+                draft.registration_number.as_deref(),
+                ShortText::parse,
+            ),
+            incorporation_date: optional(
+                &mut errors,
+                "incorporation_date",
+                draft.incorporation_date.as_deref(),
+                |raw| dates::parse_past_date(raw, today),
+            ),
+            incorporation_country: optional(
+                &mut errors,
+                "incorporation_country",
+                draft.incorporation_country.as_deref(),
+                CountryCode::parse,
+            ),
+            labels: draft
+                .labels
+                .as_ref()
+                .and_then(|raw| errors.collect("labels", parse_labels(raw))),
+            metadata: draft
+                .metadata
+                .as_ref()
+                .and_then(|raw| errors.collect("metadata", parse_metadata(raw))),
+        };
+        errors.finish(|| details)
+    }
+
+    /// The fields this value gives.
+    pub fn given_fields(&self) -> Vec<DetailField> {
+        let given = [
+            (
+                DetailField::Name,
+                self.name.is_some() || self.legal_name.is_some(),
+            ),
+            (DetailField::Address, self.address.is_some()),
+            (DetailField::PhoneNumber, self.phone_number.is_some()),
+            (DetailField::EmailAddress, self.email_address.is_some()),
+            (DetailField::DateOfBirth, self.date_of_birth.is_some()),
+            (DetailField::Nationality, self.nationality.is_some()),
+            (DetailField::Gender, self.gender.is_some()),
+            (DetailField::Occupation, self.occupation.is_some()),
+            (
+                DetailField::EmploymentStatus,
+                self.employment_status.is_some(),
+            ),
+            (DetailField::Pep, self.pep.is_some()),
+            (
+                DetailField::TaxIdentification,
+                self.tax_identification.is_some(),
+            ),
+            (
+                DetailField::IdentificationNumbers,
+                self.identification_numbers.is_some(),
+            ),
+            (DetailField::Aliases, self.aliases.is_some()),
+            (DetailField::Website, self.website.is_some()),
+            (
+                DetailField::RegistrationNumber,
+                self.registration_number.is_some(),
+            ),
+            (
+                DetailField::IncorporationDate,
+                self.incorporation_date.is_some(),
+            ),
+            (
+                DetailField::IncorporationCountry,
+                self.incorporation_country.is_some(),
+            ),
+            (DetailField::Labels, self.labels.is_some()),
+            (DetailField::Metadata, self.metadata.is_some()),
+        ];
+        given
+            .into_iter()
+            .filter(|(_, g)| *g)
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// Overwrites every field that `patch` gives.
+    pub fn merge(&mut self, patch: &CustomerDetails) {
+        overwrite_given!(
+            self,
+            patch,
+            [
+                name,
+                legal_name,
+                address,
+                phone_number,
+                email_address,
+                date_of_birth,
+                nationality,
+                gender,
+                occupation,
+                employment_status,
+                pep,
+                tax_identification,
+                identification_numbers,
+                aliases,
+                website,
+                registration_number,
+                incorporation_date,
+                incorporation_country,
+                labels,
+                metadata,
+            ]
+        );
+    }
+
+    /// Rules across fields, checked on the details as they would be after a change.
+    pub fn check_consistency(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if self.tax_identification.is_some() && self.address.is_none() {
+            errors.push(FieldError::new(
+                "address",
+                ValidationCode::MissingDependency,
+                "is required when tax_identification is given",
+            ));
+        }
+        errors.finish(|| ())
+    }
+
+    /// True when `draft` gives none of the detail fields.
+    pub fn is_empty(&self) -> bool {
+        self.given_fields().is_empty()
+    }
+}
+
+/// The detail fields a draft gives, before validation.
+pub fn given_fields(draft: &CustomerDraft) -> Vec<DetailField> {
+    let given = [
+        (DetailField::Name, draft.name.is_some()),
+        (DetailField::Address, draft.address.is_some()),
+        (DetailField::PhoneNumber, draft.phone_number.is_some()),
+        (DetailField::EmailAddress, draft.email_address.is_some()),
+        (DetailField::DateOfBirth, draft.date_of_birth.is_some()),
+        (DetailField::Nationality, draft.nationality.is_some()),
+        (DetailField::Gender, draft.gender.is_some()),
+        (DetailField::Occupation, draft.occupation.is_some()),
+        (
+            DetailField::EmploymentStatus,
+            draft.employment_status.is_some(),
+        ),
+        (DetailField::Pep, draft.pep.is_some()),
+        (
+            DetailField::TaxIdentification,
+            draft.tax_identification.is_some(),
+        ),
+        (
+            DetailField::IdentificationNumbers,
+            draft.identification_numbers.is_some(),
+        ),
+        (DetailField::Aliases, draft.aliases.is_some()),
+        (DetailField::Website, draft.website.is_some()),
+        (
+            DetailField::RegistrationNumber,
+            draft.registration_number.is_some(),
+        ),
+        (
+            DetailField::IncorporationDate,
+            draft.incorporation_date.is_some(),
+        ),
+        (
+            DetailField::IncorporationCountry,
+            draft.incorporation_country.is_some(),
+        ),
+        (DetailField::Labels, draft.labels.is_some()),
+        (DetailField::Metadata, draft.metadata.is_some()),
+    ];
+    given
+        .into_iter()
+        .filter(|(_, g)| *g)
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// Parses the draft's `external_id`, if given.
+pub fn parse_external_id(draft: &CustomerDraft) -> Result<Option<ExternalId>, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let id = optional(
+        &mut errors,
+        "external_id",
+        draft.external_id.as_deref(),
+        ExternalId::parse,
+    );
+    errors.finish(|| id)
+}

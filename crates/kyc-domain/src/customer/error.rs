@@ -1,0 +1,101 @@
+//! Why the aggregate refused a command. A refusal changes nothing and emits no event.
+
+use thiserror::Error;
+
+use super::command::CommandKind;
+use super::profile::Criterion;
+use super::{CustomerState, CustomerType};
+use crate::ids::{AssociateGuid, DocumentGuid};
+use crate::values::ValidationErrors;
+
+/// A refused command.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CustomerError {
+    /// The command names a customer that was never created.
+    #[error("customer not found")]
+    NotFound,
+    /// The command is not allowed in the customer's current state.
+    #[error("{command} is not allowed while the customer is {state}")]
+    InvalidTransition {
+        /// The refused command.
+        command: CommandKind,
+        /// The customer's state.
+        state: CustomerState,
+    },
+    /// The command would change fields that are locked in this state.
+    #[error("fields are locked: {}", .fields.join(", "))]
+    FieldLocked {
+        /// The locked fields the command tried to change.
+        fields: Vec<&'static str>,
+        /// Why they are locked.
+        reason: LockReason,
+    },
+    /// Verification needs every criterion complete.
+    #[error("the verification profile is not complete")]
+    ProfileIncomplete {
+        /// Criteria still required.
+        required: Vec<Criterion>,
+        /// Criteria awaiting review.
+        pending: Vec<Criterion>,
+        /// Criteria with a rejected document.
+        errors: Vec<Criterion>,
+    },
+    /// The input failed validation.
+    #[error("validation failed: {0}")]
+    Validation(ValidationErrors),
+    /// The command applies only to another type of customer.
+    #[error("{command} applies only to {required} customers")]
+    WrongCustomerType {
+        /// The refused command.
+        command: CommandKind,
+        /// The type the command needs.
+        required: CustomerType,
+    },
+    /// No such document on this customer.
+    #[error("document {0} not found")]
+    UnknownDocument(DocumentGuid),
+    /// The document was already reviewed.
+    #[error("document {0} was already reviewed")]
+    DocumentAlreadyReviewed(DocumentGuid),
+    /// No such associate on this customer.
+    #[error("associate {0} not found")]
+    UnknownAssociate(AssociateGuid),
+    /// A new document or associate reused an existing id.
+    #[error("id {0} is already used on this customer")]
+    DuplicateId(String),
+}
+
+/// Why fields are locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockReason {
+    /// Identity fields lock once a document has been submitted against them.
+    DocumentSubmitted,
+    /// A verified customer may change only contact details, labels and metadata.
+    Verified,
+    /// A business's type and external id never change.
+    Immutable,
+}
+
+impl CustomerError {
+    /// The stable code adapters put on the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "customer_not_found",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::FieldLocked { .. } => "field_locked",
+            Self::ProfileIncomplete { .. } => "profile_incomplete",
+            Self::Validation(_) => "validation",
+            Self::WrongCustomerType { .. } => "wrong_customer_type",
+            Self::UnknownDocument(_) => "unknown_document",
+            Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
+            Self::UnknownAssociate(_) => "unknown_associate",
+            Self::DuplicateId(_) => "duplicate_id",
+        }
+    }
+}
+
+impl From<ValidationErrors> for CustomerError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Validation(errors)
+    }
+}

@@ -1,0 +1,208 @@
+//! Events: what happened to a customer, in the past tense.
+//!
+//! An event's meaning never changes once released. Each variant's name is its `event_type`
+//! and [`CustomerEvent::event_version`] its schema version; a new shape gets a new version and
+//! an upcaster, never an edit of an old one.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::details::CustomerDetails;
+use super::documents::{DocumentContent, DocumentKind, DocumentRejectionReason, FileName};
+use super::profile::PolicyVersion;
+use super::reasons::CustomerRejectionReason;
+use super::{CustomerState, CustomerType};
+use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
+use crate::values::{AssociateDetails, LongText};
+
+/// Something that happened to a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerEvent {
+    /// The customer was created, unverified.
+    CustomerCreated {
+        /// Its id.
+        customer_guid: CustomerGuid,
+        /// Its tenant.
+        bank_guid: BankGuid,
+        /// Individual or business.
+        customer_type: CustomerType,
+        /// The caller's id for it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_id: Option<ExternalId>,
+        /// Its details.
+        details: CustomerDetails,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Some details changed.
+    CustomerDetailsUpdated {
+        /// Only the changed fields.
+        changes: CustomerDetails,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A document was submitted for review.
+    DocumentSubmitted {
+        /// Its id.
+        document_guid: DocumentGuid,
+        /// What it is.
+        kind: DocumentKind,
+        /// The associate it identifies.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        associate_guid: Option<AssociateGuid>,
+        /// Original file name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file_name: Option<FileName>,
+        /// What the bytes are.
+        content: DocumentContent,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A reviewer accepted a document.
+    DocumentAccepted {
+        /// The document.
+        document_guid: DocumentGuid,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A reviewer rejected a document.
+    DocumentRejected {
+        /// The document.
+        document_guid: DocumentGuid,
+        /// Why.
+        reason: DocumentRejectionReason,
+        /// Explanation for the customer.
+        message: LongText,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An associate was added to a business.
+    AssociateAdded {
+        /// Its id.
+        associate_guid: AssociateGuid,
+        /// Its details.
+        details: AssociateDetails,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An associate's details changed.
+    AssociateUpdated {
+        /// The associate.
+        associate_guid: AssociateGuid,
+        /// Only the changed fields.
+        changes: AssociateDetails,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An associate was removed.
+    AssociateRemoved {
+        /// The associate.
+        associate_guid: AssociateGuid,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The customer was verified under a policy version.
+    CustomerVerified {
+        /// The rules the decision was made under.
+        policy_version: PolicyVersion,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The customer was rejected.
+    CustomerRejected {
+        /// Why.
+        reasons: BTreeSet<CustomerRejectionReason>,
+        /// Explanation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<LongText>,
+        /// Whether the customer may resubmit.
+        retryable: bool,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A retryable rejection was reopened by a new submission.
+    VerificationReopened {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The customer was frozen.
+    CustomerFrozen {
+        /// Why.
+        reason: LongText,
+        /// The state a later unfreeze restores.
+        previous_state: CustomerState,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The freeze was lifted.
+    CustomerUnfrozen {
+        /// The state restored.
+        restored_state: CustomerState,
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+impl CustomerEvent {
+    /// Every event type, as stored in the event log's `event_type` column.
+    pub const TYPES: [&'static str; 13] = [
+        "CustomerCreated",
+        "CustomerDetailsUpdated",
+        "DocumentSubmitted",
+        "DocumentAccepted",
+        "DocumentRejected",
+        "AssociateAdded",
+        "AssociateUpdated",
+        "AssociateRemoved",
+        "CustomerVerified",
+        "CustomerRejected",
+        "VerificationReopened",
+        "CustomerFrozen",
+        "CustomerUnfrozen",
+    ];
+
+    /// The event's type name, stable forever.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::CustomerCreated { .. } => "CustomerCreated",
+            Self::CustomerDetailsUpdated { .. } => "CustomerDetailsUpdated",
+            Self::DocumentSubmitted { .. } => "DocumentSubmitted",
+            Self::DocumentAccepted { .. } => "DocumentAccepted",
+            Self::DocumentRejected { .. } => "DocumentRejected",
+            Self::AssociateAdded { .. } => "AssociateAdded",
+            Self::AssociateUpdated { .. } => "AssociateUpdated",
+            Self::AssociateRemoved { .. } => "AssociateRemoved",
+            Self::CustomerVerified { .. } => "CustomerVerified",
+            Self::CustomerRejected { .. } => "CustomerRejected",
+            Self::VerificationReopened { .. } => "VerificationReopened",
+            Self::CustomerFrozen { .. } => "CustomerFrozen",
+            Self::CustomerUnfrozen { .. } => "CustomerUnfrozen",
+        }
+    }
+
+    /// The schema version of the event's payload.
+    pub fn event_version(&self) -> &'static str {
+        "1"
+    }
+
+    /// When it happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::CustomerCreated { at, .. }
+            | Self::CustomerDetailsUpdated { at, .. }
+            | Self::DocumentSubmitted { at, .. }
+            | Self::DocumentAccepted { at, .. }
+            | Self::DocumentRejected { at, .. }
+            | Self::AssociateAdded { at, .. }
+            | Self::AssociateUpdated { at, .. }
+            | Self::AssociateRemoved { at, .. }
+            | Self::CustomerVerified { at, .. }
+            | Self::CustomerRejected { at, .. }
+            | Self::VerificationReopened { at }
+            | Self::CustomerFrozen { at, .. }
+            | Self::CustomerUnfrozen { at, .. } => *at,
+        }
+    }
+}

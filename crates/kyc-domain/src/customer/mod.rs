@@ -1,0 +1,309 @@
+//! The Customer aggregate: one individual or business being onboarded.
+//!
+//! [`Customer::decide`] turns a command into events or a refusal, and [`Customer::apply`]
+//! folds an event into the state. Both are synchronous and side-effect free: the store loads
+//! events, calls `decide`, and appends what it returns. Folding the events a command emitted
+//! onto the state it was decided on gives the new state — the property tests check exactly that.
+
+mod command;
+mod decide;
+mod details;
+mod documents;
+mod error;
+mod event;
+pub mod profile;
+mod reasons;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use command::{CommandKind, CustomerCommand, FreezeDraft, RejectDraft};
+pub use details::{given_fields, CustomerDetails, CustomerDraft, DetailField};
+pub use documents::{
+    ContentType, Document, DocumentContent, DocumentDraft, DocumentKind, DocumentRejectionReason,
+    DocumentStatus, FileName, ReviewDecision, ReviewDraft, Sha256Digest, MAX_DOCUMENT_BYTES,
+};
+pub use error::{CustomerError, LockReason};
+pub use event::CustomerEvent;
+pub use profile::{
+    Criteria, Criterion, CriterionError, PolicyVersion, ProfileName, ProfileStatus,
+    VerificationProfile,
+};
+pub use reasons::CustomerRejectionReason;
+
+use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
+use crate::values::{closed_enum::closed_enum, AssociateDetails, LongText};
+
+closed_enum! {
+    /// Individual (KYC) or business (KYB); fixed at creation.
+    pub enum CustomerType {
+        /// A natural person.
+        Individual => "individual",
+        /// A company or other legal entity.
+        Business => "business",
+    }
+}
+
+closed_enum! {
+    /// Lifecycle state (Cybrid's enum).
+    pub enum CustomerState {
+        /// Being stored. Creation commits synchronously, so no customer is observed in it; it
+        /// stays for wire compatibility.
+        Storing => "storing",
+        /// Created, not yet decided.
+        Unverified => "unverified",
+        /// Verified.
+        Verified => "verified",
+        /// Rejected, retryable or final.
+        Rejected => "rejected",
+        /// Frozen; only unfreezing is possible.
+        Frozen => "frozen",
+    }
+}
+
+/// The latest rejection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Why.
+    pub reasons: Vec<CustomerRejectionReason>,
+    /// Explanation.
+    pub message: Option<LongText>,
+    /// Whether the customer may resubmit.
+    pub retryable: bool,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An active freeze.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Freeze {
+    /// Why.
+    pub reason: LongText,
+    /// The state an unfreeze restores.
+    pub previous_state: CustomerState,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Everything known about a created customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    /// Its id.
+    pub guid: CustomerGuid,
+    /// Its tenant.
+    pub bank_guid: BankGuid,
+    /// Individual or business.
+    pub customer_type: CustomerType,
+    /// The caller's id for it.
+    pub external_id: Option<ExternalId>,
+    /// Lifecycle state.
+    pub state: CustomerState,
+    /// Details.
+    pub details: CustomerDetails,
+    /// Submitted documents, by id (UUID v7 ids sort by submission time).
+    pub documents: BTreeMap<DocumentGuid, Document>,
+    /// Associates of a business, by id.
+    pub associates: BTreeMap<AssociateGuid, AssociateDetails>,
+    /// The latest rejection, while rejected (or frozen from rejected).
+    pub rejection: Option<Rejection>,
+    /// The active freeze.
+    pub frozen: Option<Freeze>,
+    /// The policy the verification was decided under.
+    pub verified_under: Option<PolicyVersion>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Time of the latest event.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CustomerRecord {
+    /// The verification profile: under the recorded policy once verified (so the answer never
+    /// changes after the fact), else under the current one.
+    pub fn verification_profile(&self) -> VerificationProfile {
+        profile::evaluate(self, self.verified_under.unwrap_or(PolicyVersion::CURRENT))
+    }
+
+    /// True when a document has been submitted, which locks identity fields.
+    pub fn has_documents(&self) -> bool {
+        !self.documents.is_empty()
+    }
+}
+
+/// The aggregate: nothing before `CustomerCreated`, then a [`CustomerRecord`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    record: Option<CustomerRecord>,
+    version: u64,
+}
+
+impl Customer {
+    /// Folds events, in order, into a customer.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a CustomerEvent>) -> Self {
+        let mut customer = Self::default();
+        for event in events {
+            customer.apply(event);
+        }
+        customer
+    }
+
+    /// The record, once created.
+    pub fn record(&self) -> Option<&CustomerRecord> {
+        self.record.as_ref()
+    }
+
+    /// Number of events applied; the sequence of the latest event.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The lifecycle state, once created.
+    pub fn state(&self) -> Option<CustomerState> {
+        self.record.as_ref().map(|r| r.state)
+    }
+
+    /// Folds one event into the state. Never fails: events are facts, and one that does not
+    /// fit (which `decide` never emits) is recorded in the version and otherwise ignored.
+    pub fn apply(&mut self, event: &CustomerEvent) {
+        self.version += 1;
+        if let CustomerEvent::CustomerCreated {
+            customer_guid,
+            bank_guid,
+            customer_type,
+            external_id,
+            details,
+            at,
+        } = event
+        {
+            self.record = Some(CustomerRecord {
+                guid: *customer_guid,
+                bank_guid: *bank_guid,
+                customer_type: *customer_type,
+                external_id: external_id.clone(),
+                state: CustomerState::Unverified,
+                details: details.clone(),
+                documents: BTreeMap::new(),
+                associates: BTreeMap::new(),
+                rejection: None,
+                frozen: None,
+                verified_under: None,
+                created_at: *at,
+                updated_at: *at,
+            });
+            return;
+        }
+        if let Some(record) = self.record.as_mut() {
+            record.apply(event);
+        }
+    }
+}
+
+impl CustomerRecord {
+    /// Folds an event that follows creation into the record: one arm per event type.
+    #[allow(clippy::too_many_lines)]
+    fn apply(&mut self, event: &CustomerEvent) {
+        let record = self;
+        record.updated_at = event.at();
+        match event {
+            CustomerEvent::CustomerCreated { .. } => {}
+            CustomerEvent::CustomerDetailsUpdated { changes, .. } => record.details.merge(changes),
+            CustomerEvent::DocumentSubmitted {
+                document_guid,
+                kind,
+                associate_guid,
+                file_name,
+                content,
+                at,
+            } => {
+                record.documents.insert(
+                    *document_guid,
+                    Document {
+                        guid: *document_guid,
+                        kind: *kind,
+                        associate_guid: *associate_guid,
+                        file_name: file_name.clone(),
+                        content: content.clone(),
+                        status: DocumentStatus::Pending,
+                        submitted_at: *at,
+                    },
+                );
+            }
+            CustomerEvent::DocumentAccepted { document_guid, .. } => {
+                if let Some(document) = record.documents.get_mut(document_guid) {
+                    document.status = DocumentStatus::Accepted;
+                }
+            }
+            CustomerEvent::DocumentRejected {
+                document_guid,
+                reason,
+                message,
+                ..
+            } => {
+                if let Some(document) = record.documents.get_mut(document_guid) {
+                    document.status = DocumentStatus::Rejected {
+                        reason: *reason,
+                        message: message.clone(),
+                    };
+                }
+            }
+            CustomerEvent::AssociateAdded {
+                associate_guid,
+                details,
+                ..
+            } => {
+                record.associates.insert(*associate_guid, details.clone());
+            }
+            CustomerEvent::AssociateUpdated {
+                associate_guid,
+                changes,
+                ..
+            } => {
+                if let Some(associate) = record.associates.get_mut(associate_guid) {
+                    associate.merge(changes);
+                }
+            }
+            CustomerEvent::AssociateRemoved { associate_guid, .. } => {
+                record.associates.remove(associate_guid);
+            }
+            CustomerEvent::CustomerVerified { policy_version, .. } => {
+                record.state = CustomerState::Verified;
+                record.verified_under = Some(*policy_version);
+            }
+            CustomerEvent::CustomerRejected {
+                reasons,
+                message,
+                retryable,
+                at,
+            } => {
+                record.state = CustomerState::Rejected;
+                record.rejection = Some(Rejection {
+                    reasons: reasons.iter().copied().collect(),
+                    message: message.clone(),
+                    retryable: *retryable,
+                    at: *at,
+                });
+            }
+            CustomerEvent::VerificationReopened { .. } => {
+                record.state = CustomerState::Unverified;
+                record.rejection = None;
+            }
+            CustomerEvent::CustomerFrozen {
+                reason,
+                previous_state,
+                at,
+            } => {
+                record.state = CustomerState::Frozen;
+                record.frozen = Some(Freeze {
+                    reason: reason.clone(),
+                    previous_state: *previous_state,
+                    at: *at,
+                });
+            }
+            CustomerEvent::CustomerUnfrozen { restored_state, .. } => {
+                record.state = *restored_state;
+                record.frozen = None;
+            }
+        }
+    }
+}

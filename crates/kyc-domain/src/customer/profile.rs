@@ -1,0 +1,409 @@
+//! Verification profiles: which criteria a customer has met, awaits review on, or still owes.
+//!
+//! A profile is a pure function of the customer and a policy version. Verification records the
+//! version it was decided under, so that a replay years later reproduces the same decision even
+//! after the rules have moved on.
+
+use serde::{Deserialize, Serialize};
+
+use super::documents::{Document, DocumentKind, DocumentStatus};
+use super::{CustomerRecord, CustomerState, CustomerType};
+use crate::ids::AssociateGuid;
+use crate::values::{closed_enum::closed_enum, AssociateDetails, AssociateRole, PepStatus};
+
+closed_enum! {
+    /// A version of the verification rules.
+    pub enum PolicyVersion {
+        /// The first rules: `kyc_profile_a` and `kyb_profile_a` as DESIGN.md §2 lists them.
+        V1 => "v1",
+    }
+}
+
+impl PolicyVersion {
+    /// The rules new decisions are made under.
+    pub const CURRENT: Self = Self::V1;
+}
+
+closed_enum! {
+    /// A named set of criteria.
+    pub enum ProfileName {
+        /// Individuals.
+        KycProfileA => "kyc_profile_a",
+        /// Businesses.
+        KybProfileA => "kyb_profile_a",
+    }
+}
+
+closed_enum! {
+    /// Overall standing of a profile.
+    pub enum ProfileStatus {
+        /// Something is still required.
+        Incomplete => "incomplete",
+        /// Nothing is required; review or a decision is outstanding.
+        Pending => "pending",
+        /// The customer is verified.
+        Approved => "approved",
+        /// The customer is rejected.
+        Rejected => "rejected",
+    }
+}
+
+closed_enum! {
+    /// One thing a profile asks for.
+    pub enum Criterion {
+        /// The person's name.
+        Name => "name",
+        /// Date of birth.
+        DateOfBirth => "date_of_birth",
+        /// Email address.
+        EmailAddress => "email_address",
+        /// Phone number.
+        PhoneNumber => "phone_number",
+        /// Residential address.
+        ResidentialAddress => "residential_address",
+        /// Tax identification.
+        TaxIdentificationNumber => "tax_identification_number",
+        /// An accepted passport, driver's licence or national id.
+        IdentityDocument => "identity_document",
+        /// An accepted liveness report.
+        LivenessReportDocument => "liveness_report_document",
+        /// An accepted source-of-funds document (PEPs only).
+        SourceOfFundsDocument => "source_of_funds_document",
+        /// The business's legal name.
+        BusinessName => "business_name",
+        /// The business's registration number.
+        RegistrationNumber => "registration_number",
+        /// The business's registered address.
+        RegisteredAddress => "registered_address",
+        /// An accepted certificate of incorporation.
+        IncorporationDocument => "incorporation_document",
+        /// An accepted proof of address.
+        ProofOfAddressDocument => "proof_of_address_document",
+        /// An accepted ownership structure document.
+        OwnershipStructureDocument => "ownership_structure_document",
+        /// Every owner of 25% or more fully identified.
+        BeneficialOwners => "beneficial_owners",
+        /// At least one identified control person.
+        ControlPerson => "control_person",
+    }
+}
+
+/// A criterion that a rejected document sent back to `required`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionError {
+    /// The criterion.
+    pub name: Criterion,
+    /// The rejection reason code.
+    pub code: String,
+    /// The reviewer's message.
+    pub message: String,
+}
+
+/// Criteria by standing; each criterion is in exactly one of the three lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criteria {
+    /// Met.
+    pub complete: Vec<Criterion>,
+    /// Awaiting review.
+    pub pending: Vec<Criterion>,
+    /// Still owed.
+    pub required: Vec<Criterion>,
+    /// Why some required criteria were sent back.
+    pub errors: Vec<CriterionError>,
+}
+
+/// A profile and the customer's standing in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationProfile {
+    /// Which profile.
+    pub name: ProfileName,
+    /// The rules it was evaluated under.
+    pub policy_version: PolicyVersion,
+    /// Overall standing.
+    pub status: ProfileStatus,
+    /// Criteria by standing.
+    pub criteria: Criteria,
+}
+
+impl VerificationProfile {
+    /// True when nothing is required, pending or in error.
+    pub fn is_satisfied(&self) -> bool {
+        self.criteria.required.is_empty()
+            && self.criteria.pending.is_empty()
+            && self.criteria.errors.is_empty()
+    }
+}
+
+/// Where one criterion stands.
+enum Standing {
+    Complete,
+    Pending,
+    Required(Option<CriterionError>),
+}
+
+/// Evaluates the customer's profile under `policy`.
+pub fn evaluate(record: &CustomerRecord, policy: PolicyVersion) -> VerificationProfile {
+    match policy {
+        PolicyVersion::V1 => evaluate_v1(record),
+    }
+}
+
+fn present(given: bool) -> Standing {
+    if given {
+        Standing::Complete
+    } else {
+        Standing::Required(None)
+    }
+}
+
+/// The standing of a criterion met by a document of the customer's own (not an associate's)
+/// whose kind passes `kind`.
+fn own_document_standing(
+    record: &CustomerRecord,
+    criterion: Criterion,
+    kind: impl Fn(DocumentKind) -> bool,
+) -> Standing {
+    document_standing(
+        criterion,
+        record
+            .documents
+            .values()
+            .filter(|d| d.associate_guid.is_none() && kind(d.kind)),
+    )
+}
+
+/// `kyc_profile_a`.
+fn individual_standings(record: &CustomerRecord) -> Vec<(Criterion, Standing)> {
+    let details = &record.details;
+    let mut standings = vec![
+        (Criterion::Name, present(details.name.is_some())),
+        (
+            Criterion::DateOfBirth,
+            present(details.date_of_birth.is_some()),
+        ),
+        (
+            Criterion::EmailAddress,
+            present(details.email_address.is_some()),
+        ),
+        (
+            Criterion::PhoneNumber,
+            present(details.phone_number.is_some()),
+        ),
+        (
+            Criterion::ResidentialAddress,
+            present(details.address.is_some()),
+        ),
+        (
+            Criterion::TaxIdentificationNumber,
+            present(details.tax_identification.is_some()),
+        ),
+        (
+            Criterion::IdentityDocument,
+            own_document_standing(
+                record,
+                Criterion::IdentityDocument,
+                DocumentKind::is_identity,
+            ),
+        ),
+        (
+            Criterion::LivenessReportDocument,
+            own_document_standing(record, Criterion::LivenessReportDocument, |k| {
+                k == DocumentKind::LivenessReport
+            }),
+        ),
+    ];
+    if details.pep.as_ref().is_some_and(PepStatus::is_exposed) {
+        standings.push((
+            Criterion::SourceOfFundsDocument,
+            own_document_standing(record, Criterion::SourceOfFundsDocument, |k| {
+                k == DocumentKind::SourceOfFunds
+            }),
+        ));
+    }
+    standings
+}
+
+/// `kyb_profile_a`.
+fn business_standings(record: &CustomerRecord) -> Vec<(Criterion, Standing)> {
+    let details = &record.details;
+    vec![
+        (
+            Criterion::BusinessName,
+            present(details.legal_name.is_some()),
+        ),
+        (
+            Criterion::RegistrationNumber,
+            present(details.registration_number.is_some()),
+        ),
+        (
+            Criterion::RegisteredAddress,
+            present(details.address.is_some()),
+        ),
+        (
+            Criterion::TaxIdentificationNumber,
+            present(details.tax_identification.is_some()),
+        ),
+        (
+            Criterion::IncorporationDocument,
+            own_document_standing(record, Criterion::IncorporationDocument, |k| {
+                k == DocumentKind::IncorporationCertificate
+            }),
+        ),
+        (
+            Criterion::ProofOfAddressDocument,
+            own_document_standing(record, Criterion::ProofOfAddressDocument, |k| {
+                k == DocumentKind::ProofOfAddress
+            }),
+        ),
+        (
+            Criterion::OwnershipStructureDocument,
+            own_document_standing(record, Criterion::OwnershipStructureDocument, |k| {
+                k == DocumentKind::OwnershipStructure
+            }),
+        ),
+        (
+            Criterion::BeneficialOwners,
+            beneficial_owners_standing(record),
+        ),
+        (Criterion::ControlPerson, control_person_standing(record)),
+    ]
+}
+
+fn evaluate_v1(record: &CustomerRecord) -> VerificationProfile {
+    let (name, standings) = match record.customer_type {
+        CustomerType::Individual => (ProfileName::KycProfileA, individual_standings(record)),
+        CustomerType::Business => (ProfileName::KybProfileA, business_standings(record)),
+    };
+    let mut criteria = Criteria::default();
+    for (criterion, standing) in standings {
+        match standing {
+            Standing::Complete => criteria.complete.push(criterion),
+            Standing::Pending => criteria.pending.push(criterion),
+            Standing::Required(error) => {
+                criteria.required.push(criterion);
+                criteria.errors.extend(error);
+            }
+        }
+    }
+    let decided_state = match record.state {
+        CustomerState::Frozen => record
+            .frozen
+            .as_ref()
+            .map_or(CustomerState::Unverified, |f| f.previous_state),
+        state => state,
+    };
+    let status = match decided_state {
+        CustomerState::Verified => ProfileStatus::Approved,
+        CustomerState::Rejected => ProfileStatus::Rejected,
+        _ if !criteria.required.is_empty() => ProfileStatus::Incomplete,
+        _ => ProfileStatus::Pending,
+    };
+    VerificationProfile {
+        name,
+        policy_version: PolicyVersion::V1,
+        status,
+        criteria,
+    }
+}
+
+/// A document criterion: complete once any matching document is accepted; pending while one
+/// awaits review; otherwise required, with the latest rejection as its error.
+fn document_standing<'a>(
+    criterion: Criterion,
+    documents: impl Iterator<Item = &'a Document>,
+) -> Standing {
+    let mut any_pending = false;
+    let mut latest_rejection: Option<&Document> = None;
+    for document in documents {
+        match &document.status {
+            DocumentStatus::Accepted => return Standing::Complete,
+            DocumentStatus::Pending => any_pending = true,
+            DocumentStatus::Rejected { .. } => {
+                if latest_rejection.is_none_or(|r| r.submitted_at <= document.submitted_at) {
+                    latest_rejection = Some(document);
+                }
+            }
+        }
+    }
+    if any_pending {
+        return Standing::Pending;
+    }
+    Standing::Required(
+        latest_rejection.and_then(|document| match &document.status {
+            DocumentStatus::Rejected { reason, message } => Some(CriterionError {
+                name: criterion,
+                code: reason.as_str().to_owned(),
+                message: message.as_str().to_owned(),
+            }),
+            _ => None,
+        }),
+    )
+}
+
+/// True when the associate has the data an identification needs.
+fn is_identified_person(associate: &AssociateDetails) -> bool {
+    associate.name.is_some() && associate.date_of_birth.is_some() && associate.address.is_some()
+}
+
+fn associate_identity_standing(
+    record: &CustomerRecord,
+    guid: AssociateGuid,
+    criterion: Criterion,
+) -> Standing {
+    document_standing(
+        criterion,
+        record
+            .documents
+            .values()
+            .filter(|d| d.associate_guid == Some(guid) && d.kind.is_identity()),
+    )
+}
+
+/// Every associate owning 25% or more needs name, date of birth, address and an accepted
+/// identity document. With no such owner (a widely held business) the criterion is met; the
+/// ownership structure document is what evidences that.
+fn beneficial_owners_standing(record: &CustomerRecord) -> Standing {
+    let mut pending = false;
+    let mut first_error = None;
+    let mut required = false;
+    for (guid, associate) in record
+        .associates
+        .iter()
+        .filter(|(_, a)| a.is_beneficial_owner())
+    {
+        if !is_identified_person(associate) {
+            required = true;
+            continue;
+        }
+        match associate_identity_standing(record, *guid, Criterion::BeneficialOwners) {
+            Standing::Complete => {}
+            Standing::Pending => pending = true,
+            Standing::Required(error) => {
+                required = true;
+                if first_error.is_none() {
+                    first_error = error;
+                }
+            }
+        }
+    }
+    if required {
+        Standing::Required(first_error)
+    } else if pending {
+        Standing::Pending
+    } else {
+        Standing::Complete
+    }
+}
+
+/// At least one control person with name, date of birth and address.
+fn control_person_standing(record: &CustomerRecord) -> Standing {
+    let identified = record
+        .associates
+        .values()
+        .any(|a| a.has_role(AssociateRole::ControlPerson) && is_identified_person(a));
+    if identified {
+        Standing::Complete
+    } else {
+        Standing::Required(None)
+    }
+}

@@ -1,0 +1,414 @@
+//! What describes a business and the people behind it (KYB).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::address::{optional, Address, AddressDraft};
+use super::closed_enum::closed_enum;
+use super::contact::EmailAddress;
+use super::error::{invalid, FieldError, ValidationCode, ValidationErrors};
+use super::person::{NameDraft, PersonName};
+
+/// A business website: an absolute `http` or `https` URL with a host, at most 2,048 characters.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Website(String);
+
+impl Website {
+    /// Longest URL accepted.
+    pub const MAX_LENGTH: usize = 2048;
+
+    /// Parses and normalises a URL.
+    pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
+        let trimmed = raw.trim();
+        if trimmed.len() > Self::MAX_LENGTH {
+            return Err(invalid(
+                ValidationCode::TooLong,
+                "must be at most 2048 characters",
+            ));
+        }
+        let refused = || {
+            invalid(
+                ValidationCode::InvalidFormat,
+                "must be an http or https URL",
+            )
+        };
+        let url = url::Url::parse(trimmed).map_err(|_| refused())?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(refused());
+        }
+        Ok(Self(url.into()))
+    }
+
+    /// The normalised URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Website {
+    type Error = ValidationErrors;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Website> for String {
+    fn from(value: Website) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Debug for Website {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Website({})", self.0)
+    }
+}
+
+/// A share of ownership from 0 to 100 percent with at most two decimals, kept in basis points
+/// so that comparisons such as "at least 25%" are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct OwnershipPercentage(u16);
+
+impl OwnershipPercentage {
+    /// Share from which an owner is a beneficial owner who must be identified.
+    pub const BENEFICIAL_OWNER_THRESHOLD: Self = Self(2500);
+
+    /// Parses a percentage.
+    pub fn parse(value: f64) -> Result<Self, ValidationErrors> {
+        if !value.is_finite() || !(0.0..=100.0).contains(&value) {
+            return Err(invalid(
+                ValidationCode::OutOfRange,
+                "must be between 0 and 100",
+            ));
+        }
+        let basis_points = (value * 100.0).round();
+        if (basis_points - value * 100.0).abs() > 1e-6 {
+            return Err(invalid(
+                ValidationCode::InvalidFormat,
+                "must have at most two decimal places",
+            ));
+        }
+        // In range 0..=10_000 by the checks above, so the cast is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(Self(basis_points as u16))
+    }
+
+    /// Hundredths of a percent.
+    pub fn basis_points(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for OwnershipPercentage {
+    type Error = ValidationErrors;
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<OwnershipPercentage> for f64 {
+    fn from(value: OwnershipPercentage) -> Self {
+        f64::from(value.0) / 100.0
+    }
+}
+
+closed_enum! {
+    /// What an associate is to the business.
+    pub enum AssociateRole {
+        /// Holds shares.
+        Owner => "owner",
+        /// Sits on the board.
+        Director => "director",
+        /// Has significant control (e.g. CEO, CFO).
+        ControlPerson => "control_person",
+        /// May sign on the business's behalf.
+        Signer => "signer",
+    }
+}
+
+/// An associate as a caller sends it (for adding, or the changed fields for updating).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssociateDraft {
+    /// The person's name.
+    pub name: Option<NameDraft>,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// Residential address.
+    pub address: Option<AddressDraft>,
+    /// Email address.
+    pub email_address: Option<String>,
+    /// Share of the business owned, 0–100.
+    pub ownership_percentage: Option<f64>,
+    /// Roles; at least one.
+    pub roles: Option<Vec<String>>,
+}
+
+/// Validated associate fields; on an add, `name` and `roles` are always present.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociateDetails {
+    /// The person's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PersonName>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    /// Residential address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<EmailAddress>,
+    /// Share of the business owned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership_percentage: Option<OwnershipPercentage>,
+    /// Roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<BTreeSet<AssociateRole>>,
+}
+
+impl AssociateDetails {
+    /// Validates the given fields; on `today` a date of birth must lie in the past.
+    pub fn parse(
+        draft: &AssociateDraft,
+        today: chrono::NaiveDate,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = draft
+            .name
+            .as_ref()
+            .and_then(|raw| errors.collect("name", PersonName::parse(raw)));
+        let date_of_birth = optional(
+            &mut errors,
+            "date_of_birth",
+            draft.date_of_birth.as_deref(),
+            |raw| super::dates::parse_past_date(raw, today),
+        );
+        let address = draft
+            .address
+            .as_ref()
+            .and_then(|raw| errors.collect("address", Address::parse(raw)));
+        let email_address = optional(
+            &mut errors,
+            "email_address",
+            draft.email_address.as_deref(),
+            EmailAddress::parse,
+        );
+        let ownership_percentage = draft.ownership_percentage.and_then(|raw| {
+            errors.collect("ownership_percentage", OwnershipPercentage::parse(raw))
+        });
+        let roles = draft.roles.as_ref().and_then(|raw| {
+            if raw.is_empty() {
+                errors.push(FieldError::new(
+                    "roles",
+                    ValidationCode::Empty,
+                    "must name at least one role",
+                ));
+                return None;
+            }
+            let mut roles = BTreeSet::new();
+            for (index, role) in raw.iter().enumerate() {
+                if let Some(role) =
+                    errors.collect(&format!("roles[{index}]"), AssociateRole::parse(role))
+                {
+                    roles.insert(role);
+                }
+            }
+            Some(roles)
+        });
+        errors.finish(|| Self {
+            name,
+            date_of_birth,
+            address,
+            email_address,
+            ownership_percentage,
+            roles,
+        })
+    }
+
+    /// Validates a new associate: as [`Self::parse`], and `name` and `roles` are required.
+    pub fn parse_new(
+        draft: &AssociateDraft,
+        today: chrono::NaiveDate,
+    ) -> Result<Self, ValidationErrors> {
+        let parsed = Self::parse(draft, today);
+        let mut errors = match &parsed {
+            Ok(_) => ValidationErrors::new(),
+            Err(errors) => errors.clone(),
+        };
+        for (field, missing) in [
+            ("name", draft.name.is_none()),
+            ("roles", draft.roles.is_none()),
+        ] {
+            if missing {
+                errors.push(FieldError::new(
+                    field,
+                    ValidationCode::Required,
+                    "is required",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            parsed
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Overwrites the fields that `patch` gives.
+    pub fn merge(&mut self, patch: &AssociateDetails) {
+        let AssociateDetails {
+            name,
+            date_of_birth,
+            address,
+            email_address,
+            ownership_percentage,
+            roles,
+        } = patch.clone();
+        if name.is_some() {
+            self.name = name;
+        }
+        if date_of_birth.is_some() {
+            self.date_of_birth = date_of_birth;
+        }
+        if address.is_some() {
+            self.address = address;
+        }
+        if email_address.is_some() {
+            self.email_address = email_address;
+        }
+        if ownership_percentage.is_some() {
+            self.ownership_percentage = ownership_percentage;
+        }
+        if roles.is_some() {
+            self.roles = roles;
+        }
+    }
+
+    /// True when the associate owns at least the beneficial-owner threshold.
+    pub fn is_beneficial_owner(&self) -> bool {
+        self.ownership_percentage
+            .is_some_and(|share| share >= OwnershipPercentage::BENEFICIAL_OWNER_THRESHOLD)
+    }
+
+    /// True when the associate holds `role`.
+    pub fn has_role(&self, role: AssociateRole) -> bool {
+        self.roles
+            .as_ref()
+            .is_some_and(|roles| roles.contains(&role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn websites_must_be_http_urls() {
+        assert_eq!(
+            Website::parse("https://Acme.example").unwrap().as_str(),
+            "https://acme.example/"
+        );
+        for raw in [
+            "acme.example",
+            "ftp://acme.example",
+            "https://",
+            "javascript:alert(1)",
+        ] {
+            assert!(Website::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn ownership_is_a_bounded_percentage_with_two_decimals() {
+        assert_eq!(
+            OwnershipPercentage::parse(25.0).unwrap(),
+            OwnershipPercentage::BENEFICIAL_OWNER_THRESHOLD
+        );
+        assert_eq!(
+            OwnershipPercentage::parse(12.34).unwrap().basis_points(),
+            1234
+        );
+        assert_eq!(OwnershipPercentage::parse(0.0).unwrap().basis_points(), 0);
+        assert_eq!(
+            OwnershipPercentage::parse(100.0).unwrap().basis_points(),
+            10_000
+        );
+        for (value, code) in [
+            (-1.0, ValidationCode::OutOfRange),
+            (100.01, ValidationCode::OutOfRange),
+            (f64::NAN, ValidationCode::OutOfRange),
+            (12.345, ValidationCode::InvalidFormat),
+        ] {
+            assert_eq!(
+                OwnershipPercentage::parse(value).unwrap_err().errors()[0].code,
+                code
+            );
+        }
+        let json = serde_json::to_value(OwnershipPercentage::parse(33.33).unwrap()).unwrap();
+        assert_eq!(json, serde_json::json!(33.33));
+    }
+
+    #[test]
+    fn a_new_associate_needs_a_name_and_roles() {
+        let errors = AssociateDetails::parse_new(&AssociateDraft::default(), today()).unwrap_err();
+        let fields: Vec<_> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "roles"]);
+    }
+
+    #[test]
+    fn associate_fields_are_validated_with_paths() {
+        let draft = AssociateDraft {
+            name: Some(NameDraft {
+                first: Some("Grace".into()),
+                last: Some("Hopper".into()),
+                ..NameDraft::default()
+            }),
+            date_of_birth: Some("2030-01-01".into()),
+            roles: Some(vec!["owner".into(), "ceo".into()]),
+            ownership_percentage: Some(120.0),
+            address: Some(AddressDraft::default()),
+            email_address: None,
+        };
+        let errors = AssociateDetails::parse_new(&draft, today()).unwrap_err();
+        let found: Vec<_> = errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("date_of_birth", ValidationCode::NotInPast),
+                ("address.street", ValidationCode::Required),
+                ("address.city", ValidationCode::Required),
+                ("address.country_code", ValidationCode::Required),
+                ("ownership_percentage", ValidationCode::OutOfRange),
+                ("roles[1]", ValidationCode::UnknownValue),
+            ]
+        );
+    }
+
+    #[test]
+    fn merge_overwrites_only_given_fields() {
+        let mut associate = AssociateDetails {
+            ownership_percentage: Some(OwnershipPercentage::parse(10.0).unwrap()),
+            roles: Some(BTreeSet::from([AssociateRole::Owner])),
+            ..AssociateDetails::default()
+        };
+        associate.merge(&AssociateDetails {
+            ownership_percentage: Some(OwnershipPercentage::parse(30.0).unwrap()),
+            ..AssociateDetails::default()
+        });
+        assert!(associate.is_beneficial_owner());
+        assert!(associate.has_role(AssociateRole::Owner));
+    }
+}
