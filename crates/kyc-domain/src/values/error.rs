@@ -89,7 +89,9 @@ impl FieldError {
     /// The same error, re-rooted under `parent` (`city` → `address.city`).
     #[must_use]
     pub fn under(mut self, parent: &str) -> Self {
-        self.field = if self.field.is_empty() {
+        self.field = if parent.is_empty() {
+            self.field
+        } else if self.field.is_empty() {
             parent.to_owned()
         } else if self.field.starts_with('[') {
             format!("{parent}{}", self.field)
@@ -194,8 +196,15 @@ mod tests {
             "identification_numbers",
             FieldError::new("[1].type", ValidationCode::UnknownValue, "x").into(),
         );
+        errors.extend_under(
+            "",
+            FieldError::new("phone_number", ValidationCode::Empty, "x").into(),
+        );
         let fields: Vec<_> = errors.errors().iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["address", "identification_numbers[1].type"]);
+        assert_eq!(
+            fields,
+            ["address", "identification_numbers[1].type", "phone_number"]
+        );
     }
 
     #[test]

@@ -1,0 +1,118 @@
+//! Events are stored forever: every type round-trips through JSON, its stored key is its
+//! `event_type`, and the released wire form of an event does not drift.
+
+// Test code: a panic is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use kyc_domain::values::AssociateDraft;
+use kyc_domain::{CustomerCommand, CustomerEvent};
+use support::*;
+
+/// A history that emits every event type at least once.
+fn every_event_type() -> Vec<CustomerEvent> {
+    let business = then_run(
+        history([create(complete_business())]),
+        [
+            CustomerCommand::AddAssociate {
+                associate_guid: associate_guid(1),
+                draft: owner_and_control_person(),
+                at: at(1),
+            },
+            CustomerCommand::UpdateAssociate {
+                associate_guid: associate_guid(1),
+                draft: AssociateDraft {
+                    ownership_percentage: Some(40.0),
+                    ..AssociateDraft::default()
+                },
+                at: at(2),
+            },
+            CustomerCommand::RemoveAssociate {
+                associate_guid: associate_guid(1),
+                at: at(3),
+            },
+        ],
+    );
+    let individual = then_run(
+        ready_individual(),
+        [
+            review(3, reject_document("expired")),
+            CustomerCommand::UpdateDetails {
+                draft: kyc_domain::customer::CustomerDraft {
+                    email_address: Some("ada@new.example".into()),
+                    ..Default::default()
+                },
+                at: at(200),
+            },
+            CustomerCommand::Reject {
+                draft: rejection(true),
+                at: at(201),
+            },
+            submit(4, document("proof_of_address")),
+            review(4, accept()),
+            CustomerCommand::Verify { at: at(202) },
+            CustomerCommand::Freeze {
+                draft: freeze_reason(),
+                at: at(203),
+            },
+            CustomerCommand::Unfreeze { at: at(204) },
+        ],
+    );
+    business.into_iter().chain(individual).collect()
+}
+
+#[test]
+fn every_event_type_round_trips_through_json() {
+    let events = every_event_type();
+    let types: BTreeSet<&str> = events.iter().map(CustomerEvent::event_type).collect();
+    assert_eq!(types, CustomerEvent::TYPES.into_iter().collect());
+    for event in events {
+        let json = serde_json::to_value(&event).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(
+            object.keys().collect::<Vec<_>>(),
+            [event.event_type()],
+            "stored under its type"
+        );
+        assert_eq!(
+            serde_json::from_value::<CustomerEvent>(json).unwrap(),
+            event
+        );
+        assert_eq!(event.event_version(), "1");
+    }
+}
+
+#[test]
+fn released_wire_form_is_stable() {
+    let frozen = CustomerEvent::CustomerFrozen {
+        reason: kyc_domain::values::LongText::parse("Suspicious activity reported").unwrap(),
+        previous_state: kyc_domain::CustomerState::Verified,
+        at: at(0),
+    };
+    assert_eq!(
+        serde_json::to_string(&frozen).unwrap(),
+        r#"{"CustomerFrozen":{"reason":"Suspicious activity reported","previous_state":"verified","at":"2026-11-23T09:00:00Z"}}"#
+    );
+    let created = &history([create(complete_individual())])[0];
+    let json = serde_json::to_value(created).unwrap();
+    let details = &json["CustomerCreated"]["details"];
+    assert_eq!(
+        details["name"],
+        serde_json::json!({"first": "Ada", "last": "Lovelace"})
+    );
+    assert_eq!(details["date_of_birth"], "1990-04-21");
+    assert_eq!(details["gender"], "O");
+    assert_eq!(
+        details["tax_identification"],
+        serde_json::json!({"number": "123-45-6789", "type": "ssn", "country_code": "US"})
+    );
+}
+
+#[test]
+fn stored_events_with_invalid_values_are_refused_on_load() {
+    let tampered = r#"{"CustomerDetailsUpdated":{"changes":{"phone_number":"12345"},"at":"2026-11-23T09:00:00Z"}}"#;
+    assert!(serde_json::from_str::<CustomerEvent>(tampered).is_err());
+}

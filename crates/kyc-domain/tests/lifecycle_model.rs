@@ -1,0 +1,749 @@
+//! A property test: a deliberately simple reference model of the customer lifecycle and its
+//! verification criteria, written without reusing the aggregate's logic, is run side by side
+//! with the real aggregate over random command sequences.
+//!
+//! After every step the invariants of DESIGN.md §7 are checked: folding the emitted events
+//! (through their JSON form) reproduces the state; refused commands emit nothing; a verified
+//! customer has every criterion complete; a frozen customer accepts only Unfreeze; the type
+//! never changes; sequences are contiguous; unfreeze restores exactly the pre-freeze record.
+//!
+//! `KYC_PROPTEST_CASES` overrides the number of cases (default 1,000, each up to 50 steps).
+
+// Test code: a panic is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use kyc_domain::customer::{CustomerDraft, CustomerRecord, DocumentStatus};
+use kyc_domain::ids::{AssociateGuid, DocumentGuid};
+use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
+use support::*;
+
+// ---------------------------------------------------------------------------------------------
+// The reference model.
+// ---------------------------------------------------------------------------------------------
+
+/// Lifecycle as the model sees it: a freeze remembers what it interrupted.
+#[derive(Debug, Clone, PartialEq)]
+enum Life {
+    Unverified,
+    Verified,
+    Rejected { retryable: bool },
+    Frozen(Box<Life>),
+}
+
+/// What a document counts towards.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    Identity,
+    Liveness,
+    SourceOfFunds,
+    /// Counts towards nothing (proof of address for individuals).
+    Extra,
+    Incorporation,
+    ProofOfAddress,
+    Ownership,
+    /// Identity document of the associate with this model id.
+    AssociateIdentity(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Review {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+#[derive(Debug, Clone)]
+struct ModelCustomer {
+    business: bool,
+    pep: bool,
+    /// Every data criterion met.
+    complete_details: bool,
+    life: Life,
+    documents: Vec<(Slot, Review)>,
+    /// Model ids of live associates; each is a fully identified 30% owner and control person.
+    associates: Vec<u64>,
+}
+
+/// The outcome the model predicts: how many events, or which error code.
+#[derive(Debug, Clone, PartialEq)]
+enum Expect {
+    Events(usize),
+    Refused(&'static str),
+}
+
+#[derive(Debug, Clone)]
+struct Model {
+    customer: Option<ModelCustomer>,
+    next_id: u64,
+    expect: Expect,
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Create {
+        business: bool,
+        complete: bool,
+        pep: bool,
+    },
+    UpdateEmail,
+    CompleteDetails,
+    Submit(Slot),
+    Review {
+        index: usize,
+        accept: bool,
+    },
+    AddAssociate,
+    RemoveAssociate {
+        index: usize,
+    },
+    Verify,
+    Reject {
+        retryable: bool,
+    },
+    Freeze,
+    Unfreeze,
+}
+
+impl ModelCustomer {
+    fn slot_accepted(&self, slot: Slot) -> bool {
+        self.documents
+            .iter()
+            .any(|(s, r)| *s == slot && *r == Review::Accepted)
+    }
+
+    /// The model's statement of "every criterion complete".
+    fn verifiable(&self) -> bool {
+        if !self.complete_details {
+            return false;
+        }
+        if self.business {
+            [Slot::Incorporation, Slot::ProofOfAddress, Slot::Ownership]
+                .into_iter()
+                .all(|slot| self.slot_accepted(slot))
+                && !self.associates.is_empty()
+                && self
+                    .associates
+                    .iter()
+                    .all(|id| self.slot_accepted(Slot::AssociateIdentity(*id)))
+        } else {
+            self.slot_accepted(Slot::Identity)
+                && self.slot_accepted(Slot::Liveness)
+                && (!self.pep || self.slot_accepted(Slot::SourceOfFunds))
+        }
+    }
+}
+
+fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
+    let Some(customer) = &model.customer else {
+        return prop_oneof![
+            4 => (proptest::bool::weighted(0.4), proptest::bool::weighted(0.85), proptest::bool::weighted(0.3))
+                .prop_map(|(business, complete, pep)| Step::Create { business, complete, pep }),
+            1 => Just(Step::Verify),
+            1 => Just(Step::Freeze),
+        ]
+        .boxed();
+    };
+    let mut slots = if customer.business {
+        vec![
+            Slot::Incorporation,
+            Slot::ProofOfAddress,
+            Slot::Ownership,
+            Slot::Extra,
+        ]
+    } else {
+        vec![
+            Slot::Identity,
+            Slot::Liveness,
+            Slot::SourceOfFunds,
+            Slot::Extra,
+        ]
+    };
+    if customer.business && customer.associates.is_empty() {
+        // A business cannot be verified without its control person: add one more often.
+        slots.truncate(3);
+    }
+    slots.extend(
+        customer
+            .associates
+            .iter()
+            .map(|id| Slot::AssociateIdentity(*id)),
+    );
+    let documents = customer.documents.len();
+    let associates = customer.associates.len();
+    let mut steps: Vec<(u32, BoxedStrategy<Step>)> = vec![
+        (
+            8,
+            proptest::sample::select(slots)
+                .prop_map(Step::Submit)
+                .boxed(),
+        ),
+        (3, Just(Step::Verify).boxed()),
+        (
+            1,
+            proptest::bool::weighted(0.8)
+                .prop_map(|retryable| Step::Reject { retryable })
+                .boxed(),
+        ),
+        (1, Just(Step::Freeze).boxed()),
+        (3, Just(Step::Unfreeze).boxed()),
+        (1, Just(Step::UpdateEmail).boxed()),
+        (1, Just(Step::CompleteDetails).boxed()),
+        (
+            if customer.business { 3 } else { 1 },
+            Just(Step::AddAssociate).boxed(),
+        ),
+        (
+            1,
+            Just(Step::Create {
+                business: false,
+                complete: true,
+                pep: false,
+            })
+            .boxed(),
+        ),
+    ];
+    if documents > 0 {
+        steps.push((
+            2,
+            (0..documents, proptest::bool::weighted(0.85))
+                .prop_map(|(index, accept)| Step::Review { index, accept })
+                .boxed(),
+        ));
+    }
+    let pending: Vec<usize> = (0..documents)
+        .filter(|i| customer.documents[*i].1 == Review::Pending)
+        .collect();
+    if !pending.is_empty() {
+        steps.push((
+            10,
+            (
+                proptest::sample::select(pending),
+                proptest::bool::weighted(0.85),
+            )
+                .prop_map(|(index, accept)| Step::Review { index, accept })
+                .boxed(),
+        ));
+    }
+    if associates > 0 {
+        steps.push((
+            1,
+            (0..associates)
+                .prop_map(|index| Step::RemoveAssociate { index })
+                .boxed(),
+        ));
+    }
+    proptest::strategy::Union::new_weighted(steps).boxed()
+}
+
+struct LifecycleModel;
+
+impl ReferenceStateMachine for LifecycleModel {
+    type State = Model;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        Just(Model {
+            customer: None,
+            next_id: 1,
+            expect: Expect::Events(0),
+        })
+        .boxed()
+    }
+
+    fn transitions(state: &Model) -> BoxedStrategy<Step> {
+        step_strategy(state)
+    }
+
+    fn apply(mut model: Model, step: &Step) -> Model {
+        model.next_id += 1;
+        let id = model.next_id;
+        let Some(customer) = model.customer.as_mut() else {
+            model.expect = match step {
+                Step::Create {
+                    business,
+                    complete,
+                    pep,
+                } => {
+                    model.customer = Some(ModelCustomer {
+                        business: *business,
+                        pep: *pep && !*business,
+                        complete_details: *complete,
+                        life: Life::Unverified,
+                        documents: Vec::new(),
+                        associates: Vec::new(),
+                    });
+                    Expect::Events(1)
+                }
+                _ => Expect::Refused("customer_not_found"),
+            };
+            return model;
+        };
+        model.expect = model_step(customer, step, id);
+        model
+    }
+}
+
+/// The lifecycle rules, stated per command, as a person would read them off DESIGN.md.
+fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
+    let invalid = Expect::Refused("invalid_transition");
+    let life = customer.life.clone();
+    let open = life == Life::Unverified;
+    let retryable = life == Life::Rejected { retryable: true };
+    match step {
+        Step::Create { .. } => invalid,
+        Step::UpdateEmail => {
+            if open || retryable || life == Life::Verified {
+                Expect::Events(1)
+            } else {
+                invalid
+            }
+        }
+        Step::CompleteDetails => {
+            if !(open || retryable || life == Life::Verified) {
+                invalid
+            } else if customer.complete_details {
+                Expect::Events(0)
+            } else if life == Life::Verified || !customer.documents.is_empty() {
+                Expect::Refused("field_locked")
+            } else {
+                customer.complete_details = true;
+                Expect::Events(1)
+            }
+        }
+        Step::Submit(slot) => {
+            if !(open || retryable) {
+                return invalid;
+            }
+            customer.documents.push((*slot, Review::Pending));
+            if retryable {
+                customer.life = Life::Unverified;
+                Expect::Events(2)
+            } else {
+                Expect::Events(1)
+            }
+        }
+        Step::Review { index, accept } => {
+            if !open {
+                return invalid;
+            }
+            let review = &mut customer.documents[*index].1;
+            if *review != Review::Pending {
+                return Expect::Refused("document_already_reviewed");
+            }
+            *review = if *accept {
+                Review::Accepted
+            } else {
+                Review::Rejected
+            };
+            Expect::Events(1)
+        }
+        Step::AddAssociate => {
+            if !customer.business {
+                Expect::Refused("wrong_customer_type")
+            } else if !open {
+                invalid
+            } else if customer.associates.len() >= 3 {
+                // A fourth 30% owner would take the shares past 100%.
+                Expect::Refused("validation")
+            } else {
+                customer.associates.push(id);
+                Expect::Events(1)
+            }
+        }
+        Step::RemoveAssociate { index } => {
+            if !open {
+                return invalid;
+            }
+            customer.associates.remove(*index);
+            Expect::Events(1)
+        }
+        Step::Verify => {
+            if !open {
+                invalid
+            } else if customer.verifiable() {
+                customer.life = Life::Verified;
+                Expect::Events(1)
+            } else {
+                Expect::Refused("profile_incomplete")
+            }
+        }
+        Step::Reject { retryable } => {
+            if !open {
+                return invalid;
+            }
+            customer.life = Life::Rejected {
+                retryable: *retryable,
+            };
+            Expect::Events(1)
+        }
+        Step::Freeze => {
+            if matches!(life, Life::Frozen(_)) {
+                return invalid;
+            }
+            customer.life = Life::Frozen(Box::new(life));
+            Expect::Events(1)
+        }
+        Step::Unfreeze => match life {
+            Life::Frozen(previous) => {
+                customer.life = *previous;
+                Expect::Events(1)
+            }
+            _ => invalid,
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The system under test: the real aggregate, plus what the invariants need to remember.
+// ---------------------------------------------------------------------------------------------
+
+struct Harness {
+    customer: Customer,
+    log: Vec<CustomerEvent>,
+    steps: usize,
+    documents: Vec<DocumentGuid>,
+    /// Model associate id → real id.
+    associates: Vec<(u64, AssociateGuid)>,
+    created_type: Option<CustomerType>,
+    before_freeze: Option<CustomerRecord>,
+}
+
+fn minimal(business: bool, pep: bool) -> CustomerDraft {
+    let full = if business {
+        complete_business()
+    } else if pep {
+        complete_pep()
+    } else {
+        complete_individual()
+    };
+    CustomerDraft {
+        customer_type: full.customer_type,
+        name: full.name,
+        email_address: full.email_address,
+        pep: full.pep,
+        ..CustomerDraft::default()
+    }
+}
+
+impl Harness {
+    fn command(&mut self, step: &Step, model_before_id: u64) -> CustomerCommand {
+        self.steps += 1;
+        let now = at(i64::try_from(self.steps).unwrap());
+        let business = self.created_type == Some(CustomerType::Business);
+        match step {
+            Step::Create {
+                business,
+                complete,
+                pep,
+            } => {
+                let draft = match (business, complete) {
+                    (true, true) => complete_business(),
+                    (false, true) if *pep => complete_pep(),
+                    (false, true) => complete_individual(),
+                    (_, false) => minimal(*business, *pep),
+                };
+                CustomerCommand::Create {
+                    customer_guid: customer_guid(),
+                    bank_guid: bank_guid(),
+                    draft,
+                    at: now,
+                }
+            }
+            Step::UpdateEmail => CustomerCommand::UpdateDetails {
+                draft: CustomerDraft {
+                    email_address: Some(format!("user{}@example.com", self.steps)),
+                    ..CustomerDraft::default()
+                },
+                at: now,
+            },
+            Step::CompleteDetails => {
+                let mut draft = if business {
+                    complete_business()
+                } else {
+                    complete_individual()
+                };
+                draft.customer_type = None;
+                draft.pep = None;
+                draft.email_address = None;
+                CustomerCommand::UpdateDetails { draft, at: now }
+            }
+            Step::Submit(slot) => {
+                let guid = document_guid(self.steps as u64);
+                self.documents.push(guid);
+                let draft = match slot {
+                    Slot::Identity => document("passport"),
+                    Slot::Liveness => document("liveness_report"),
+                    Slot::SourceOfFunds => document("source_of_funds"),
+                    Slot::Extra if business => document("source_of_funds"),
+                    Slot::Extra | Slot::ProofOfAddress => document("proof_of_address"),
+                    Slot::Incorporation => document("incorporation_certificate"),
+                    Slot::Ownership => document("ownership_structure"),
+                    Slot::AssociateIdentity(id) => {
+                        let real = self
+                            .associates
+                            .iter()
+                            .find(|(m, _)| m == id)
+                            .map(|(_, g)| *g)
+                            .unwrap();
+                        associate_document("national_id", real)
+                    }
+                };
+                CustomerCommand::SubmitDocument {
+                    document_guid: guid,
+                    draft,
+                    content: content(),
+                    at: now,
+                }
+            }
+            Step::Review { index, accept } => CustomerCommand::ReviewDocument {
+                document_guid: self.documents[*index],
+                draft: if *accept {
+                    support::accept()
+                } else {
+                    reject_document("expired")
+                },
+                at: now,
+            },
+            Step::AddAssociate => {
+                let guid = associate_guid(self.steps as u64);
+                self.associates.push((model_before_id, guid));
+                CustomerCommand::AddAssociate {
+                    associate_guid: guid,
+                    draft: owner_and_control_person(),
+                    at: now,
+                }
+            }
+            Step::RemoveAssociate { index } => CustomerCommand::RemoveAssociate {
+                associate_guid: self.associates[*index].1,
+                at: now,
+            },
+            Step::Verify => CustomerCommand::Verify { at: now },
+            Step::Reject { retryable } => CustomerCommand::Reject {
+                draft: rejection(*retryable),
+                at: now,
+            },
+            Step::Freeze => CustomerCommand::Freeze {
+                draft: freeze_reason(),
+                at: now,
+            },
+            Step::Unfreeze => CustomerCommand::Unfreeze { at: now },
+        }
+    }
+}
+
+struct CustomerLifecycleTest;
+
+/// How often each interesting outcome was reached, to show the search covers the lifecycle.
+static REACHED_VERIFIED: AtomicUsize = AtomicUsize::new(0);
+static REACHED_REOPENED: AtomicUsize = AtomicUsize::new(0);
+static REACHED_UNFROZEN: AtomicUsize = AtomicUsize::new(0);
+
+fn model_life_state(life: &Life) -> CustomerState {
+    match life {
+        Life::Unverified => CustomerState::Unverified,
+        Life::Verified => CustomerState::Verified,
+        Life::Rejected { .. } => CustomerState::Rejected,
+        Life::Frozen(_) => CustomerState::Frozen,
+    }
+}
+
+fn events_reopened(log: &[CustomerEvent]) -> bool {
+    log.len() >= 2
+        && matches!(
+            log[log.len() - 2],
+            CustomerEvent::VerificationReopened { .. }
+        )
+}
+
+fn without_freeze_bookkeeping(record: &CustomerRecord) -> CustomerRecord {
+    let mut record = record.clone();
+    record.updated_at = record.created_at;
+    record.frozen = None;
+    record
+}
+
+impl StateMachineTest for CustomerLifecycleTest {
+    type SystemUnderTest = Harness;
+    type Reference = LifecycleModel;
+
+    fn init_test(_: &Model) -> Harness {
+        Harness {
+            customer: Customer::default(),
+            log: Vec::new(),
+            steps: 0,
+            documents: Vec::new(),
+            associates: Vec::new(),
+            created_type: None,
+            before_freeze: None,
+        }
+    }
+
+    fn apply(mut harness: Harness, model: &Model, step: Step) -> Harness {
+        let was_frozen = harness.customer.state() == Some(CustomerState::Frozen);
+        let was_created = harness.customer.record().is_some();
+        let before = harness.customer.clone();
+        let before_associates = harness.associates.len();
+        let before_documents = harness.documents.len();
+        let command = harness.command(&step, model.next_id);
+        let result = harness.customer.decide(command);
+
+        match (&result, &model.expect) {
+            (Ok(events), Expect::Events(n)) => assert_eq!(events.len(), *n, "{step:?}"),
+            (Err(error), Expect::Refused(code)) => {
+                assert_eq!(error.code(), *code, "{step:?}: {error:?}");
+            }
+            (got, expected) => {
+                panic!("{step:?}: model expected {expected:?}, aggregate gave {got:?}")
+            }
+        }
+        if was_frozen {
+            assert!(
+                result.is_err() || matches!(step, Step::Unfreeze),
+                "frozen accepted {step:?}"
+            );
+        }
+        let Ok(events) = result else {
+            // A refusal emits nothing and changes nothing.
+            assert_eq!(harness.customer, before);
+            harness.associates.truncate(before_associates);
+            harness.documents.truncate(before_documents);
+            return harness;
+        };
+        for event in &events {
+            harness.customer.apply(event);
+        }
+        harness.log.extend(events);
+        if !was_created {
+            harness.created_type = harness.customer.record().map(|r| r.customer_type);
+        }
+        let record = harness.customer.record().unwrap();
+        let reached = match step {
+            Step::Verify => Some(&REACHED_VERIFIED),
+            Step::Submit(_) if events_reopened(&harness.log) => Some(&REACHED_REOPENED),
+            Step::Unfreeze => Some(&REACHED_UNFROZEN),
+            _ => None,
+        };
+        if let Some(counter) = reached {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        match step {
+            Step::Freeze => {
+                harness.before_freeze = Some(without_freeze_bookkeeping(before.record().unwrap()));
+            }
+            Step::Unfreeze => {
+                let expected = harness.before_freeze.take().unwrap();
+                assert_eq!(
+                    without_freeze_bookkeeping(record),
+                    expected,
+                    "unfreeze must restore the record"
+                );
+            }
+            Step::RemoveAssociate { index } => {
+                harness.associates.remove(index);
+            }
+            _ => {}
+        }
+        harness
+    }
+
+    fn check_invariants(harness: &Harness, model: &Model) {
+        // Folding the log, through its stored JSON form, reproduces the live state.
+        let stored: Vec<CustomerEvent> = harness
+            .log
+            .iter()
+            .map(|e| serde_json::from_value(serde_json::to_value(e).unwrap()).unwrap())
+            .collect();
+        assert_eq!(Customer::from_events(&stored), harness.customer);
+        // Sequences are contiguous: one version per event.
+        assert_eq!(harness.customer.version(), harness.log.len() as u64);
+        let (Some(record), Some(expected)) = (harness.customer.record(), &model.customer) else {
+            assert!(harness.customer.record().is_none() && model.customer.is_none());
+            return;
+        };
+        assert_eq!(
+            Some(record.customer_type),
+            harness.created_type,
+            "the type never changes"
+        );
+        assert_eq!(record.state, model_life_state(&expected.life));
+        if record.state == CustomerState::Rejected {
+            let Life::Rejected { retryable } = expected.life else {
+                unreachable!()
+            };
+            assert_eq!(
+                record.rejection.as_ref().map(|r| r.retryable),
+                Some(retryable)
+            );
+        }
+        if record.state == CustomerState::Verified {
+            let profile = record.verification_profile();
+            assert!(profile.is_satisfied(), "verified with {profile:?}");
+        }
+        let statuses: Vec<Review> = harness
+            .documents
+            .iter()
+            .filter_map(|guid| record.documents.get(guid))
+            .map(|d| match d.status {
+                DocumentStatus::Pending => Review::Pending,
+                DocumentStatus::Accepted => Review::Accepted,
+                DocumentStatus::Rejected { .. } => Review::Rejected,
+            })
+            .collect();
+        let model_statuses: Vec<Review> = expected.documents.iter().map(|(_, r)| *r).collect();
+        assert_eq!(statuses, model_statuses);
+        assert_eq!(record.associates.len(), expected.associates.len());
+    }
+}
+
+#[test]
+fn the_aggregate_follows_the_reference_model() {
+    let cases: u32 = std::env::var("KYC_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config.clone());
+    let passed = AtomicUsize::new(0);
+    let steps = AtomicUsize::new(0);
+    let result = runner.run(
+        &LifecycleModel::sequential_strategy(1..=50),
+        |(initial, transitions, seen)| {
+            let length = transitions.len();
+            CustomerLifecycleTest::test_sequential(config.clone(), initial, transitions, seen);
+            passed.fetch_add(1, Ordering::Relaxed);
+            steps.fetch_add(length, Ordering::Relaxed);
+            Ok(())
+        },
+    );
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    let passed = passed.into_inner();
+    assert!(
+        passed >= cases as usize,
+        "only {passed} of {cases} cases ran"
+    );
+    let verified = REACHED_VERIFIED.load(Ordering::Relaxed);
+    let reopened = REACHED_REOPENED.load(Ordering::Relaxed);
+    let unfrozen = REACHED_UNFROZEN.load(Ordering::Relaxed);
+    println!(
+        "proptest-state-machine: {passed} cases passed, {} steps in all (up to 50 per case); \
+         reached: {verified} verifications, {reopened} reopenings, {unfrozen} unfreezes",
+        steps.into_inner()
+    );
+    assert!(
+        verified > 0 && reopened > 0 && unfrozen > 0,
+        "the search missed part of the lifecycle"
+    );
+}
