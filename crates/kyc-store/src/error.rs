@@ -109,7 +109,9 @@ fn is_unavailable(err: &sqlx::Error) -> bool {
 pub(crate) fn db_code_and_constraint(err: &sqlx::Error) -> Option<(String, Option<String>)> {
     match err {
         sqlx::Error::Database(db) => Some((
-            db.code().map(|c| c.into_owned()).unwrap_or_default(),
+            db.code()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default(),
             db.constraint().map(str::to_owned),
         )),
         _ => None,

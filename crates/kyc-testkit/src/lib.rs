@@ -81,12 +81,11 @@ async fn drop_abandoned_databases(admin: &mut PgConnection) {
     if !cfg!(target_os = "linux") {
         return;
     }
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'kyc\\_test\\_%'",
-    )
-    .fetch_all(&mut *admin)
-    .await
-    .unwrap_or_default();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'kyc\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
     for name in names {
         let pid = name.split('_').nth(2).unwrap_or_default();
         if pid.is_empty() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
