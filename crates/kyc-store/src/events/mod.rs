@@ -195,6 +195,8 @@ pub async fn load_stream_as_of<'e, E: PgExecutor<'e>>(
 ///
 /// An empty answer means "nothing safe to read yet", not "nothing written": a running
 /// transaction may hold the horizon back.
+/// Called inside a transaction that has itself written, it never returns that transaction's
+/// own events: its own id is part of the horizon.
 pub async fn read_after<'e, E: PgExecutor<'e>>(
     executor: E,
     after_position: i64,

@@ -78,7 +78,7 @@ const AGGREGATES_PER_WRITER: u64 = 20;
 /// sleeps after inserting (so commits come out of transaction-id order); 1 in 10 rolls back.
 /// Returns the committed events, and pushes each commit's first position in commit order.
 async fn writer(pool: PgPool, w: u64, commit_log: Arc<Mutex<Vec<i64>>>) -> Vec<Key> {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (w + 1) * 0x1234_5678_9ABC_DEF1);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((w + 1) * 0x1234_5678_9ABC_DEF1));
     let mut last_sequence: HashMap<String, i64> = HashMap::new();
     let mut committed = Vec::new();
     for _ in 0..TRANSACTIONS_PER_WRITER {

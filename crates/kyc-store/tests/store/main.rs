@@ -1,6 +1,10 @@
 //! Integration tests of `kyc-store` against a real PostgreSQL: each test creates its own
 //! database through `kyc_testkit::fresh_database`.
 
+// clippy.toml allows unwrap/expect inside `#[test]` functions only; the helpers and tasks
+// spawned by these tests panic on failure just the same, by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod commit_order;
 mod events;
 mod idempotency;
@@ -14,7 +18,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 /// A small event with a recognisable payload.
-pub fn event(n: i64) -> NewEvent {
+pub(crate) fn event(n: i64) -> NewEvent {
     NewEvent {
         event_type: "Tested".to_owned(),
         event_version: "1.0".to_owned(),
@@ -27,7 +31,7 @@ pub fn event(n: i64) -> NewEvent {
 ///
 /// Polling is needed because the read horizon is cluster-wide: a transaction of another test
 /// running in parallel (in another database) may hold committed events back for a moment.
-pub async fn read_all_eventually(pool: &PgPool, count: usize) -> Vec<StoredEvent> {
+pub(crate) async fn read_all_eventually(pool: &PgPool, count: usize) -> Vec<StoredEvent> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let events = read_after(pool, 0, 100_000).await.unwrap();

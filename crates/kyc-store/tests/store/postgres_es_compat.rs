@@ -42,7 +42,7 @@ impl Aggregate for Counter {
     async fn handle(
         &mut self,
         by: i64,
-        _: &(),
+        (): &(),
         sink: &cqrs_es::event_sink::EventSink<Self>,
     ) -> Result<(), Never> {
         sink.write(CounterEvent::Incremented { by }, self).await;
