@@ -11,6 +11,9 @@ use crate::StoreError;
 /// Returns the checkpoint's position (0 the first time, creating it) and locks it until the
 /// end of the caller's transaction, so a second instance of the same consumer waits instead
 /// of applying the same events twice.
+///
+/// The row lock gives the transaction an id, which holds back every tailing reader's horizon
+/// (see [`crate::read_after`]) until it ends: keep consumer batches short.
 pub async fn load_checkpoint(conn: &mut PgConnection, name: &str) -> Result<i64, StoreError> {
     sqlx::query(include_str!("ensure.sql"))
         .bind(name)
