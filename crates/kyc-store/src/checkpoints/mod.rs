@@ -1,0 +1,52 @@
+//! Checkpoints: how far in the event log a named consumer (projection, relay) has got.
+//!
+//! A consumer loads its checkpoint, reads the events after it with [`crate::read_after`],
+//! writes its own rows and saves the new checkpoint, all in one transaction. So its rows and
+//! its checkpoint can never disagree, even after a crash, and each event is applied once.
+
+use sqlx::PgConnection;
+
+use crate::StoreError;
+
+/// Returns the checkpoint's position (0 the first time, creating it) and locks it until the
+/// end of the caller's transaction, so a second instance of the same consumer waits instead
+/// of applying the same events twice.
+///
+/// The row lock gives the transaction an id, which holds back every tailing reader's horizon
+/// (see [`crate::read_after`]) until it ends: keep consumer batches short.
+pub async fn load_checkpoint(conn: &mut PgConnection, name: &str) -> Result<i64, StoreError> {
+    sqlx::query(include_str!("ensure.sql"))
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar(include_str!("lock.sql"))
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// Stores the checkpoint's new position in the caller's transaction. Moving it backwards is
+/// refused with [`StoreError::CheckpointRegression`]; saving the same position is a no-op.
+pub async fn save_checkpoint(
+    conn: &mut PgConnection,
+    name: &str,
+    position: i64,
+) -> Result<(), StoreError> {
+    let saved: Option<i64> = sqlx::query_scalar(include_str!("save.sql"))
+        .bind(name)
+        .bind(position)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if saved.is_some() {
+        return Ok(());
+    }
+    let current: i64 = sqlx::query_scalar(include_str!("current.sql"))
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?;
+    Err(StoreError::CheckpointRegression {
+        name: name.to_owned(),
+        current,
+        attempted: position,
+    })
+}

@@ -1,0 +1,122 @@
+//! The store's failures, kept apart from the domain's refusals.
+//!
+//! The `Display` text is meant for logs; callers map variants (e.g. [`StoreError::Conflict`]
+//! to HTTP 409) and never show database messages to clients.
+
+use thiserror::Error;
+
+/// Why a storage operation failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Optimistic concurrency: the stream's last sequence was not `expected` (another writer
+    /// appended first). The caller's transaction must be rolled back; the command may be retried.
+    #[error("stream {aggregate_type}/{aggregate_id} was not at sequence {expected}")]
+    Conflict {
+        /// Aggregate type of the stream.
+        aggregate_type: String,
+        /// Aggregate id of the stream.
+        aggregate_id: String,
+        /// The last sequence the writer expected.
+        expected: i64,
+    },
+    /// More than [`crate::MAX_EVENTS_PER_TRANSACTION`] events in one transaction.
+    #[error("more than {max} events in one transaction", max = crate::MAX_EVENTS_PER_TRANSACTION)]
+    TooManyEventsInTransaction,
+    /// The idempotency key was completed without having been claimed in this transaction.
+    #[error("idempotency key {key} of scope {scope} is not claimed or already completed")]
+    IdempotencyKeyNotClaimed {
+        /// Tenant and principal.
+        scope: String,
+        /// The client's key.
+        key: String,
+    },
+    /// A committed idempotency record has no stored response (claimed and committed without
+    /// completing, or claimed twice in one transaction): a bug in the caller.
+    #[error("idempotency key {key} of scope {scope} has no stored response")]
+    IdempotencyRecordIncomplete {
+        /// Tenant and principal.
+        scope: String,
+        /// The client's key.
+        key: String,
+    },
+    /// A checkpoint would move backwards.
+    #[error("checkpoint {name} is at {current}, refusing to move it back to {attempted}")]
+    CheckpointRegression {
+        /// Checkpoint name.
+        name: String,
+        /// Stored position.
+        current: i64,
+        /// Position that was refused.
+        attempted: i64,
+    },
+    /// Document content larger than [`crate::MAX_DOCUMENT_BYTES`].
+    #[error("document of {size_bytes} bytes exceeds {max} bytes", max = crate::MAX_DOCUMENT_BYTES)]
+    DocumentTooLarge {
+        /// Size of the refused content.
+        size_bytes: usize,
+    },
+    /// Content for this document guid is already stored (contents are write-once).
+    #[error("content of document {document_guid} is already stored")]
+    DocumentAlreadyStored {
+        /// The document guid.
+        document_guid: String,
+    },
+    /// A stored value is outside the range the API promises (e.g. an HTTP status above 65535).
+    #[error("stored {what} is out of range")]
+    InvalidStoredValue {
+        /// Which value.
+        what: &'static str,
+    },
+    /// PostgreSQL could not be reached (connection, pool, shutdown); usually worth a retry.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// Any other database error.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// Applying migrations failed.
+    #[error("migration failed")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            Self::Unavailable(err)
+        } else {
+            Self::Database(err)
+        }
+    }
+}
+
+/// Connection-level failures, as opposed to errors of the statement itself.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-03: shutdown / cannot connect now;
+            // 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
+/// The SQLSTATE and constraint name of a database error, if it is one.
+pub(crate) fn db_code_and_constraint(err: &sqlx::Error) -> Option<(String, Option<String>)> {
+    match err {
+        sqlx::Error::Database(db) => Some((
+            db.code()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default(),
+            db.constraint().map(str::to_owned),
+        )),
+        _ => None,
+    }
+}
+
+/// SQLSTATE `unique_violation`.
+pub(crate) const UNIQUE_VIOLATION: &str = "23505";

@@ -1,0 +1,232 @@
+//! The event log: append to one stream, load a stream, tail the whole log by global position.
+//!
+//! # Why `global_position` is not a serial
+//!
+//! A tailing reader (projection, relay) remembers the last position it applied and asks for
+//! everything after it. With a serial column that breaks: numbers are drawn at insert time but
+//! become visible at commit time, so position 11 can be visible while 10 is still in flight,
+//! and a reader that checkpointed 11 never sees 10. Taking a global lock would fix ordering but
+//! would serialise every command of every customer.
+//!
+//! Here a trigger sets `global_position = (transaction id << 16) + index within transaction`,
+//! and [`read_after`] only returns events of transactions whose id is below the `xmin` of the
+//! reader's snapshot: those transactions have all finished, and any transaction that can still
+//! commit has a larger id. So positions become visible in increasing order and a reader that
+//! has passed position N never later finds a new event below N.
+//!
+//! Caveat: `xmin` is cluster-wide. A long-running transaction that holds a transaction id,
+//! in any database of the cluster, delays every tailing reader until it ends. Readers are then
+//! late, never wrong; keep write transactions short.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor, Row};
+
+use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
+use crate::StoreError;
+
+/// Events one transaction may append in total (the low 16 bits of `global_position`).
+pub const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
+
+/// SQLSTATE `program_limit_exceeded`, raised by the position trigger past 65536 events.
+const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
+
+/// An event to append, already serialized by the domain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Event name, e.g. `CustomerCreated`.
+    pub event_type: String,
+    /// Schema version of the payload, for upcasting.
+    pub event_version: String,
+    /// The serialized event.
+    pub payload: Value,
+    /// Correlation data (request id, principal, ...).
+    pub metadata: Value,
+}
+
+/// Where an appended event landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendedEvent {
+    /// Its sequence within the stream (1-based).
+    pub sequence: i64,
+    /// Its position in the whole log.
+    pub global_position: i64,
+}
+
+/// An event as stored in the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Position in the whole log; increases in the order tailing readers see events.
+    pub global_position: i64,
+    /// Aggregate type of the stream.
+    pub aggregate_type: String,
+    /// Aggregate id of the stream.
+    pub aggregate_id: String,
+    /// Sequence within the stream (1-based, contiguous).
+    pub sequence: i64,
+    /// Event name.
+    pub event_type: String,
+    /// Schema version of the payload.
+    pub event_version: String,
+    /// The serialized event.
+    pub payload: Value,
+    /// Correlation data.
+    pub metadata: Value,
+    /// Start time of the transaction that wrote the event (`now()`), not its commit time.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The cut for [`load_stream_as_of`]: "state as of".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// Events with `global_position <= position`. Use a position obtained from [`read_after`]
+    /// or [`last_position`]: below the reader horizon, no event can still appear.
+    GlobalPosition(i64),
+    /// Events with `recorded_at <= instant`. `recorded_at` is the writing transaction's start
+    /// time, so an event committed after `instant` by a transaction that began before it counts.
+    RecordedAt(DateTime<Utc>),
+}
+
+/// Appends `events` to the stream after `expected_last_sequence` (0 for a new stream), inside
+/// the caller's transaction (pass `&mut *tx`), as one multi-row INSERT.
+///
+/// Returns the sequence and global position of each event, in order. A stale
+/// `expected_last_sequence` yields [`StoreError::Conflict`]; after any error the caller's
+/// transaction must be rolled back. Position order matches commit order only for readers
+/// using [`read_after`].
+pub async fn append(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    expected_last_sequence: i64,
+    events: &[NewEvent],
+) -> Result<Vec<AppendedEvent>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    if events.len() > MAX_EVENTS_PER_TRANSACTION {
+        return Err(StoreError::TooManyEventsInTransaction);
+    }
+    let conflict = || StoreError::Conflict {
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        expected: expected_last_sequence,
+    };
+    let event_types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let versions: Vec<&str> = events.iter().map(|e| e.event_version.as_str()).collect();
+    let payloads: Vec<&Value> = events.iter().map(|e| &e.payload).collect();
+    let metadata: Vec<&Value> = events.iter().map(|e| &e.metadata).collect();
+
+    let rows = sqlx::query(include_str!("append.sql"))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(expected_last_sequence)
+        .bind(event_types)
+        .bind(versions)
+        .bind(payloads)
+        .bind(metadata)
+        .fetch_all(conn)
+        .await
+        .map_err(|err| match db_code_and_constraint(&err) {
+            Some((code, Some(constraint)))
+                if code == UNIQUE_VIOLATION && constraint == "events_pkey" =>
+            {
+                conflict()
+            }
+            Some((code, _)) if code == PROGRAM_LIMIT_EXCEEDED => {
+                StoreError::TooManyEventsInTransaction
+            }
+            _ => StoreError::from(err),
+        })?;
+    if rows.len() != events.len() {
+        // The guard found a different last sequence: nothing was inserted.
+        return Err(conflict());
+    }
+    let mut appended = rows
+        .iter()
+        .map(|row| {
+            Ok(AppendedEvent {
+                sequence: row.try_get("sequence")?,
+                global_position: row.try_get("global_position")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    appended.sort_by_key(|a| a.sequence);
+    Ok(appended)
+}
+
+/// Loads one whole stream in sequence order (empty if it does not exist).
+pub async fn load_stream<'e, E: PgExecutor<'e>>(
+    executor: E,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(include_str!("load_stream.sql"))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(stored_event).collect()
+}
+
+/// Loads one stream in sequence order, up to a position or an instant (see [`AsOf`]).
+pub async fn load_stream_as_of<'e, E: PgExecutor<'e>>(
+    executor: E,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    as_of: AsOf,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let (position, instant) = match as_of {
+        AsOf::GlobalPosition(p) => (Some(p), None),
+        AsOf::RecordedAt(t) => (None, Some(t)),
+    };
+    let rows = sqlx::query(include_str!("load_stream_as_of.sql"))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(position)
+        .bind(instant)
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(stored_event).collect()
+}
+
+/// Up to `limit` events with `global_position > after_position`, in position order, limited
+/// to transactions that can no longer be overtaken (see the module docs). Start from 0.
+///
+/// An empty answer means "nothing safe to read yet", not "nothing written": a running
+/// transaction may hold the horizon back.
+/// Called inside a transaction that has itself written, it never returns that transaction's
+/// own events: its own id is part of the horizon.
+pub async fn read_after<'e, E: PgExecutor<'e>>(
+    executor: E,
+    after_position: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(include_str!("read_after.sql"))
+        .bind(after_position)
+        .bind(limit)
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(stored_event).collect()
+}
+
+/// The highest position [`read_after`] can currently return (0 for an empty log).
+pub async fn last_position<'e, E: PgExecutor<'e>>(executor: E) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(include_str!("last_position.sql"))
+        .fetch_one(executor)
+        .await?)
+}
+
+fn stored_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, StoreError> {
+    Ok(StoredEvent {
+        global_position: row.try_get("global_position")?,
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: row.try_get("sequence")?,
+        event_type: row.try_get("event_type")?,
+        event_version: row.try_get("event_version")?,
+        payload: row.try_get("payload")?,
+        metadata: row.try_get("metadata")?,
+        recorded_at: row.try_get("recorded_at")?,
+    })
+}
