@@ -57,6 +57,28 @@ closed_enum! {
     }
 }
 
+impl ContentType {
+    /// Recognises a supported format by its leading bytes ("magic numbers"), ignoring whatever
+    /// the caller claimed: a renamed executable is not a PDF.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(b"%PDF-") {
+            Some(Self::Pdf)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(Self::Png)
+        } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+            Some(Self::Tiff)
+        } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+            // ISO base media file: HEIF/HEIC images carry one of these major brands.
+            const HEIC_BRANDS: [&[u8]; 6] = [b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"];
+            HEIC_BRANDS.contains(&&bytes[8..12]).then_some(Self::Heic)
+        } else {
+            None
+        }
+    }
+}
+
 /// Largest document accepted: 15 MiB.
 pub const MAX_DOCUMENT_BYTES: u64 = 15 * 1024 * 1024;
 
@@ -320,6 +342,42 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(errors.errors()[0].code, ValidationCode::UnknownValue);
+    }
+
+    #[test]
+    fn content_is_sniffed_by_magic_bytes() {
+        assert_eq!(ContentType::sniff(b"%PDF-1.7\n..."), Some(ContentType::Pdf));
+        assert_eq!(
+            ContentType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some(ContentType::Jpeg)
+        );
+        assert_eq!(
+            ContentType::sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]),
+            Some(ContentType::Png)
+        );
+        assert_eq!(
+            ContentType::sniff(b"II*\0\x08\0\0\0"),
+            Some(ContentType::Tiff)
+        );
+        assert_eq!(
+            ContentType::sniff(b"MM\0*\0\0\0\x08"),
+            Some(ContentType::Tiff)
+        );
+        assert_eq!(
+            ContentType::sniff(b"\0\0\0\x18ftypheic\0\0\0\0"),
+            Some(ContentType::Heic)
+        );
+        assert_eq!(
+            ContentType::sniff(b"\0\0\0\x18ftypisom\0\0\0\0"),
+            None,
+            "an MP4 video"
+        );
+        assert_eq!(
+            ContentType::sniff(b"MZ\x90\0"),
+            None,
+            "a Windows executable"
+        );
+        assert_eq!(ContentType::sniff(b""), None);
     }
 
     #[test]

@@ -1,0 +1,596 @@
+//! Wire shapes shared by the HTTP API and the NATS service: Cybrid's customer resource plus the
+//! onboarding flow. Domain types stay inside; these are what callers see.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kyc_domain::customer::{Document, DocumentStatus, ProfileStatus, VerificationProfile};
+use kyc_domain::values::{Address, AssociateDetails, IdentificationNumber, PepStatus};
+use kyc_domain::{CustomerRecord, CustomerType};
+use serde::{Deserialize, Serialize};
+
+use crate::ports::RecordedEvent;
+
+/// A name: parts for a person, `full` always.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameDto {
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    /// Middle name(s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+    /// Full name, or a business's legal name.
+    pub full: String,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressDto {
+    /// Street and number.
+    pub street: String,
+    /// Second line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street2: Option<String>,
+    /// City.
+    pub city: String,
+    /// State or region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdivision: Option<String>,
+    /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country.
+    pub country_code: String,
+}
+
+impl From<&Address> for AddressDto {
+    fn from(a: &Address) -> Self {
+        Self {
+            street: a.street.to_string(),
+            street2: a.street2.as_ref().map(ToString::to_string),
+            city: a.city.to_string(),
+            subdivision: a.subdivision.as_ref().map(ToString::to_string),
+            postal_code: a.postal_code.as_ref().map(ToString::to_string),
+            country_code: a.country_code.to_string(),
+        }
+    }
+}
+
+/// An identification number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentificationNumberDto {
+    /// Kind of number.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Issuing country.
+    pub issuing_country_code: String,
+    /// The number.
+    pub identification_number: String,
+}
+
+impl From<&IdentificationNumber> for IdentificationNumberDto {
+    fn from(n: &IdentificationNumber) -> Self {
+        Self {
+            kind: n.kind.as_str().to_owned(),
+            issuing_country_code: n.issuing_country_code.to_string(),
+            identification_number: n.identification_number.as_str().to_owned(),
+        }
+    }
+}
+
+/// Tax identification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxIdentificationDto {
+    /// The number.
+    pub number: String,
+    /// Kind of number.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Issuing country.
+    pub country_code: String,
+}
+
+/// Political exposure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PepDto {
+    /// Politically exposed.
+    pub is_pep: bool,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+/// A criterion sent back by a rejected document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionErrorDto {
+    /// Criterion name.
+    pub name: String,
+    /// Rejection reason code.
+    pub code: String,
+    /// Reviewer's message.
+    pub message: String,
+}
+
+/// Criteria by standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriteriaDto {
+    /// Met.
+    pub complete: Vec<String>,
+    /// Awaiting review.
+    pub pending: Vec<String>,
+    /// Still owed.
+    pub required: Vec<String>,
+    /// Why some were sent back.
+    pub errors: Vec<CriterionErrorDto>,
+}
+
+/// A verification profile (the shape `SpherePay` uses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationProfileDto {
+    /// `kyc_profile_a` or `kyb_profile_a`.
+    pub name: String,
+    /// `incomplete`, `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// The rules version it was evaluated under.
+    pub policy_version: String,
+    /// Criteria by standing.
+    pub criteria: CriteriaDto,
+}
+
+impl From<&VerificationProfile> for VerificationProfileDto {
+    fn from(p: &VerificationProfile) -> Self {
+        let names = |list: &[kyc_domain::customer::Criterion]| {
+            list.iter().map(|c| c.as_str().to_owned()).collect()
+        };
+        Self {
+            name: p.name.as_str().to_owned(),
+            status: p.status.as_str().to_owned(),
+            policy_version: p.policy_version.as_str().to_owned(),
+            criteria: CriteriaDto {
+                complete: names(&p.criteria.complete),
+                pending: names(&p.criteria.pending),
+                required: names(&p.criteria.required),
+                errors: p
+                    .criteria
+                    .errors
+                    .iter()
+                    .map(|e| CriterionErrorDto {
+                        name: e.name.as_str().to_owned(),
+                        code: e.code.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// A submitted document's record (not its bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentDto {
+    /// Its id.
+    pub guid: String,
+    /// What it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The associate it identifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associate_guid: Option<String>,
+    /// Original file name (PII: only with the PII scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// Sniffed media type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    /// Rejection reason code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    /// Reviewer's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When it was submitted.
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl DocumentDto {
+    /// Renders a document; the file name only with `pii`.
+    pub fn new(d: &Document, pii: bool) -> Self {
+        let (status, reason_code, message) = match &d.status {
+            DocumentStatus::Pending => ("pending", None, None),
+            DocumentStatus::Accepted => ("accepted", None, None),
+            DocumentStatus::Rejected { reason, message } => (
+                "rejected",
+                Some(reason.as_str().to_owned()),
+                Some(message.to_string()),
+            ),
+        };
+        Self {
+            guid: d.guid.to_string(),
+            kind: d.kind.as_str().to_owned(),
+            associate_guid: d.associate_guid.map(|g| g.to_string()),
+            file_name: d
+                .file_name
+                .as_ref()
+                .filter(|_| pii)
+                .map(ToString::to_string),
+            content_type: d.content.content_type.as_str().to_owned(),
+            size_bytes: d.content.size_bytes,
+            sha256: d.content.sha256.as_str().to_owned(),
+            status: status.to_owned(),
+            reason_code,
+            message,
+            submitted_at: d.submitted_at,
+        }
+    }
+}
+
+/// An associate of a business; personal fields only with the PII scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssociateDto {
+    /// Its id.
+    pub guid: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Share owned, percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership_percentage: Option<f64>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<NameDto>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    /// Address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressDto>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+}
+
+impl AssociateDto {
+    /// Renders an associate.
+    pub fn new(guid: &kyc_domain::ids::AssociateGuid, a: &AssociateDetails, pii: bool) -> Self {
+        Self {
+            guid: guid.to_string(),
+            roles: a
+                .roles
+                .iter()
+                .flatten()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            ownership_percentage: a.ownership_percentage.map(f64::from),
+            name: a.name.as_ref().filter(|_| pii).map(|n| NameDto {
+                first: Some(n.first.to_string()),
+                middle: n.middle.as_ref().map(ToString::to_string),
+                last: Some(n.last.to_string()),
+                full: n.full(),
+            }),
+            date_of_birth: a.date_of_birth.filter(|_| pii),
+            address: a.address.as_ref().filter(|_| pii).map(AddressDto::from),
+            email_address: a
+                .email_address
+                .as_ref()
+                .filter(|_| pii)
+                .map(|e| e.as_str().to_owned()),
+        }
+    }
+}
+
+/// A rejection, as shown on a rejected customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectionDto {
+    /// Reason codes.
+    pub reason_codes: Vec<String>,
+    /// Explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Whether the customer may resubmit.
+    pub retryable: bool,
+    /// When.
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// An active freeze.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreezeDto {
+    /// Why.
+    pub reason: String,
+    /// The state an unfreeze restores.
+    pub previous_state: String,
+    /// When.
+    pub frozen_at: DateTime<Utc>,
+}
+
+/// The customer resource (Cybrid's fields first, then the onboarding flow's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDto {
+    /// Id, 32 hex characters.
+    pub guid: String,
+    /// Tenant.
+    pub bank_guid: String,
+    /// `individual` or `business`.
+    #[serde(rename = "type")]
+    pub customer_type: String,
+    /// Lifecycle state.
+    pub state: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Caller's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Name (a person's: PII; a business's legal name is shown to every reader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<NameDto>,
+    /// Address (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressDto>,
+    /// Phone (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Email (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    /// Date of birth (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    /// Identification numbers (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_numbers: Option<Vec<IdentificationNumberDto>>,
+    /// Trading names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+    /// Website.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Nationality (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    /// Gender (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    /// Occupation (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
+    /// Employment status (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employment_status: Option<String>,
+    /// Political exposure (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pep: Option<PepDto>,
+    /// Tax identification (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_identification: Option<TaxIdentificationDto>,
+    /// Registration number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+    /// Incorporation date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incorporation_date: Option<NaiveDate>,
+    /// Incorporation country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incorporation_country: Option<String>,
+    /// Caller's metadata (PII: callers put anything there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// Verification profiles.
+    pub verification_profiles: Vec<VerificationProfileDto>,
+    /// Submitted documents.
+    pub documents: Vec<DocumentDto>,
+    /// Associates (businesses).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub associates: Vec<AssociateDto>,
+    /// The latest rejection, while rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<RejectionDto>,
+    /// The active freeze.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<FreezeDto>,
+}
+
+impl CustomerDto {
+    /// Renders a customer; personal data only when `pii`. One line per field, so the PII
+    /// decision of each is visible in one place.
+    #[allow(clippy::too_many_lines)]
+    pub fn new(record: &CustomerRecord, pii: bool) -> Self {
+        let d = &record.details;
+        let personal = |show: bool| pii && show;
+        let name = match record.customer_type {
+            CustomerType::Individual => d.name.as_ref().filter(|_| pii).map(|n| NameDto {
+                first: Some(n.first.to_string()),
+                middle: n.middle.as_ref().map(ToString::to_string),
+                last: Some(n.last.to_string()),
+                full: n.full(),
+            }),
+            CustomerType::Business => d.legal_name.as_ref().map(|n| NameDto {
+                first: None,
+                middle: None,
+                last: None,
+                full: n.to_string(),
+            }),
+        };
+        Self {
+            guid: record.guid.to_string(),
+            bank_guid: record.bank_guid.to_string(),
+            customer_type: record.customer_type.as_str().to_owned(),
+            state: record.state.as_str().to_owned(),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            external_id: record.external_id.as_ref().map(|e| e.as_str().to_owned()),
+            labels: d.labels.iter().flatten().map(ToString::to_string).collect(),
+            name,
+            address: d
+                .address
+                .as_ref()
+                .filter(|_| personal(true))
+                .map(AddressDto::from),
+            phone_number: d
+                .phone_number
+                .as_ref()
+                .filter(|_| pii)
+                .map(|p| p.as_str().to_owned()),
+            email_address: d
+                .email_address
+                .as_ref()
+                .filter(|_| pii)
+                .map(|e| e.as_str().to_owned()),
+            date_of_birth: d.date_of_birth.filter(|_| pii),
+            identification_numbers: d
+                .identification_numbers
+                .as_ref()
+                .filter(|_| pii)
+                .map(|list| list.iter().map(IdentificationNumberDto::from).collect()),
+            aliases: d
+                .aliases
+                .as_ref()
+                .map(|list| list.iter().map(ToString::to_string).collect()),
+            website: d.website.as_ref().map(|w| w.as_str().to_owned()),
+            nationality: d.nationality.filter(|_| pii).map(|c| c.to_string()),
+            gender: d.gender.filter(|_| pii).map(|g| g.as_str().to_owned()),
+            occupation: d.occupation.filter(|_| pii).map(|o| o.as_str().to_owned()),
+            employment_status: d
+                .employment_status
+                .filter(|_| pii)
+                .map(|e| e.as_str().to_owned()),
+            pep: d.pep.as_ref().filter(|_| pii).map(|p| match p {
+                PepStatus::NotExposed => PepDto {
+                    is_pep: false,
+                    explanation: None,
+                },
+                PepStatus::Exposed { explanation } => PepDto {
+                    is_pep: true,
+                    explanation: Some(explanation.to_string()),
+                },
+            }),
+            tax_identification: d.tax_identification.as_ref().filter(|_| pii).map(|t| {
+                TaxIdentificationDto {
+                    number: t.number.as_str().to_owned(),
+                    kind: t.kind.as_str().to_owned(),
+                    country_code: t.country_code.to_string(),
+                }
+            }),
+            registration_number: d.registration_number.as_ref().map(ToString::to_string),
+            incorporation_date: d.incorporation_date,
+            incorporation_country: d.incorporation_country.map(|c| c.to_string()),
+            metadata: d.metadata.as_ref().filter(|_| pii).map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            }),
+            verification_profiles: vec![VerificationProfileDto::from(
+                &record.verification_profile(),
+            )],
+            documents: record
+                .documents
+                .values()
+                .map(|doc| DocumentDto::new(doc, pii))
+                .collect(),
+            associates: record
+                .associates
+                .iter()
+                .map(|(guid, a)| AssociateDto::new(guid, a, pii))
+                .collect(),
+            rejection: record.rejection.as_ref().map(|r| RejectionDto {
+                reason_codes: r.reasons.iter().map(|c| c.as_str().to_owned()).collect(),
+                message: r.message.as_ref().map(ToString::to_string),
+                retryable: r.retryable,
+                rejected_at: r.at,
+            }),
+            frozen: record.frozen.as_ref().map(|f| FreezeDto {
+                reason: f.reason.to_string(),
+                previous_state: f.previous_state.as_str().to_owned(),
+                frozen_at: f.at,
+            }),
+        }
+    }
+}
+
+/// A page of customers (Cybrid's list shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerListDto {
+    /// Matching customers in all pages.
+    pub total: u64,
+    /// This page, from 0.
+    pub page: u32,
+    /// Page size.
+    pub per_page: u32,
+    /// The customers.
+    pub objects: Vec<CustomerDto>,
+}
+
+/// One entry of a customer's audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntryDto {
+    /// Sequence within the customer.
+    pub sequence: u64,
+    /// Position in the whole log.
+    pub global_position: i64,
+    /// Event type.
+    pub event_type: String,
+    /// Event schema version.
+    pub event_version: String,
+    /// When the command was received.
+    pub occurred_at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// Which request.
+    pub request_id: String,
+    /// Through which adapter.
+    pub source: String,
+    /// State before the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_before: Option<String>,
+    /// State after it.
+    pub state_after: String,
+    /// The event's hash-chain link.
+    pub hash: String,
+}
+
+/// Builds the audit trail of a customer's events: who, when, and the state before → after.
+pub fn audit_trail(events: &[RecordedEvent]) -> Vec<AuditEntryDto> {
+    let mut customer = kyc_domain::Customer::default();
+    events
+        .iter()
+        .map(|recorded| {
+            let before = customer.state();
+            customer.apply(&recorded.event);
+            AuditEntryDto {
+                sequence: recorded.sequence,
+                global_position: recorded.global_position,
+                event_type: recorded.event.event_type().to_owned(),
+                event_version: recorded.event.event_version().to_owned(),
+                occurred_at: recorded.event.at(),
+                actor: recorded.metadata.actor.clone(),
+                request_id: recorded.metadata.request_id.clone(),
+                source: serde_json::to_value(recorded.metadata.source)
+                    .ok()
+                    .and_then(|v| v.as_str().map(ToOwned::to_owned))
+                    .unwrap_or_default(),
+                state_before: before.map(|s| s.as_str().to_owned()),
+                state_after: customer
+                    .state()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                hash: recorded.metadata.hash.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Profile status summary used by list filters and dashboards.
+pub fn profile_status(record: &CustomerRecord) -> ProfileStatus {
+    record.verification_profile().status
+}

@@ -1,0 +1,28 @@
+//! The application layer of kyc: what happens around a domain decision.
+//!
+//! The [`commands::CommandService`] loads a customer, lets the pure domain decide, and appends
+//! the events with their metadata and hash-chain links in the same transaction as the
+//! idempotency record; the [`queries::QueryService`] answers reads. Both are generic over the
+//! [`ports`], which adapters implement, so this crate does no IO of its own.
+
+pub mod aggregate;
+pub mod answer;
+pub mod chain;
+pub mod commands;
+pub mod context;
+pub mod dto;
+pub mod error;
+pub mod metadata;
+pub mod ports;
+pub mod principal;
+pub mod queries;
+
+pub use answer::Answer;
+pub use commands::{CommandService, Operation, RetryPolicy};
+pub use context::{RequestContext, Source};
+pub use error::AppError;
+pub use principal::{Principal, Scope};
+pub use queries::{ListParams, QueryService};
+
+/// The aggregate type stored in the event log's `aggregate_type` column.
+pub const AGGREGATE_TYPE: &str = "Customer";

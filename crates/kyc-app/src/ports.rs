@@ -1,0 +1,195 @@
+//! The ports: what the application needs from persistence, implemented by adapters
+//! (`kyc-store` for PostgreSQL, an in-memory one in the tests).
+//!
+//! A command runs in one [`CustomerTransaction`]: the idempotency claim, the append, any
+//! document content and the stored answer commit together or not at all. That is what makes a
+//! retried request execute exactly once, even when the process dies between commit and answer.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use kyc_domain::customer::ContentType;
+use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
+use kyc_domain::{CustomerEvent, CustomerRecord, CustomerState, CustomerType};
+use thiserror::Error;
+
+use crate::answer::Answer;
+use crate::metadata::EventMetadata;
+
+/// An event as the log holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    /// 1-based, contiguous per customer.
+    pub sequence: u64,
+    /// Position in the whole log (commit-order safe for tailing readers).
+    pub global_position: i64,
+    /// The event.
+    pub event: CustomerEvent,
+    /// Who, which request, and the hash-chain link.
+    pub metadata: EventMetadata,
+    /// When the writing transaction started.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Why persistence failed.
+#[derive(Debug, Error)]
+pub enum StoreFailure {
+    /// Another writer appended to the customer first (optimistic concurrency).
+    #[error("concurrent modification")]
+    Conflict,
+    /// The external id is already used by another customer of the tenant.
+    #[error("external id already used by customer {0}")]
+    ExternalIdTaken(CustomerGuid),
+    /// The database cannot be reached; retrying later may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be read back (e.g. an event that no longer deserializes).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// Any other failure.
+    #[error("store failure: {0}")]
+    Other(String),
+}
+
+/// Outcome of claiming an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdempotencyClaim {
+    /// First use of the key: execute, then store the answer.
+    Fresh,
+    /// The key was used with the same request: this is its answer.
+    Replay(Answer),
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+/// Filters and page of a customer list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The tenant.
+    pub bank_guid: BankGuid,
+    /// Zero-based page.
+    pub page: u32,
+    /// Page size, 1–100.
+    pub per_page: u32,
+    /// Only this type.
+    pub customer_type: Option<CustomerType>,
+    /// Only this state.
+    pub state: Option<CustomerState>,
+    /// Only customers carrying this label.
+    pub label: Option<String>,
+}
+
+/// One page of customers, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    /// Matching customers in all pages.
+    pub total: u64,
+    /// This page.
+    pub items: Vec<CustomerRecord>,
+}
+
+/// Where to cut a customer's history for "as of" reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Events with a global position at or below this one.
+    Position(i64),
+    /// Events whose command was received at or before this instant.
+    Instant(DateTime<Utc>),
+}
+
+/// A stored document's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    /// The bytes.
+    pub content: Vec<u8>,
+    /// Their sniffed media type.
+    pub content_type: ContentType,
+}
+
+/// Read access and transactions.
+pub trait CustomerStore: Send + Sync + 'static {
+    /// A unit of work.
+    type Transaction: CustomerTransaction;
+
+    /// Starts a unit of work.
+    fn begin(&self) -> impl Future<Output = Result<Self::Transaction, StoreFailure>> + Send;
+
+    /// A customer's events in sequence order, optionally cut (empty if none).
+    fn load(
+        &self,
+        guid: CustomerGuid,
+        cut: Option<Cut>,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreFailure>> + Send;
+
+    /// A page of the customer list projection.
+    fn list(
+        &self,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<ListPage, StoreFailure>> + Send;
+
+    /// A document's bytes, if the tenant has it.
+    fn document_content(
+        &self,
+        bank_guid: BankGuid,
+        document_guid: DocumentGuid,
+    ) -> impl Future<Output = Result<Option<StoredDocument>, StoreFailure>> + Send;
+
+    /// True when the store answers.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+}
+
+/// One atomic unit of work; dropping it without [`CustomerTransaction::commit`] rolls back.
+pub trait CustomerTransaction: Send {
+    /// Claims `key` for `fingerprint` within `scope`. A concurrent claim of the same key waits
+    /// until this transaction ends.
+    fn claim_idempotency(
+        &mut self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<IdempotencyClaim, StoreFailure>> + Send;
+
+    /// Stores the answer for a claimed key.
+    fn complete_idempotency(
+        &mut self,
+        scope: &str,
+        key: &str,
+        answer: &Answer,
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+
+    /// A customer's events, read inside this transaction.
+    fn load(
+        &mut self,
+        guid: CustomerGuid,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreFailure>> + Send;
+
+    /// Reserves a tenant-unique external id for a new customer.
+    fn reserve_external_id(
+        &mut self,
+        bank_guid: BankGuid,
+        external_id: &ExternalId,
+        guid: CustomerGuid,
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+
+    /// Appends events after `expected_sequence` (0 for a new customer); [`StoreFailure::Conflict`]
+    /// when another writer got there first.
+    fn append(
+        &mut self,
+        guid: CustomerGuid,
+        expected_sequence: u64,
+        events: Vec<(CustomerEvent, EventMetadata)>,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreFailure>> + Send;
+
+    /// Stores a document's bytes.
+    fn put_document(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+        document_guid: DocumentGuid,
+        content: &[u8],
+        content_type: ContentType,
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+
+    /// Makes everything durable.
+    fn commit(self) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+}

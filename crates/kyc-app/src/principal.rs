@@ -1,0 +1,148 @@
+//! Who is calling, for which tenant, with which scopes.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use kyc_domain::ids::BankGuid;
+use kyc_domain::CommandKind;
+
+/// A permission a caller's credentials grant (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Read customers (without PII).
+    CustomersRead,
+    /// Create and update customers, submit documents, manage associates.
+    CustomersWrite,
+    /// Reserved for executing customer workflows (Cybrid's scope); grants nothing extra here.
+    CustomersExecute,
+    /// Read personal data, together with `include_pii=true`.
+    CustomersPiiRead,
+    /// Review documents, verify and reject customers.
+    CustomersReview,
+    /// Freeze and unfreeze customers.
+    CustomersFreeze,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Self; 6] = [
+        Self::CustomersRead,
+        Self::CustomersWrite,
+        Self::CustomersExecute,
+        Self::CustomersPiiRead,
+        Self::CustomersReview,
+        Self::CustomersFreeze,
+    ];
+
+    /// The scope as written in a token's `scope` claim.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CustomersRead => "customers:read",
+            Self::CustomersWrite => "customers:write",
+            Self::CustomersExecute => "customers:execute",
+            Self::CustomersPiiRead => "customers:pii:read",
+            Self::CustomersReview => "customers:review",
+            Self::CustomersFreeze => "customers:freeze",
+        }
+    }
+
+    /// Parses one scope; unknown scopes are `None` (and ignored by [`Principal::new`]).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The scope a command needs.
+    pub fn for_command(kind: CommandKind) -> Self {
+        match kind {
+            CommandKind::Create
+            | CommandKind::UpdateDetails
+            | CommandKind::SubmitDocument
+            | CommandKind::AddAssociate
+            | CommandKind::UpdateAssociate
+            | CommandKind::RemoveAssociate => Self::CustomersWrite,
+            CommandKind::ReviewDocument | CommandKind::Verify | CommandKind::Reject => {
+                Self::CustomersReview
+            }
+            CommandKind::Freeze | CommandKind::Unfreeze => Self::CustomersFreeze,
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An authenticated caller: the actor, the tenant it acts for, and its scopes.
+///
+/// The tenant comes from credentials only, never from a request body: that is what keeps one
+/// platform's customers invisible to another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    subject: String,
+    bank_guid: BankGuid,
+    scopes: BTreeSet<Scope>,
+}
+
+impl Principal {
+    /// A principal from verified credentials; `scope` is the space-separated claim.
+    pub fn new(subject: impl Into<String>, bank_guid: BankGuid, scope: &str) -> Self {
+        Self {
+            subject: subject.into(),
+            bank_guid,
+            scopes: scope.split_whitespace().filter_map(Scope::parse).collect(),
+        }
+    }
+
+    /// The actor (the token's `sub`).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The tenant.
+    pub fn bank_guid(&self) -> BankGuid {
+        self.bank_guid
+    }
+
+    /// True when the principal holds `scope`.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// The scopes held.
+    pub fn scopes(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.scopes.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_parsed_from_the_claim_and_unknown_ones_ignored() {
+        let bank = BankGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c7d").unwrap();
+        let principal = Principal::new("ops", bank, "customers:read  customers:review admin");
+        assert!(principal.has(Scope::CustomersRead));
+        assert!(principal.has(Scope::CustomersReview));
+        assert!(!principal.has(Scope::CustomersWrite));
+        assert_eq!(principal.scopes().count(), 2);
+    }
+
+    #[test]
+    fn every_command_needs_a_scope() {
+        assert_eq!(
+            Scope::for_command(CommandKind::Verify),
+            Scope::CustomersReview
+        );
+        assert_eq!(
+            Scope::for_command(CommandKind::Unfreeze),
+            Scope::CustomersFreeze
+        );
+        assert_eq!(
+            Scope::for_command(CommandKind::SubmitDocument),
+            Scope::CustomersWrite
+        );
+    }
+}

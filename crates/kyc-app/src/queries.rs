@@ -1,0 +1,198 @@
+//! The query service: single customers are folded from their events (always current, and
+//! exact for any past instant); lists come from the projection.
+
+use std::sync::Arc;
+
+use kyc_domain::ids::{CustomerGuid, DocumentGuid};
+use kyc_domain::values::{FieldError, ValidationCode, ValidationErrors};
+use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
+
+use crate::context::RequestContext;
+use crate::dto::{
+    audit_trail, AuditEntryDto, CustomerDto, CustomerListDto, VerificationProfileDto,
+};
+use crate::error::AppError;
+use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};
+use crate::principal::Scope;
+
+/// Largest page of a customer list.
+pub const MAX_PER_PAGE: u32 = 100;
+/// Page size when none is given.
+pub const DEFAULT_PER_PAGE: u32 = 10;
+
+/// List parameters as a caller sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Zero-based page.
+    pub page: Option<u32>,
+    /// Page size, 1–100.
+    pub per_page: Option<u32>,
+    /// `individual` or `business`.
+    #[serde(rename = "type")]
+    pub customer_type: Option<String>,
+    /// A lifecycle state.
+    pub state: Option<String>,
+    /// A label.
+    pub label: Option<String>,
+}
+
+/// Answers reads.
+pub struct QueryService<S> {
+    store: Arc<S>,
+}
+
+impl<S> Clone for QueryService<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+        }
+    }
+}
+
+impl<S: CustomerStore> QueryService<S> {
+    /// A service over `store`.
+    pub fn new(store: Arc<S>) -> Self {
+        Self { store }
+    }
+
+    /// The customer's record, optionally as it was at `cut`.
+    async fn record(
+        &self,
+        ctx: &RequestContext,
+        guid: CustomerGuid,
+        cut: Option<Cut>,
+    ) -> Result<CustomerRecord, AppError> {
+        require(ctx, Scope::CustomersRead)?;
+        let events = self.store.load(guid, cut).await?;
+        let customer = Customer::from_events(events.iter().map(|r| &r.event));
+        match customer.record() {
+            Some(record) if record.bank_guid == ctx.principal.bank_guid() => Ok(record.clone()),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// One customer, now or as it was at `cut`.
+    pub async fn customer(
+        &self,
+        ctx: &RequestContext,
+        guid: CustomerGuid,
+        cut: Option<Cut>,
+    ) -> Result<CustomerDto, AppError> {
+        let record = self.record(ctx, guid, cut).await?;
+        Ok(CustomerDto::new(&record, ctx.include_pii()))
+    }
+
+    /// The customer's verification profiles.
+    pub async fn verification_profiles(
+        &self,
+        ctx: &RequestContext,
+        guid: CustomerGuid,
+    ) -> Result<Vec<VerificationProfileDto>, AppError> {
+        let record = self.record(ctx, guid, None).await?;
+        Ok(vec![VerificationProfileDto::from(
+            &record.verification_profile(),
+        )])
+    }
+
+    /// The customer's audit trail.
+    pub async fn audit_trail(
+        &self,
+        ctx: &RequestContext,
+        guid: CustomerGuid,
+    ) -> Result<Vec<AuditEntryDto>, AppError> {
+        require(ctx, Scope::CustomersRead)?;
+        let events = self.store.load(guid, None).await?;
+        let owner = events.first().and_then(|first| match &first.event {
+            kyc_domain::CustomerEvent::CustomerCreated { bank_guid, .. } => Some(*bank_guid),
+            _ => None,
+        });
+        if owner != Some(ctx.principal.bank_guid()) {
+            return Err(AppError::NotFound);
+        }
+        Ok(audit_trail(&events))
+    }
+
+    /// A page of the tenant's customers, newest first.
+    pub async fn list(
+        &self,
+        ctx: &RequestContext,
+        params: &ListParams,
+    ) -> Result<CustomerListDto, AppError> {
+        require(ctx, Scope::CustomersRead)?;
+        let query = list_query(ctx, params)?;
+        let page = self.store.list(&query).await?;
+        Ok(CustomerListDto {
+            total: page.total,
+            page: query.page,
+            per_page: query.per_page,
+            objects: page
+                .items
+                .iter()
+                .map(|record| CustomerDto::new(record, ctx.include_pii()))
+                .collect(),
+        })
+    }
+
+    /// A document's bytes: personal data, so the PII scope is required.
+    pub async fn document_content(
+        &self,
+        ctx: &RequestContext,
+        guid: CustomerGuid,
+        document_guid: DocumentGuid,
+    ) -> Result<StoredDocument, AppError> {
+        require(ctx, Scope::CustomersPiiRead)?;
+        let record = self.record(ctx, guid, None).await?;
+        if !record.documents.contains_key(&document_guid) {
+            return Err(kyc_domain::CustomerError::UnknownDocument(document_guid).into());
+        }
+        self.store
+            .document_content(ctx.principal.bank_guid(), document_guid)
+            .await?
+            .ok_or(kyc_domain::CustomerError::UnknownDocument(document_guid).into())
+    }
+
+    /// True when the store answers.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+}
+
+fn require(ctx: &RequestContext, scope: Scope) -> Result<(), AppError> {
+    if ctx.principal.has(scope) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(scope))
+    }
+}
+
+fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, AppError> {
+    let mut errors = ValidationErrors::new();
+    let per_page = params.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        errors.push(FieldError::new(
+            "per_page",
+            ValidationCode::OutOfRange,
+            format!("must be between 1 and {MAX_PER_PAGE}"),
+        ));
+    }
+    let customer_type = params
+        .customer_type
+        .as_deref()
+        .and_then(|raw| errors.collect("type", CustomerType::parse(raw)));
+    let state = params
+        .state
+        .as_deref()
+        .and_then(|raw| errors.collect("state", CustomerState::parse(raw)));
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(ListQuery {
+        bank_guid: ctx.principal.bank_guid(),
+        page: params.page.unwrap_or(0),
+        per_page,
+        customer_type,
+        state,
+        label: params.label.clone(),
+    })
+}
