@@ -16,7 +16,7 @@ mod events;
 mod idempotency;
 mod notify;
 
-pub use checkpoints::{load_checkpoint, save_checkpoint};
+pub use checkpoints::{load_checkpoint, read_checkpoint, reset_checkpoint, save_checkpoint};
 pub use documents::{
     get_document_content, put_document_content, DocumentContent, NewDocumentContent,
     MAX_DOCUMENT_BYTES,

@@ -25,6 +25,22 @@ pub async fn load_checkpoint(conn: &mut PgConnection, name: &str) -> Result<i64,
         .await?)
 }
 
+/// Reads a checkpoint without locking it (0 if it was never saved).
+///
+/// For consumers that must read the log outside a transaction holding a transaction id: a
+/// row lock would make this transaction the oldest running one and so hide every new event
+/// from its own `read_after`.
+pub async fn read_checkpoint<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    name: &str,
+) -> Result<i64, StoreError> {
+    let position: Option<i64> = sqlx::query_scalar(include_str!("current.sql"))
+        .bind(name)
+        .fetch_optional(executor)
+        .await?;
+    Ok(position.unwrap_or(0))
+}
+
 /// Stores the checkpoint's new position in the caller's transaction. Moving it backwards is
 /// refused with [`StoreError::CheckpointRegression`]; saving the same position is a no-op.
 pub async fn save_checkpoint(
@@ -49,4 +65,19 @@ pub async fn save_checkpoint(
         current,
         attempted: position,
     })
+}
+
+/// Sets the checkpoint to `position`, even backwards. For resynchronising a consumer whose
+/// downstream is behind; ordinary progress goes through [`save_checkpoint`].
+pub async fn reset_checkpoint<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    name: &str,
+    position: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(include_str!("reset.sql"))
+        .bind(name)
+        .bind(position)
+        .execute(executor)
+        .await?;
+    Ok(())
 }
