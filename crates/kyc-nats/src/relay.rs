@@ -171,6 +171,13 @@ impl Relay {
         Ok(cursor)
     }
 
+    /// Creates the stream if needed (NATS may have been down, or the stream deleted), then
+    /// reconciles.
+    async fn ensure_and_reconcile(&self) -> Result<Cursor, RelayError> {
+        ensure_stream(&self.js, &self.config).await?;
+        self.reconcile().await
+    }
+
     async fn stream_cursor(&self) -> Result<Cursor, RelayError> {
         let mut stream = self
             .js
@@ -346,7 +353,7 @@ impl Relay {
             }
             let current = match cursor {
                 Some(current) => current,
-                None => match self.reconcile().await {
+                None => match self.ensure_and_reconcile().await {
                     Ok(reconciled) => {
                         tracing::info!(
                             position = reconciled.position,
