@@ -4,7 +4,7 @@
 //! writes its own rows and saves the new checkpoint, all in one transaction. So its rows and
 //! its checkpoint can never disagree, even after a crash, and each event is applied once.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
 
 use crate::StoreError;
 
@@ -49,4 +49,17 @@ pub async fn save_checkpoint(
         current,
         attempted: position,
     })
+}
+
+/// The checkpoint's position (0 if it was never saved), read without locking: for callers
+/// that wait for a consumer to catch up, never for the consumer itself.
+pub async fn checkpoint_position<'e, E: PgExecutor<'e>>(
+    executor: E,
+    name: &str,
+) -> Result<i64, StoreError> {
+    let position: Option<i64> = sqlx::query_scalar(include_str!("current.sql"))
+        .bind(name)
+        .fetch_optional(executor)
+        .await?;
+    Ok(position.unwrap_or(0))
 }
