@@ -147,16 +147,27 @@ impl CustomerStore for PgCustomerStore {
                     .await
                     .map_err(failure)?,
             ),
-            Some(Cut::Position(position)) => recorded_events(
-                &crate::load_stream_as_of(
-                    &self.pool,
-                    AGGREGATE_TYPE,
-                    &id,
-                    AsOf::GlobalPosition(position),
-                )
-                .await
-                .map_err(failure)?,
-            ),
+            Some(Cut::Position(position)) => {
+                // Positions follow transaction ids, not sequences (see the projector's module
+                // docs): a later sequence can sit below an earlier one. Only the contiguous
+                // prefix is a state the customer was really in.
+                let cut = recorded_events(
+                    &crate::load_stream_as_of(
+                        &self.pool,
+                        AGGREGATE_TYPE,
+                        &id,
+                        AsOf::GlobalPosition(position),
+                    )
+                    .await
+                    .map_err(failure)?,
+                )?;
+                Ok(cut
+                    .into_iter()
+                    .zip(1_u64..)
+                    .take_while(|(recorded, expected)| recorded.sequence == *expected)
+                    .map(|(recorded, _)| recorded)
+                    .collect())
+            }
             Some(Cut::Instant(instant)) => {
                 // The cut is on the time the command was received (the payload's time), not
                 // on recorded_at. Taken as a prefix: a fold of a history with holes would
