@@ -297,6 +297,16 @@ async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes
     }
     let read = wait_and_project(&db.pool).await;
     assert!(read > 0);
+    let kinds: Vec<(String, i64)> =
+        sqlx::query_as("SELECT event_type, count(*) FROM events GROUP BY 1 ORDER BY 1")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    println!("events by type: {kinds:?}");
+    assert!(
+        kinds.len() >= 6,
+        "the random commands exercise several events: {kinds:?}"
+    );
     assert_views_equal_folds(&db.pool).await;
 
     let before = table_snapshot(&db.pool).await;
