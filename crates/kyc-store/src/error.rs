@@ -67,6 +67,16 @@ pub enum StoreError {
         /// Which value.
         what: &'static str,
     },
+    /// A stored event or row no longer deserializes into the type it was written from.
+    #[error("corrupt stored data for {aggregate_id} at sequence {sequence}: {reason}")]
+    Corrupt {
+        /// The aggregate (customer guid) whose data is unreadable.
+        aggregate_id: String,
+        /// The event's sequence (or the row's last sequence).
+        sequence: i64,
+        /// What failed to deserialize, and why.
+        reason: String,
+    },
     /// PostgreSQL could not be reached (connection, pool, shutdown); usually worth a retry.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -116,6 +126,13 @@ pub(crate) fn db_code_and_constraint(err: &sqlx::Error) -> Option<(String, Optio
         )),
         _ => None,
     }
+}
+
+/// True for errors PostgreSQL raises when concurrent transactions collide
+/// (`serialization_failure` 40001, `deadlock_detected` 40P01): retrying the whole transaction
+/// may succeed, exactly as after an optimistic-concurrency conflict.
+pub(crate) fn is_serialization_failure(err: &sqlx::Error) -> bool {
+    db_code_and_constraint(err).is_some_and(|(code, _)| code == "40001" || code == "40P01")
 }
 
 /// SQLSTATE `unique_violation`.

@@ -10,13 +10,16 @@
 //! what a `sqlx::Transaction` dereferences to; plain reads take any executor.
 
 mod checkpoints;
+mod customers;
 mod documents;
 mod error;
 mod events;
 mod idempotency;
 mod notify;
+pub mod projector;
 
 pub use checkpoints::{load_checkpoint, read_checkpoint, reset_checkpoint, save_checkpoint};
+pub use customers::{connect, failure, PgCustomerStore, PgCustomerTransaction, ACQUIRE_TIMEOUT};
 pub use documents::{
     get_document_content, put_document_content, DocumentContent, NewDocumentContent,
     MAX_DOCUMENT_BYTES,

@@ -15,4 +15,4 @@ SELECT $1, $2, $3 + e.ordinality, e.event_type, e.event_version, e.payload, e.me
           FROM events
          WHERE aggregate_type = $1 AND aggregate_id = $2) = $3
  ORDER BY e.ordinality
-RETURNING sequence, global_position
+RETURNING sequence, global_position, recorded_at

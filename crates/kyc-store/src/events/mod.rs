@@ -51,6 +51,8 @@ pub struct AppendedEvent {
     pub sequence: i64,
     /// Its position in the whole log.
     pub global_position: i64,
+    /// Start time of the writing transaction (`now()`), as [`StoredEvent::recorded_at`].
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// An event as stored in the log.
@@ -148,6 +150,7 @@ pub async fn append(
             Ok(AppendedEvent {
                 sequence: row.try_get("sequence")?,
                 global_position: row.try_get("global_position")?,
+                recorded_at: row.try_get("recorded_at")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -6,10 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod commit_order;
+mod customer_port;
+mod customer_views;
 mod events;
 mod idempotency;
 mod postgres_es_compat;
 mod side_tables;
+mod support;
 
 use std::time::{Duration, Instant};
 

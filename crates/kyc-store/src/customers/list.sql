@@ -1,0 +1,23 @@
+-- One page of a tenant's customers, newest first, and the number of matches, in one statement
+-- (one snapshot, so the total and the page agree).
+-- $1 bank_guid, $2 customer_type or NULL, $3 state or NULL, $4 label or NULL,
+-- $5 page size, $6 offset.
+WITH matching AS (
+    SELECT customer_guid, created_at
+      FROM customer_views
+     WHERE bank_guid = $1
+       AND ($2::text IS NULL OR customer_type = $2)
+       AND ($3::text IS NULL OR state = $3)
+       AND ($4::text IS NULL OR labels @> ARRAY[$4::text])
+),
+page AS (
+    SELECT customer_guid, created_at
+      FROM matching
+     ORDER BY created_at DESC, customer_guid DESC
+     LIMIT $5 OFFSET $6
+)
+SELECT (SELECT count(*) FROM matching) AS total,
+       coalesce((SELECT jsonb_agg(v.record ORDER BY p.created_at DESC, p.customer_guid DESC)
+                   FROM page p
+                   JOIN customer_views v USING (customer_guid)),
+                '[]'::jsonb) AS records

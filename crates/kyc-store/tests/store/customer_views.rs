@@ -1,0 +1,580 @@
+//! The customer projection: rows equal a fresh fold of each customer's events, whatever the
+//! commands, batch sizes, concurrent writers or order of positions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use kyc_app::ports::{CustomerStore, CustomerTransaction, ListQuery};
+use kyc_app::{Answer, CommandService, Operation, RetryPolicy};
+use kyc_domain::customer::{
+    CustomerDraft, DocumentDraft, DocumentStatus, FreezeDraft, RejectDraft, ReviewDraft,
+};
+use kyc_domain::ids::{BankGuid, CustomerGuid};
+use kyc_domain::{Customer, CustomerState, CustomerType};
+use kyc_store::projector::{
+    project_batch, project_until_caught_up, run_projector, wait_for_position, CUSTOMER_VIEWS,
+};
+use kyc_store::{read_checkpoint, PgCustomerStore};
+use kyc_testkit::fresh_database;
+use serde_json::Value;
+use sqlx::{PgPool, Row};
+
+use crate::support::{bank, business, created, ctx, individual, metadata, pdf};
+
+type Service = CommandService<PgCustomerStore>;
+
+fn service(pool: &PgPool) -> Service {
+    CommandService::new(
+        Arc::new(PgCustomerStore::new(pool.clone())),
+        RetryPolicy::default(),
+    )
+}
+
+fn guid_of(answer: &Answer) -> CustomerGuid {
+    assert!(answer.is_success(), "{answer:?}");
+    CustomerGuid::parse(answer.body["guid"].as_str().unwrap()).unwrap()
+}
+
+/// Creates a customer; labels and type chosen by the caller.
+async fn create(
+    service: &Service,
+    bank: BankGuid,
+    draft: CustomerDraft,
+    at: chrono::DateTime<Utc>,
+) -> CustomerGuid {
+    guid_of(
+        &service
+            .execute(&ctx(bank, None, at), Operation::Create { draft })
+            .await,
+    )
+}
+
+/// One random command for `guid` (refusals are fine: they write nothing).
+async fn random_command(
+    service: &Service,
+    store: &PgCustomerStore,
+    rng: &mut fastrand::Rng,
+    bank: BankGuid,
+    guid: CustomerGuid,
+    n: usize,
+) {
+    let customer = Customer::from_events(
+        store
+            .load(guid, None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| &r.event),
+    );
+    let record = customer.record().unwrap();
+    let pending = record
+        .documents
+        .values()
+        .find(|d| d.status == DocumentStatus::Pending)
+        .map(|d| d.guid);
+    let labels = ["vip", "eu", "us", "batch"];
+    let operation = match rng.u8(0..10) {
+        0 | 1 => Operation::UpdateDetails {
+            customer_guid: guid,
+            draft: CustomerDraft {
+                labels: Some(
+                    labels
+                        .iter()
+                        .filter(|_| rng.bool())
+                        .map(|l| (*l).to_owned())
+                        .collect(),
+                ),
+                email_address: Some(format!("user{n}@example.com")),
+                ..CustomerDraft::default()
+            },
+        },
+        2 | 3 => Operation::SubmitDocument {
+            customer_guid: guid,
+            draft: DocumentDraft {
+                kind: Some(
+                    [
+                        "passport",
+                        "liveness_report",
+                        "incorporation_certificate",
+                        "proof_of_address",
+                    ][rng.usize(0..4)]
+                    .to_owned(),
+                ),
+                ..DocumentDraft::default()
+            },
+            content: pdf(n),
+        },
+        4 | 5 if pending.is_some() => Operation::ReviewDocument {
+            customer_guid: guid,
+            document_guid: pending.unwrap(),
+            draft: if rng.bool() {
+                ReviewDraft {
+                    decision: Some("accept".into()),
+                    ..ReviewDraft::default()
+                }
+            } else {
+                ReviewDraft {
+                    decision: Some("reject".into()),
+                    reason_code: Some("unreadable".into()),
+                    message: Some("Please upload a clearer scan".into()),
+                }
+            },
+        },
+        6 => Operation::Verify {
+            customer_guid: guid,
+        },
+        7 => Operation::Reject {
+            customer_guid: guid,
+            draft: RejectDraft {
+                reason_codes: Some(vec!["identity_unverifiable".into()]),
+                message: Some("Could not verify".into()),
+                retryable: Some(rng.u8(0..4) != 0),
+            },
+        },
+        8 => Operation::Freeze {
+            customer_guid: guid,
+            draft: FreezeDraft {
+                reason: Some("Fraud alert".into()),
+            },
+        },
+        _ => Operation::Unfreeze {
+            customer_guid: guid,
+        },
+    };
+    let answer = service
+        .execute(&ctx(bank, None, Utc::now()), operation)
+        .await;
+    assert!(answer.status < 500, "{answer:?}");
+}
+
+/// Asserts that every `customer_views` row equals a fresh fold of its customer's events, and
+/// that every customer with events has a row. Returns the rows (as JSON) for comparisons.
+async fn assert_views_equal_folds(pool: &PgPool) -> BTreeMap<String, Value> {
+    let store = PgCustomerStore::new(pool.clone());
+    let rows = sqlx::query(
+        "SELECT customer_guid, bank_guid, customer_type, state, labels, external_id, profile_status,
+                created_at, updated_at, last_sequence, last_position, record
+           FROM customer_views",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let streams: i64 = sqlx::query_scalar("SELECT count(DISTINCT aggregate_id) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        usize::try_from(streams).unwrap(),
+        "one row per customer"
+    );
+    let mut snapshot = BTreeMap::new();
+    for row in rows {
+        let guid: String = row.get("customer_guid");
+        let events = store
+            .load(CustomerGuid::parse(&guid).unwrap(), None)
+            .await
+            .unwrap();
+        let customer = Customer::from_events(events.iter().map(|r| &r.event));
+        let record = customer.record().unwrap();
+        let expected_labels: Vec<String> = record
+            .details
+            .labels
+            .iter()
+            .flatten()
+            .map(|l| l.as_str().to_owned())
+            .collect();
+        let mut labels: Vec<String> = row.get("labels");
+        labels.sort();
+        assert_eq!(
+            row.get::<Value, _>("record"),
+            serde_json::to_value(record).unwrap(),
+            "{guid}"
+        );
+        assert_eq!(
+            row.get::<String, _>("bank_guid"),
+            record.bank_guid.to_string()
+        );
+        assert_eq!(
+            row.get::<String, _>("customer_type"),
+            record.customer_type.as_str()
+        );
+        assert_eq!(
+            row.get::<String, _>("state"),
+            record.state.as_str(),
+            "{guid}"
+        );
+        assert_eq!(labels, expected_labels, "{guid}");
+        assert_eq!(
+            row.get::<Option<String>, _>("external_id"),
+            record.external_id.as_ref().map(|e| e.as_str().to_owned())
+        );
+        assert_eq!(
+            row.get::<String, _>("profile_status"),
+            record.verification_profile().status.as_str(),
+            "{guid}"
+        );
+        assert_same_microsecond(row.get("created_at"), record.created_at);
+        assert_same_microsecond(row.get("updated_at"), record.updated_at);
+        assert_eq!(
+            row.get::<i64, _>("last_sequence"),
+            i64::try_from(events.len()).unwrap()
+        );
+        assert_eq!(
+            row.get::<i64, _>("last_position"),
+            events.iter().map(|e| e.global_position).max().unwrap()
+        );
+        assert_documents_equal(pool, &guid, record).await;
+        snapshot.insert(
+            guid,
+            serde_json::to_value(row.get::<Value, _>("record")).unwrap(),
+        );
+    }
+    snapshot
+}
+
+/// `document_views` follows the same fold as `customer_views`.
+async fn assert_documents_equal(pool: &PgPool, guid: &str, record: &kyc_domain::CustomerRecord) {
+    let documents: Vec<(String, String)> = sqlx::query_as(
+        "SELECT document_guid, status FROM document_views WHERE customer_guid = $1 ORDER BY 1",
+    )
+    .bind(guid)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let expected_documents: Vec<(String, String)> = record
+        .documents
+        .values()
+        .map(|d| {
+            let status = serde_json::to_value(&d.status).unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (d.guid.to_string(), status)
+        })
+        .collect();
+    assert_eq!(documents, expected_documents, "{guid}");
+}
+
+/// timestamptz keeps microseconds (rounded); the record keeps chrono's nanoseconds.
+fn assert_same_microsecond(column: chrono::DateTime<Utc>, exact: chrono::DateTime<Utc>) {
+    let diff = (column - exact).num_nanoseconds().unwrap().abs();
+    assert!(diff <= 500, "{column} vs {exact}");
+}
+
+async fn table_snapshot(pool: &PgPool) -> Vec<Value> {
+    sqlx::query_scalar("SELECT to_jsonb(v) FROM customer_views v ORDER BY customer_guid")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes_nothing() {
+    let db = fresh_database().await;
+    let service = service(&db.pool);
+    let store = PgCustomerStore::new(db.pool.clone());
+    let seed = fastrand::u64(..);
+    println!("seed {seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let bank = bank();
+    let mut customers = Vec::new();
+    for n in 0..8 {
+        let draft = if n % 3 == 2 { business() } else { individual() };
+        customers.push(create(&service, bank, draft, Utc::now()).await);
+    }
+    for n in 0..120 {
+        let guid = customers[rng.usize(..customers.len())];
+        random_command(&service, &store, &mut rng, bank, guid, n).await;
+        if n % 40 == 17 {
+            // Project part-way, in small batches, so later events fold onto stored rows.
+            project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 7)
+                .await
+                .unwrap();
+        }
+    }
+    let read = wait_and_project(&db.pool).await;
+    assert!(read > 0);
+    let kinds: Vec<(String, i64)> =
+        sqlx::query_as("SELECT event_type, count(*) FROM events GROUP BY 1 ORDER BY 1")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    println!("events by type: {kinds:?}");
+    assert!(
+        kinds.len() >= 6,
+        "the random commands exercise several events: {kinds:?}"
+    );
+    assert_views_equal_folds(&db.pool).await;
+
+    let before = table_snapshot(&db.pool).await;
+    assert_eq!(
+        project_batch(&db.pool, CUSTOMER_VIEWS, 100).await.unwrap(),
+        0
+    );
+    // Replaying the whole log from 0 under another checkpoint name skips every applied event.
+    project_until_caught_up(&db.pool, "customer_views_again", 13)
+        .await
+        .unwrap();
+    assert_eq!(
+        table_snapshot(&db.pool).await,
+        before,
+        "re-projection must change nothing"
+    );
+}
+
+/// Projects until the checkpoint reaches the log's last position (the horizon is
+/// cluster-wide, so other tests' transactions may hold events back for a moment).
+async fn wait_and_project(pool: &PgPool) -> usize {
+    let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let mut read = 0;
+    for _ in 0..1000 {
+        read += project_until_caught_up(pool, CUSTOMER_VIEWS, 50)
+            .await
+            .unwrap();
+        if read_checkpoint(pool, CUSTOMER_VIEWS).await.unwrap() >= last {
+            return read;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("projection did not reach position {last}");
+}
+
+/// Type, state and label filters, alone and combined, against the expected customers
+/// (`n` is the index that chose type, label and freezing).
+async fn assert_filters(
+    store: &PgCustomerStore,
+    expected: &[(chrono::DateTime<Utc>, CustomerGuid, i64)],
+    all: ListQuery,
+) {
+    let query = |page, per_page| ListQuery {
+        page,
+        per_page,
+        ..all.clone()
+    };
+    let count = |f: &dyn Fn(i64) -> bool| expected.iter().filter(|e| f(e.2)).count() as u64;
+    let businesses = store
+        .list(&ListQuery {
+            customer_type: Some(CustomerType::Business),
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(businesses.total, count(&|n| n % 2 == 1));
+    assert!(businesses
+        .items
+        .iter()
+        .all(|r| r.customer_type == CustomerType::Business));
+    let frozen = store
+        .list(&ListQuery {
+            state: Some(CustomerState::Frozen),
+            ..query(0, 2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(frozen.total, count(&|n| n % 5 == 0));
+    assert_eq!(frozen.items.len(), 2);
+    assert!(frozen
+        .items
+        .iter()
+        .all(|r| r.state == CustomerState::Frozen));
+    let vip_frozen_individuals = store
+        .list(&ListQuery {
+            customer_type: Some(CustomerType::Individual),
+            state: Some(CustomerState::Frozen),
+            label: Some("vip".into()),
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        vip_frozen_individuals.total,
+        count(&|n| n % 2 == 0 && n % 5 == 0 && n % 3 == 0)
+    );
+    let none = store
+        .list(&ListQuery {
+            label: Some("nobody".into()),
+            ..query(0, 10)
+        })
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+}
+
+#[tokio::test]
+async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_totals() {
+    let db = fresh_database().await;
+    let service = service(&db.pool);
+    let store = PgCustomerStore::new(db.pool.clone());
+    let (bank_a, bank_b) = (bank(), bank());
+    let base = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut expected = Vec::new();
+    for n in 0..25_i64 {
+        let mut draft = if n % 2 == 0 { individual() } else { business() };
+        draft.labels = Some(if n % 3 == 0 {
+            vec!["vip".into()]
+        } else {
+            vec!["std".into()]
+        });
+        // Customers 20..25 share one creation instant: the guid breaks the tie.
+        let at = base + chrono::Duration::minutes(n.min(20));
+        let guid = create(&service, bank_a, draft, at).await;
+        if n % 5 == 0 {
+            let answer = service
+                .execute(
+                    &ctx(bank_a, None, at),
+                    Operation::Freeze {
+                        customer_guid: guid,
+                        draft: FreezeDraft {
+                            reason: Some("Fraud alert".into()),
+                        },
+                    },
+                )
+                .await;
+            assert!(answer.is_success(), "{answer:?}");
+        }
+        expected.push((at, guid, n));
+    }
+    for _ in 0..3 {
+        create(&service, bank_b, individual(), base).await;
+    }
+    wait_and_project(&db.pool).await;
+    expected.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+
+    let query = |page, per_page| ListQuery {
+        bank_guid: bank_a,
+        page,
+        per_page,
+        customer_type: None,
+        state: None,
+        label: None,
+    };
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let result = store.list(&query(page, 10)).await.unwrap();
+        assert_eq!(result.total, 25);
+        assert_eq!(result.items.len(), if page < 2 { 10 } else { 5 });
+        seen.extend(result.items.iter().map(|r| r.guid));
+    }
+    let order: Vec<CustomerGuid> = expected.iter().map(|e| e.1).collect();
+    assert_eq!(
+        seen, order,
+        "newest first, guid descending on ties, no overlap between pages"
+    );
+    let past_the_end = store.list(&query(3, 10)).await.unwrap();
+    assert_eq!((past_the_end.total, past_the_end.items.len()), (25, 0));
+
+    assert_filters(&store, &expected, query(0, 100)).await;
+    let other_tenant = store
+        .list(&ListQuery {
+            bank_guid: bank_b,
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(other_tenant.total, 3);
+}
+
+#[tokio::test]
+async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
+    let db = fresh_database().await;
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let projector = tokio::spawn(run_projector(db.pool.clone(), async {
+        let _ = shutdown_rx.await;
+    }));
+    let bank = bank();
+    let mut writers = Vec::new();
+    for w in 0..4_u64 {
+        let pool = db.pool.clone();
+        writers.push(tokio::spawn(async move {
+            let service = service(&pool);
+            let store = PgCustomerStore::new(pool.clone());
+            let mut rng = fastrand::Rng::with_seed(w);
+            let mut customers = Vec::new();
+            for _ in 0..3 {
+                customers.push(create(&service, bank, individual(), Utc::now()).await);
+            }
+            for n in 0..40 {
+                // Writers share customers, so some commands conflict and are retried.
+                let guid = customers[rng.usize(..customers.len())];
+                random_command(&service, &store, &mut rng, bank, guid, n).await;
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let last: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert!(
+        wait_for_position(&db.pool, CUSTOMER_VIEWS, last, Duration::from_secs(20))
+            .await
+            .unwrap(),
+        "the running projector catches up with the last write"
+    );
+    println!("caught up {:?} after the last write", started.elapsed());
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), projector)
+        .await
+        .expect("the projector stops on shutdown")
+        .unwrap();
+    assert_views_equal_folds(&db.pool).await;
+}
+
+#[tokio::test]
+async fn a_later_sequence_at_a_lower_position_is_folded_in_sequence_order() {
+    let db = fresh_database().await;
+    let store = PgCustomerStore::new(db.pool.clone());
+    let (bank, guid, at) = (bank(), crate::support::customer(), Utc::now());
+    let create = created(guid, bank, individual(), at);
+
+    // A takes its transaction id first (the idempotency claim is a write) ...
+    let mut slow = store.begin().await.unwrap();
+    slow.claim_idempotency("scope", "key", "fp").await.unwrap();
+    // ... B creates the customer and commits ...
+    let mut fast = store.begin().await.unwrap();
+    let first = fast
+        .append(guid, 0, vec![(create[0].clone(), metadata(bank, at))])
+        .await
+        .unwrap();
+    fast.commit().await.unwrap();
+    // ... then A loads the new stream and appends sequence 2.
+    let history = slow.load(guid).await.unwrap();
+    let freeze = Customer::from_events(history.iter().map(|r| &r.event))
+        .decide(kyc_domain::CustomerCommand::Freeze {
+            draft: FreezeDraft {
+                reason: Some("Fraud alert".into()),
+            },
+            at,
+        })
+        .unwrap();
+    let second = slow
+        .append(guid, 1, vec![(freeze[0].clone(), metadata(bank, at))])
+        .await
+        .unwrap();
+    slow.commit().await.unwrap();
+    assert!(
+        second[0].global_position < first[0].global_position,
+        "positions follow transaction ids, not sequences"
+    );
+
+    // Cut at the lower position, the customer's history has a hole: only the prefix counts.
+    let cut = kyc_app::ports::Cut::Position(second[0].global_position);
+    assert!(store.load(guid, Some(cut)).await.unwrap().is_empty());
+
+    wait_and_project(&db.pool).await;
+    assert_views_equal_folds(&db.pool).await;
+    let state: String = sqlx::query_scalar("SELECT state FROM customer_views")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "frozen");
+}
