@@ -276,18 +276,13 @@ impl<S: CustomerStore> CommandService<S> {
         fingerprint: &str,
     ) -> Result<Attempt, AppError> {
         let mut tx = self.store.begin().await?;
-        let scope = idempotency_scope(ctx);
-        if let Some(key) = &ctx.idempotency_key {
-            match tx.claim_idempotency(&scope, key, fingerprint).await? {
-                IdempotencyClaim::Fresh => {}
-                IdempotencyClaim::Replay(answer) => return Ok(Attempt::Done(answer)),
-                IdempotencyClaim::Mismatch => return Err(AppError::IdempotencyMismatch),
-            }
-        }
-        let outcome = self
+        // Decide and append first: the events must be the transaction's first write (see
+        // `ports`). The idempotency claim follows; a concurrent duplicate blocks on it until
+        // this transaction ends, then finds the stored answer and rolls its own work back.
+        let answer = match self
             .decide_and_append(&mut tx, ctx, operation, prepared)
-            .await;
-        let answer = match outcome {
+            .await
+        {
             Ok(answer) => answer,
             Err(AppError::ConcurrentModification) => return Ok(Attempt::Retry),
             // Refusals are answers like any other: a retry must see the same one.
@@ -297,7 +292,13 @@ impl<S: CustomerStore> CommandService<S> {
             Err(error) => return Err(error),
         };
         if let Some(key) = &ctx.idempotency_key {
-            tx.complete_idempotency(&scope, key, &answer).await?;
+            let scope = idempotency_scope(ctx);
+            match tx.claim_idempotency(&scope, key, fingerprint).await? {
+                IdempotencyClaim::Fresh => tx.complete_idempotency(&scope, key, &answer).await?,
+                // Dropping the transaction rolls back what this attempt wrote.
+                IdempotencyClaim::Replay(first) => return Ok(Attempt::Done(first)),
+                IdempotencyClaim::Mismatch => return Err(AppError::IdempotencyMismatch),
+            }
         } else if !answer.is_success() {
             // Nothing was written; let the transaction roll back.
             return Ok(Attempt::Done(answer));
@@ -336,24 +337,15 @@ impl<S: CustomerStore> CommandService<S> {
             Err(CustomerError::NotFound) => return Err(AppError::NotFound),
             Err(refusal) => return Err(refusal.into()),
         };
-        if let Operation::Create { .. } = operation {
-            if let Some(external_id) = customer_external_id(&events) {
-                tx.reserve_external_id(bank_guid, &external_id, customer_guid)
-                    .await?;
+        let external_id = customer_external_id(&events);
+        if let Some(external_id) = &external_id {
+            if tx
+                .external_id_owner(bank_guid, external_id)
+                .await?
+                .is_some()
+            {
+                return Err(AppError::DuplicateExternalId);
             }
-        }
-        if let (Operation::SubmitDocument { content, .. }, Some(described)) =
-            (operation, &prepared.content)
-        {
-            let document_guid = DocumentGuid::from_uuid(prepared.command_ids.1);
-            tx.put_document(
-                bank_guid,
-                customer_guid,
-                document_guid,
-                content,
-                described.content_type,
-            )
-            .await?;
         }
         let mut previous_hash = history
             .last()
@@ -386,6 +378,33 @@ impl<S: CustomerStore> CommandService<S> {
         if !to_append.is_empty() {
             tx.append(customer_guid, customer.version(), to_append)
                 .await?;
+        }
+        // Other writes only after the append. A concurrent create that took the same external
+        // id between the check above and here makes this reservation fail; the retry then
+        // finds the id taken and refuses.
+        if let Some(external_id) = &external_id {
+            match tx
+                .reserve_external_id(bank_guid, external_id, customer_guid)
+                .await
+            {
+                Err(StoreFailure::ExternalIdTaken(_)) => {
+                    return Err(AppError::ConcurrentModification)
+                }
+                other => other?,
+            }
+        }
+        if let (Operation::SubmitDocument { content, .. }, Some(described)) =
+            (operation, &prepared.content)
+        {
+            let document_guid = DocumentGuid::from_uuid(prepared.command_ids.1);
+            tx.put_document(
+                bank_guid,
+                customer_guid,
+                document_guid,
+                content,
+                described.content_type,
+            )
+            .await?;
         }
         for event in &events {
             customer.apply(event);

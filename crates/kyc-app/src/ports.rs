@@ -1,9 +1,13 @@
 //! The ports: what the application needs from persistence, implemented by adapters
 //! (`kyc-store` for PostgreSQL, an in-memory one in the tests).
 //!
-//! A command runs in one [`CustomerTransaction`]: the idempotency claim, the append, any
-//! document content and the stored answer commit together or not at all. That is what makes a
+//! A command runs in one [`CustomerTransaction`]: the append, any document content, the
+//! idempotency claim and the stored answer commit together or not at all. That is what makes a
 //! retried request execute exactly once, even when the process dies between commit and answer.
+//!
+//! The events must be a transaction's first write: the log's positions come from transaction
+//! ids, taken at the first write, and only then do positions rise with each customer's
+//! sequence (PostgreSQL's trigger refuses any other order; see migrations/0006).
 
 use std::future::Future;
 
@@ -141,7 +145,7 @@ pub trait CustomerStore: Send + Sync + 'static {
 /// One atomic unit of work; dropping it without [`CustomerTransaction::commit`] rolls back.
 pub trait CustomerTransaction: Send {
     /// Claims `key` for `fingerprint` within `scope`. A concurrent claim of the same key waits
-    /// until this transaction ends.
+    /// until this transaction ends. Comes after the append (see the module docs).
     fn claim_idempotency(
         &mut self,
         scope: &str,
@@ -162,6 +166,14 @@ pub trait CustomerTransaction: Send {
         &mut self,
         guid: CustomerGuid,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreFailure>> + Send;
+
+    /// The customer that holds `external_id` in the tenant, if any (a read: safe before the
+    /// append).
+    fn external_id_owner(
+        &mut self,
+        bank_guid: BankGuid,
+        external_id: &ExternalId,
+    ) -> impl Future<Output = Result<Option<CustomerGuid>, StoreFailure>> + Send;
 
     /// Reserves a tenant-unique external id for a new customer.
     fn reserve_external_id(

@@ -16,7 +16,10 @@ use async_nats::HeaderMap;
 use base64::Engine;
 use futures::StreamExt;
 use kyc_app::ports::{CustomerStore, Cut};
-use kyc_app::{Answer, AppError, CommandService, ListParams, Operation, Principal, QueryService, RequestContext, Source};
+use kyc_app::{
+    Answer, AppError, CommandService, ListParams, Operation, Principal, QueryService,
+    RequestContext, Source,
+};
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -24,7 +27,8 @@ use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 
 /// Every scope but personal data: NATS subject permissions, not tokens, bound NATS callers.
-const NATS_SCOPES: &str = "customers:read customers:write customers:execute customers:review customers:freeze";
+const NATS_SCOPES: &str =
+    "customers:read customers:write customers:execute customers:review customers:freeze";
 
 /// Command operations, by subject token.
 pub const COMMAND_OPS: [&str; 11] = [
@@ -94,8 +98,17 @@ impl<S: CustomerStore> NatsApi<S> {
     }
 
     /// Answers one request on `subject`.
-    pub async fn handle(&self, subject: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> (Answer, String) {
-        let header = |name: &str| headers.and_then(|h| h.get(name)).map(|v| v.as_str().to_owned());
+    pub async fn handle(
+        &self,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> (Answer, String) {
+        let header = |name: &str| {
+            headers
+                .and_then(|h| h.get(name))
+                .map(|v| v.as_str().to_owned())
+        };
         let request_id = header("X-Request-Id")
             .filter(|id| valid_token(id, 128))
             .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
@@ -118,17 +131,29 @@ impl<S: CustomerStore> NatsApi<S> {
         let [.., bank, kind, "customer", op] = tokens.as_slice() else {
             return Err(AppError::Malformed(format!("unknown subject {subject}")));
         };
-        let bank_guid = BankGuid::parse(bank).map_err(|_| AppError::Malformed("the subject's tenant is not a guid".into()))?;
+        let bank_guid = BankGuid::parse(bank)
+            .map_err(|_| AppError::Malformed("the subject's tenant is not a guid".into()))?;
         let actor = header("Kyc-Actor").unwrap_or_else(|| "nats".to_owned());
         if !valid_token(&actor, 128) {
-            return Err(AppError::Malformed("Kyc-Actor must be 1-128 printable characters".into()));
+            return Err(AppError::Malformed(
+                "Kyc-Actor must be 1-128 printable characters".into(),
+            ));
         }
         let idempotency_key = header("Idempotency-Key");
-        if idempotency_key.as_deref().is_some_and(|key| !valid_token(key, 255)) {
-            return Err(AppError::Malformed("Idempotency-Key must be 1-255 printable characters".into()));
+        if idempotency_key
+            .as_deref()
+            .is_some_and(|key| !valid_token(key, 255))
+        {
+            return Err(AppError::Malformed(
+                "Idempotency-Key must be 1-255 printable characters".into(),
+            ));
         }
         let pii = op.ends_with("_with_pii");
-        let scopes = if pii { format!("{NATS_SCOPES} customers:pii:read") } else { NATS_SCOPES.to_owned() };
+        let scopes = if pii {
+            format!("{NATS_SCOPES} customers:pii:read")
+        } else {
+            NATS_SCOPES.to_owned()
+        };
         let ctx = RequestContext {
             principal: Principal::new(actor, bank_guid, &scopes),
             request_id: request_id.to_owned(),
@@ -140,7 +165,8 @@ impl<S: CustomerStore> NatsApi<S> {
         let envelope: Envelope = if payload.is_empty() {
             Envelope::default()
         } else {
-            serde_json::from_slice(payload).map_err(|e| AppError::Malformed(format!("request body: {e}")))?
+            serde_json::from_slice(payload)
+                .map_err(|e| AppError::Malformed(format!("request body: {e}")))?
         };
         match *kind {
             "cmd" => {
@@ -152,19 +178,29 @@ impl<S: CustomerStore> NatsApi<S> {
         }
     }
 
-    async fn query(&self, ctx: &RequestContext, op: &str, envelope: &Envelope) -> Result<Answer, AppError> {
+    async fn query(
+        &self,
+        ctx: &RequestContext,
+        op: &str,
+        envelope: &Envelope,
+    ) -> Result<Answer, AppError> {
         match op {
             "get" | "get_with_pii" => {
                 let guid = customer_guid(envelope)?;
                 let cut = match (envelope.as_of, envelope.as_of_position) {
                     (Some(_), Some(_)) => {
-                        return Err(AppError::Malformed("give as_of or as_of_position, not both".into()))
+                        return Err(AppError::Malformed(
+                            "give as_of or as_of_position, not both".into(),
+                        ))
                     }
                     (Some(instant), None) => Some(Cut::Instant(instant)),
                     (None, Some(position)) => Some(Cut::Position(position)),
                     (None, None) => None,
                 };
-                Ok(Answer::ok(200, self.queries.customer(ctx, guid, cut).await?))
+                Ok(Answer::ok(
+                    200,
+                    self.queries.customer(ctx, guid, cut).await?,
+                ))
             }
             "list" | "list_with_pii" => {
                 let params: ListParams = data_or_default(envelope)?;
@@ -172,13 +208,18 @@ impl<S: CustomerStore> NatsApi<S> {
             }
             "verification_profiles" => {
                 let guid = customer_guid(envelope)?;
-                Ok(Answer::ok(200, self.queries.verification_profiles(ctx, guid).await?))
+                Ok(Answer::ok(
+                    200,
+                    self.queries.verification_profiles(ctx, guid).await?,
+                ))
             }
             "events" => {
                 let guid = customer_guid(envelope)?;
                 Ok(Answer::ok(200, self.queries.audit_trail(ctx, guid).await?))
             }
-            other => Err(AppError::Malformed(format!("unknown query operation {other}"))),
+            other => Err(AppError::Malformed(format!(
+                "unknown query operation {other}"
+            ))),
         }
     }
 }
@@ -229,8 +270,13 @@ fn data_or_default<T: DeserializeOwned + Default>(envelope: &Envelope) -> Result
 
 fn operation(op: &str, envelope: &Envelope) -> Result<Operation, AppError> {
     Ok(match op {
-        "create" => Operation::Create { draft: data(envelope)? },
-        "update" => Operation::UpdateDetails { customer_guid: customer_guid(envelope)?, draft: data(envelope)? },
+        "create" => Operation::Create {
+            draft: data(envelope)?,
+        },
+        "update" => Operation::UpdateDetails {
+            customer_guid: customer_guid(envelope)?,
+            draft: data(envelope)?,
+        },
         "submit_document" => {
             let upload: DocumentUpload = data(envelope)?;
             let content = base64::engine::general_purpose::STANDARD
@@ -251,7 +297,10 @@ fn operation(op: &str, envelope: &Envelope) -> Result<Operation, AppError> {
             document_guid: document_guid(envelope)?,
             draft: data(envelope)?,
         },
-        "add_associate" => Operation::AddAssociate { customer_guid: customer_guid(envelope)?, draft: data(envelope)? },
+        "add_associate" => Operation::AddAssociate {
+            customer_guid: customer_guid(envelope)?,
+            draft: data(envelope)?,
+        },
         "update_associate" => Operation::UpdateAssociate {
             customer_guid: customer_guid(envelope)?,
             associate_guid: associate_guid(envelope)?,
@@ -261,11 +310,25 @@ fn operation(op: &str, envelope: &Envelope) -> Result<Operation, AppError> {
             customer_guid: customer_guid(envelope)?,
             associate_guid: associate_guid(envelope)?,
         },
-        "verify" => Operation::Verify { customer_guid: customer_guid(envelope)? },
-        "reject" => Operation::Reject { customer_guid: customer_guid(envelope)?, draft: data(envelope)? },
-        "freeze" => Operation::Freeze { customer_guid: customer_guid(envelope)?, draft: data(envelope)? },
-        "unfreeze" => Operation::Unfreeze { customer_guid: customer_guid(envelope)? },
-        other => return Err(AppError::Malformed(format!("unknown command operation {other}"))),
+        "verify" => Operation::Verify {
+            customer_guid: customer_guid(envelope)?,
+        },
+        "reject" => Operation::Reject {
+            customer_guid: customer_guid(envelope)?,
+            draft: data(envelope)?,
+        },
+        "freeze" => Operation::Freeze {
+            customer_guid: customer_guid(envelope)?,
+            draft: data(envelope)?,
+        },
+        "unfreeze" => Operation::Unfreeze {
+            customer_guid: customer_guid(envelope)?,
+        },
+        other => {
+            return Err(AppError::Malformed(format!(
+                "unknown command operation {other}"
+            )))
+        }
     })
 }
 
@@ -285,7 +348,10 @@ pub async fn serve<S: CustomerStore>(
         .await
         .map_err(|e| ServiceError(e.to_string()))?;
     let mut endpoints = Vec::new();
-    for (kind, ops) in [("cmd", COMMAND_OPS.as_slice()), ("query", QUERY_OPS.as_slice())] {
+    for (kind, ops) in [
+        ("cmd", COMMAND_OPS.as_slice()),
+        ("query", QUERY_OPS.as_slice()),
+    ] {
         for op in ops {
             let endpoint = service
                 .endpoint_builder()
@@ -331,6 +397,9 @@ pub async fn serve<S: CustomerStore>(
     }
     shutdown.cancelled().await;
     while tasks.join_next().await.is_some() {}
-    service.stop().await.map_err(|e| ServiceError(e.to_string()))?;
+    service
+        .stop()
+        .await
+        .map_err(|e| ServiceError(e.to_string()))?;
     Ok(())
 }

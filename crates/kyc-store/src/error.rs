@@ -22,6 +22,10 @@ pub enum StoreError {
     /// More than [`crate::MAX_EVENTS_PER_TRANSACTION`] events in one transaction.
     #[error("more than {max} events in one transaction", max = crate::MAX_EVENTS_PER_TRANSACTION)]
     TooManyEventsInTransaction,
+    /// The transaction wrote something before its events, which would let a later sequence
+    /// take a lower position than an earlier one (see migrations/0006). A bug in the caller.
+    #[error("events must be the first write of their transaction")]
+    EventsNotFirstWrite,
     /// The idempotency key was completed without having been claimed in this transaction.
     #[error("idempotency key {key} of scope {scope} is not claimed or already completed")]
     IdempotencyKeyNotClaimed {

@@ -4,7 +4,7 @@
 //! writes its own rows and saves the new checkpoint, all in one transaction. So its rows and
 //! its checkpoint can never disagree, even after a crash, and each event is applied once.
 
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgConnection;
 
 use crate::StoreError;
 

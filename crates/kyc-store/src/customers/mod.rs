@@ -287,6 +287,27 @@ impl CustomerTransaction for PgCustomerTransaction {
         )
     }
 
+    async fn external_id_owner(
+        &mut self,
+        bank_guid: BankGuid,
+        external_id: &ExternalId,
+    ) -> Result<Option<CustomerGuid>, StoreFailure> {
+        let bank = bank_guid.to_string();
+        let owner: Option<String> = sqlx::query_scalar(include_str!("external_id_owner.sql"))
+            .bind(&bank)
+            .bind(external_id.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(sqlx_failure)?;
+        owner
+            .map(|owner| {
+                CustomerGuid::parse(&owner).map_err(|e| {
+                    StoreFailure::Corrupt(format!("external id owner {owner:?} of {bank}: {e:?}"))
+                })
+            })
+            .transpose()
+    }
+
     async fn reserve_external_id(
         &mut self,
         bank_guid: BankGuid,

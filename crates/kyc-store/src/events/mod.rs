@@ -30,6 +30,9 @@ pub const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
 
 /// SQLSTATE `program_limit_exceeded`, raised by the position trigger past 65536 events.
 const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
+/// SQLSTATE `object_not_in_prerequisite_state`, raised by the position trigger when the events
+/// are not the transaction's first write (migrations/0006).
+const NOT_FIRST_WRITE: &str = "55000";
 
 /// An event to append, already serialized by the domain.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +98,8 @@ pub enum AsOf {
 /// Returns the sequence and global position of each event, in order. A stale
 /// `expected_last_sequence` yields [`StoreError::Conflict`]; after any error the caller's
 /// transaction must be rolled back. Position order matches commit order only for readers
-/// using [`read_after`].
+/// using [`read_after`]. The events must be the transaction's first write
+/// ([`StoreError::EventsNotFirstWrite`] otherwise), so that positions rise with sequences.
 pub async fn append(
     conn: &mut PgConnection,
     aggregate_type: &str,
@@ -138,6 +142,7 @@ pub async fn append(
             Some((code, _)) if code == PROGRAM_LIMIT_EXCEEDED => {
                 StoreError::TooManyEventsInTransaction
             }
+            Some((code, _)) if code == NOT_FIRST_WRITE => StoreError::EventsNotFirstWrite,
             _ => StoreError::from(err),
         })?;
     if rows.len() != events.len() {

@@ -530,13 +530,13 @@ async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
 }
 
 #[tokio::test]
-async fn a_later_sequence_at_a_lower_position_is_folded_in_sequence_order() {
+async fn events_must_be_the_first_write_so_positions_follow_sequences() {
     let db = fresh_database().await;
     let store = PgCustomerStore::new(db.pool.clone());
     let (bank, guid, at) = (bank(), crate::support::customer(), Utc::now());
     let create = created(guid, bank, individual(), at);
 
-    // A takes its transaction id first (the idempotency claim is a write) ...
+    // A writes something else first and so takes its transaction id early ...
     let mut slow = store.begin().await.unwrap();
     slow.claim_idempotency("scope", "key", "fp").await.unwrap();
     // ... B creates the customer and commits ...
@@ -546,7 +546,7 @@ async fn a_later_sequence_at_a_lower_position_is_folded_in_sequence_order() {
         .await
         .unwrap();
     fast.commit().await.unwrap();
-    // ... then A loads the new stream and appends sequence 2.
+    // ... and A's sequence 2 would land below B's sequence 1: the log refuses it.
     let history = slow.load(guid).await.unwrap();
     let freeze = Customer::from_events(history.iter().map(|r| &r.event))
         .decide(kyc_domain::CustomerCommand::Freeze {
@@ -556,19 +556,28 @@ async fn a_later_sequence_at_a_lower_position_is_folded_in_sequence_order() {
             at,
         })
         .unwrap();
-    let second = slow
+    let refused = slow
+        .append(guid, 1, vec![(freeze[0].clone(), metadata(bank, at))])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, kyc_app::ports::StoreFailure::Other(m) if m.contains("first write")),
+        "{refused:?}"
+    );
+    drop(slow);
+
+    // Appending first, as the command service does, keeps positions in sequence order.
+    let mut in_order = store.begin().await.unwrap();
+    let second = in_order
         .append(guid, 1, vec![(freeze[0].clone(), metadata(bank, at))])
         .await
         .unwrap();
-    slow.commit().await.unwrap();
-    assert!(
-        second[0].global_position < first[0].global_position,
-        "positions follow transaction ids, not sequences"
-    );
-
-    // Cut at the lower position, the customer's history has a hole: only the prefix counts.
-    let cut = kyc_app::ports::Cut::Position(second[0].global_position);
-    assert!(store.load(guid, Some(cut)).await.unwrap().is_empty());
+    in_order
+        .claim_idempotency("scope", "key", "fp")
+        .await
+        .unwrap();
+    in_order.commit().await.unwrap();
+    assert!(second[0].global_position > first[0].global_position);
 
     wait_and_project(&db.pool).await;
     assert_views_equal_folds(&db.pool).await;
