@@ -6,6 +6,11 @@
 //! The server is taken from `KYC_TEST_DATABASE_URL` (default [`DEFAULT_ADMIN_URL`]); its user
 //! must be allowed to create databases. Databases are named `kyc_test_<pid>_<random>`; those
 //! left behind by test processes that have exited are dropped on the next run (Linux only).
+//!
+//! Adapters that only need *a* store (the HTTP API's tests, the application layer's) use
+//! [`memory::MemoryStore`] instead: the same port contract, without a server.
+
+pub mod memory;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};

@@ -1,0 +1,115 @@
+//! Operational routes: liveness, readiness, metrics, and the API's own description.
+
+use std::time::Duration;
+
+use axum::extract::{Extension, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use kyc_app::ports::CustomerStore;
+use serde_json::{json, Map, Value};
+
+use crate::error::json_response;
+use crate::extract::RequestId;
+use crate::state::HttpState;
+
+/// How long one readiness probe may take before it counts as failed.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The OpenAPI document, hand-written (see the crate docs for why).
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// The docs page: renders `/openapi.json` with a few lines of script, no CDN.
+const DOCS_HTML: &str = include_str!("../docs.html");
+
+/// `GET /healthz`: 200 while the process serves requests.
+pub async fn healthz() -> Response {
+    json_response(200, json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: runs every probe concurrently; 503 with `Retry-After` naming the failed
+/// ones. Failure details are logged, not shown (the route needs no token).
+pub async fn readyz<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+) -> Response {
+    let runs = state.probes.iter().map(|probe| {
+        let run = probe.run();
+        let name = probe.name().to_owned();
+        tokio::spawn(async move {
+            let outcome = match tokio::time::timeout(PROBE_TIMEOUT, run).await {
+                Ok(Ok(())) => "ok",
+                Ok(Err(error)) => {
+                    tracing::warn!(probe = %name, %error, "readiness probe failed");
+                    "unavailable"
+                }
+                Err(_) => {
+                    tracing::warn!(probe = %name, "readiness probe timed out");
+                    "timeout"
+                }
+            };
+            (name, outcome)
+        })
+    });
+    let handles: Vec<_> = runs.collect();
+    let mut checks = Map::new();
+    let mut ready = true;
+    for handle in handles {
+        let (name, outcome) = handle
+            .await
+            .unwrap_or_else(|_| ("probe".to_owned(), "panicked"));
+        ready &= outcome == "ok";
+        checks.insert(name, Value::from(outcome));
+    }
+    if ready {
+        json_response(200, json!({ "status": "ready", "checks": checks }))
+    } else {
+        let failed: Vec<&String> = checks
+            .iter()
+            .filter(|(_, v)| v.as_str() != Some("ok"))
+            .map(|(k, _)| k)
+            .collect();
+        let message = format!(
+            "not ready: {}",
+            failed
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        json_response(
+            503,
+            json!({
+                "status": 503,
+                "error_message": message,
+                "message_code": "service_unavailable",
+                "trace_id": request_id,
+                "checks": checks,
+            }),
+        )
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Response {
+    let mut response = state.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> Response {
+    let mut response = OPENAPI_JSON.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// `GET /docs`.
+pub async fn docs() -> Html<&'static str> {
+    Html(DOCS_HTML)
+}

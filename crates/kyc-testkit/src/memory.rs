@@ -1,0 +1,469 @@
+//! An in-memory [`CustomerStore`]: the port contract of `kyc_app::ports` without PostgreSQL.
+//!
+//! It keeps the promises adapters and the command service rely on, so tests of those layers
+//! exercise the real rules rather than a convenient fake:
+//!
+//! - a transaction's writes become visible only when it commits, all together or not at all;
+//! - an append with a stale expected sequence fails with [`StoreFailure::Conflict`] (at append
+//!   time or, if a competing transaction committed in between, at commit time);
+//! - an idempotency key is held by the first transaction that claims it until that transaction
+//!   commits or rolls back; a concurrent claim of the same key waits, then sees the committed
+//!   answer (or a fresh key, after a rollback);
+//! - external ids are unique per tenant;
+//! - `global_position` is drawn like the PostgreSQL store does: `(transaction id << 16) + index`;
+//! - lists are newest first, filtered by type, state and label.
+//!
+//! [`MemoryStore::set_unavailable`] simulates an outage: every operation then fails with
+//! [`StoreFailure::Unavailable`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use kyc_app::metadata::EventMetadata;
+use kyc_app::ports::{
+    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage, ListQuery, RecordedEvent,
+    StoreFailure, StoredDocument,
+};
+use kyc_app::Answer;
+use kyc_domain::customer::ContentType;
+use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
+use kyc_domain::{Customer, CustomerEvent, CustomerRecord};
+use tokio::sync::OwnedMutexGuard;
+
+/// An idempotency key within its scope.
+type KeyId = (String, String);
+
+/// A stored idempotency record.
+#[derive(Debug, Clone)]
+struct IdempotencyRecord {
+    fingerprint: String,
+    answer: Option<Answer>,
+}
+
+/// What committed transactions left behind.
+#[derive(Debug, Default)]
+struct Committed {
+    streams: HashMap<CustomerGuid, Vec<RecordedEvent>>,
+    idempotency: HashMap<KeyId, IdempotencyRecord>,
+    external_ids: HashMap<(BankGuid, String), CustomerGuid>,
+    documents: HashMap<(BankGuid, DocumentGuid), StoredDocument>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    committed: Mutex<Committed>,
+    /// One lock per idempotency key, held by the transaction that claimed it.
+    key_locks: Mutex<HashMap<KeyId, Arc<tokio::sync::Mutex<()>>>>,
+    next_transaction: AtomicI64,
+    unavailable: AtomicBool,
+}
+
+impl Shared {
+    fn committed(&self) -> MutexGuard<'_, Committed> {
+        // A panicking test thread must not poison the store for the others.
+        self.committed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn check_available(&self) -> Result<(), StoreFailure> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            Err(StoreFailure::Unavailable(
+                "memory store switched off".to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn key_lock(&self, key: &KeyId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .key_locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(key.clone()).or_default())
+    }
+}
+
+/// The in-memory store. Clones share the same data.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    shared: Arc<Shared>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Simulates an outage (`true`) or its end (`false`).
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.shared.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// Number of customers committed so far, of every tenant.
+    pub fn customer_count(&self) -> usize {
+        self.shared.committed().streams.len()
+    }
+
+    /// Number of events committed so far, of every customer.
+    pub fn event_count(&self) -> usize {
+        self.shared.committed().streams.values().map(Vec::len).sum()
+    }
+}
+
+/// Folds a stream into the customer's record.
+fn fold(events: &[RecordedEvent]) -> Option<CustomerRecord> {
+    Customer::from_events(events.iter().map(|r| &r.event))
+        .record()
+        .cloned()
+}
+
+impl CustomerStore for MemoryStore {
+    type Transaction = MemoryTransaction;
+
+    async fn begin(&self) -> Result<MemoryTransaction, StoreFailure> {
+        self.shared.check_available()?;
+        let id = self.shared.next_transaction.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(MemoryTransaction {
+            shared: Arc::clone(&self.shared),
+            id,
+            started_at: Utc::now(),
+            held_keys: HashMap::new(),
+            appends: Vec::new(),
+            appended_in_tx: 0,
+            external_ids: Vec::new(),
+            documents: Vec::new(),
+        })
+    }
+
+    async fn load(
+        &self,
+        guid: CustomerGuid,
+        cut: Option<Cut>,
+    ) -> Result<Vec<RecordedEvent>, StoreFailure> {
+        self.shared.check_available()?;
+        let committed = self.shared.committed();
+        let stream = committed.streams.get(&guid).cloned().unwrap_or_default();
+        Ok(match cut {
+            None => stream,
+            Some(Cut::Position(position)) => stream
+                .into_iter()
+                .filter(|r| r.global_position <= position)
+                .collect(),
+            Some(Cut::Instant(at)) => stream
+                .into_iter()
+                .filter(|r| r.metadata.occurred_at <= at)
+                .collect(),
+        })
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
+        self.shared.check_available()?;
+        let mut matching: Vec<CustomerRecord> = {
+            let committed = self.shared.committed();
+            committed
+                .streams
+                .values()
+                .filter_map(|stream| fold(stream))
+                .filter(|r| r.bank_guid == query.bank_guid)
+                .filter(|r| query.customer_type.is_none_or(|t| r.customer_type == t))
+                .filter(|r| query.state.is_none_or(|s| r.state == s))
+                .filter(|r| {
+                    query.label.as_deref().is_none_or(|wanted| {
+                        r.details
+                            .labels
+                            .iter()
+                            .flatten()
+                            .any(|label| label.to_string() == wanted)
+                    })
+                })
+                .collect()
+        };
+        // Newest first; UUID v7 guids break ties in creation order.
+        matching.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.guid.as_uuid().cmp(&a.guid.as_uuid()))
+        });
+        let total = matching.len() as u64;
+        let skip = usize::try_from(u64::from(query.page) * u64::from(query.per_page))
+            .unwrap_or(usize::MAX);
+        let items = matching
+            .into_iter()
+            .skip(skip)
+            .take(query.per_page as usize)
+            .collect();
+        Ok(ListPage { total, items })
+    }
+
+    async fn document_content(
+        &self,
+        bank_guid: BankGuid,
+        document_guid: DocumentGuid,
+    ) -> Result<Option<StoredDocument>, StoreFailure> {
+        self.shared.check_available()?;
+        Ok(self
+            .shared
+            .committed()
+            .documents
+            .get(&(bank_guid, document_guid))
+            .cloned())
+    }
+
+    async fn ping(&self) -> Result<(), StoreFailure> {
+        self.shared.check_available()
+    }
+}
+
+/// A claimed key: its lock, and what this transaction will write for it.
+struct HeldKey {
+    _guard: OwnedMutexGuard<()>,
+    fingerprint: String,
+    answer: Option<Answer>,
+}
+
+/// An append waiting for commit.
+struct PendingAppend {
+    guid: CustomerGuid,
+    expected_sequence: u64,
+    events: Vec<RecordedEvent>,
+}
+
+/// A unit of work of [`MemoryStore`]; dropping it rolls back and releases its keys.
+pub struct MemoryTransaction {
+    shared: Arc<Shared>,
+    id: i64,
+    started_at: DateTime<Utc>,
+    held_keys: HashMap<KeyId, HeldKey>,
+    appends: Vec<PendingAppend>,
+    appended_in_tx: i64,
+    external_ids: Vec<(BankGuid, String, CustomerGuid)>,
+    documents: Vec<(BankGuid, DocumentGuid, StoredDocument)>,
+}
+
+impl MemoryTransaction {
+    /// The stream as this transaction sees it: committed events plus its own appends.
+    fn stream(&self, guid: CustomerGuid) -> Vec<RecordedEvent> {
+        let mut stream = self
+            .shared
+            .committed()
+            .streams
+            .get(&guid)
+            .cloned()
+            .unwrap_or_default();
+        for pending in self.appends.iter().filter(|p| p.guid == guid) {
+            stream.extend(pending.events.iter().cloned());
+        }
+        stream
+    }
+}
+
+impl CustomerTransaction for MemoryTransaction {
+    async fn claim_idempotency(
+        &mut self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<IdempotencyClaim, StoreFailure> {
+        self.shared.check_available()?;
+        let id = (scope.to_owned(), key.to_owned());
+        if let Some(held) = self.held_keys.get(&id) {
+            return Ok(if held.fingerprint == fingerprint {
+                IdempotencyClaim::Fresh
+            } else {
+                IdempotencyClaim::Mismatch
+            });
+        }
+        // Waits while another transaction holds the key, as a row lock would.
+        let guard = self.shared.key_lock(&id).lock_owned().await;
+        let existing = self.shared.committed().idempotency.get(&id).cloned();
+        let claim = match existing {
+            Some(record) if record.fingerprint != fingerprint => IdempotencyClaim::Mismatch,
+            Some(IdempotencyRecord {
+                answer: Some(answer),
+                ..
+            }) => IdempotencyClaim::Replay(answer),
+            _ => IdempotencyClaim::Fresh,
+        };
+        if claim == IdempotencyClaim::Fresh {
+            self.held_keys.insert(
+                id,
+                HeldKey {
+                    _guard: guard,
+                    fingerprint: fingerprint.to_owned(),
+                    answer: None,
+                },
+            );
+        }
+        Ok(claim)
+    }
+
+    async fn complete_idempotency(
+        &mut self,
+        scope: &str,
+        key: &str,
+        answer: &Answer,
+    ) -> Result<(), StoreFailure> {
+        self.shared.check_available()?;
+        let id = (scope.to_owned(), key.to_owned());
+        match self.held_keys.get_mut(&id) {
+            Some(held) => {
+                held.answer = Some(answer.clone());
+                Ok(())
+            }
+            None => Err(StoreFailure::Other(format!(
+                "idempotency key {key} completed without a claim"
+            ))),
+        }
+    }
+
+    async fn load(&mut self, guid: CustomerGuid) -> Result<Vec<RecordedEvent>, StoreFailure> {
+        self.shared.check_available()?;
+        Ok(self.stream(guid))
+    }
+
+    async fn external_id_owner(
+        &mut self,
+        bank_guid: BankGuid,
+        external_id: &ExternalId,
+    ) -> Result<Option<CustomerGuid>, StoreFailure> {
+        self.shared.check_available()?;
+        let raw = external_id.as_str().to_owned();
+        Ok(self
+            .shared
+            .committed()
+            .external_ids
+            .get(&(bank_guid, raw.clone()))
+            .copied()
+            .or_else(|| {
+                self.external_ids
+                    .iter()
+                    .find(|(b, e, _)| *b == bank_guid && *e == raw)
+                    .map(|(_, _, g)| *g)
+            }))
+    }
+
+    async fn reserve_external_id(
+        &mut self,
+        bank_guid: BankGuid,
+        external_id: &ExternalId,
+        guid: CustomerGuid,
+    ) -> Result<(), StoreFailure> {
+        match self.external_id_owner(bank_guid, external_id).await? {
+            Some(owner) if owner != guid => Err(StoreFailure::ExternalIdTaken(owner)),
+            Some(_) => Ok(()),
+            None => {
+                self.external_ids
+                    .push((bank_guid, external_id.as_str().to_owned(), guid));
+                Ok(())
+            }
+        }
+    }
+
+    async fn append(
+        &mut self,
+        guid: CustomerGuid,
+        expected_sequence: u64,
+        events: Vec<(CustomerEvent, EventMetadata)>,
+    ) -> Result<Vec<RecordedEvent>, StoreFailure> {
+        self.shared.check_available()?;
+        if self.stream(guid).len() as u64 != expected_sequence {
+            return Err(StoreFailure::Conflict);
+        }
+        let mut recorded = Vec::with_capacity(events.len());
+        for (offset, (event, metadata)) in events.into_iter().enumerate() {
+            self.appended_in_tx += 1;
+            recorded.push(RecordedEvent {
+                sequence: expected_sequence + offset as u64 + 1,
+                global_position: (self.id << 16) + self.appended_in_tx,
+                event,
+                metadata,
+                recorded_at: self.started_at,
+            });
+        }
+        self.appends.push(PendingAppend {
+            guid,
+            expected_sequence,
+            events: recorded.clone(),
+        });
+        Ok(recorded)
+    }
+
+    async fn put_document(
+        &mut self,
+        bank_guid: BankGuid,
+        _customer_guid: CustomerGuid,
+        document_guid: DocumentGuid,
+        content: &[u8],
+        content_type: ContentType,
+    ) -> Result<(), StoreFailure> {
+        self.shared.check_available()?;
+        self.documents.push((
+            bank_guid,
+            document_guid,
+            StoredDocument {
+                content: content.to_vec(),
+                content_type,
+            },
+        ));
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<(), StoreFailure> {
+        self.shared.check_available()?;
+        let mut committed = self.shared.committed();
+        // Check everything first: a failed commit must leave nothing behind.
+        let mut lengths: HashMap<CustomerGuid, u64> = HashMap::new();
+        for pending in &self.appends {
+            let length = *lengths.entry(pending.guid).or_insert_with(|| {
+                committed
+                    .streams
+                    .get(&pending.guid)
+                    .map_or(0, |s| s.len() as u64)
+            });
+            if length != pending.expected_sequence {
+                return Err(StoreFailure::Conflict);
+            }
+            lengths.insert(pending.guid, length + pending.events.len() as u64);
+        }
+        for (bank_guid, raw, guid) in &self.external_ids {
+            if let Some(owner) = committed.external_ids.get(&(*bank_guid, raw.clone())) {
+                if owner != guid {
+                    return Err(StoreFailure::ExternalIdTaken(*owner));
+                }
+            }
+        }
+        for pending in self.appends {
+            committed
+                .streams
+                .entry(pending.guid)
+                .or_default()
+                .extend(pending.events);
+        }
+        for (bank_guid, raw, guid) in self.external_ids {
+            committed.external_ids.insert((bank_guid, raw), guid);
+        }
+        for (bank_guid, document_guid, document) in self.documents {
+            committed
+                .documents
+                .insert((bank_guid, document_guid), document);
+        }
+        for (id, held) in &self.held_keys {
+            committed.idempotency.insert(
+                id.clone(),
+                IdempotencyRecord {
+                    fingerprint: held.fingerprint.clone(),
+                    answer: held.answer.clone(),
+                },
+            );
+        }
+        drop(committed);
+        // The key locks are released here, after the answers became visible.
+        drop(self.held_keys);
+        Ok(())
+    }
+}
