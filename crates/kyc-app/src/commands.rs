@@ -347,34 +347,10 @@ impl<S: CustomerStore> CommandService<S> {
                 return Err(AppError::DuplicateExternalId);
             }
         }
-        let mut previous_hash = history
+        let previous_hash = history
             .last()
-            .map_or_else(|| GENESIS_HASH.to_owned(), |r| r.metadata.hash.clone());
-        let mut to_append = Vec::with_capacity(events.len());
-        for event in &events {
-            let payload = serde_json::to_value(event).map_err(|e| {
-                AppError::Internal(format!("serializing {}: {e}", event.event_type()))
-            })?;
-            let hash = link_hash(
-                &previous_hash,
-                event.event_type(),
-                event.event_version(),
-                &payload,
-            );
-            previous_hash.clone_from(&hash);
-            to_append.push((
-                event.clone(),
-                EventMetadata {
-                    actor: ctx.principal.subject().to_owned(),
-                    bank_guid: bank_guid.to_string(),
-                    request_id: ctx.request_id.clone(),
-                    idempotency_key: ctx.idempotency_key.clone(),
-                    source: ctx.source,
-                    occurred_at: ctx.received_at,
-                    hash,
-                },
-            ));
-        }
+            .map_or(GENESIS_HASH, |r| r.metadata.hash.as_str());
+        let to_append = stamp(ctx, previous_hash, &events)?;
         if !to_append.is_empty() {
             tx.append(customer_guid, customer.version(), to_append)
                 .await?;
@@ -417,6 +393,41 @@ impl<S: CustomerStore> CommandService<S> {
             CustomerDto::new(record, ctx.include_pii()),
         ))
     }
+}
+
+/// Pairs each event with its metadata: who, which request, and its hash-chain link after
+/// `previous_hash` (the hash of the customer's latest stored event, or the genesis hash).
+pub fn stamp(
+    ctx: &RequestContext,
+    previous_hash: &str,
+    events: &[kyc_domain::CustomerEvent],
+) -> Result<Vec<(kyc_domain::CustomerEvent, EventMetadata)>, AppError> {
+    let mut previous_hash = previous_hash.to_owned();
+    let mut stamped = Vec::with_capacity(events.len());
+    for event in events {
+        let payload = serde_json::to_value(event)
+            .map_err(|e| AppError::Internal(format!("serializing {}: {e}", event.event_type())))?;
+        let hash = link_hash(
+            &previous_hash,
+            event.event_type(),
+            event.event_version(),
+            &payload,
+        );
+        previous_hash.clone_from(&hash);
+        stamped.push((
+            event.clone(),
+            EventMetadata {
+                actor: ctx.principal.subject().to_owned(),
+                bank_guid: ctx.principal.bank_guid().to_string(),
+                request_id: ctx.request_id.clone(),
+                idempotency_key: ctx.idempotency_key.clone(),
+                source: ctx.source,
+                occurred_at: ctx.received_at,
+                hash,
+            },
+        ));
+    }
+    Ok(stamped)
 }
 
 /// Idempotency keys are scoped to the tenant and the actor: one caller's key never replays

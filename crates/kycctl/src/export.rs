@@ -10,9 +10,18 @@ use sqlx::PgPool;
 ///
 /// Events carry their full payload here (an export is for auditors, unlike the PII-free
 /// stream), wrapped in the same envelope the relay publishes.
-pub async fn export(pool: &PgPool, since: i64, out: &mut impl Write, show_progress: bool) -> anyhow::Result<u64> {
+pub async fn export(
+    pool: &PgPool,
+    since: i64,
+    out: &mut impl Write,
+    show_progress: bool,
+) -> anyhow::Result<u64> {
     let total = kyc_store::last_position(pool).await?;
-    let bar = if show_progress { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
+    let bar = if show_progress {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{spinner} {pos} events exported ({per_sec}, {elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),

@@ -12,7 +12,10 @@ use crate::output;
 /// Prints every event of a customer with actor, time, request id, source and state change.
 pub async fn history(store: &PgCustomerStore, guid: &str, as_json: bool) -> anyhow::Result<()> {
     let guid = CustomerGuid::parse(guid).map_err(|e| anyhow::anyhow!("customer guid: {e}"))?;
-    let events = store.load(guid, None).await.context("reading the event log")?;
+    let events = store
+        .load(guid, None)
+        .await
+        .context("reading the event log")?;
     if events.is_empty() {
         bail!("customer {guid} not found");
     }
@@ -20,17 +23,30 @@ pub async fn history(store: &PgCustomerStore, guid: &str, as_json: bool) -> anyh
     if as_json {
         return output::json(&trail);
     }
-    let mut table = output::table(&["seq", "position", "time", "event", "actor", "source", "request id", "state"]);
+    let mut table = output::table(&[
+        "seq",
+        "position",
+        "time",
+        "event",
+        "actor",
+        "source",
+        "request id",
+        "state",
+    ]);
     for entry in &trail {
         let state = match &entry.state_before {
-            Some(before) if before != &entry.state_after => format!("{before} → {}", entry.state_after),
+            Some(before) if before != &entry.state_after => {
+                format!("{before} → {}", entry.state_after)
+            }
             Some(before) => before.clone(),
             None => format!("→ {}", entry.state_after),
         };
         table.add_row(vec![
             entry.sequence.to_string(),
             entry.global_position.to_string(),
-            entry.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            entry
+                .occurred_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             entry.event_type.clone(),
             entry.actor.clone(),
             entry.source.clone(),
@@ -61,7 +77,10 @@ pub async fn state_at(
     include_pii: bool,
 ) -> anyhow::Result<CustomerDto> {
     let guid = CustomerGuid::parse(guid).map_err(|e| anyhow::anyhow!("customer guid: {e}"))?;
-    let events = store.load(guid, Some(cut)).await.context("reading the event log")?;
+    let events = store
+        .load(guid, Some(cut))
+        .await
+        .context("reading the event log")?;
     let customer = Customer::from_events(events.iter().map(|r| &r.event));
     let Some(record) = customer.record() else {
         bail!("customer {guid} did not exist at that point");

@@ -53,16 +53,37 @@ pub enum Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::SequenceGap { customer, expected, found } => {
-                write!(f, "customer {customer}: expected sequence {expected}, found {found}")
+            Self::SequenceGap {
+                customer,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "customer {customer}: expected sequence {expected}, found {found}"
+                )
             }
             Self::BrokenChain { customer, sequence } => {
-                write!(f, "customer {customer}: hash chain broken at sequence {sequence}")
+                write!(
+                    f,
+                    "customer {customer}: hash chain broken at sequence {sequence}"
+                )
             }
-            Self::Unreadable { customer, sequence, reason } => {
-                write!(f, "customer {customer}: event {sequence} unreadable: {reason}")
+            Self::Unreadable {
+                customer,
+                sequence,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "customer {customer}: event {sequence} unreadable: {reason}"
+                )
             }
-            Self::ProjectionMismatch { projection, customer, detail } => {
+            Self::ProjectionMismatch {
+                projection,
+                customer,
+                detail,
+            } => {
                 write!(f, "projection {projection}, customer {customer}: {detail}")
             }
         }
@@ -80,6 +101,33 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// A row of the customer projection.
+struct ViewRow {
+    customer: String,
+    last_sequence: i64,
+    record: serde_json::Value,
+    /// The denormalised columns lists filter on, in `columns()` order.
+    columns: [String; 5],
+}
+
+/// The denormalised columns a row should carry for `record`, in [`ViewRow::columns`] order.
+fn columns(record: &kyc_domain::CustomerRecord) -> [String; 5] {
+    let labels: Vec<String> = record
+        .details
+        .labels
+        .iter()
+        .flatten()
+        .map(ToString::to_string)
+        .collect();
+    [
+        record.bank_guid.to_string(),
+        record.customer_type.as_str().to_owned(),
+        record.state.as_str().to_owned(),
+        record.verification_profile().status.as_str().to_owned(),
+        labels.join(","),
+    ]
+}
+
 /// The state of one customer's stream while it is being checked.
 struct StreamCheck {
     customer: String,
@@ -88,89 +136,237 @@ struct StreamCheck {
     chain_broken: bool,
     folded: Customer,
     readable: bool,
+    /// The customer's projection row, if it has one.
+    view: Option<ViewRow>,
+    /// The fold at the row's `last_sequence`, once reached: the record and its columns.
+    folded_at_view: Option<(serde_json::Value, [String; 5])>,
+    /// An event the projection should have applied (at or below its checkpoint) but did not.
+    missed: Option<i64>,
 }
 
-impl StreamCheck {
-    fn new(customer: String) -> Self {
-        Self {
-            customer,
-            expected_sequence: 1,
-            previous_hash: GENESIS_HASH.to_owned(),
-            chain_broken: false,
-            folded: Customer::default(),
-            readable: true,
-        }
+/// The projection's rows, read in customer order alongside the events.
+struct Views<'a> {
+    rows: futures::stream::BoxStream<'a, Result<sqlx::postgres::PgRow, sqlx::Error>>,
+    peeked: Option<ViewRow>,
+}
+
+fn orphan(customer: String) -> Finding {
+    Finding::ProjectionMismatch {
+        projection: "customer_views".into(),
+        customer,
+        detail: "row without events".into(),
     }
 }
 
-/// Checks every customer's stream; `on_customer` receives each fully folded customer (for
-/// projection comparison) and `progress` the number of events checked so far.
-pub async fn verify_streams(
-    pool: &PgPool,
-    mut on_customer: impl FnMut(&str, &Customer, &mut Vec<Finding>),
-    mut progress: impl FnMut(u64),
-) -> Result<Report, sqlx::Error> {
+impl Views<'_> {
+    async fn next_row(&mut self) -> Result<Option<ViewRow>, sqlx::Error> {
+        if let Some(view) = self.peeked.take() {
+            return Ok(Some(view));
+        }
+        let Some(row) = self.rows.try_next().await? else {
+            return Ok(None);
+        };
+        Ok(Some(ViewRow {
+            customer: row.try_get("customer_guid")?,
+            last_sequence: row.try_get("last_sequence")?,
+            record: row.try_get("record")?,
+            columns: [
+                row.try_get("bank_guid")?,
+                row.try_get("customer_type")?,
+                row.try_get("state")?,
+                row.try_get("profile_status")?,
+                row.try_get("labels")?,
+            ],
+        }))
+    }
+
+    /// The row of `customer`, reporting rows before it (they have no events).
+    async fn take_for(
+        &mut self,
+        customer: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Option<ViewRow>, sqlx::Error> {
+        while let Some(view) = self.next_row().await? {
+            match view.customer.as_str().cmp(customer) {
+                std::cmp::Ordering::Less => findings.push(orphan(view.customer)),
+                std::cmp::Ordering::Equal => return Ok(Some(view)),
+                std::cmp::Ordering::Greater => {
+                    self.peeked = Some(view);
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reports every remaining row (no events follow).
+    async fn drain(&mut self, findings: &mut Vec<Finding>) -> Result<(), sqlx::Error> {
+        while let Some(view) = self.next_row().await? {
+            findings.push(orphan(view.customer));
+        }
+        Ok(())
+    }
+}
+
+/// Checks every customer's stream, and compares the `customer_views` projection with a fresh
+/// fold of the events it has applied (the projection may trail the log while kycd runs: only
+/// events at or below its checkpoint must be in it).
+pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> Result<Report, sqlx::Error> {
+    let checkpoint = kyc_store::read_checkpoint(pool, kyc_store::projector::CUSTOMER_VIEWS)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let mut report = Report::default();
     let mut rows = sqlx::query(include_str!("verify_streams.sql")).fetch(pool);
+    let mut views = Views {
+        rows: sqlx::query(include_str!("verify_views.sql")).fetch(pool),
+        peeked: None,
+    };
     let mut current: Option<StreamCheck> = None;
     while let Some(row) = rows.try_next().await? {
         let customer: String = row.try_get("aggregate_id")?;
-        let sequence: i64 = row.try_get("sequence")?;
         if current.as_ref().is_none_or(|c| c.customer != customer) {
             if let Some(done) = current.take() {
-                finish(done, &mut report, &mut on_customer);
+                finish(&done, &mut report);
             }
             report.customers += 1;
-            current = Some(StreamCheck::new(customer.clone()));
+            let view = views.take_for(&customer, &mut report.findings).await?;
+            current = Some(StreamCheck {
+                customer,
+                expected_sequence: 1,
+                previous_hash: GENESIS_HASH.to_owned(),
+                chain_broken: false,
+                folded: Customer::default(),
+                readable: true,
+                view,
+                folded_at_view: None,
+                missed: None,
+            });
         }
-        let Some(check) = current.as_mut() else { continue };
+        let Some(check) = current.as_mut() else {
+            continue;
+        };
         report.events += 1;
         if report.events % 1000 == 0 {
             progress(report.events);
         }
-        if sequence != check.expected_sequence {
-            report.findings.push(Finding::SequenceGap {
-                customer: customer.clone(),
-                expected: check.expected_sequence,
-                found: sequence,
-            });
-        }
-        check.expected_sequence = sequence + 1;
-        let event_type: String = row.try_get("event_type")?;
-        let event_version: String = row.try_get("event_version")?;
-        let payload: serde_json::Value = row.try_get("payload")?;
-        let metadata: serde_json::Value = row.try_get("metadata")?;
-        let expected_hash = link_hash(&check.previous_hash, &event_type, &event_version, &payload);
-        let stored_hash = serde_json::from_value::<EventMetadata>(metadata)
-            .map(|m| m.hash)
-            .unwrap_or_default();
-        if stored_hash != expected_hash && !check.chain_broken {
-            check.chain_broken = true;
-            report.findings.push(Finding::BrokenChain { customer: customer.clone(), sequence });
-        }
-        // Continue from the stored link, so one edit is reported once, not at every later event.
-        check.previous_hash = stored_hash;
-        match serde_json::from_value::<CustomerEvent>(payload) {
-            Ok(event) => check.folded.apply(&event),
-            Err(error) => {
-                check.readable = false;
-                report.findings.push(Finding::Unreadable { customer, sequence, reason: error.to_string() });
-            }
-        }
+        check_event(check, &row, checkpoint, &mut report.findings)?;
     }
     if let Some(done) = current.take() {
-        finish(done, &mut report, &mut on_customer);
+        finish(&done, &mut report);
     }
+    views.drain(&mut report.findings).await?;
     progress(report.events);
     Ok(report)
 }
 
-fn finish(
-    check: StreamCheck,
-    report: &mut Report,
-    on_customer: &mut impl FnMut(&str, &Customer, &mut Vec<Finding>),
-) {
-    if check.readable {
-        on_customer(&check.customer, &check.folded, &mut report.findings);
+/// Checks one event of the current customer: sequence, hash link, readability, projection.
+fn check_event(
+    check: &mut StreamCheck,
+    row: &sqlx::postgres::PgRow,
+    checkpoint: i64,
+    findings: &mut Vec<Finding>,
+) -> Result<(), sqlx::Error> {
+    let sequence: i64 = row.try_get("sequence")?;
+    let position: i64 = row.try_get("global_position")?;
+    if sequence != check.expected_sequence {
+        findings.push(Finding::SequenceGap {
+            customer: check.customer.clone(),
+            expected: check.expected_sequence,
+            found: sequence,
+        });
+    }
+    check.expected_sequence = sequence + 1;
+    let event_type: String = row.try_get("event_type")?;
+    let event_version: String = row.try_get("event_version")?;
+    let payload: serde_json::Value = row.try_get("payload")?;
+    let metadata: serde_json::Value = row.try_get("metadata")?;
+    let expected_hash = link_hash(&check.previous_hash, &event_type, &event_version, &payload);
+    let stored_hash = serde_json::from_value::<EventMetadata>(metadata)
+        .map(|m| m.hash)
+        .unwrap_or_default();
+    if stored_hash != expected_hash && !check.chain_broken {
+        check.chain_broken = true;
+        findings.push(Finding::BrokenChain {
+            customer: check.customer.clone(),
+            sequence,
+        });
+    }
+    // Continue from the stored link, so one edit is reported once, not at every later event.
+    check.previous_hash = stored_hash;
+    match serde_json::from_value::<CustomerEvent>(payload) {
+        Ok(event) => check.folded.apply(&event),
+        Err(error) => {
+            check.readable = false;
+            findings.push(Finding::Unreadable {
+                customer: check.customer.clone(),
+                sequence,
+                reason: error.to_string(),
+            });
+            return Ok(());
+        }
+    }
+    let applied_by_view = check.view.as_ref().map_or(0, |v| v.last_sequence);
+    if sequence == applied_by_view {
+        check.folded_at_view = check.folded.record().and_then(|record| {
+            serde_json::to_value(record)
+                .ok()
+                .map(|json| (json, columns(record)))
+        });
+    } else if sequence > applied_by_view && position <= checkpoint && check.missed.is_none() {
+        check.missed = Some(sequence);
+    }
+    Ok(())
+}
+
+fn finish(check: &StreamCheck, report: &mut Report) {
+    if !check.readable {
+        return;
+    }
+    let mismatch = |detail: String| Finding::ProjectionMismatch {
+        projection: "customer_views".into(),
+        customer: check.customer.clone(),
+        detail,
+    };
+    if let Some(sequence) = check.missed {
+        report.findings.push(mismatch(format!(
+            "event {sequence} is at or below the projection's checkpoint but not applied"
+        )));
+    }
+    let Some(view) = &check.view else { return };
+    if view.last_sequence >= check.expected_sequence {
+        report.findings.push(mismatch(format!(
+            "the row claims sequence {} but the log ends at {}",
+            view.last_sequence,
+            check.expected_sequence - 1
+        )));
+    } else {
+        match &check.folded_at_view {
+            Some((record, _)) if record != &view.record => report.findings.push(mismatch(format!(
+                "the row's record differs from a fresh fold of events 1..={}",
+                view.last_sequence
+            ))),
+            Some((_, expected)) if expected != &view.columns => {
+                const NAMES: [&str; 5] = [
+                    "bank_guid",
+                    "customer_type",
+                    "state",
+                    "profile_status",
+                    "labels",
+                ];
+                let differing: Vec<String> = NAMES
+                    .iter()
+                    .zip(expected.iter().zip(&view.columns))
+                    .filter(|(_, (want, have))| want != have)
+                    .map(|(name, (want, have))| {
+                        format!("{name} is {have:?}, the fold says {want:?}")
+                    })
+                    .collect();
+                report.findings.push(mismatch(differing.join("; ")));
+            }
+            Some(_) => {}
+            None => report.findings.push(mismatch(
+                "the row's customer does not fold to a record".into(),
+            )),
+        }
     }
 }

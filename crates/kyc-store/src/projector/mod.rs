@@ -31,6 +31,8 @@ use serde_json::{json, Value};
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Row};
 
+pub mod rebuild;
+
 use crate::customers::recorded_event;
 use crate::{load_checkpoint, load_stream, read_after, save_checkpoint, StoreError, StoredEvent};
 

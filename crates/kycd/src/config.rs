@@ -1,0 +1,144 @@
+//! Configuration: flags, each with an environment fallback and a default for a local setup.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// kycd — the KYC/KYB onboarding service.
+///
+/// Serves the HTTP API, the NATS request/reply service, the relay that publishes every event
+/// to JetStream, and the projector that keeps the customer list current. Every flag can also be
+/// set through the environment variable shown.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "kycd", version, about, long_about)]
+pub struct Config {
+    /// PostgreSQL URL. The database is created if it does not exist (see --create-database)
+    /// and migrated at start.
+    #[arg(
+        long,
+        env = "KYC_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/kyc"
+    )]
+    pub database_url: String,
+
+    /// Create the database named in --database-url when it does not exist.
+    #[arg(long, env = "KYC_CREATE_DATABASE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub create_database: bool,
+
+    /// Most PostgreSQL connections the service opens.
+    #[arg(long, env = "KYC_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// NATS URL. kycd starts without NATS and connects when it appears; events wait in the
+    /// log until then.
+    #[arg(long, env = "KYC_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+
+    /// JetStream stream the relay publishes to.
+    #[arg(long, env = "KYC_NATS_STREAM", default_value = "KYC_EVENTS")]
+    pub nats_stream: String,
+
+    /// First tokens of every NATS subject (events and request/reply).
+    #[arg(long, env = "KYC_NATS_SUBJECT_PREFIX", default_value = "kyc.v1")]
+    pub nats_subject_prefix: String,
+
+    /// Run the relay (one instance at a time publishes; others stand by).
+    #[arg(long, env = "KYC_RELAY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub relay: bool,
+
+    /// Run the NATS request/reply service.
+    #[arg(long, env = "KYC_NATS_SERVICE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub nats_service: bool,
+
+    /// Address the HTTP API listens on.
+    #[arg(long, env = "KYC_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// HS256 secret that signs bearer tokens (at least 16 bytes). Use this or
+    /// --jwt-public-key.
+    #[arg(long, env = "KYC_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file with the RS256 public key that verifies bearer tokens.
+    #[arg(long, env = "KYC_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// Log format.
+    #[arg(long, env = "KYC_LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+
+    /// Log filter, e.g. `info` or `kyc_http=debug,info`.
+    #[arg(long, env = "KYC_LOG", default_value = "info")]
+    pub log: String,
+
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "KYC_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// Parses `250ms`, `20s`, `2m`.
+fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let (number, unit) = raw
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((raw, "s"), |split| raw.split_at(split));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration like 20s"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(value)),
+        "s" => Ok(Duration::from_secs(value)),
+        "m" => Ok(Duration::from_secs(value * 60)),
+        _ => Err(format!("{raw:?}: unit must be ms, s or m")),
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://kyc:s3cret@db:5432/kyc"),
+            "postgres://kyc:***@db:5432/kyc"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/kyc"),
+            "postgres://postgres@127.0.0.1/kyc"
+        );
+        assert_eq!(redact("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+    }
+}

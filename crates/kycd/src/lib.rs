@@ -1,0 +1,242 @@
+//! kycd: reads [`Config`], then wires PostgreSQL, NATS and HTTP together and runs until told
+//! to stop. Everything it starts lives in the library crates; this crate only connects them.
+
+mod config;
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use kyc_app::{CommandService, QueryService, RetryPolicy};
+use kyc_http::{HttpState, JwtVerifier, Probe};
+use kyc_nats::{NatsApi, Relay, RelayConfig};
+use kyc_store::PgCustomerStore;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{redact, Config, LogFormat};
+
+/// Installs the log subscriber the configuration asks for.
+pub fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .with_context(|| format!("--log {:?} is not a valid filter", config.log))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let installed = match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+    installed.map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))
+}
+
+fn verifier(config: &Config) -> anyhow::Result<JwtVerifier> {
+    match (&config.jwt_secret, &config.jwt_public_key) {
+        (Some(_), Some(_)) => bail!("give either KYC_JWT_SECRET or KYC_JWT_PUBLIC_KEY, not both"),
+        (Some(secret), None) if secret.len() < 16 => {
+            bail!("KYC_JWT_SECRET must be at least 16 bytes long")
+        }
+        (Some(secret), None) => Ok(JwtVerifier::hs256(secret.as_bytes())),
+        (None, Some(path)) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading the JWT public key {}", path.display()))?;
+            JwtVerifier::rs256_pem(&pem).map_err(|e| anyhow::anyhow!("KYC_JWT_PUBLIC_KEY: {e}"))
+        }
+        (None, None) => bail!(
+            "no token verification key: set KYC_JWT_SECRET (HS256) or KYC_JWT_PUBLIC_KEY (RS256 PEM)"
+        ),
+    }
+}
+
+/// Creates the database named in `url` if it does not exist yet.
+async fn ensure_database(url: &str) -> anyhow::Result<()> {
+    let options =
+        PgConnectOptions::from_str(url).context("KYC_DATABASE_URL is not a PostgreSQL URL")?;
+    let Some(name) = options.get_database().map(ToOwned::to_owned) else {
+        return Ok(());
+    };
+    let mut maintenance = options.database("postgres").connect().await.with_context(|| {
+        format!(
+            "cannot reach PostgreSQL at {}; is it running? (pg_ctlcluster --skip-systemctl-redirect \
+             $(ls /etc/postgresql) main start)",
+            redact(url)
+        )
+    })?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut maintenance)
+            .await?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        // Two instances starting at once may both try; the loser's error is harmless.
+        if let Err(error) = sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut maintenance)
+            .await
+        {
+            tracing::warn!(%error, database = %name, "CREATE DATABASE failed; another instance may have created it");
+        } else {
+            tracing::info!(database = %name, "created the database");
+        }
+    }
+    maintenance.close().await?;
+    Ok(())
+}
+
+/// Starts the projector, the relay and the NATS service as background tasks.
+fn spawn_background(
+    config: &Config,
+    pool: &sqlx::PgPool,
+    nats: &async_nats::Client,
+    store: &Arc<PgCustomerStore>,
+    shutdown: &CancellationToken,
+) -> tokio::task::JoinSet<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(kyc_store::projector::run_projector(
+        pool.clone(),
+        shutdown.clone().cancelled_owned(),
+    ));
+    if config.relay {
+        let relay_config = RelayConfig {
+            stream: config.nats_stream.clone(),
+            subject_prefix: config.nats_subject_prefix.clone(),
+            ..RelayConfig::default()
+        };
+        let relay = Relay::new(
+            pool.clone(),
+            async_nats::jetstream::new(nats.clone()),
+            relay_config,
+        );
+        tasks.spawn(relay.run(shutdown.clone()));
+    }
+    if config.nats_service {
+        let api = Arc::new(NatsApi::new(
+            CommandService::new(Arc::clone(store), RetryPolicy::default()),
+            QueryService::new(Arc::clone(store)),
+        ));
+        let (client, prefix, stop) = (
+            nats.clone(),
+            config.nats_subject_prefix.clone(),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move {
+            while !stop.is_cancelled() {
+                match kyc_nats::serve(client.clone(), Arc::clone(&api), &prefix, stop.clone()).await
+                {
+                    Ok(()) => break,
+                    Err(error) => {
+                        tracing::warn!(%error, "NATS service not started; retrying");
+                        tokio::select! {
+                            () = stop.cancelled() => break,
+                            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                        }
+                    }
+                }
+            }
+        });
+    }
+    tasks
+}
+
+/// Runs the service until `shutdown` is cancelled. `bound` receives the HTTP address once the
+/// listener is open (tests bind port 0).
+pub async fn run(
+    config: Config,
+    shutdown: CancellationToken,
+    bound: Option<oneshot::Sender<SocketAddr>>,
+) -> anyhow::Result<()> {
+    let auth = verifier(&config)?;
+    if config.create_database {
+        ensure_database(&config.database_url).await?;
+    }
+    let pool = kyc_store::connect(&config.database_url, config.db_max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot reach PostgreSQL at {}",
+                redact(&config.database_url)
+            )
+        })?;
+    kyc_store::migrate(&pool)
+        .await
+        .context("applying database migrations")?;
+    tracing::info!(database = %redact(&config.database_url), "database ready");
+
+    let nats = async_nats::ConnectOptions::new()
+        .name("kycd")
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(2))
+        .connect(config.nats_url.as_str())
+        .await
+        .with_context(|| format!("NATS URL {}", redact(&config.nats_url)))?;
+
+    let store = Arc::new(PgCustomerStore::new(pool.clone()));
+    let mut tasks = spawn_background(&config, &pool, &nats, &store, &shutdown);
+    let nats_probe = nats.clone();
+    let state = HttpState::for_store(Arc::clone(&store), auth)
+        .context("registering metrics")?
+        .with_probe(Probe::new("nats", move || {
+            let state = nats_probe.connection_state();
+            async move {
+                match state {
+                    async_nats::connection::State::Connected => Ok(()),
+                    other => Err(format!("NATS is {other}")),
+                }
+            }
+        }));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "HTTP API listening");
+    if let Some(bound) = bound {
+        let _ = bound.send(address);
+    }
+    axum::serve(listener, kyc_http::router(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+        .context("HTTP server")?;
+
+    // The HTTP server has drained; give the background tasks the grace period to stop.
+    shutdown.cancel();
+    let drained = tokio::time::timeout(config.shutdown_grace, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("background tasks did not stop within the grace period");
+    }
+    if let Err(error) = nats.drain().await {
+        tracing::debug!(%error, "draining NATS");
+    }
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Cancels `token` on SIGINT or SIGTERM.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+    token.cancel();
+}

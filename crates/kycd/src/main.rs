@@ -1,0 +1,23 @@
+//! The kycd binary: parse the configuration, start logging, run until SIGINT/SIGTERM.
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = kycd::Config::parse();
+    if let Err(error) = kycd::init_logging(&config) {
+        eprintln!("kycd: {error:#}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let shutdown = CancellationToken::new();
+    tokio::spawn(kycd::cancel_on_signal(shutdown.clone()));
+    match kycd::run(config, shutdown, None).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("kycd: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
