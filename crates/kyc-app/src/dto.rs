@@ -27,6 +27,14 @@ pub struct NameDto {
     pub full: String,
 }
 
+/// An alias (trading name), in Cybrid's shape: an object, not a bare string, because
+/// Cybrid's clients parse each alias as a name object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasDto {
+    /// The name.
+    pub full: String,
+}
+
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressDto {
@@ -350,9 +358,9 @@ pub struct CustomerDto {
     /// Identification numbers (PII).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identification_numbers: Option<Vec<IdentificationNumberDto>>,
-    /// Trading names.
+    /// Trading names, as Cybrid's `[{"full": ...}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aliases: Option<Vec<String>>,
+    pub aliases: Option<Vec<AliasDto>>,
     /// Website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
@@ -453,10 +461,13 @@ impl CustomerDto {
                 .as_ref()
                 .filter(|_| pii)
                 .map(|list| list.iter().map(IdentificationNumberDto::from).collect()),
-            aliases: d
-                .aliases
-                .as_ref()
-                .map(|list| list.iter().map(ToString::to_string).collect()),
+            aliases: d.aliases.as_ref().map(|list| {
+                list.iter()
+                    .map(|alias| AliasDto {
+                        full: alias.to_string(),
+                    })
+                    .collect()
+            }),
             website: d.website.as_ref().map(|w| w.as_str().to_owned()),
             nationality: d.nationality.filter(|_| pii).map(|c| c.to_string()),
             gender: d.gender.filter(|_| pii).map(|g| g.as_str().to_owned()),

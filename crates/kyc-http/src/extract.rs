@@ -128,9 +128,11 @@ fn include_pii(uri: &axum::http::Uri) -> Result<bool, HttpError> {
     let Ok(Query(PiiParam { include_pii })) = Query::<PiiParam>::try_from_uri(uri) else {
         return Ok(false);
     };
+    // Case-insensitive: Cybrid's Python client sends Python's `True` and `False`.
     match include_pii.as_deref() {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
+        None => Ok(false),
+        Some(raw) if raw.eq_ignore_ascii_case("false") => Ok(false),
+        Some(raw) if raw.eq_ignore_ascii_case("true") => Ok(true),
         Some(_) => Err(HttpError::malformed(
             "query parameter include_pii must be true or false",
         )),

@@ -12,6 +12,7 @@
 //! every route of the router appears in the document, so the two cannot drift apart silently.
 
 pub mod auth;
+pub mod cybrid;
 pub mod error;
 pub mod extract;
 pub mod metrics;

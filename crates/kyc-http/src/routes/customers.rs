@@ -7,12 +7,13 @@ use axum::http::Uri;
 use chrono::{DateTime, Utc};
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{ListParams, Operation};
-use kyc_domain::customer::{CustomerDraft, FreezeDraft};
+use kyc_domain::customer::FreezeDraft;
 use kyc_domain::values::ValidationCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{answer, execute, invalid, path, Handled};
+use crate::cybrid;
 use crate::error::HttpError;
 use crate::extract::{customer_guid, query, Ctx, JsonBody};
 use crate::state::HttpState;
@@ -25,8 +26,9 @@ pub const PATCH_FREEZE_REASON: &str = "frozen via PATCH /api/customers";
 pub async fn create<S: CustomerStore>(
     State(state): State<HttpState<S>>,
     ctx: Ctx,
-    JsonBody(draft): JsonBody<CustomerDraft>,
+    JsonBody(body): JsonBody<Value>,
 ) -> Handled {
+    let draft = cybrid::customer_draft(body).map_err(|e| ctx.fail(e))?;
     Ok(execute(&state, &ctx, Operation::Create { draft }).await)
 }
 
@@ -139,8 +141,7 @@ pub async fn patch<S: CustomerStore>(
                     "applies only with state frozen",
                 )));
             }
-            let draft: CustomerDraft = serde_json::from_value(Value::Object(fields))
-                .map_err(|e| ctx.fail(HttpError::malformed(format!("invalid JSON body: {e}"))))?;
+            let draft = cybrid::customer_draft(Value::Object(fields)).map_err(|e| ctx.fail(e))?;
             Operation::UpdateDetails {
                 customer_guid,
                 draft,

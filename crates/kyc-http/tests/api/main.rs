@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 mod customers;
+mod cybrid;
 mod documents;
 mod idempotency;
 mod isolation;
