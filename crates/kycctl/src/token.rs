@@ -1,19 +1,9 @@
 //! `kycctl token`: a development JWT signed with the configured HS256 secret.
 
 use anyhow::Context;
-use jsonwebtoken::{encode, EncodingKey, Header};
 use kyc_app::Scope;
 use kyc_domain::ids::BankGuid;
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct Claims<'a> {
-    sub: &'a str,
-    bank_guid: String,
-    scope: String,
-    iat: i64,
-    exp: i64,
-}
+use kyc_http::{mint_hs256, Claims};
 
 /// Signs a token for `subject` acting for `tenant` with `scopes` (space- or comma-separated;
 /// `all` for every scope), valid for `ttl`.
@@ -44,19 +34,12 @@ pub fn mint(
         }
         requested.join(" ")
     };
-    let now = chrono::Utc::now().timestamp();
-    let ttl = i64::try_from(ttl.as_secs()).context("--ttl is too long")?;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).context("the clock is before 1970")?;
     let claims = Claims {
-        sub: subject,
+        sub: subject.to_owned(),
         bank_guid: bank_guid.to_string(),
         scope,
-        iat: now,
-        exp: now + ttl,
+        exp: now + ttl.as_secs(),
     };
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .context("signing the token")
+    mint_hs256(secret.as_bytes(), &claims).context("signing the token")
 }

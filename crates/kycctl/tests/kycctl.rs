@@ -20,7 +20,9 @@ async fn seeded(customers: u64) -> (kyc_testkit::TestDatabase, BankGuid) {
     let db = kyc_testkit::fresh_database().await;
     let bank = BankGuid::from_uuid(uuid::Uuid::now_v7());
     let store = Arc::new(PgCustomerStore::new(db.pool.clone()));
-    kycctl::seed::seed(store, bank, customers, 4, |_| {}).await.unwrap();
+    kycctl::seed::seed(store, bank, customers, 4, |_| {})
+        .await
+        .unwrap();
     (db, bank)
 }
 
@@ -34,24 +36,38 @@ async fn views(pool: &PgPool) -> Vec<(String, String, i64, serde_json::Value)> {
 
 async fn tamper(pool: &PgPool, statement: &str) {
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_refuse_update_delete").execute(&mut *tx).await.unwrap();
+    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_refuse_update_delete")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query(statement).execute(&mut *tx).await.unwrap();
-    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_refuse_update_delete").execute(&mut *tx).await.unwrap();
+    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_refuse_update_delete")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
 #[tokio::test]
 async fn replay_equals_the_live_projection_and_verify_finds_it_intact() {
     let (db, _) = seeded(150).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500).await.unwrap();
+    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
+        .await
+        .unwrap();
     let live = views(&db.pool).await;
     assert_eq!(live.len(), 150);
 
     let options = PgConnectOptions::from_str(&db.url).unwrap();
-    let rebuilt = kyc_store::projector::rebuild::rebuild(&db.pool, &options, false, |_| {}).await.unwrap();
+    let rebuilt = kyc_store::projector::rebuild::rebuild(&db.pool, &options, false, |_| {})
+        .await
+        .unwrap();
     assert_eq!(rebuilt.resumed_from, 0);
     assert!(rebuilt.events > 1000, "{rebuilt:?}");
-    assert_eq!(views(&db.pool).await, live, "the rebuilt projection differs from the live one");
+    assert_eq!(
+        views(&db.pool).await,
+        live,
+        "the rebuilt projection differs from the live one"
+    );
 
     let report = verify(&db.pool, |_| {}).await.unwrap();
     assert_eq!(report.customers, 150);
@@ -61,9 +77,14 @@ async fn replay_equals_the_live_projection_and_verify_finds_it_intact() {
 #[tokio::test]
 async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
     let (db, _) = seeded(30).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500).await.unwrap();
+    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
+        .await
+        .unwrap();
     let customers: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 3").fetch_all(&db.pool).await.unwrap();
+        sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 3")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
     let (edited, deleted, changed) = (&customers[0], &customers[1], &customers[2]);
     tamper(
         &db.pool,
@@ -73,36 +94,63 @@ async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
         ),
     )
     .await;
-    tamper(&db.pool, &format!("DELETE FROM events WHERE aggregate_id = '{deleted}' AND sequence = 3")).await;
-    sqlx::query(&format!("UPDATE customer_views SET state = 'frozen' WHERE customer_guid = '{changed}'"))
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    tamper(
+        &db.pool,
+        &format!("DELETE FROM events WHERE aggregate_id = '{deleted}' AND sequence = 3"),
+    )
+    .await;
+    sqlx::query(&format!(
+        "UPDATE customer_views SET state = 'frozen' WHERE customer_guid = '{changed}'"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
 
     let report = verify(&db.pool, |_| {}).await.unwrap();
     let findings = &report.findings;
-    assert!(findings.contains(&Finding::BrokenChain { customer: edited.clone(), sequence: 2 }), "{findings:?}");
     assert!(
-        findings.contains(&Finding::SequenceGap { customer: deleted.clone(), expected: 3, found: 4 }),
+        findings.contains(&Finding::BrokenChain {
+            customer: edited.clone(),
+            sequence: 2
+        }),
         "{findings:?}"
     );
     assert!(
-        findings.iter().any(|f| matches!(f, Finding::ProjectionMismatch { customer, detail, .. }
-            if customer == changed && detail.contains("state"))),
+        findings.contains(&Finding::SequenceGap {
+            customer: deleted.clone(),
+            expected: 3,
+            found: 4
+        }),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(
+            |f| matches!(f, Finding::ProjectionMismatch { customer, detail, .. }
+            if customer == changed && detail.contains("state"))
+        ),
         "{findings:?}"
     );
     // Each problem is reported once, not once per later event.
-    assert_eq!(findings.iter().filter(|f| matches!(f, Finding::BrokenChain { customer, .. } if customer == edited)).count(), 1);
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| matches!(f, Finding::BrokenChain { customer, .. } if customer == edited))
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn verify_reports_a_removed_last_event_through_the_projection() {
     let (db, _) = seeded(10).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500).await.unwrap();
-    let customer: String = sqlx::query_scalar("SELECT aggregate_id FROM events ORDER BY aggregate_id LIMIT 1")
-        .fetch_one(&db.pool)
+    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
         .await
         .unwrap();
+    let customer: String =
+        sqlx::query_scalar("SELECT aggregate_id FROM events ORDER BY aggregate_id LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     tamper(
         &db.pool,
         &format!("DELETE FROM events WHERE aggregate_id = '{customer}' AND sequence = (SELECT max(sequence) FROM events WHERE aggregate_id = '{customer}')"),
@@ -110,8 +158,10 @@ async fn verify_reports_a_removed_last_event_through_the_projection() {
     .await;
     let report = verify(&db.pool, |_| {}).await.unwrap();
     assert!(
-        report.findings.iter().any(|f| matches!(f, Finding::ProjectionMismatch { customer: c, detail, .. }
-            if *c == customer && detail.contains("log ends"))),
+        report.findings.iter().any(
+            |f| matches!(f, Finding::ProjectionMismatch { customer: c, detail, .. }
+            if *c == customer && detail.contains("log ends"))
+        ),
         "{:?}",
         report.findings
     );
@@ -120,7 +170,9 @@ async fn verify_reports_a_removed_last_event_through_the_projection() {
 #[tokio::test]
 async fn an_interrupted_replay_resumes_and_ends_equal() {
     let (db, _) = seeded(700).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500).await.unwrap();
+    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
+        .await
+        .unwrap();
     let live = views(&db.pool).await;
     let options = PgConnectOptions::from_str(&db.url).unwrap();
 
@@ -142,8 +194,13 @@ async fn an_interrupted_replay_resumes_and_ends_equal() {
     interrupted.abort();
     let _ = interrupted.await;
 
-    let resumed = kyc_store::projector::rebuild::rebuild(&db.pool, &options, false, |_| {}).await.unwrap();
-    assert!(resumed.resumed_from > 0, "the second run started over: {resumed:?}");
+    let resumed = kyc_store::projector::rebuild::rebuild(&db.pool, &options, false, |_| {})
+        .await
+        .unwrap();
+    assert!(
+        resumed.resumed_from > 0,
+        "the second run started over: {resumed:?}"
+    );
     assert_eq!(views(&db.pool).await, live);
     assert!(verify(&db.pool, |_| {}).await.unwrap().findings.is_empty());
 }
@@ -161,17 +218,23 @@ async fn state_at_answers_what_the_api_answers_as_of() {
         received_at: chrono::Utc::now(),
         include_pii: true,
     };
-    let guids: Vec<String> = sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 5")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
+    let guids: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 5")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
     let mut compared = 0;
     for raw in guids {
         let guid = CustomerGuid::parse(&raw).unwrap();
         let events = store.load(guid, None).await.unwrap();
         for recorded in &events {
-            for cut in [Cut::Instant(recorded.event.at()), Cut::Position(recorded.global_position)] {
-                let from_cli = kycctl::history::state_at(&store, &raw, cut, true).await.unwrap();
+            for cut in [
+                Cut::Instant(recorded.event.at()),
+                Cut::Position(recorded.global_position),
+            ] {
+                let from_cli = kycctl::history::state_at(&store, &raw, cut, true)
+                    .await
+                    .unwrap();
                 let from_api = queries.customer(&ctx, guid, Some(cut)).await.unwrap();
                 assert_eq!(from_cli, from_api, "{raw} at {cut:?}");
                 compared += 1;
@@ -179,7 +242,9 @@ async fn state_at_answers_what_the_api_answers_as_of() {
         }
         // Before the first event the customer did not exist.
         let before = Cut::Instant(events[0].event.at() - chrono::Duration::seconds(1));
-        assert!(kycctl::history::state_at(&store, &raw, before, true).await.is_err());
+        assert!(kycctl::history::state_at(&store, &raw, before, true)
+            .await
+            .is_err());
     }
     assert!(compared > 20);
 }
@@ -187,12 +252,26 @@ async fn state_at_answers_what_the_api_answers_as_of() {
 #[test]
 fn tokens_carry_the_requested_tenant_and_scopes() {
     let tenant = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
-    let token = kycctl::token::mint("a-development-secret", tenant, "customers:read,customers:write", "ops", std::time::Duration::from_secs(60)).unwrap();
+    let token = kycctl::token::mint(
+        "a-development-secret",
+        tenant,
+        "customers:read,customers:write",
+        "ops",
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap();
     let verifier = kyc_http::JwtVerifier::hs256(b"a-development-secret");
     let principal = verifier.verify(&token).unwrap();
     assert_eq!(principal.bank_guid().to_string(), tenant);
     assert_eq!(principal.subject(), "ops");
     assert!(principal.has(kyc_app::Scope::CustomersWrite));
     assert!(!principal.has(kyc_app::Scope::CustomersReview));
-    assert!(kycctl::token::mint("s", tenant, "customers:everything", "ops", std::time::Duration::from_secs(60)).is_err());
+    assert!(kycctl::token::mint(
+        "s",
+        tenant,
+        "customers:everything",
+        "ops",
+        std::time::Duration::from_secs(60)
+    )
+    .is_err());
 }

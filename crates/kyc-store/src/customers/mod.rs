@@ -29,6 +29,9 @@ use crate::{
 /// [`StoreFailure::Unavailable`]: short, so a dead database turns into a quick 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a list waits for the projection to apply what is already committed.
+pub const LIST_FRESHNESS_WAIT: Duration = Duration::from_secs(2);
+
 /// Opens a pool for the service.
 ///
 /// Connections are checked before use and replaced after errors, so the pool recovers by
@@ -186,6 +189,24 @@ impl CustomerStore for PgCustomerStore {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
+        // Lists read the projection, which trails the log by milliseconds. Waiting (briefly)
+        // until it has applied everything already committed means a caller always sees its
+        // own earlier writes; if the projector is stuck, the list is served as it stands.
+        let target = crate::last_position(&self.pool).await.map_err(failure)?;
+        let fresh = crate::projector::wait_for_position(
+            &self.pool,
+            crate::projector::CUSTOMER_VIEWS,
+            target,
+            LIST_FRESHNESS_WAIT,
+        )
+        .await
+        .map_err(failure)?;
+        if !fresh {
+            tracing::warn!(
+                target,
+                "customer list served before the projection caught up"
+            );
+        }
         let per_page = i64::from(query.per_page);
         let offset = i64::from(query.page) * per_page;
         let row = sqlx::query(include_str!("list.sql"))
