@@ -15,8 +15,8 @@ async fn main() -> std::process::ExitCode {
     match kycd::run(config, shutdown, None).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
+            // Through the log, so that JSON log shippers see why the service stopped.
             tracing::error!("{error:#}");
-            eprintln!("kycd: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }
