@@ -17,8 +17,9 @@ use crate::{read_checkpoint, reset_checkpoint, StoreError};
 /// The rebuild's checkpoint name.
 pub const REBUILD_CHECKPOINT: &str = "rebuild:customer_views";
 
-/// Events one rebuild transaction applies.
-const REBUILD_BATCH: i64 = 5000;
+/// Events one rebuild transaction applies: large, because the rebuilt tables have no readers
+/// and one customer's events are then usually folded into one row write.
+const REBUILD_BATCH: i64 = 20_000;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,15 @@ pub async fn rebuild(
         if read < full {
             break;
         }
+    }
+
+    let statements: Vec<String> = sqlx::query_scalar(include_str!("rebuild_indexes.sql"))
+        .fetch_all(pool)
+        .await?;
+    for statement in statements {
+        // Resuming after the indexes were built: they exist already.
+        let statement = statement.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
+        pool.execute(statement.as_str()).await?;
     }
 
     let mut swap = pool.begin().await?;
