@@ -46,8 +46,7 @@ fn canary_individual() -> Value {
         "tax_identification": { "number": CANARY_VALUES[2], "type": "ssn", "country_code": "US" },
         "identification_numbers": [
             { "type": "passport_number", "issuing_country_code": "GB", "identification_number": CANARY_VALUES[3] }
-        ],
-        "aliases": [format!("{CANARY} the Second")]
+        ]
     })
 }
 
@@ -68,7 +67,7 @@ async fn canary_commands(api: &Api) {
     api.send(
         "PATCH",
         &format!("/api/customers/{guid}"),
-        Some(&json!({ "aliases": [format!("{CANARY} Junior")] })),
+        Some(&json!({ "name": { "first": format!("{CANARY}F"), "middle": format!("{CANARY}Junior"), "last": format!("{CANARY}L") } })),
         &[],
     )
     .await
@@ -78,11 +77,12 @@ async fn canary_commands(api: &Api) {
         .await;
     api.post(
         &format!("/api/customers/{guid}/documents/{refused}/review"),
-        &json!({ "decision": "reject", "reason_code": "document_unreadable", "message": format!("{CANARY}, please retake") }),
+        &json!({ "decision": "reject", "reason_code": "unreadable", "message": format!("{CANARY}, please retake") }),
     )
     .await
     .expect(200);
-    for kind in ["passport", "liveness_report"] {
+    // A politically exposed person also needs a source of funds.
+    for kind in ["passport", "liveness_report", "source_of_funds"] {
         let document = api
             .upload(&guid, json!({ "type": kind, "file_name": format!("{CANARY}-{kind}.pdf") }))
             .await;
@@ -108,6 +108,7 @@ async fn canary_commands(api: &Api) {
 
     let mut company = business();
     company["name"] = json!({ "full": format!("{CANARY} Holdings") });
+    company["aliases"] = json!([format!("{CANARY} Trading")]);
     company["address"] = address();
     company["address"]["street"] = json!(format!("9 {CANARY} Road"));
     let acme = api.post("/api/customers", &company).await.expect(201).guid();

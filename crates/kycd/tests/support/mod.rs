@@ -704,7 +704,7 @@ impl PrivateNats {
             let url = url.clone();
             async move {
                 let client = async_nats::connect(url).await.ok()?;
-                jetstream::new(client).query_account().await.ok().map(|_| ())
+                client.flush().await.ok()
             }
         })
         .await;
