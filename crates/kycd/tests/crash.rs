@@ -22,6 +22,8 @@ use support::{
 const COMMANDS: usize = 2_000;
 const CLIENTS: usize = 4;
 const KILLS: usize = 5;
+/// Kills stop here, so that the clients then finish at full speed and the test stays short.
+const MAX_KILLS: usize = 8;
 
 /// What the clients and the killer share.
 #[derive(Default)]
@@ -133,11 +135,11 @@ async fn client(id: usize, bases: Vec<String>, load: Arc<Load>) {
     }
 }
 
-/// SIGKILLs `victim` 50–400 ms after each time it became healthy, until the clients are done;
-/// restarts it on the same port, database and stream each time.
+/// SIGKILLs `victim` 50–400 ms after each time it became healthy, [`MAX_KILLS`] times or until
+/// the clients are done; restarts it on the same port, database and stream each time.
 async fn killer(mut victim: ChildKycd, load: Arc<Load>, clients_done: Arc<AtomicBool>) -> ChildKycd {
     let mut rng = fastrand::Rng::with_seed(7);
-    while !clients_done.load(Ordering::SeqCst) {
+    while !clients_done.load(Ordering::SeqCst) && load.kills.load(Ordering::SeqCst) < MAX_KILLS {
         tokio::time::sleep(Duration::from_millis(rng.u64(50..=400))).await;
         if clients_done.load(Ordering::SeqCst) {
             break;
