@@ -38,7 +38,10 @@ async fn list_replies_have_the_http_shape() {
     let (status, trail) = call(&api, "query", "events", &json!({ "customer_guid": guid })).await;
     assert_eq!(status, 200, "{trail}");
     assert_eq!(trail["customer_guid"], guid, "{trail}");
-    assert_eq!(trail["events"][0]["event_type"], "CustomerCreated", "{trail}");
+    assert_eq!(
+        trail["events"][0]["event_type"], "CustomerCreated",
+        "{trail}"
+    );
 
     let (status, profiles) = call(
         &api,

@@ -1,5 +1,5 @@
-//! Crash safety: thousands of commands from concurrent clients while kycd is SIGKILLed again
-//! and again. Clients retry with their `Idempotency-Key`, so every command executes once; the
+//! Crash safety: thousands of commands from concurrent clients while kycd is killed
+//! (`SIGKILL`) again and again. Clients retry with their `Idempotency-Key`, so every command executes once; the
 //! relay must then have published exactly the event log — nothing missing, nothing twice, each
 //! customer in sequence order.
 
@@ -38,7 +38,8 @@ struct Load {
 
 impl Load {
     fn enough(&self) -> bool {
-        self.commands.load(Ordering::SeqCst) >= COMMANDS && self.kills.load(Ordering::SeqCst) >= KILLS
+        self.commands.load(Ordering::SeqCst) >= COMMANDS
+            && self.kills.load(Ordering::SeqCst) >= KILLS
     }
 }
 
@@ -65,7 +66,10 @@ async fn command(
     loop {
         *turn += 1;
         let api = &apis[*turn % apis.len()];
-        match api.try_send(method, path, body, &[("idempotency-key", key)]).await {
+        match api
+            .try_send(method, path, body, &[("idempotency-key", key)])
+            .await
+        {
             Ok(reply) if reply.status == 503 => {}
             Ok(reply) => {
                 assert!(
@@ -80,7 +84,10 @@ async fn command(
             Err(_) => {}
         }
         load.retries.fetch_add(1, Ordering::SeqCst);
-        assert!(Instant::now() < deadline, "{method} {path} (key {key}) unanswered for 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "{method} {path} (key {key}) unanswered for 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
 }
@@ -88,7 +95,10 @@ async fn command(
 /// A client: creates customers and walks them through documents, reviews, verification and
 /// freeze/unfreeze, one command at a time, until the test has enough commands and kills.
 async fn client(id: usize, bases: Vec<String>, load: Arc<Load>) {
-    let apis: Vec<Api> = bases.iter().map(|b| Api::new(b, token(BANK_A, ALL))).collect();
+    let apis: Vec<Api> = bases
+        .iter()
+        .map(|b| Api::new(b, token(BANK_A, ALL)))
+        .collect();
     let mut rng = fastrand::Rng::with_seed(id as u64);
     let mut turn = id;
     let mut customers: Vec<Customer> = Vec::new();
@@ -98,24 +108,53 @@ async fn client(id: usize, bases: Vec<String>, load: Arc<Load>) {
         n += 1;
         let key = format!("{run}-{id}-{n}");
         if customers.is_empty() || rng.u8(..100) < 25 {
-            let created = command(&apis, &load, &mut turn, &key, "POST", "/api/customers", Some(&individual())).await;
+            let created = command(
+                &apis,
+                &load,
+                &mut turn,
+                &key,
+                "POST",
+                "/api/customers",
+                Some(&individual()),
+            )
+            .await;
             let guid = created["guid"].as_str().unwrap().to_owned();
             load.created.lock().unwrap().insert(guid.clone());
-            customers.push(Customer { guid, step: 0, documents: BTreeSet::new(), pending: None });
+            customers.push(Customer {
+                guid,
+                step: 0,
+                documents: BTreeSet::new(),
+                pending: None,
+            });
             continue;
         }
         let customer = rng.choice(customers.iter_mut()).unwrap();
         let guid = customer.guid.clone();
         let (method, path, body) = match customer.step {
-            0 => ("POST", format!("/api/customers/{guid}/documents"), Some(document(json!({ "type": "passport" })))),
-            2 => ("POST", format!("/api/customers/{guid}/documents"), Some(document(json!({ "type": "liveness_report" })))),
+            0 => (
+                "POST",
+                format!("/api/customers/{guid}/documents"),
+                Some(document(json!({ "type": "passport" }))),
+            ),
+            2 => (
+                "POST",
+                format!("/api/customers/{guid}/documents"),
+                Some(document(json!({ "type": "liveness_report" }))),
+            ),
             1 | 3 => (
                 "POST",
-                format!("/api/customers/{guid}/documents/{}/review", customer.pending.clone().unwrap()),
+                format!(
+                    "/api/customers/{guid}/documents/{}/review",
+                    customer.pending.clone().unwrap()
+                ),
                 Some(json!({ "decision": "accept" })),
             ),
             4 => ("POST", format!("/api/customers/{guid}/verify"), None),
-            s if s % 2 == 1 => ("POST", format!("/api/customers/{guid}/freeze"), Some(json!({ "reason": "Suspicious activity reported" }))),
+            s if s % 2 == 1 => (
+                "POST",
+                format!("/api/customers/{guid}/freeze"),
+                Some(json!({ "reason": "Suspicious activity reported" })),
+            ),
             _ => ("POST", format!("/api/customers/{guid}/unfreeze"), None),
         };
         let answer = command(&apis, &load, &mut turn, &key, method, &path, body.as_ref()).await;
@@ -137,7 +176,11 @@ async fn client(id: usize, bases: Vec<String>, load: Arc<Load>) {
 
 /// SIGKILLs `victim` 50–400 ms after each time it became healthy, [`MAX_KILLS`] times or until
 /// the clients are done; restarts it on the same port, database and stream each time.
-async fn killer(mut victim: ChildKycd, load: Arc<Load>, clients_done: Arc<AtomicBool>) -> ChildKycd {
+async fn killer(
+    mut victim: ChildKycd,
+    load: Arc<Load>,
+    clients_done: Arc<AtomicBool>,
+) -> ChildKycd {
     let mut rng = fastrand::Rng::with_seed(7);
     while !clients_done.load(Ordering::SeqCst) && load.kills.load(Ordering::SeqCst) < MAX_KILLS {
         tokio::time::sleep(Duration::from_millis(rng.u64(50..=400))).await;
@@ -152,7 +195,10 @@ async fn killer(mut victim: ChildKycd, load: Arc<Load>, clients_done: Arc<Atomic
 }
 
 /// Runs the load against `bases` while killing `victim`; returns the load's counts.
-async fn load_while_killing(bases: Vec<String>, victim: ChildKycd) -> (Arc<Load>, ChildKycd, Duration) {
+async fn load_while_killing(
+    bases: Vec<String>,
+    victim: ChildKycd,
+) -> (Arc<Load>, ChildKycd, Duration) {
     let started = Instant::now();
     let load = Arc::new(Load::default());
     let clients_done = Arc::new(AtomicBool::new(false));
@@ -189,9 +235,20 @@ async fn check(env: &Env, load: &Load, label: &str, elapsed: Duration) {
     let tally = assert_stream_matches_log(&env.db.pool, &js, &env.stream).await;
     let commands = load.commands.load(Ordering::SeqCst);
     let created = load.created.lock().unwrap().clone();
-    let logged_customers: BTreeSet<String> = env.logged().await.into_iter().map(|(guid, _)| guid).collect();
-    assert_eq!(created, logged_customers, "acknowledged creates and customers in the log differ");
-    assert_eq!(tally.events, commands, "each acknowledged command must leave exactly one event");
+    let logged_customers: BTreeSet<String> = env
+        .logged()
+        .await
+        .into_iter()
+        .map(|(guid, _)| guid)
+        .collect();
+    assert_eq!(
+        created, logged_customers,
+        "acknowledged creates and customers in the log differ"
+    );
+    assert_eq!(
+        tally.events, commands,
+        "each acknowledged command must leave exactly one event"
+    );
     println!(
         "{label}: {commands} commands from {CLIENTS} clients, {} kills, {} retries, {} events of {} \
          customers in log and stream; load {:.1} s, drain {:.1} s",

@@ -16,8 +16,22 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
     let env = Env::new().await;
     let kycd = env.start().await;
     let api = Api::new(&kycd.base, token(BANK_A, ALL));
+    let ada = verify_an_individual(&api).await;
+    let acme = verify_a_business(&api).await;
+    the_list_catches_up(&api, &ada, &acme).await;
+    history_and_audit_trail(&api, &ada).await;
 
-    // An individual: create, identity and liveness documents, reviews, verify.
+    // Readiness checks PostgreSQL and NATS, both up.
+    let ready = api.get("/readyz").await.expect(200);
+    assert_eq!(ready.json["status"], "ready", "{}", ready.json);
+
+    other_tenants_see_nothing(&kycd.base, &ada).await;
+    kycd.stop().await;
+    env.drop_stream().await;
+}
+
+/// Create, identity and liveness documents, reviews, verify.
+async fn verify_an_individual(api: &Api) -> String {
     let created = api
         .send(
             "POST",
@@ -34,8 +48,6 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         let document = api.upload(&ada, json!({ "type": kind })).await;
         api.accept(&ada, &document).await;
     }
-    let before_verify = chrono::Utc::now();
-    tokio::time::sleep(Duration::from_millis(20)).await;
     let verified = api
         .send(
             "POST",
@@ -46,21 +58,41 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         .await
         .expect(200);
     assert_eq!(verified.json["state"], "verified");
-    assert_eq!(verified.json["verification_profiles"][0]["status"], "approved");
+    assert_eq!(
+        verified.json["verification_profiles"][0]["status"],
+        "approved"
+    );
+    ada
+}
 
-    // A business with an owner who is also the control person.
-    let acme = api.post("/api/customers", &business()).await.expect(201).guid();
+/// A business with an owner who is also the control person.
+async fn verify_a_business(api: &Api) -> String {
+    let acme = api
+        .post("/api/customers", &business())
+        .await
+        .expect(201)
+        .guid();
     let added = api
         .post(&format!("/api/customers/{acme}/associates"), &associate())
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"].as_str().unwrap().to_owned();
-    for kind in ["incorporation_certificate", "proof_of_address", "ownership_structure"] {
+    let owner = added.json["associates"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for kind in [
+        "incorporation_certificate",
+        "proof_of_address",
+        "ownership_structure",
+    ] {
         let document = api.upload(&acme, json!({ "type": kind })).await;
         api.accept(&acme, &document).await;
     }
     let passport = api
-        .upload(&acme, json!({ "type": "passport", "associate_guid": owner }))
+        .upload(
+            &acme,
+            json!({ "type": "passport", "associate_guid": owner }),
+        )
         .await;
     api.accept(&acme, &passport).await;
     let verified = api
@@ -69,15 +101,22 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         .expect(200);
     assert_eq!(verified.json["state"], "verified");
     assert_eq!(verified.json["type"], "business");
+    acme
+}
 
-    // The list is a projection: it catches up shortly.
-    let listed = eventually(Duration::from_secs(10), "both customers listed as verified", || {
-        let api = api.clone();
-        async move {
-            let list = api.get("/api/customers?state=verified").await.expect(200);
-            (list.json["total"] == 2).then_some(list.json)
-        }
-    })
+/// The list is a projection: it catches up shortly.
+async fn the_list_catches_up(api: &Api, ada: &str, acme: &str) {
+    let listed = eventually(
+        Duration::from_secs(10),
+        "both customers listed as verified",
+        || {
+            let api = api.clone();
+            async move {
+                let list = api.get("/api/customers?state=verified").await.expect(200);
+                (list.json["total"] == 2).then_some(list.json)
+            }
+        },
+    )
     .await;
     let guids: Vec<&str> = listed["objects"]
         .as_array()
@@ -85,11 +124,22 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         .iter()
         .map(|c| c["guid"].as_str().unwrap())
         .collect();
-    assert!(guids.contains(&ada.as_str()) && guids.contains(&acme.as_str()), "{listed}");
+    assert!(guids.contains(&ada) && guids.contains(&acme), "{listed}");
     let businesses = api.get("/api/customers?type=business").await.expect(200);
     assert_eq!(businesses.json["total"], 1, "{}", businesses.json);
+}
 
-    // The customer as it was before verification.
+/// The customer as it was before verification, and the audit trail.
+async fn history_and_audit_trail(api: &Api, ada: &str) {
+    let trail = api
+        .get(&format!("/api/customers/{ada}/events"))
+        .await
+        .expect(200);
+    let events = trail.json["events"].as_array().unwrap();
+    // Just before verify was received: the accepting transaction had started well before.
+    let verify_received: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(events[5]["occurred_at"].clone()).unwrap();
+    let before_verify = verify_received - chrono::Duration::microseconds(1);
     let then = api
         .get(&format!(
             "/api/customers/{ada}?as_of={}",
@@ -99,14 +149,18 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         .expect(200);
     assert_eq!(then.json["state"], "unverified", "{}", then.json);
     assert_eq!(
-        api.get(&format!("/api/customers/{ada}")).await.expect(200).json["state"],
+        api.get(&format!("/api/customers/{ada}"))
+            .await
+            .expect(200)
+            .json["state"],
         "verified"
     );
 
     // The audit trail names every event and the request that caused it.
-    let trail = api.get(&format!("/api/customers/{ada}/events")).await.expect(200);
-    let events = trail.json["events"].as_array().unwrap();
-    let types: Vec<&str> = events.iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
         [
@@ -128,15 +182,15 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         assert_eq!(event["sequence"], n);
         assert_eq!(event["actor"], "e2e-tester");
         assert_eq!(event["source"], "http");
-        assert!(event["request_id"].as_str().is_some_and(|id| !id.is_empty()));
+        assert!(event["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()));
     }
+}
 
-    // Readiness checks PostgreSQL and NATS, both up.
-    let ready = api.get("/readyz").await.expect(200);
-    assert_eq!(ready.json["status"], "ready", "{}", ready.json);
-
-    // Another tenant sees nothing: the same 404 as a customer that does not exist.
-    let stranger = Api::new(&kycd.base, token(BANK_B, ALL));
+/// Another tenant sees nothing: the same 404 as a customer that does not exist.
+async fn other_tenants_see_nothing(base: &str, ada: &str) {
+    let stranger = Api::new(base, token(BANK_B, ALL));
     let hidden = stranger
         .get(&format!("/api/customers/{ada}"))
         .await
@@ -150,10 +204,10 @@ async fn individuals_and_businesses_are_verified_end_to_end() {
         .post(&format!("/api/customers/{ada}/verify"), &json!({}))
         .await
         .expect(404);
-    assert_eq!(stranger.get("/api/customers").await.expect(200).json["total"], 0);
-
-    kycd.stop().await;
-    env.drop_stream().await;
+    assert_eq!(
+        stranger.get("/api/customers").await.expect(200).json["total"],
+        0
+    );
 }
 
 #[tokio::test]

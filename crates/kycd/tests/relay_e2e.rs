@@ -10,8 +10,8 @@ use std::time::Duration;
 use async_nats::jetstream;
 use serde_json::{json, Value};
 use support::{
-    address, assert_stream_matches_log, business, document, eventually, individual, newest_document,
-    shared_nats, token, wait_for_drain, Api, Env, PrivateNats, ALL, BANK_A,
+    address, assert_stream_matches_log, business, document, eventually, individual,
+    newest_document, shared_nats, token, wait_for_drain, Api, Env, PrivateNats, ALL, BANK_A,
 };
 
 const CANARY: &str = "Zqxcanaryvj";
@@ -53,7 +53,10 @@ fn canary_individual() -> Value {
 fn assert_no_pii(messages: &[(String, kyc_nats::envelope::CloudEvent, String)]) {
     for (subject, _, raw) in messages {
         let lower = raw.to_lowercase();
-        assert!(!lower.contains(&CANARY.to_lowercase()), "PII on {subject}: {raw}");
+        assert!(
+            !lower.contains(&CANARY.to_lowercase()),
+            "PII on {subject}: {raw}"
+        );
         for value in CANARY_VALUES {
             assert!(!raw.contains(value), "PII {value} on {subject}: {raw}");
         }
@@ -63,7 +66,11 @@ fn assert_no_pii(messages: &[(String, kyc_nats::envelope::CloudEvent, String)]) 
 
 /// Drives a canary customer through every kind of event over HTTP.
 async fn canary_commands(api: &Api) {
-    let guid = api.post("/api/customers", &canary_individual()).await.expect(201).guid();
+    let guid = api
+        .post("/api/customers", &canary_individual())
+        .await
+        .expect(201)
+        .guid();
     api.send(
         "PATCH",
         &format!("/api/customers/{guid}"),
@@ -73,7 +80,10 @@ async fn canary_commands(api: &Api) {
     .await
     .expect(200);
     let refused = api
-        .upload(&guid, json!({ "type": "passport", "file_name": format!("{CANARY}.pdf") }))
+        .upload(
+            &guid,
+            json!({ "type": "passport", "file_name": format!("{CANARY}.pdf") }),
+        )
         .await;
     api.post(
         &format!("/api/customers/{guid}/documents/{refused}/review"),
@@ -84,34 +94,56 @@ async fn canary_commands(api: &Api) {
     // A politically exposed person also needs a source of funds.
     for kind in ["passport", "liveness_report", "source_of_funds"] {
         let document = api
-            .upload(&guid, json!({ "type": kind, "file_name": format!("{CANARY}-{kind}.pdf") }))
+            .upload(
+                &guid,
+                json!({ "type": kind, "file_name": format!("{CANARY}-{kind}.pdf") }),
+            )
             .await;
         api.accept(&guid, &document).await;
     }
-    api.post(&format!("/api/customers/{guid}/verify"), &json!({})).await.expect(200);
+    api.post(&format!("/api/customers/{guid}/verify"), &json!({}))
+        .await
+        .expect(200);
     api.post(
         &format!("/api/customers/{guid}/freeze"),
         &json!({ "reason": format!("{CANARY} called about fraud") }),
     )
     .await
     .expect(200);
-    api.post(&format!("/api/customers/{guid}/unfreeze"), &json!({})).await.expect(200);
+    api.post(&format!("/api/customers/{guid}/unfreeze"), &json!({}))
+        .await
+        .expect(200);
+}
 
-    let other = api.post("/api/customers", &canary_individual()).await.expect(201).guid();
+/// A rejected canary individual, and a canary business with an associate.
+async fn more_canary_commands(api: &Api) {
+    let other = api
+        .post("/api/customers", &canary_individual())
+        .await
+        .expect(201)
+        .guid();
     api.post(
         &format!("/api/customers/{other}/reject"),
         &json!({ "reason_codes": ["identity_unverifiable"], "message": format!("{CANARY} is unknown"), "retryable": true }),
     )
     .await
     .expect(200);
-    api.upload(&other, json!({ "type": "passport", "file_name": format!("{CANARY}.pdf") })).await;
+    api.upload(
+        &other,
+        json!({ "type": "passport", "file_name": format!("{CANARY}.pdf") }),
+    )
+    .await;
 
     let mut company = business();
     company["name"] = json!({ "full": format!("{CANARY} Holdings") });
     company["aliases"] = json!([format!("{CANARY} Trading")]);
     company["address"] = address();
     company["address"]["street"] = json!(format!("9 {CANARY} Road"));
-    let acme = api.post("/api/customers", &company).await.expect(201).guid();
+    let acme = api
+        .post("/api/customers", &company)
+        .await
+        .expect(201)
+        .guid();
     let added = api
         .post(
             &format!("/api/customers/{acme}/associates"),
@@ -126,7 +158,10 @@ async fn canary_commands(api: &Api) {
         )
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"].as_str().unwrap().to_owned();
+    let owner = added.json["associates"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     api.send(
         "PATCH",
         &format!("/api/customers/{acme}/associates/{owner}"),
@@ -135,9 +170,14 @@ async fn canary_commands(api: &Api) {
     )
     .await
     .expect(200);
-    api.send("DELETE", &format!("/api/customers/{acme}/associates/{owner}"), None, &[])
-        .await
-        .expect(200);
+    api.send(
+        "DELETE",
+        &format!("/api/customers/{acme}/associates/{owner}"),
+        None,
+        &[],
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]
@@ -146,6 +186,7 @@ async fn the_stream_mirrors_the_log_without_personal_data() {
     let kycd = env.start().await;
     let api = Api::new(&kycd.base, token(BANK_A, ALL));
     canary_commands(&api).await;
+    more_canary_commands(&api).await;
 
     let js = jetstream::new(shared_nats().await);
     wait_for_drain(&env.db.pool, &js, &env.stream, Duration::from_secs(30)).await;
@@ -153,7 +194,10 @@ async fn the_stream_mirrors_the_log_without_personal_data() {
     let messages = support::stream_contents(&js, &env.stream).await;
     assert_no_pii(&messages);
     assert!(tally.events >= 20, "{tally:?}");
-    println!("relay: {} events of {} customers, no PII", tally.events, tally.customers);
+    println!(
+        "relay: {} events of {} customers, no PII",
+        tally.events, tally.customers
+    );
     kycd.stop().await;
     js.delete_stream(&env.stream).await.unwrap();
 }
@@ -166,9 +210,16 @@ async fn readiness(api: &Api) -> (u16, Value) {
 /// Creates `n` customers each with a document; returns how many commands that was.
 async fn some_commands(api: &Api, n: usize) -> usize {
     for _ in 0..n {
-        let guid = api.post("/api/customers", &individual()).await.expect(201).guid();
+        let guid = api
+            .post("/api/customers", &individual())
+            .await
+            .expect(201)
+            .guid();
         let submitted = api
-            .post(&format!("/api/customers/{guid}/documents"), &document(json!({ "type": "passport" })))
+            .post(
+                &format!("/api/customers/{guid}/documents"),
+                &document(json!({ "type": "passport" })),
+            )
             .await
             .expect(201);
         api.accept(&guid, &newest_document(&submitted.json)).await;
@@ -186,14 +237,20 @@ async fn nats_down_at_start_and_during_load_loses_nothing() {
     let (status, body) = readiness(&api).await;
     assert_eq!(status, 503, "{body}");
     assert_ne!(body["checks"]["nats"], "ok", "{body}");
-    assert_eq!(body["checks"]["postgres"].as_str().unwrap_or("ok"), "ok", "{body}");
+    assert_eq!(
+        body["checks"]["postgres"].as_str().unwrap_or("ok"),
+        "ok",
+        "{body}"
+    );
     let mut commands = some_commands(&api, 5).await;
 
     // NATS appears: everything written meanwhile is published.
     nats.start().await;
-    eventually(Duration::from_secs(30), "readyz 200 once NATS is up", || async {
-        (readiness(&api).await.0 == 200).then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "readyz 200 once NATS is up",
+        || async { (readiness(&api).await.0 == 200).then_some(()) },
+    )
     .await;
     let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
     wait_for_drain(&env.db.pool, &js, &env.stream, Duration::from_secs(30)).await;
@@ -206,19 +263,25 @@ async fn nats_down_at_start_and_during_load_loses_nothing() {
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     nats.kill();
-    eventually(Duration::from_secs(15), "readyz 503 once NATS is gone", || async {
-        let (status, body) = readiness(&api).await;
-        (status == 503 && body["checks"]["nats"] != "ok").then_some(())
-    })
+    eventually(
+        Duration::from_secs(15),
+        "readyz 503 once NATS is gone",
+        || async {
+            let (status, body) = readiness(&api).await;
+            (status == 503 && body["checks"]["nats"] != "ok").then_some(())
+        },
+    )
     .await;
     commands += some_commands(&api, 5).await;
     commands += load.await.unwrap();
 
     // NATS is back (same port, same storage): the backlog follows, in order, once.
     nats.start().await;
-    eventually(Duration::from_secs(30), "readyz 200 once NATS is back", || async {
-        (readiness(&api).await.0 == 200).then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "readyz 200 once NATS is back",
+        || async { (readiness(&api).await.0 == 200).then_some(()) },
+    )
     .await;
     let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
     wait_for_drain(&env.db.pool, &js, &env.stream, Duration::from_secs(30)).await;

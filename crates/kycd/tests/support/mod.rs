@@ -148,7 +148,7 @@ impl Env {
         let address = match tokio::time::timeout(Duration::from_secs(30), address).await {
             Ok(Ok(address)) => address,
             Ok(Err(_)) => panic!("kycd stopped before listening: {:?}", task.await),
-            Err(_) => panic!("kycd did not listen within 30 s"),
+            Err(elapsed) => panic!("kycd did not listen within 30 s ({elapsed})"),
         };
         InProcess {
             base: format!("http://{address}"),
@@ -187,7 +187,7 @@ impl InProcess {
             match tokio::time::timeout(Duration::from_secs(15), task).await {
                 Ok(Ok(Ok(()))) => {}
                 Ok(outcome) => panic!("kycd ended badly: {outcome:?}"),
-                Err(_) => panic!("kycd did not stop within 15 s"),
+                Err(elapsed) => panic!("kycd did not stop within 15 s ({elapsed})"),
             }
         }
     }
@@ -199,7 +199,7 @@ impl Drop for InProcess {
     }
 }
 
-/// kycd as a child process, which can be SIGKILLed and restarted on the same port.
+/// kycd as a child process, which can be killed (`SIGKILL`) and restarted on the same port.
 pub struct ChildKycd {
     pub port: u16,
     pub base: String,
@@ -416,7 +416,10 @@ impl Api {
     /// Uploads a PDF as base64 JSON; returns the new document's guid.
     pub async fn upload(&self, guid: &str, fields: Value) -> String {
         let reply = self
-            .post(&format!("/api/customers/{guid}/documents"), &document(fields))
+            .post(
+                &format!("/api/customers/{guid}/documents"),
+                &document(fields),
+            )
             .await
             .expect(201);
         newest_document(&reply.json)
@@ -562,7 +565,12 @@ pub async fn stream_contents(
 
 /// Waits until the stream holds as many messages as the log holds events, and that count stays
 /// put for a moment (a duplicate published late would show up here).
-pub async fn wait_for_drain(pool: &PgPool, js: &jetstream::Context, stream: &str, timeout: Duration) {
+pub async fn wait_for_drain(
+    pool: &PgPool,
+    js: &jetstream::Context,
+    stream: &str,
+    timeout: Duration,
+) {
     let deadline = Instant::now() + timeout;
     loop {
         let logged = logged(pool).await.len() as u64;
@@ -662,10 +670,8 @@ impl PrivateNats {
     /// Picks a port and a directory; does not start the server.
     pub fn new() -> Self {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!(
-            "kyc-e2e-nats-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("kyc-e2e-nats-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         Self {
             port,
@@ -691,13 +697,22 @@ impl PrivateNats {
     pub async fn start(&mut self) {
         assert!(self.child.is_none(), "the private nats-server already runs");
         let child = Command::new(Self::binary())
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+            .args([
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-sd",
+            ])
             .arg(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start nats-server (apt-get install nats-server): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start nats-server (apt-get install nats-server): {e}")
+            });
         self.child = Some(child);
         let url = self.url();
         eventually(Duration::from_secs(15), "the private nats-server", || {
