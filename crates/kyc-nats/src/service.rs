@@ -206,16 +206,22 @@ impl<S: CustomerStore> NatsApi<S> {
                 let params: ListParams = data_or_default(envelope)?;
                 Ok(Answer::ok(200, self.queries.list(ctx, &params).await?))
             }
+            // The same bodies as `GET …/verification_profiles` and `GET …/events`.
             "verification_profiles" => {
                 let guid = customer_guid(envelope)?;
+                let profiles = self.queries.verification_profiles(ctx, guid).await?;
                 Ok(Answer::ok(
                     200,
-                    self.queries.verification_profiles(ctx, guid).await?,
+                    serde_json::json!({ "verification_profiles": profiles }),
                 ))
             }
             "events" => {
                 let guid = customer_guid(envelope)?;
-                Ok(Answer::ok(200, self.queries.audit_trail(ctx, guid).await?))
+                let events = self.queries.audit_trail(ctx, guid).await?;
+                Ok(Answer::ok(
+                    200,
+                    serde_json::json!({ "customer_guid": guid.to_string(), "events": events }),
+                ))
             }
             other => Err(AppError::Malformed(format!(
                 "unknown query operation {other}"

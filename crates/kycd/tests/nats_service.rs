@@ -1,0 +1,502 @@
+//! The NATS request/reply service of a running kycd: a round trip for every command and every
+//! query operation, the error replies, and the micro service's discovery endpoints.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use futures::StreamExt as _;
+use kyc_nats::service::{COMMAND_OPS, QUERY_OPS};
+use serde_json::{json, Value};
+use support::{
+    associate, business, document, individual, newest_document, shared_nats, Env, BANK_A,
+};
+
+struct Nats {
+    client: async_nats::Client,
+    prefix: String,
+    used: std::sync::Mutex<BTreeSet<String>>,
+}
+
+#[derive(Debug)]
+struct NatsReply {
+    status: u16,
+    json: Value,
+}
+
+impl NatsReply {
+    #[track_caller]
+    fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected reply: {}", self.json);
+        self
+    }
+
+    #[track_caller]
+    fn expect_error(self, status: u16, code: &str) -> Self {
+        assert_eq!(self.status, status, "unexpected reply: {}", self.json);
+        assert_eq!(self.json["message_code"], code, "{}", self.json);
+        assert_eq!(self.json["status"], status, "{}", self.json);
+        self
+    }
+}
+
+impl Nats {
+    async fn raw(
+        &self,
+        kind: &str,
+        op: &str,
+        payload: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> NatsReply {
+        let subject = format!("{}.{BANK_A}.{kind}.customer.{op}", self.prefix);
+        let mut map = HeaderMap::new();
+        map.insert("Kyc-Actor", "e2e-nats");
+        for (name, value) in headers {
+            map.insert(*name, *value);
+        }
+        let message = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.client
+                .request_with_headers(subject.clone(), map, payload.into()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no reply on {subject} within 10 s"))
+        .unwrap_or_else(|e| panic!("request on {subject}: {e}"));
+        let status = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Kyc-Status"))
+            .unwrap_or_else(|| panic!("no Kyc-Status header on the reply from {subject}"))
+            .as_str()
+            .parse()
+            .unwrap();
+        self.used.lock().unwrap().insert(format!("{kind}.{op}"));
+        NatsReply {
+            status,
+            json: serde_json::from_slice(&message.payload).unwrap(),
+        }
+    }
+
+    async fn cmd(&self, op: &str, body: &Value) -> NatsReply {
+        self.raw("cmd", op, serde_json::to_vec(body).unwrap(), &[])
+            .await
+    }
+
+    async fn query(&self, op: &str, body: &Value) -> NatsReply {
+        self.raw("query", op, serde_json::to_vec(body).unwrap(), &[])
+            .await
+    }
+}
+
+/// Waits until the service answers on this prefix (it registers after kycd starts).
+async fn wait_for_service(nats: &Nats) {
+    let subject = format!("{}.{BANK_A}.query.customer.list", nats.prefix);
+    support::eventually(Duration::from_secs(15), "the kyc NATS service", || {
+        let client = nats.client.clone();
+        let subject = subject.clone();
+        async move { client.request(subject, "{}".into()).await.ok().map(|_| ()) }
+    })
+    .await;
+}
+
+/// Every reply to a `$SRV` discovery request within a short window (other tests' kycd answer
+/// too, on the shared server).
+async fn discover(client: &async_nats::Client, subject: &str) -> Vec<Value> {
+    let inbox = client.new_inbox();
+    let mut replies = client.subscribe(inbox.clone()).await.unwrap();
+    client
+        .publish_with_reply(subject.to_owned(), inbox, "".into())
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+    let mut found = Vec::new();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_millis(750), replies.next()).await
+    {
+        found.push(serde_json::from_slice(&message.payload).unwrap());
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_operation_round_trips_over_nats() {
+    let env = Env::new().await;
+    let kycd = env.start().await;
+    let nats = Nats {
+        client: shared_nats().await,
+        prefix: env.prefix.clone(),
+        used: std::sync::Mutex::default(),
+    };
+    wait_for_service(&nats).await;
+    let ada = individual_lifecycle(&nats).await;
+    reject_and_associates(&nats).await;
+    queries(&nats, &ada).await;
+
+    // Every operation the service lists was exercised.
+    let used = nats.used.lock().unwrap().clone();
+    for op in COMMAND_OPS {
+        assert!(
+            used.contains(&format!("cmd.{op}")),
+            "command {op} not exercised"
+        );
+    }
+    for op in QUERY_OPS {
+        assert!(
+            used.contains(&format!("query.{op}")),
+            "query {op} not exercised"
+        );
+    }
+    kycd.stop().await;
+    env.drop_stream().await;
+}
+
+/// create → update → documents → reviews → verify → freeze → unfreeze; returns the guid.
+async fn individual_lifecycle(nats: &Nats) -> String {
+    let created = nats
+        .cmd("create", &json!({ "data": individual() }))
+        .await
+        .expect(201);
+    let ada = created.json["guid"].as_str().unwrap().to_owned();
+    assert!(
+        created.json.get("name").is_none(),
+        "no PII without _with_pii"
+    );
+    let updated = nats
+        .cmd(
+            "update",
+            &json!({ "customer_guid": ada, "data": { "labels": ["e2e", "nats"] } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated.json["labels"], json!(["e2e", "nats"]));
+    for kind in ["passport", "liveness_report"] {
+        let submitted = nats
+            .cmd(
+                "submit_document",
+                &json!({ "customer_guid": ada, "data": document(json!({ "type": kind })) }),
+            )
+            .await
+            .expect(201);
+        let document_guid = newest_document(&submitted.json);
+        let reviewed = nats
+            .cmd(
+                "review_document",
+                &json!({ "customer_guid": ada, "document_guid": document_guid, "data": { "decision": "accept" } }),
+            )
+            .await
+            .expect(200);
+        assert!(reviewed.json["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["guid"] == document_guid.as_str() && d["status"] == "accepted"));
+    }
+    let verified = nats
+        .cmd("verify", &json!({ "customer_guid": ada }))
+        .await
+        .expect(200);
+    assert_eq!(verified.json["state"], "verified");
+    let frozen = nats
+        .cmd(
+            "freeze",
+            &json!({ "customer_guid": ada, "data": { "reason": "Suspicious activity reported" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(frozen.json["state"], "frozen");
+    let unfrozen = nats
+        .cmd("unfreeze", &json!({ "customer_guid": ada }))
+        .await
+        .expect(200);
+    assert_eq!(unfrozen.json["state"], "verified");
+    ada
+}
+
+/// reject, on a second individual; associates, on a business.
+async fn reject_and_associates(nats: &Nats) {
+    let bob = nats
+        .cmd("create", &json!({ "data": individual() }))
+        .await
+        .expect(201);
+    let bob = bob.json["guid"].as_str().unwrap().to_owned();
+    let rejected = nats
+        .cmd(
+            "reject",
+            &json!({ "customer_guid": bob, "data": {
+                "reason_codes": ["identity_unverifiable"],
+                "message": "We could not verify the identity",
+                "retryable": false
+            } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rejected.json["state"], "rejected");
+
+    // Associates, on a business.
+    let acme = nats
+        .cmd("create", &json!({ "data": business() }))
+        .await
+        .expect(201);
+    let acme = acme.json["guid"].as_str().unwrap().to_owned();
+    let added = nats
+        .cmd(
+            "add_associate",
+            &json!({ "customer_guid": acme, "data": associate() }),
+        )
+        .await
+        .expect(201);
+    let owner = added.json["associates"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let changed = nats
+        .cmd(
+            "update_associate",
+            &json!({ "customer_guid": acme, "associate_guid": owner, "data": { "ownership_percentage": 40.0 } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed.json["associates"][0]["ownership_percentage"], 40.0);
+    let removed = nats
+        .cmd(
+            "remove_associate",
+            &json!({ "customer_guid": acme, "associate_guid": owner }),
+        )
+        .await
+        .expect(200);
+    assert!(
+        removed
+            .json
+            .get("associates")
+            .is_none_or(|a| a.as_array().is_some_and(Vec::is_empty)),
+        "{}",
+        removed.json
+    );
+}
+
+/// Every query, on the verified individual `ada` (and the three customers in all).
+async fn queries(nats: &Nats, ada: &str) {
+    let got = nats
+        .query("get", &json!({ "customer_guid": ada }))
+        .await
+        .expect(200);
+    assert_eq!(got.json["state"], "verified");
+    assert!(
+        got.json.get("name").is_none(),
+        "get hides PII: {}",
+        got.json
+    );
+    let with_pii = nats
+        .query("get_with_pii", &json!({ "customer_guid": ada }))
+        .await
+        .expect(200);
+    assert_eq!(with_pii.json["name"]["first"], "Ada", "{}", with_pii.json);
+    let first = nats
+        .query("get", &json!({ "customer_guid": ada, "as_of_position": 0 }))
+        .await;
+    assert!(first.status == 404 || first.status == 200, "{first:?}");
+    let trail = nats
+        .query("events", &json!({ "customer_guid": ada }))
+        .await
+        .expect(200);
+    let events = trail.json["events"].as_array().unwrap();
+    assert_eq!(events.len(), 9, "{}", trail.json);
+    assert!(events
+        .iter()
+        .all(|e| e["source"] == "nats" && e["actor"] == "e2e-nats"));
+    let created_at_position = events[0]["global_position"].as_i64().unwrap();
+    let at_creation = nats
+        .query(
+            "get",
+            &json!({ "customer_guid": ada, "as_of_position": created_at_position }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(at_creation.json["labels"], json!(["e2e"]));
+    let as_of = nats
+        .query(
+            "get",
+            &json!({ "customer_guid": ada, "as_of": events[0]["occurred_at"] }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(as_of.json["state"], "unverified");
+    let profiles = nats
+        .query("verification_profiles", &json!({ "customer_guid": ada }))
+        .await
+        .expect(200);
+    assert_eq!(
+        profiles.json["verification_profiles"][0]["status"], "approved",
+        "{}",
+        profiles.json
+    );
+    let listed = support::eventually(
+        Duration::from_secs(10),
+        "three customers listed",
+        || async {
+            let list = nats
+                .query("list", &json!({ "data": { "per_page": 10 } }))
+                .await
+                .expect(200);
+            (list.json["total"] == 3).then_some(list.json)
+        },
+    )
+    .await;
+    assert!(
+        listed["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == "individual")
+            .all(|c| c.get("name").is_none()),
+        "individuals' names are PII: {listed}"
+    );
+    let listed = nats
+        .query("list_with_pii", &json!({ "data": { "type": "business" } }))
+        .await
+        .expect(200);
+    assert_eq!(listed.json["total"], 1, "{}", listed.json);
+    assert_eq!(
+        listed.json["objects"][0]["name"]["full"],
+        "Acme Payments Ltd"
+    );
+}
+
+#[tokio::test]
+async fn errors_come_back_as_replies() {
+    let env = Env::new().await;
+    let kycd = env.start().await;
+    let nats = Nats {
+        client: shared_nats().await,
+        prefix: env.prefix.clone(),
+        used: std::sync::Mutex::default(),
+    };
+    wait_for_service(&nats).await;
+
+    // Not JSON / not the envelope.
+    nats.raw("cmd", "create", b"{not json".to_vec(), &[])
+        .await
+        .expect_error(400, "malformed_request");
+    nats.cmd("create", &json!({ "data": individual(), "shoe_size": 44 }))
+        .await
+        .expect_error(400, "malformed_request");
+    nats.cmd("verify", &json!({}))
+        .await
+        .expect_error(400, "malformed_request");
+    // A customer that does not exist.
+    let missing = json!({ "customer_guid": "0190f5a3c2b47c3e8a1d2e3f00000000" });
+    nats.cmd("verify", &missing)
+        .await
+        .expect_error(404, "customer_not_found");
+    nats.query("get", &missing)
+        .await
+        .expect_error(404, "customer_not_found");
+    nats.query("events", &json!({ "customer_guid": "nonsense" }))
+        .await
+        .expect(404);
+    // Validation names the field.
+    let mut bad = individual();
+    bad["email_address"] = json!("not-an-email");
+    let refused = nats
+        .cmd("create", &json!({ "data": bad }))
+        .await
+        .expect_error(422, "validation");
+    let fields: Vec<&str> = refused.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.iter().any(|f| f.contains("email_address")),
+        "{}",
+        refused.json
+    );
+    // An operation the service does not offer has no responder: the requester learns at once.
+    let subject = format!("{}.{BANK_A}.cmd.customer.explode", env.prefix);
+    let unknown = nats.client.request(subject, "{}".into()).await;
+    assert!(
+        matches!(&unknown, Err(e) if e.kind() == async_nats::client::RequestErrorKind::NoResponders),
+        "{unknown:?}"
+    );
+
+    // Idempotency: the same key and body replay the first answer; another body is refused.
+    let body = serde_json::to_vec(&json!({ "data": individual() })).unwrap();
+    let key = [("Idempotency-Key", "e2e-nats-create-1")];
+    let first = nats
+        .raw("cmd", "create", body.clone(), &key)
+        .await
+        .expect(201);
+    let again = nats.raw("cmd", "create", body, &key).await.expect(201);
+    assert_eq!(first.json, again.json);
+    let mut other = individual();
+    other["email_address"] = json!("other@example.com");
+    nats.raw(
+        "cmd",
+        "create",
+        serde_json::to_vec(&json!({ "data": other })).unwrap(),
+        &key,
+    )
+    .await
+    .expect_error(422, "idempotency_key_reused");
+    assert_eq!(env.logged().await.len(), 1, "one customer, one event");
+    kycd.stop().await;
+    env.drop_stream().await;
+}
+
+/// PING, INFO and STATS of the `kyc` service (ours is the one on our prefix).
+#[tokio::test]
+async fn the_service_is_discoverable() {
+    let env = Env::new().await;
+    let kycd = env.start().await;
+    let nats = Nats {
+        client: shared_nats().await,
+        prefix: env.prefix.clone(),
+        used: std::sync::Mutex::default(),
+    };
+    wait_for_service(&nats).await;
+    for _ in 0..5 {
+        nats.cmd("create", &json!({ "data": individual() }))
+            .await
+            .expect(201);
+    }
+    let pings = discover(&nats.client, "$SRV.PING.kyc").await;
+    assert!(pings.iter().any(|p| p["name"] == "kyc"), "{pings:?}");
+    let ours = |v: &Value| {
+        v["endpoints"].as_array().is_some_and(|endpoints| {
+            endpoints.iter().any(|e| {
+                e["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(&format!("{}.", env.prefix)))
+            })
+        })
+    };
+    let infos = discover(&nats.client, "$SRV.INFO.kyc").await;
+    let info = infos
+        .iter()
+        .find(|v| ours(v))
+        .unwrap_or_else(|| panic!("no INFO from our kycd: {infos:?}"));
+    assert_eq!(info["name"], "kyc");
+    assert_eq!(
+        info["endpoints"].as_array().unwrap().len(),
+        COMMAND_OPS.len() + QUERY_OPS.len()
+    );
+    let stats = discover(&nats.client, "$SRV.STATS.kyc").await;
+    let stat = stats
+        .iter()
+        .find(|v| ours(v))
+        .unwrap_or_else(|| panic!("no STATS from our kycd: {stats:?}"));
+    let create = stat["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "cmd_create")
+        .unwrap();
+    assert!(create["num_requests"].as_u64().unwrap() >= 5, "{create}");
+    kycd.stop().await;
+    env.drop_stream().await;
+}
