@@ -271,21 +271,52 @@ async fn fold(
     Ok(())
 }
 
+/// The changed rows of one batch, column by column: sent as one array per column and
+/// `UNNEST`ed, which PostgreSQL reads far faster than one large JSON document of rows.
+#[derive(Default)]
+struct CustomerRows {
+    customer_guid: Vec<String>,
+    bank_guid: Vec<String>,
+    customer_type: Vec<&'static str>,
+    state: Vec<&'static str>,
+    labels: Vec<Value>,
+    external_id: Vec<Option<String>>,
+    profile_status: Vec<&'static str>,
+    created_at: Vec<chrono::DateTime<chrono::Utc>>,
+    updated_at: Vec<chrono::DateTime<chrono::Utc>>,
+    last_sequence: Vec<i64>,
+    last_position: Vec<i64>,
+    record: Vec<Value>,
+}
+
+/// Document rows, column by column.
+#[derive(Default)]
+struct DocumentRows {
+    document_guid: Vec<String>,
+    customer_guid: Vec<String>,
+    bank_guid: Vec<String>,
+    kind: Vec<&'static str>,
+    status: Vec<&'static str>,
+    submitted_at: Vec<chrono::DateTime<chrono::Utc>>,
+    last_position: Vec<i64>,
+}
+
 /// Upserts the changed customer and document rows.
 async fn write_views(
     conn: &mut PgConnection,
     views: &HashMap<String, View>,
 ) -> Result<(), StoreError> {
-    let mut customers = Vec::new();
-    let mut documents = Vec::new();
+    let mut customers = CustomerRows::default();
+    let mut documents = DocumentRows::default();
     for (guid, view) in views.iter().filter(|(_, v)| v.dirty) {
         let Some(record) = view.customer.record() else {
             tracing::warn!(customer_guid = %guid, "stream does not start with CustomerCreated");
             continue;
         };
+        let sequence = i64::try_from(view.customer.version()).unwrap_or(i64::MAX);
         let corrupt = |reason: String| StoreError::Corrupt {
             aggregate_id: guid.clone(),
-            sequence: i64::try_from(view.customer.version()).unwrap_or(i64::MAX),
+            sequence,
             reason,
         };
         let labels: Vec<&str> = record
@@ -295,45 +326,64 @@ async fn write_views(
             .flatten()
             .map(kyc_domain::values::ShortText::as_str)
             .collect();
-        customers.push(json!({
-            "customer_guid": guid,
-            "bank_guid": record.bank_guid.to_string(),
-            "customer_type": record.customer_type.as_str(),
-            "state": record.state.as_str(),
-            "labels": labels,
-            "external_id": record.external_id.as_ref().map(kyc_domain::ids::ExternalId::as_str),
-            "profile_status": record.verification_profile().status.as_str(),
-            "created_at": record.created_at,
-            "updated_at": record.updated_at,
-            "last_sequence": view.customer.version(),
-            "last_position": view.last_position,
-            "record": serde_json::to_value(record).map_err(|e| corrupt(e.to_string()))?,
-        }));
+        customers.customer_guid.push(guid.clone());
+        customers.bank_guid.push(record.bank_guid.to_string());
+        customers.customer_type.push(record.customer_type.as_str());
+        customers.state.push(record.state.as_str());
+        customers.labels.push(json!(labels));
+        customers
+            .external_id
+            .push(record.external_id.as_ref().map(|e| e.as_str().to_owned()));
+        customers
+            .profile_status
+            .push(record.verification_profile().status.as_str());
+        customers.created_at.push(record.created_at);
+        customers.updated_at.push(record.updated_at);
+        customers.last_sequence.push(sequence);
+        customers.last_position.push(view.last_position);
+        customers
+            .record
+            .push(serde_json::to_value(record).map_err(|e| corrupt(e.to_string()))?);
         for document in record.documents.values() {
-            documents.push(json!({
-                "document_guid": document.guid.to_string(),
-                "customer_guid": guid,
-                "bank_guid": record.bank_guid.to_string(),
-                "kind": document.kind.as_str(),
-                "status": match document.status {
-                    DocumentStatus::Pending => "pending",
-                    DocumentStatus::Accepted => "accepted",
-                    DocumentStatus::Rejected { .. } => "rejected",
-                },
-                "submitted_at": document.submitted_at,
-                "last_position": view.last_position,
-            }));
+            documents.document_guid.push(document.guid.to_string());
+            documents.customer_guid.push(guid.clone());
+            documents.bank_guid.push(record.bank_guid.to_string());
+            documents.kind.push(document.kind.as_str());
+            documents.status.push(match document.status {
+                DocumentStatus::Pending => "pending",
+                DocumentStatus::Accepted => "accepted",
+                DocumentStatus::Rejected { .. } => "rejected",
+            });
+            documents.submitted_at.push(document.submitted_at);
+            documents.last_position.push(view.last_position);
         }
     }
-    if !customers.is_empty() {
+    if !customers.customer_guid.is_empty() {
         sqlx::query(include_str!("upsert_customers.sql"))
-            .bind(Value::Array(customers))
+            .bind(&customers.customer_guid)
+            .bind(&customers.bank_guid)
+            .bind(&customers.customer_type)
+            .bind(&customers.state)
+            .bind(&customers.labels)
+            .bind(&customers.external_id)
+            .bind(&customers.profile_status)
+            .bind(&customers.created_at)
+            .bind(&customers.updated_at)
+            .bind(&customers.last_sequence)
+            .bind(&customers.last_position)
+            .bind(&customers.record)
             .execute(&mut *conn)
             .await?;
     }
-    if !documents.is_empty() {
+    if !documents.document_guid.is_empty() {
         sqlx::query(include_str!("upsert_documents.sql"))
-            .bind(Value::Array(documents))
+            .bind(&documents.document_guid)
+            .bind(&documents.customer_guid)
+            .bind(&documents.bank_guid)
+            .bind(&documents.kind)
+            .bind(&documents.status)
+            .bind(&documents.submitted_at)
+            .bind(&documents.last_position)
             .execute(&mut *conn)
             .await?;
     }

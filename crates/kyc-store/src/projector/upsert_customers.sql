@@ -1,14 +1,16 @@
--- Writes the new fold of several customers at once. $1 a jsonb array of rows.
+-- Writes the new fold of several customers at once; one array per column ($1..$12), unnested
+-- row by row. Labels travel as one JSON array per row (UNNEST cannot take a ragged text[][]).
 INSERT INTO customer_views (customer_guid, bank_guid, customer_type, state, labels, external_id,
                             profile_status, created_at, updated_at, last_sequence, last_position,
                             record)
-SELECT r.customer_guid, r.bank_guid, r.customer_type, r.state, r.labels, r.external_id,
+SELECT r.customer_guid, r.bank_guid, r.customer_type, r.state,
+       ARRAY(SELECT jsonb_array_elements_text(r.labels)), r.external_id,
        r.profile_status, r.created_at, r.updated_at, r.last_sequence, r.last_position, r.record
-  FROM jsonb_to_recordset($1::jsonb) AS r (customer_guid text, bank_guid text, customer_type text,
-                                            state text, labels text[], external_id text,
-                                            profile_status text, created_at timestamptz,
-                                            updated_at timestamptz, last_sequence bigint,
-                                            last_position bigint, record jsonb)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
+              $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bigint[], $11::bigint[],
+              $12::jsonb[])
+           AS r (customer_guid, bank_guid, customer_type, state, labels, external_id,
+                 profile_status, created_at, updated_at, last_sequence, last_position, record)
 ON CONFLICT (customer_guid) DO UPDATE
     SET bank_guid      = excluded.bank_guid,
         customer_type  = excluded.customer_type,
