@@ -10,12 +10,12 @@
 //! serialized [`Customer`], so a batch folds onto the row without reloading any history.
 //! Events at or below `last_sequence` are skipped, which makes re-projection idempotent.
 //!
-//! One subtlety: `global_position` follows the order in which transactions *took an id*, not
-//! the per-customer sequence. A command transaction that takes its id early (its idempotency
-//! claim is a write) and appends later can land sequence 2 below sequence 1 of another,
-//! faster transaction. The projector never folds across such a hole: when an event's sequence
-//! is not `last_sequence + 1`, it re-folds the customer from the log, which holds a contiguous
-//! committed prefix, and the late event is skipped when it arrives.
+//! `global_position` follows the order in which transactions *took an id*. Since migration
+//! 0006 requires events to be a transaction's first write, that order also follows each
+//! customer's sequence. The projector still never folds across a hole: should an event's
+//! sequence not be `last_sequence + 1` (a writer outside kyc, or data from before 0006), it
+//! re-folds the customer from the log, which holds a contiguous committed prefix, and skips
+//! the late event when it arrives.
 //!
 //! Keep batches short: the checkpoint lock gives the transaction an id, which holds back every
 //! tailing reader's horizon until it ends.
