@@ -1,0 +1,353 @@
+//! kyc-bench: the reproducible performance suite of kyc.
+//!
+//! It starts its own `kycd` (the release binary, as a child process, so that its memory can be
+//! read from `/proc`) on fresh databases and a unique JetStream stream and subject prefix,
+//! measures the sections below, prints one table, and drops everything it created:
+//!
+//! 1. `bound` — the SQL one command needs, issued directly (1, 16, 64 connections);
+//! 2. `http` — the onboarding workload over HTTP (1, 16, 64 clients);
+//! 3. `nats` — the same over NATS request/reply;
+//! 4. `hot` — 16 writers on one customer;
+//! 5. `history` — command latency on customers with 1, 100 and 1,000 events;
+//! 6. `relay` — publication lag at 1,000 commands/s, and catch-up on a backlog;
+//! 7. `replay` — projection rebuild next to the raw read of the same log;
+//! 8. `memory` — kycd's peak resident memory.
+//!
+//! Every figure is shown with its ratio to the bound measured in the same run.
+
+// Benchmark arithmetic turns counts into rates; precision far below a count's size is moot.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
+pub mod bound;
+pub mod client;
+pub mod env;
+pub mod report;
+pub mod service;
+pub mod stats;
+pub mod workload;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use kyc_domain::ids::BankGuid;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use crate::env::{Databases, Kycd, KycdOptions, RssSampler};
+use crate::report::Report;
+
+/// The sections, in the order they run.
+pub const SECTIONS: [&str; 8] = [
+    "bound", "http", "nats", "hot", "history", "relay", "replay", "memory",
+];
+
+/// kyc-bench — measure kycd against the bound of its own SQL.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "kyc-bench", version, about, long_about = None)]
+pub struct Cli {
+    /// A short run (seconds per step, small data sets) for development.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+
+    /// Also write the results as a Markdown page (machine, command, table) to this file.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+
+    /// Run only these sections (comma-separated; the bound always runs):
+    /// bound, http, nats, hot, history, relay, replay, memory.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// PostgreSQL server; the bench creates and drops its own `kyc_bench_*` databases there.
+    #[arg(
+        long,
+        env = "KYC_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub database_url: String,
+
+    /// NATS server with JetStream.
+    #[arg(long, env = "KYC_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+
+    /// The kycd binary (default: next to this one).
+    #[arg(long)]
+    pub kycd: Option<PathBuf>,
+}
+
+/// How long and how big each step is.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    step: Duration,
+    bound_customers: u64,
+    hot_each: u64,
+    history_samples: u64,
+    lag_duration: Duration,
+    backlog_events: u64,
+    replay_events: u64,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Self {
+                step: Duration::from_secs(3),
+                bound_customers: 500,
+                hot_each: 20,
+                history_samples: 40,
+                lag_duration: Duration::from_secs(4),
+                backlog_events: 10_000,
+                replay_events: 50_000,
+            }
+        } else {
+            Self {
+                step: Duration::from_secs(15),
+                bound_customers: 2_000,
+                hot_each: 100,
+                history_samples: 200,
+                lag_duration: Duration::from_secs(10),
+                backlog_events: 100_000,
+                replay_events: 1_000_000,
+            }
+        }
+    }
+}
+
+/// Seeds realistic onboarding histories (kycctl's seed) until the log holds at least
+/// `customers` customers; returns the events written.
+pub async fn seed(pool: &PgPool, customers: u64) -> anyhow::Result<u64> {
+    let store = Arc::new(kyc_store::PgCustomerStore::new(pool.clone()));
+    let bank = BankGuid::from_uuid(uuid::Uuid::now_v7());
+    let seeded = kycctl::seed::seed(store, bank, customers, 4, |_| {}).await?;
+    Ok(seeded.events)
+}
+
+/// Seeds until the log holds at least `events` events; returns the count.
+async fn seed_events(pool: &PgPool, events: u64) -> anyhow::Result<u64> {
+    let mut written = 0;
+    while written < events {
+        // Seeded customers average about nine events.
+        let customers = ((events - written) / 9).max(1);
+        written += seed(pool, customers).await?;
+    }
+    Ok(written)
+}
+
+fn wanted(cli: &Cli, section: &str) -> bool {
+    cli.only.is_empty() || cli.only.iter().any(|s| s == section)
+}
+
+/// Runs the benchmark.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    for section in &cli.only {
+        anyhow::ensure!(
+            SECTIONS.contains(&section.as_str()),
+            "--only {section}: not one of {}",
+            SECTIONS.join(", ")
+        );
+    }
+    let run_id = format!(
+        "{}_{}",
+        std::process::id(),
+        chrono::Utc::now().format("%H%M%S")
+    );
+    let mut databases = Databases::new(&cli.database_url, &run_id)?;
+    let nats = async_nats::connect(&cli.nats_url)
+        .await
+        .with_context(|| format!("cannot reach NATS at {}", cli.nats_url))?;
+    let streams = [
+        format!("KYC_BENCH_{run_id}"),
+        format!("KYC_BENCH_{run_id}_CATCHUP"),
+    ];
+    let mut report = Report::new(&cli);
+    report.machine(
+        databases.server_version().await?,
+        nats.server_info().version,
+    );
+    let outcome = sections(&cli, &run_id, &mut databases, &nats, &streams, &mut report).await;
+    for stream in &streams {
+        env::delete_stream(&nats, stream).await;
+    }
+    let dropped = databases.drop_all().await;
+    outcome?;
+    dropped?;
+    report.print();
+    if let Some(path) = &cli.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&report.json())?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &cli.markdown {
+        std::fs::write(path, report.markdown())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_lines)] // One section after the other, read top to bottom.
+async fn sections(
+    cli: &Cli,
+    run_id: &str,
+    databases: &mut Databases,
+    nats: &async_nats::Client,
+    streams: &[String; 2],
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let plan = Plan::new(cli.quick);
+    let levels = [1usize, 16, 64];
+
+    eprintln!("[1/8] bound: seeding and measuring the SQL of one command");
+    let fixture = bound::prepare(databases.create("bound").await?, plan.bound_customers).await?;
+    for connections in levels {
+        report.bound(bound::measure(&fixture, connections, plan.step).await?);
+    }
+    fixture.close().await;
+
+    let needs_kycd = ["http", "nats", "hot", "history", "relay", "memory"]
+        .iter()
+        .any(|s| wanted(cli, s));
+    if needs_kycd {
+        let options = databases.create("svc").await?;
+        let svc_pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await?;
+        let binary = match &cli.kycd {
+            Some(path) => path.clone(),
+            None => std::env::current_exe()?.with_file_name("kycd"),
+        };
+        let secret = format!("kyc-bench-{run_id}-secret");
+        let prefix = format!("kycbench{run_id}.v1");
+        let log = std::env::temp_dir().join(format!("kyc-bench-{run_id}-kycd.log"));
+        let kycd = Kycd::start(KycdOptions {
+            binary: &binary,
+            database_url: env::url_of(&options),
+            nats_url: &cli.nats_url,
+            stream: &streams[0],
+            prefix: &prefix,
+            jwt_secret: &secret,
+            log,
+        })
+        .await?;
+        let rss = RssSampler::start(kycd.pid);
+        let bank = BankGuid::from_uuid(uuid::Uuid::now_v7()).to_string();
+        let token = kyc_http::mint_hs256(
+            secret.as_bytes(),
+            &kyc_http::Claims {
+                sub: "kyc-bench".into(),
+                bank_guid: bank.clone(),
+                scope: "customers:read customers:write customers:execute customers:review \
+                        customers:freeze customers:pii:read"
+                    .into(),
+                exp: (chrono::Utc::now().timestamp() + 86_400).unsigned_abs(),
+            },
+        )?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        report.idle_rss_mib = rss.take_window_mib();
+        let addr = kycd.addr;
+        let result = async {
+            if wanted(cli, "http") {
+                eprintln!("[2/8] http: onboarding workload");
+                for clients in levels {
+                    let result = workload::run(clients, plan.step, || {
+                        client::HttpClient::connect(addr, &token)
+                    })
+                    .await?;
+                    report.rss(&format!("http {clients}"), rss.take_window_mib());
+                    report.http(result);
+                }
+            }
+            if wanted(cli, "nats") {
+                eprintln!("[3/8] nats: onboarding workload over request/reply");
+                for clients in levels {
+                    let nats_client = client::NatsClient::new(nats.clone(), &prefix, &bank);
+                    let result = workload::run(clients, plan.step, || {
+                        let c = nats_client.clone();
+                        async move { Ok(c) }
+                    })
+                    .await?;
+                    report.rss(&format!("nats {clients}"), rss.take_window_mib());
+                    report.nats(result);
+                }
+            }
+            if wanted(cli, "hot") {
+                eprintln!("[4/8] hot: 16 writers on one customer");
+                report.hot =
+                    Some(service::hot_customer(addr, &token, &svc_pool, 16, plan.hot_each).await?);
+            }
+            if wanted(cli, "history") {
+                eprintln!("[5/8] history: latency by history length");
+                report.history = service::long_history(addr, &token, plan.history_samples).await?;
+            }
+            if wanted(cli, "relay") {
+                eprintln!("[6/8] relay: lag at 1,000 commands/s");
+                report.lag = Some(
+                    service::relay_lag(
+                        addr,
+                        &token,
+                        nats,
+                        format!("{prefix}.{bank}.customer.>"),
+                        1000.0,
+                        plan.lag_duration,
+                    )
+                    .await?,
+                );
+                report.rss("relay lag", rss.take_window_mib());
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        report.peak_rss_mib = Some(rss.peak_mib());
+        rss.stop();
+        kycd.stop().await?;
+        svc_pool.close().await;
+        result?;
+    }
+
+    if wanted(cli, "relay") {
+        eprintln!("[6/8] relay: catch-up on a backlog");
+        let options = databases.create("relay").await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let events = seed_events(&pool, plan.backlog_events).await?;
+        report.catch_up = Some(
+            service::catch_up(
+                pool.clone(),
+                nats,
+                &streams[1],
+                &format!("kycbench{run_id}c.v1"),
+                events,
+            )
+            .await?,
+        );
+        pool.close().await;
+    }
+
+    if wanted(cli, "replay") {
+        eprintln!("[7/8] replay: seeding {} events", plan.replay_events);
+        let options = databases.create("replay").await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.clone())
+            .await?;
+        let started = std::time::Instant::now();
+        let events = seed_events(&pool, plan.replay_events).await?;
+        report.seed_per_s = Some(stats::rate(events, started.elapsed()));
+        eprintln!("[7/8] replay: raw read and rebuild of {events} events");
+        report.replay = Some(service::replay(&pool, &options).await?);
+        pool.close().await;
+    }
+    Ok(())
+}
