@@ -184,19 +184,50 @@ impl Relay {
             .get_stream(&self.config.stream)
             .await
             .map_err(nats)?;
-        let last = stream.info().await.map_err(nats)?.state.last_sequence;
+        let state = stream.info().await.map_err(nats)?.state.clone();
+        let last = state.last_sequence;
         if last == 0 {
             return Ok(Cursor {
                 position: 0,
                 stream_sequence: 0,
             });
         }
+        if state.messages == 0 {
+            // Purged by an operator: the stream no longer says how far it got, and its dedup
+            // window would refuse a republish anyway. Continue after the relay's checkpoint.
+            let position =
+                kyc_store::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
+            return Ok(Cursor {
+                position,
+                stream_sequence: last,
+            });
+        }
         let message = stream.get_raw_message(last).await.map_err(nats)?;
+        let foreign = |reason: String| RelayError::ForeignMessage {
+            sequence: last,
+            reason,
+        };
         let event: CloudEvent =
-            serde_json::from_slice(&message.payload).map_err(|e| RelayError::ForeignMessage {
-                sequence: last,
-                reason: e.to_string(),
-            })?;
+            serde_json::from_slice(&message.payload).map_err(|e| foreign(e.to_string()))?;
+        // Trust the stream's end only if it is the log's event: a message someone else
+        // published into these subjects must never move the cursor, or events would be skipped.
+        let logged: Option<i64> = sqlx::query_scalar(
+            "SELECT global_position FROM events WHERE aggregate_type = 'Customer' AND aggregate_id = $1 AND sequence = $2",
+        )
+        .bind(&event.subject)
+        .bind(event.sequence)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(kyc_store::StoreError::from)?;
+        if logged != Some(event.globalposition)
+            || event.id != format!("{}:{}", event.subject, event.sequence)
+        {
+            return Err(foreign(format!(
+                "message {} claims position {}, which is not that event's position in the log; \
+                 deny publishing on the event subjects to everyone but kycd",
+                event.id, event.globalposition
+            )));
+        }
         Ok(Cursor {
             position: event.globalposition,
             stream_sequence: last,

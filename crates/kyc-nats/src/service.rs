@@ -55,6 +55,9 @@ pub const QUERY_OPS: [&str; 6] = [
     "events",
 ];
 
+/// Requests handled at once; more wait in NATS rather than queueing for database connections.
+const MAX_CONCURRENT_REQUESTS: usize = 64;
+
 /// Why the service could not start.
 #[derive(Debug, Error)]
 #[error("nats service: {0}")]
@@ -369,17 +372,24 @@ pub async fn serve<S: CustomerStore>(
         }
     }
     let mut tasks = tokio::task::JoinSet::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REQUESTS));
     for mut endpoint in endpoints {
         let api = Arc::clone(&api);
         let shutdown = shutdown.clone();
+        let permits = Arc::clone(&permits);
         tasks.spawn(async move {
+            let mut in_flight = tokio::task::JoinSet::new();
             loop {
                 let request = tokio::select! {
                     () = shutdown.cancelled() => break,
                     request = endpoint.next() => match request { Some(request) => request, None => break },
                 };
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { break };
+                // Reap finished handlers so the set does not grow.
+                while in_flight.try_join_next().is_some() {}
                 let api = Arc::clone(&api);
-                tokio::spawn(async move {
+                in_flight.spawn(async move {
+                    let _permit = permit;
                     let (answer, request_id) = api
                         .handle(request.message.subject.as_str(), request.message.headers.as_ref(), &request.message.payload)
                         .await;
@@ -399,6 +409,8 @@ pub async fn serve<S: CustomerStore>(
                     }
                 });
             }
+            // Requests already taken are answered before the service stops.
+            while in_flight.join_next().await.is_some() {}
         });
     }
     shutdown.cancelled().await;

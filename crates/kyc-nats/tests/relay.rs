@@ -145,10 +145,19 @@ async fn stream_contents(
     js: &jetstream::Context,
     config: &RelayConfig,
 ) -> Vec<(String, CloudEvent, String)> {
+    stream_contents_from(js, config, 1).await
+}
+
+/// The messages from stream sequence `first` on.
+async fn stream_contents_from(
+    js: &jetstream::Context,
+    config: &RelayConfig,
+    first: u64,
+) -> Vec<(String, CloudEvent, String)> {
     let mut stream = js.get_stream(&config.stream).await.unwrap();
     let last = stream.info().await.unwrap().state.last_sequence;
     let mut messages = Vec::new();
-    for sequence in 1..=last {
+    for sequence in first..=last {
         let message = stream.get_raw_message(sequence).await.unwrap();
         let raw = String::from_utf8(message.payload.to_vec()).unwrap();
         let event: CloudEvent = serde_json::from_str(&raw).unwrap();
@@ -337,5 +346,83 @@ async fn a_standby_relay_takes_over_when_the_active_one_stops() {
         &stream_contents(&js, &config).await,
         &written.union(&more).cloned().collect(),
     );
+    js.delete_stream(&config.stream).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_foreign_message_at_the_end_of_the_stream_never_moves_the_cursor() {
+    let db = kyc_testkit::fresh_database().await;
+    let js = nats().await;
+    let config = unique_config();
+    ensure_stream(&js, &config).await.unwrap();
+    let written = seed(&db.pool, 3).await;
+    let relay = Relay::new(db.pool.clone(), js.clone(), config.clone());
+    let mut cursor = relay.reconcile().await.unwrap();
+    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+
+    // Someone publishes a forged event claiming a far position into the event subjects.
+    let mut forged = stream_contents(&js, &config).await.pop().unwrap().1;
+    forged.globalposition = i64::MAX / 2;
+    let subject = format!(
+        "{}.x.customer.{}.verified",
+        config.subject_prefix, forged.subject
+    );
+    js.publish(subject, serde_json::to_vec(&forged).unwrap().into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let refused = relay.reconcile().await.unwrap_err();
+    assert!(
+        matches!(refused, kyc_nats::RelayError::ForeignMessage { .. }),
+        "{refused}"
+    );
+    let more = seed(&db.pool, 1).await;
+    assert!(
+        relay.publish_batch(&mut cursor).await.is_err(),
+        "publishing after a foreign message must fail, not skip"
+    );
+    let logged = kyc_store::read_checkpoint(&db.pool, &config.checkpoint_name())
+        .await
+        .unwrap();
+    assert!(logged < i64::MAX / 2);
+    assert_eq!(
+        written.len() + more.len(),
+        kyc_store::read_after(&db.pool, 0, 1000)
+            .await
+            .unwrap()
+            .len()
+    );
+    js.delete_stream(&config.stream).await.unwrap();
+}
+
+#[tokio::test]
+async fn after_a_purge_the_relay_continues_with_new_events() {
+    let db = kyc_testkit::fresh_database().await;
+    let js = nats().await;
+    let config = unique_config();
+    ensure_stream(&js, &config).await.unwrap();
+    let written = seed(&db.pool, 3).await;
+    let relay = Relay::new(db.pool.clone(), js.clone(), config.clone());
+    let mut cursor = relay.reconcile().await.unwrap();
+    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    js.get_stream(&config.stream)
+        .await
+        .unwrap()
+        .purge()
+        .await
+        .unwrap();
+    let mut cursor = relay.reconcile().await.unwrap();
+    assert_eq!(cursor.stream_sequence, written.len() as u64);
+    let more = seed(&db.pool, 2).await;
+    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    let published: BTreeSet<(String, i64)> =
+        stream_contents_from(&js, &config, written.len() as u64 + 1)
+            .await
+            .into_iter()
+            .map(|(_, e, _)| (e.subject, e.sequence))
+            .collect();
+    assert_eq!(published, more);
     js.delete_stream(&config.stream).await.unwrap();
 }

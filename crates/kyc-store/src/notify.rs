@@ -20,3 +20,10 @@ pub async fn listen(pool: &PgPool) -> Result<PgListener, StoreError> {
     listener.listen(EVENTS_CHANNEL).await?;
     Ok(listener)
 }
+
+/// Discards every notification already received. A waiting reader catches up on everything
+/// in one go, so one wake-up is enough however many commits notified; without draining, one
+/// notification per commit would pile up faster than a busy reader consumes them.
+pub fn drain_notifications(listener: &mut PgListener) {
+    while listener.next_buffered().is_some() {}
+}

@@ -307,7 +307,7 @@ async fn queries(nats: &Nats, ada: &str) {
     assert_eq!(events.len(), 9, "{}", trail.json);
     assert!(events
         .iter()
-        .all(|e| e["source"] == "nats" && e["actor"] == "e2e-nats"));
+        .all(|e| e["source"] == "nats" && e["actor"] == "nats:e2e-nats"));
     let created_at_position = events[0]["global_position"].as_i64().unwrap();
     let at_creation = nats
         .query(

@@ -192,7 +192,13 @@ impl CustomerStore for PgCustomerStore {
         // Lists read the projection, which trails the log by milliseconds. Waiting (briefly)
         // until it has applied everything already committed means a caller always sees its
         // own earlier writes; if the projector is stuck, the list is served as it stands.
-        let target = crate::last_position(&self.pool).await.map_err(failure)?;
+        // The newest committed position, not the newest visible to tailing readers: the
+        // caller's own write may sit above an older transaction that is still running.
+        let target: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(sqlx_failure)?;
         let fresh = crate::projector::wait_for_position(
             &self.pool,
             crate::projector::CUSTOMER_VIEWS,

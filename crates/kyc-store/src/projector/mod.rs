@@ -141,7 +141,8 @@ async fn wait(listener: &mut Option<PgListener>, pause: Option<Duration>) {
         return;
     };
     match tokio::time::timeout(POLL_INTERVAL, l.recv()).await {
-        Ok(Ok(_)) | Err(_) => {}
+        Ok(Ok(_)) => crate::drain_notifications(l),
+        Err(_) => {}
         Ok(Err(error)) => {
             tracing::warn!(?error, "projector listener failed; reconnecting");
             *listener = None;

@@ -99,7 +99,8 @@ pub async fn rebuild(
     loop {
         let read = project_batch(&rebuild, REBUILD_CHECKPOINT, REBUILD_BATCH).await?;
         events += read as u64;
-        if read == 0 && read_checkpoint(pool, REBUILD_CHECKPOINT).await? >= live {
+        let caught_up = usize::try_from(REBUILD_BATCH).is_ok_and(|full| read < full);
+        if caught_up && read_checkpoint(pool, REBUILD_CHECKPOINT).await? >= live {
             break;
         }
     }
