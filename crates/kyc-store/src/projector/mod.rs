@@ -1,10 +1,11 @@
 //! The customer projector: keeps `customer_views` and `document_views` equal to a fold of the
 //! event log.
 //!
-//! Each [`project_batch`] is one transaction: lock the checkpoint, [`read_after`] it, fold each
-//! event onto the stored state of its customer, upsert the rows, save the checkpoint, commit.
-//! Rows and checkpoint therefore never disagree, a crash loses nothing, and a second projector
-//! instance waits on the checkpoint lock instead of applying events twice.
+//! Each [`project_batch`] reads the events after the checkpoint, folds each onto the stored
+//! state of its customer, then in one short transaction locks the checkpoint, checks it did not
+//! move, upserts the rows and saves the checkpoint. Rows and checkpoint therefore never
+//! disagree, a crash loses nothing, and a second projector instance drops its batch instead of
+//! applying events twice.
 //!
 //! The stored state is the [`CustomerRecord`] plus `last_sequence`: together they are the
 //! serialized [`Customer`], so a batch folds onto the row without reloading any history.
@@ -17,8 +18,8 @@
 //! re-folds the customer from the log, which holds a contiguous committed prefix, and skips
 //! the late event when it arrives.
 //!
-//! Keep batches short: the checkpoint lock gives the transaction an id, which holds back every
-//! tailing reader's horizon until it ends.
+//! The write transaction holds a transaction id, which holds back every tailing reader's
+//! horizon until it ends; reading and folding therefore happen before it starts.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -56,20 +57,29 @@ struct View {
     dirty: bool,
 }
 
-/// Applies up to `limit` events after checkpoint `name` to the customer views, in one
-/// transaction, and returns how many events it read (fewer than `limit`: caught up for now).
+/// Applies up to `limit` events after checkpoint `name` to the customer views and returns
+/// how many events it read (fewer than `limit`: caught up for now).
+///
+/// Reading and folding happen outside any transaction that holds a transaction id: a
+/// checkpoint row lock taken first would make this the oldest running transaction and hold
+/// back every tailing reader (the relay, list freshness) for the whole batch. Only the write is
+/// a transaction: it locks the checkpoint, makes sure no other projector moved it meanwhile
+/// (else the batch is dropped, the other instance having done the work), and writes the rows
+/// and the new checkpoint together.
 pub async fn project_batch(pool: &PgPool, name: &str, limit: i64) -> Result<usize, StoreError> {
-    let mut tx = pool.begin().await?;
-    let checkpoint = load_checkpoint(&mut tx, name).await?;
-    let events = read_after(&mut *tx, checkpoint, limit).await?;
+    let checkpoint = crate::read_checkpoint(pool, name).await?;
+    let events = read_after(pool, checkpoint, limit).await?;
     let Some(last) = events.last().map(|e| e.global_position) else {
-        // Nothing to do; ending the transaction releases the checkpoint lock.
-        tx.rollback().await?;
         return Ok(0);
     };
-    let mut views = load_views(&mut tx, &events).await?;
+    let mut views = load_views(pool, &events).await?;
     for stored in events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE) {
-        fold(&mut tx, &mut views, stored).await?;
+        fold(pool, &mut views, stored).await?;
+    }
+    let mut tx = pool.begin().await?;
+    if load_checkpoint(&mut tx, name).await? != checkpoint {
+        tx.rollback().await?;
+        return Ok(0);
     }
     write_views(&mut tx, &views).await?;
     save_checkpoint(&mut tx, name, last).await?;
@@ -172,7 +182,7 @@ pub async fn wait_for_position(
 
 /// The stored views of every customer in `events`.
 async fn load_views(
-    conn: &mut PgConnection,
+    pool: &PgPool,
     events: &[StoredEvent],
 ) -> Result<HashMap<String, View>, StoreError> {
     let guids: Vec<&str> = events
@@ -184,7 +194,7 @@ async fn load_views(
         .collect();
     let rows = sqlx::query(include_str!("load_views.sql"))
         .bind(&guids)
-        .fetch_all(&mut *conn)
+        .fetch_all(pool)
         .await?;
     let mut views = HashMap::with_capacity(guids.len());
     for row in rows {
@@ -213,7 +223,7 @@ async fn load_views(
 
 /// Folds one event onto its customer's view.
 async fn fold(
-    conn: &mut PgConnection,
+    pool: &PgPool,
     views: &mut HashMap<String, View>,
     stored: &StoredEvent,
 ) -> Result<(), StoreError> {
@@ -242,7 +252,7 @@ async fn fold(
             applied,
             "event ahead of the view; re-folding the customer"
         );
-        let history = load_stream(&mut *conn, AGGREGATE_TYPE, &stored.aggregate_id).await?;
+        let history = load_stream(pool, AGGREGATE_TYPE, &stored.aggregate_id).await?;
         let mut customer = Customer::default();
         let mut last_position = 0;
         for (expected, item) in (1_i64..).zip(&history) {
