@@ -92,8 +92,25 @@ async fn one_command(
         view["last_position"] = last.global_position.into();
         view["updated_at"] = last.recorded_at.to_rfc3339().into();
     }
+    // The projector's statement takes one array per column; here each holds one row.
+    let text = |key: &str| view[key].as_str().map(ToOwned::to_owned);
+    let time = |key: &str| -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        let raw = view[key].as_str().unwrap_or_default();
+        Ok(chrono::DateTime::parse_from_rfc3339(raw)?.with_timezone(&chrono::Utc))
+    };
     sqlx::query(UPSERT_VIEWS)
-        .bind(Value::Array(vec![view.clone()]))
+        .bind(vec![text("customer_guid").unwrap_or_default()])
+        .bind(vec![text("bank_guid").unwrap_or_default()])
+        .bind(vec![text("customer_type").unwrap_or_default()])
+        .bind(vec![text("state").unwrap_or_default()])
+        .bind(vec![view["labels"].clone()])
+        .bind(vec![text("external_id")])
+        .bind(vec![text("profile_status").unwrap_or_default()])
+        .bind(vec![time("created_at")?])
+        .bind(vec![time("updated_at")?])
+        .bind(vec![view["last_sequence"].as_i64().unwrap_or_default()])
+        .bind(vec![view["last_position"].as_i64().unwrap_or_default()])
+        .bind(vec![view["record"].clone()])
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
