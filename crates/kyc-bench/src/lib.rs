@@ -56,6 +56,10 @@ pub struct Cli {
     #[arg(long)]
     pub quick: bool,
 
+    /// Commands per second the relay-lag section aims at.
+    #[arg(long, default_value_t = 1000.0)]
+    pub relay_rate: f64,
+
     /// Also write the results as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -290,14 +294,14 @@ async fn sections(
                 report.history = service::long_history(addr, &token, plan.history_samples).await?;
             }
             if wanted(cli, "relay") {
-                eprintln!("[6/8] relay: lag at 1,000 commands/s");
+                eprintln!("[6/8] relay: lag at {} commands/s", cli.relay_rate);
                 report.lag = Some(
                     service::relay_lag(
                         addr,
                         &token,
                         nats,
                         format!("{prefix}.{bank}.customer.>"),
-                        1000.0,
+                        cli.relay_rate,
                         plan.lag_duration,
                     )
                     .await?,
