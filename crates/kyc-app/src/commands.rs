@@ -214,6 +214,7 @@ struct Prepared {
 pub struct CommandService<S> {
     store: Arc<S>,
     retry: RetryPolicy,
+    queue: Arc<crate::queue::CustomerQueue>,
 }
 
 impl<S> Clone for CommandService<S> {
@@ -221,6 +222,7 @@ impl<S> Clone for CommandService<S> {
         Self {
             store: Arc::clone(&self.store),
             retry: self.retry,
+            queue: Arc::clone(&self.queue),
         }
     }
 }
@@ -234,7 +236,11 @@ enum Attempt {
 impl<S: CustomerStore> CommandService<S> {
     /// A service over `store`.
     pub fn new(store: Arc<S>, retry: RetryPolicy) -> Self {
-        Self { store, retry }
+        Self {
+            store,
+            retry,
+            queue: Arc::default(),
+        }
     }
 
     /// Executes `operation` for the caller in `ctx` and returns the answer to send, success or
@@ -250,6 +256,11 @@ impl<S: CustomerStore> CommandService<S> {
             Err(error) => return Answer::error(&error, &ctx.request_id),
         };
         let fingerprint = operation.fingerprint();
+        // Commands on an existing customer wait for this process's earlier writers to it.
+        let _turn = match operation.customer_guid() {
+            Some(guid) => Some(self.queue.turn(guid).await),
+            None => None,
+        };
         for attempt in 0..self.retry.max_attempts {
             match self.attempt(ctx, &operation, &prepared, &fingerprint).await {
                 Ok(Attempt::Done(answer)) => return answer,

@@ -16,6 +16,7 @@ pub mod metadata;
 pub mod ports;
 pub mod principal;
 pub mod queries;
+pub mod queue;
 
 pub use answer::Answer;
 pub use commands::{CommandService, Operation, RetryPolicy};
