@@ -413,11 +413,14 @@ impl Relay {
                     let wake = async {
                         match listener.as_mut() {
                             Some(listener) => {
-                                let _ = tokio::time::timeout(
+                                let woken = tokio::time::timeout(
                                     self.config.poll_interval,
                                     listener.recv(),
                                 )
                                 .await;
+                                if let Ok(Ok(_)) = woken {
+                                    kyc_store::drain_notifications(listener);
+                                }
                             }
                             None => tokio::time::sleep(self.config.poll_interval).await,
                         }

@@ -6,7 +6,8 @@
 //! which tenant a client may act for, and which operations: a client allowed only
 //! `…query.customer.get` cannot write, and personal data is served only on the `*_with_pii`
 //! subjects. Requests and replies use the HTTP API's DTOs and error codes; `X-Request-Id`,
-//! `Idempotency-Key` and `Kyc-Actor` travel as NATS headers, and every reply carries
+//! `Idempotency-Key` and `Kyc-Actor` travel as NATS headers (the actor is recorded as
+//! `nats:<Kyc-Actor>`, being the client's unauthenticated claim), and every reply carries
 //! `Kyc-Status` (the HTTP status the same request would get).
 
 use std::sync::Arc;
@@ -136,12 +137,15 @@ impl<S: CustomerStore> NatsApi<S> {
         };
         let bank_guid = BankGuid::parse(bank)
             .map_err(|_| AppError::Malformed("the subject's tenant is not a guid".into()))?;
-        let actor = header("Kyc-Actor").unwrap_or_else(|| "nats".to_owned());
-        if !valid_token(&actor, 128) {
+        let claimed = header("Kyc-Actor").unwrap_or_else(|| "anonymous".to_owned());
+        if !valid_token(&claimed, 128) {
             return Err(AppError::Malformed(
                 "Kyc-Actor must be 1-128 printable characters".into(),
             ));
         }
+        // The header is the client's word, not an authenticated identity: the audit trail says
+        // so, and the claim can neither pass for an HTTP actor nor share its idempotency scope.
+        let actor = format!("nats:{claimed}");
         let idempotency_key = header("Idempotency-Key");
         if idempotency_key
             .as_deref()

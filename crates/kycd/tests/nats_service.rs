@@ -305,9 +305,12 @@ async fn queries(nats: &Nats, ada: &str) {
         .expect(200);
     let events = trail.json["events"].as_array().unwrap();
     assert_eq!(events.len(), 9, "{}", trail.json);
-    assert!(events
-        .iter()
-        .all(|e| e["source"] == "nats" && e["actor"] == "nats:e2e-nats"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["source"] == "nats" && e["actor"] == "nats:e2e-nats"),
+        "{events:?}"
+    );
     let created_at_position = events[0]["global_position"].as_i64().unwrap();
     let at_creation = nats
         .query(
