@@ -2,7 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use super::details::{parse_external_id, CustomerDetails, CustomerDraft, DetailField};
+use super::details::{
+    parse_external_id, with_detail_fields, CustomerDetails, CustomerDraft, DetailField,
+};
 use super::documents::{DocumentDraft, DocumentKind, FileName, ReviewDecision, MAX_DOCUMENT_BYTES};
 use super::{
     CommandKind, CustomerCommand, CustomerError, CustomerEvent, CustomerRecord,
@@ -370,32 +372,7 @@ fn decide_update(
     }
     // Re-sending a value the customer already has is not a change, and must not trip a lock.
     let current = &record.details;
-    keep_changed!(
-        changes,
-        current,
-        [
-            name,
-            legal_name,
-            address,
-            phone_number,
-            email_address,
-            date_of_birth,
-            nationality,
-            gender,
-            occupation,
-            employment_status,
-            pep,
-            tax_identification,
-            identification_numbers,
-            aliases,
-            website,
-            registration_number,
-            incorporation_date,
-            incorporation_country,
-            labels,
-            metadata,
-        ]
-    );
+    with_detail_fields!(keep_changed!(changes, current,));
     let changed_fields = changes.given_fields();
     if changed_fields.is_empty() {
         return Ok(Vec::new());

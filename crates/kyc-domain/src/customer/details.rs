@@ -249,6 +249,37 @@ pub struct CustomerDetails {
     pub metadata: Option<BTreeMap<ShortText, MetadataValue>>,
 }
 
+/// Calls `$action!(…, [fields])` with every field of [`CustomerDetails`], so that code which
+/// treats each field alike names the list once.
+macro_rules! with_detail_fields {
+    ($action:ident ! ($($args:tt)*)) => {
+        $action!($($args)* [
+            name,
+            legal_name,
+            address,
+            phone_number,
+            email_address,
+            date_of_birth,
+            nationality,
+            gender,
+            occupation,
+            employment_status,
+            pep,
+            tax_identification,
+            identification_numbers,
+            aliases,
+            website,
+            registration_number,
+            incorporation_date,
+            incorporation_country,
+            labels,
+            metadata,
+        ])
+    };
+}
+
+pub(crate) use with_detail_fields;
+
 /// Copies each field that `$patch` gives over `$target`.
 macro_rules! overwrite_given {
     ($target:expr, $patch:expr, [$($field:ident),+ $(,)?]) => {
@@ -457,32 +488,7 @@ impl CustomerDetails {
 
     /// Overwrites every field that `patch` gives.
     pub fn merge(&mut self, patch: &CustomerDetails) {
-        overwrite_given!(
-            self,
-            patch,
-            [
-                name,
-                legal_name,
-                address,
-                phone_number,
-                email_address,
-                date_of_birth,
-                nationality,
-                gender,
-                occupation,
-                employment_status,
-                pep,
-                tax_identification,
-                identification_numbers,
-                aliases,
-                website,
-                registration_number,
-                incorporation_date,
-                incorporation_country,
-                labels,
-                metadata,
-            ]
-        );
+        with_detail_fields!(overwrite_given!(self, patch,));
     }
 
     /// Rules across fields, checked on the details as they would be after a change.
