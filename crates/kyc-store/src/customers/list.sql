@@ -17,7 +17,7 @@ page AS (
      LIMIT $5 OFFSET $6
 )
 SELECT (SELECT count(*) FROM matching) AS total,
-       coalesce((SELECT jsonb_agg(v.record ORDER BY p.created_at DESC, p.customer_guid DESC)
+       coalesce((SELECT json_agg(v.record ORDER BY p.created_at DESC, p.customer_guid DESC)
                    FROM page p
                    JOIN customer_views v USING (customer_guid)),
-                '[]'::jsonb) AS records
+                '[]'::json) AS records

@@ -5,10 +5,10 @@ INSERT INTO customer_views (customer_guid, bank_guid, customer_type, state, labe
                             record)
 SELECT r.customer_guid, r.bank_guid, r.customer_type, r.state,
        ARRAY(SELECT jsonb_array_elements_text(r.labels)), r.external_id,
-       r.profile_status, r.created_at, r.updated_at, r.last_sequence, r.last_position, r.record
+       r.profile_status, r.created_at, r.updated_at, r.last_sequence, r.last_position, r.record::json
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
               $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bigint[], $11::bigint[],
-              $12::jsonb[])
+              $12::text[])
            AS r (customer_guid, bank_guid, customer_type, state, labels, external_id,
                  profile_status, created_at, updated_at, last_sequence, last_position, record)
 ON CONFLICT (customer_guid) DO UPDATE
