@@ -81,6 +81,20 @@ pub enum StoreError {
         /// What failed to deserialize, and why.
         reason: String,
     },
+    /// A checkpoint was not where this consumer left it: another instance of the same consumer
+    /// (e.g. a second `kycctl replay`) is running.
+    #[error("checkpoint {name} moved to {found} while this consumer expected {expected}")]
+    CheckpointMoved {
+        /// Checkpoint name.
+        name: String,
+        /// Where this consumer left it.
+        expected: i64,
+        /// Where it was found.
+        found: i64,
+    },
+    /// A background task of this process panicked or was cancelled.
+    #[error("background task failed: {0}")]
+    TaskFailed(String),
     /// PostgreSQL could not be reached (connection, pool, shutdown); usually worth a retry.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),

@@ -271,6 +271,11 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
             "position": rebuilt.position,
             "seconds": seconds,
             "events_per_second": rate(rebuilt.events, seconds),
+            "phases": {
+                "bulk_seconds": rebuilt.bulk.as_secs_f64(),
+                "indexing_seconds": rebuilt.indexing.as_secs_f64(),
+                "swap_seconds": rebuilt.swap.as_secs_f64(),
+            },
         }))?;
     } else {
         println!(
@@ -278,6 +283,12 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
             rebuilt.events,
             rate(rebuilt.events, seconds),
             rebuilt.position
+        );
+        println!(
+            "  bulk {:.1}s, indexes {:.1}s, catch-up and swap {:.1}s",
+            rebuilt.bulk.as_secs_f64(),
+            rebuilt.indexing.as_secs_f64(),
+            rebuilt.swap.as_secs_f64()
         );
     }
     Ok(())

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{Principal, QueryService, RequestContext, Source};
 use kyc_domain::ids::{BankGuid, CustomerGuid};
+use kyc_store::projector::rebuild::{rebuild_with, BulkSettings, REBUILD_CHECKPOINT};
 use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
+use kyc_store::read_checkpoint;
 use kyc_store::PgCustomerStore;
 use kycctl::verify::{verify, Finding};
 use sqlx::postgres::PgConnectOptions;
@@ -167,7 +169,7 @@ async fn verify_reports_a_removed_last_event_through_the_projection() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_replay_resumes_and_ends_equal() {
     let (db, _) = seeded(700).await;
     project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
@@ -176,25 +178,32 @@ async fn an_interrupted_replay_resumes_and_ends_equal() {
     let live = views(&db.pool).await;
     let options = PgConnectOptions::from_str(&db.url).unwrap();
 
-    // Interrupt the first run after its first batch.
-    let (first_batch, done) = tokio::sync::oneshot::channel::<()>();
-    let mut first_batch = Some(first_batch);
+    // Small flushes, folding slowed down by the progress callback, and an interruption as soon
+    // as a flush has committed (the rebuild's checkpoint moved).
+    let settings = BulkSettings {
+        flush_events: 1_000,
+        resident_customers: 100,
+    };
     let (pool, opts) = (db.pool.clone(), options.clone());
     let interrupted = tokio::spawn(async move {
-        kyc_store::projector::rebuild::rebuild(&pool, &opts, false, move |n| {
-            if n > 0 {
-                if let Some(signal) = first_batch.take() {
-                    let _ = signal.send(());
-                }
-            }
+        rebuild_with(&pool, &opts, false, settings, |_| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
         })
         .await
     });
-    done.await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while read_checkpoint(&db.pool, REBUILD_CHECKPOINT).await.unwrap() == 0 {
+        assert!(
+            !interrupted.is_finished(),
+            "the rebuild ended before it could be interrupted"
+        );
+        assert!(std::time::Instant::now() < deadline, "no flush committed");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     interrupted.abort();
     let _ = interrupted.await;
 
-    let resumed = kyc_store::projector::rebuild::rebuild(&db.pool, &options, false, |_| {})
+    let resumed = rebuild_with(&db.pool, &options, false, settings, |_| {})
         .await
         .unwrap();
     assert!(

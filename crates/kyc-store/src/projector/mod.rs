@@ -32,6 +32,7 @@ use serde_json::{json, Value};
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Row};
 
+mod bulk;
 pub mod rebuild;
 
 use crate::customers::recorded_event;
@@ -192,11 +193,32 @@ async fn load_views(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    Ok(load_folds(pool, &guids)
+        .await?
+        .into_iter()
+        .map(|(guid, (customer, last_position))| {
+            let view = View {
+                customer,
+                last_position,
+                dirty: false,
+            };
+            (guid, view)
+        })
+        .collect())
+}
+
+/// The stored folds (customer and the position it was folded up to) of the given customers,
+/// from whichever `customer_views` the executor's `search_path` resolves; absent ones are
+/// missing from the map.
+pub(crate) async fn load_folds<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    guids: &[&str],
+) -> Result<HashMap<String, (Customer, i64)>, StoreError> {
     let rows = sqlx::query(include_str!("load_views.sql"))
-        .bind(&guids)
-        .fetch_all(pool)
+        .bind(guids)
+        .fetch_all(executor)
         .await?;
-    let mut views = HashMap::with_capacity(guids.len());
+    let mut folds = HashMap::with_capacity(guids.len());
     for row in rows {
         let guid: String = row.try_get("customer_guid")?;
         let last_sequence: i64 = row.try_get("last_sequence")?;
@@ -211,14 +233,9 @@ async fn load_views(
             sequence: last_sequence,
             reason: format!("customer_views record: {e}"),
         })?;
-        let view = View {
-            customer,
-            last_position: row.try_get("last_position")?,
-            dirty: false,
-        };
-        views.insert(guid, view);
+        folds.insert(guid, (customer, row.try_get("last_position")?));
     }
-    Ok(views)
+    Ok(folds)
 }
 
 /// Folds one event onto its customer's view.
@@ -297,7 +314,8 @@ struct CustomerRows {
     updated_at: Vec<chrono::DateTime<chrono::Utc>>,
     last_sequence: Vec<i64>,
     last_position: Vec<i64>,
-    record: Vec<Value>,
+    /// The serialized `CustomerRecord`: JSON text, parsed once by PostgreSQL.
+    record: Vec<String>,
 }
 
 /// Document rows, column by column.
@@ -317,19 +335,33 @@ async fn write_views(
     conn: &mut PgConnection,
     views: &HashMap<String, View>,
 ) -> Result<(), StoreError> {
-    let mut customers = CustomerRows::default();
-    let mut documents = DocumentRows::default();
+    let mut rows = ViewRows::default();
     for (guid, view) in views.iter().filter(|(_, v)| v.dirty) {
-        let Some(record) = view.customer.record() else {
+        rows.push(guid, &view.customer, view.last_position)?;
+    }
+    rows.write(conn).await
+}
+
+/// Customer and document rows of several customers, ready to be written in two statements.
+#[derive(Default)]
+pub(crate) struct ViewRows {
+    customers: CustomerRows,
+    documents: DocumentRows,
+}
+
+impl ViewRows {
+    /// Adds the rows of one customer folded up to `last_position`.
+    pub(crate) fn push(
+        &mut self,
+        guid: &str,
+        customer: &Customer,
+        last_position: i64,
+    ) -> Result<(), StoreError> {
+        let Some(record) = customer.record() else {
             tracing::warn!(customer_guid = %guid, "stream does not start with CustomerCreated");
-            continue;
+            return Ok(());
         };
-        let sequence = i64::try_from(view.customer.version()).unwrap_or(i64::MAX);
-        let corrupt = |reason: String| StoreError::Corrupt {
-            aggregate_id: guid.clone(),
-            sequence,
-            reason,
-        };
+        let sequence = i64::try_from(customer.version()).unwrap_or(i64::MAX);
         let labels: Vec<&str> = record
             .details
             .labels
@@ -337,7 +369,13 @@ async fn write_views(
             .flatten()
             .map(kyc_domain::values::ShortText::as_str)
             .collect();
-        customers.customer_guid.push(guid.clone());
+        let serialized = serde_json::to_string(record).map_err(|e| StoreError::Corrupt {
+            aggregate_id: guid.to_owned(),
+            sequence,
+            reason: e.to_string(),
+        })?;
+        let customers = &mut self.customers;
+        customers.customer_guid.push(guid.to_owned());
         customers.bank_guid.push(record.bank_guid.to_string());
         customers.customer_type.push(record.customer_type.as_str());
         customers.state.push(record.state.as_str());
@@ -351,13 +389,12 @@ async fn write_views(
         customers.created_at.push(record.created_at);
         customers.updated_at.push(record.updated_at);
         customers.last_sequence.push(sequence);
-        customers.last_position.push(view.last_position);
-        customers
-            .record
-            .push(serde_json::to_value(record).map_err(|e| corrupt(e.to_string()))?);
+        customers.last_position.push(last_position);
+        customers.record.push(serialized);
         for document in record.documents.values() {
+            let documents = &mut self.documents;
             documents.document_guid.push(document.guid.to_string());
-            documents.customer_guid.push(guid.clone());
+            documents.customer_guid.push(guid.to_owned());
             documents.bank_guid.push(record.bank_guid.to_string());
             documents.kind.push(document.kind.as_str());
             documents.status.push(match document.status {
@@ -366,39 +403,46 @@ async fn write_views(
                 DocumentStatus::Rejected { .. } => "rejected",
             });
             documents.submitted_at.push(document.submitted_at);
-            documents.last_position.push(view.last_position);
+            documents.last_position.push(last_position);
         }
+        Ok(())
     }
-    if !customers.customer_guid.is_empty() {
-        sqlx::query(include_str!("upsert_customers.sql"))
-            .bind(&customers.customer_guid)
-            .bind(&customers.bank_guid)
-            .bind(&customers.customer_type)
-            .bind(&customers.state)
-            .bind(&customers.labels)
-            .bind(&customers.external_id)
-            .bind(&customers.profile_status)
-            .bind(&customers.created_at)
-            .bind(&customers.updated_at)
-            .bind(&customers.last_sequence)
-            .bind(&customers.last_position)
-            .bind(&customers.record)
-            .execute(&mut *conn)
-            .await?;
+
+    /// Upserts the rows (into whichever tables `search_path` resolves).
+    pub(crate) async fn write(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        let customers = &self.customers;
+        if !customers.customer_guid.is_empty() {
+            sqlx::query(include_str!("upsert_customers.sql"))
+                .bind(&customers.customer_guid)
+                .bind(&customers.bank_guid)
+                .bind(&customers.customer_type)
+                .bind(&customers.state)
+                .bind(&customers.labels)
+                .bind(&customers.external_id)
+                .bind(&customers.profile_status)
+                .bind(&customers.created_at)
+                .bind(&customers.updated_at)
+                .bind(&customers.last_sequence)
+                .bind(&customers.last_position)
+                .bind(&customers.record)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let documents = &self.documents;
+        if !documents.document_guid.is_empty() {
+            sqlx::query(include_str!("upsert_documents.sql"))
+                .bind(&documents.document_guid)
+                .bind(&documents.customer_guid)
+                .bind(&documents.bank_guid)
+                .bind(&documents.kind)
+                .bind(&documents.status)
+                .bind(&documents.submitted_at)
+                .bind(&documents.last_position)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
-    if !documents.document_guid.is_empty() {
-        sqlx::query(include_str!("upsert_documents.sql"))
-            .bind(&documents.document_guid)
-            .bind(&documents.customer_guid)
-            .bind(&documents.bank_guid)
-            .bind(&documents.kind)
-            .bind(&documents.status)
-            .bind(&documents.submitted_at)
-            .bind(&documents.last_position)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,24 +1,31 @@
 //! Rebuilding the projections from position 0 into fresh tables, then swapping them in.
 //!
-//! The rebuild runs the ordinary projector with `search_path = kyc_rebuild, public`, so its
-//! unqualified table names land in fresh copies while `events` and `checkpoints` stay shared;
-//! its progress is its own checkpoint ([`REBUILD_CHECKPOINT`]), so an interrupted rebuild
-//! resumes where it stopped. The swap takes ACCESS EXCLUSIVE locks on the live tables — a
-//! running projector waits — catches the rebuild up to (at least) the live checkpoint, and
-//! moves the tables. The live projector then continues from its own checkpoint on the new
-//! tables; events it sees again are skipped by sequence, so nothing is lost or applied twice.
+//! The rebuild writes with `search_path = kyc_rebuild, public`, so the projector's unqualified
+//! table names land in fresh copies while `events` and `checkpoints` stay shared; its progress
+//! is its own checkpoint ([`REBUILD_CHECKPOINT`]), so an interrupted rebuild resumes where its
+//! last flush stopped.
+//!
+//! It runs in two phases. The bulk phase ([`super::bulk`]) applies every event up to the log's
+//! position at the start, folding customers in memory and writing them in large flushes. The
+//! swap phase takes ACCESS EXCLUSIVE locks on the live tables — a running projector (and any
+//! reader of the views) waits — catches the rebuild up to (at least) the live checkpoint with
+//! the ordinary projector, and moves the tables. The live projector then continues from its own
+//! checkpoint on the new tables; events it sees again are skipped by sequence, so nothing is
+//! lost or applied twice.
+
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
-use super::{project_batch, CUSTOMER_VIEWS};
-use crate::{read_checkpoint, reset_checkpoint, StoreError};
+pub use super::bulk::BulkSettings;
+use super::{bulk, project_batch, CUSTOMER_VIEWS};
+use crate::{last_position, read_checkpoint, reset_checkpoint, StoreError};
 
 /// The rebuild's checkpoint name.
 pub const REBUILD_CHECKPOINT: &str = "rebuild:customer_views";
 
-/// Events one rebuild transaction applies: large, because the rebuilt tables have no readers
-/// and one customer's events are then usually folded into one row write.
+/// Events one transaction of the swap phase applies.
 const REBUILD_BATCH: i64 = 20_000;
 
 /// What a rebuild did.
@@ -30,17 +37,26 @@ pub struct Rebuilt {
     pub events: u64,
     /// The rebuilt tables' position at the swap.
     pub position: i64,
+    /// Time spent in the bulk phase (reading, folding, writing).
+    pub bulk: Duration,
+    /// Time spent building the secondary indexes.
+    pub indexing: Duration,
+    /// Time spent catching up and swapping, with the live tables locked.
+    pub swap: Duration,
 }
 
 /// A pool whose connections resolve unqualified table names in the rebuild schema first.
+///
+/// Its commits do not wait for the WAL flush (`synchronous_commit = off`): a crash may lose the
+/// last flushes, never corrupt them, and a lost flush takes its checkpoint with it, so the
+/// rebuild resumes from an earlier point. Nobody reads these tables before the swap.
 async fn rebuild_pool(options: &PgConnectOptions) -> Result<PgPool, StoreError> {
     Ok(PgPoolOptions::new()
-        .max_connections(2)
-        .connect_with(
-            options
-                .clone()
-                .options([("search_path", "kyc_rebuild,public")]),
-        )
+        .max_connections(3)
+        .connect_with(options.clone().options([
+            ("search_path", "kyc_rebuild,public"),
+            ("synchronous_commit", "off"),
+        ]))
         .await?)
 }
 
@@ -51,6 +67,17 @@ pub async fn rebuild(
     pool: &PgPool,
     options: &PgConnectOptions,
     restart: bool,
+    progress: impl FnMut(u64),
+) -> Result<Rebuilt, StoreError> {
+    rebuild_with(pool, options, restart, BulkSettings::default(), progress).await
+}
+
+/// [`rebuild`] with the bulk phase's memory/speed trade-off chosen by the caller.
+pub async fn rebuild_with(
+    pool: &PgPool,
+    options: &PgConnectOptions,
+    restart: bool,
+    settings: BulkSettings,
     mut progress: impl FnMut(u64),
 ) -> Result<Rebuilt, StoreError> {
     if restart {
@@ -70,17 +97,21 @@ pub async fn rebuild(
     pool.execute(include_str!("rebuild_prepare.sql")).await?;
     let resumed_from = read_checkpoint(pool, REBUILD_CHECKPOINT).await?;
     let rebuild = rebuild_pool(options).await?;
-    let mut events = 0u64;
-    let full = usize::try_from(REBUILD_BATCH).unwrap_or(usize::MAX);
-    loop {
-        let read = project_batch(&rebuild, REBUILD_CHECKPOINT, REBUILD_BATCH).await?;
-        events += read as u64;
-        progress(events);
-        if read < full {
-            break;
-        }
-    }
+    let upto = last_position(pool).await?.max(resumed_from);
+    let started = Instant::now();
+    let mut events = bulk::apply_range(
+        pool,
+        &rebuild,
+        REBUILD_CHECKPOINT,
+        resumed_from,
+        upto,
+        settings,
+        &mut progress,
+    )
+    .await?;
+    let bulk = started.elapsed();
 
+    let started = Instant::now();
     let statements: Vec<String> = sqlx::query_scalar(include_str!("rebuild_indexes.sql"))
         .fetch_all(pool)
         .await?;
@@ -90,9 +121,12 @@ pub async fn rebuild(
         pool.execute(statement.as_str()).await?;
     }
 
-    let mut swap = pool.begin().await?;
+    let indexing = started.elapsed();
+
+    let started = Instant::now();
+    let mut locked = pool.begin().await?;
     sqlx::query("LOCK TABLE public.customer_views, public.document_views IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *swap)
+        .execute(&mut *locked)
         .await?;
     // The live projector cannot advance now; make sure the rebuild has everything it has.
     let live = read_checkpoint(pool, CUSTOMER_VIEWS).await?;
@@ -106,8 +140,9 @@ pub async fn rebuild(
     }
     progress(events);
     let position = read_checkpoint(pool, REBUILD_CHECKPOINT).await?;
-    swap.execute(include_str!("rebuild_swap.sql")).await?;
-    swap.commit().await?;
+    locked.execute(include_str!("rebuild_swap.sql")).await?;
+    locked.commit().await?;
+    let swap = started.elapsed();
     rebuild.close().await;
     pool.execute(
         "DROP SCHEMA IF EXISTS kyc_rebuild CASCADE; DROP SCHEMA IF EXISTS kyc_retired CASCADE",
@@ -118,5 +153,8 @@ pub async fn rebuild(
         resumed_from,
         events,
         position,
+        bulk,
+        indexing,
+        swap,
     })
 }
