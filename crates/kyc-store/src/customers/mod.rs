@@ -17,6 +17,7 @@ use kyc_app::{Answer, AGGREGATE_TYPE};
 use kyc_domain::customer::ContentType;
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{CustomerEvent, CustomerRecord};
+use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
@@ -108,9 +109,10 @@ pub(crate) fn recorded_event(stored: &StoredEvent) -> Result<RecordedEvent, Stor
         sequence: stored.sequence,
         reason,
     };
-    let event: CustomerEvent = serde_json::from_value(stored.payload.clone())
+    // Deserialized straight from the borrowed JSON values, without copying them.
+    let event = CustomerEvent::deserialize(&stored.payload)
         .map_err(|e| corrupt(format!("event {}: {e}", stored.event_type)))?;
-    let metadata: EventMetadata = serde_json::from_value(stored.metadata.clone())
+    let metadata = EventMetadata::deserialize(&stored.metadata)
         .map_err(|e| corrupt(format!("metadata: {e}")))?;
     let sequence = u64::try_from(stored.sequence).map_err(|e| corrupt(format!("sequence: {e}")))?;
     Ok(RecordedEvent {
