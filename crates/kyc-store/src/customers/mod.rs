@@ -6,12 +6,14 @@
 //! [`StoreFailure`] the application can act on (retry a conflict, answer 503 when the
 //! database is down, report corrupt data loudly).
 
+mod current;
+
 use std::time::Duration;
 
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
-    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage, ListQuery, RecordedEvent,
-    StoreFailure, StoredDocument,
+    CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
+    ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
 use kyc_app::{Answer, AGGREGATE_TYPE};
 use kyc_domain::customer::ContentType;
@@ -190,6 +192,11 @@ impl CustomerStore for PgCustomerStore {
         }
     }
 
+    async fn load_current(&self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
+        let mut conn = self.pool.acquire().await.map_err(sqlx_failure)?;
+        current::load_current(&mut conn, guid).await
+    }
+
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
         // Lists read the projection, which trails the log by milliseconds. Waiting (briefly)
         // until it has applied everything already committed means a caller always sees its
@@ -314,6 +321,12 @@ impl CustomerTransaction for PgCustomerTransaction {
                 .await
                 .map_err(failure)?,
         )
+    }
+
+    /// Reads `customer_views` (see the `current` module on why its lock cannot deadlock with a
+    /// replay's swap).
+    async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
+        current::load_current(&mut self.tx, guid).await
     }
 
     async fn external_id_owner(
