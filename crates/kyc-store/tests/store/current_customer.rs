@@ -317,3 +317,114 @@ async fn a_hole_after_the_view_falls_back_to_the_whole_stream() {
     .unwrap();
     f.assert_loads_equal_full_fold().await;
 }
+
+/// Waits until some session waits for an ACCESS EXCLUSIVE lock on `customer_views`.
+async fn until_swap_waits(pool: &PgPool) {
+    for _ in 0..2000 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*)
+               FROM pg_locks l
+               JOIN pg_class c ON c.oid = l.relation
+              WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND c.relname = 'customer_views'
+                AND l.mode = 'AccessExclusiveLock'
+                AND NOT l.granted",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the replay never reached its swap");
+}
+
+#[tokio::test]
+async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    let (db, f) = customer_with(20).await;
+    f.project().await;
+
+    // A command that has read the view (and so holds ACCESS SHARE on it) ...
+    let mut first = f.store.begin().await.unwrap();
+    let current = first.load_current(f.guid).await.unwrap();
+    // ... while a replay comes to its swap, which must wait for that command.
+    let options = sqlx::postgres::PgConnectOptions::from_str(&db.url).unwrap();
+    let replay = {
+        let pool = f.pool.clone();
+        tokio::spawn(async move {
+            kyc_store::projector::rebuild::rebuild(&pool, &options, true, |_| {}).await
+        })
+    };
+    until_swap_waits(&f.pool).await;
+    // A command that starts now queues behind the swap ...
+    let second = {
+        let service = f.service.clone();
+        let (bank, guid) = (f.bank, f.guid);
+        tokio::spawn(async move {
+            service
+                .execute(
+                    &ctx(bank, None, Utc::now()),
+                    Operation::UpdateDetails {
+                        customer_guid: guid,
+                        draft: CustomerDraft {
+                            labels: Some(vec!["second".to_owned()]),
+                            ..CustomerDraft::default()
+                        },
+                    },
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !second.is_finished(),
+        "a command reads the view behind the swap"
+    );
+
+    // ... and the first one finishes its work without waiting for the swap.
+    let context = ctx(f.bank, Some("first"), Utc::now());
+    let events = current
+        .customer
+        .decide(kyc_domain::CustomerCommand::UpdateDetails {
+            draft: CustomerDraft {
+                labels: Some(vec!["first".to_owned()]),
+                ..CustomerDraft::default()
+            },
+            at: context.received_at,
+        })
+        .unwrap();
+    let stamped = kyc_app::commands::stamp(&context, current.previous_hash(), &events).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        first
+            .append(f.guid, current.customer.version(), stamped)
+            .await
+            .unwrap();
+        first
+            .claim_idempotency("scope", "first", "fp")
+            .await
+            .unwrap();
+        first.commit().await.unwrap();
+    })
+    .await
+    .expect("a command that has read the view is never held up by a waiting swap");
+
+    let rebuilt = tokio::time::timeout(Duration::from_secs(60), replay)
+        .await
+        .expect("the swap goes through once the command has committed");
+    rebuilt.unwrap().unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), second)
+        .await
+        .expect("the queued command goes on after the swap")
+        .unwrap();
+    assert!(answer.is_success(), "{answer:?}");
+
+    f.project().await;
+    assert_eq!(f.view_sequence().await, Some(22));
+    f.assert_loads_equal_full_fold().await;
+    f.assert_command_chains_on().await;
+}
