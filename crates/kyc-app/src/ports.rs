@@ -14,10 +14,11 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use kyc_domain::customer::ContentType;
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
-use kyc_domain::{CustomerEvent, CustomerRecord, CustomerState, CustomerType};
+use kyc_domain::{Customer, CustomerEvent, CustomerRecord, CustomerState, CustomerType};
 use thiserror::Error;
 
 use crate::answer::Answer;
+use crate::chain::GENESIS_HASH;
 use crate::metadata::EventMetadata;
 
 /// An event as the log holds it.
@@ -33,6 +34,25 @@ pub struct RecordedEvent {
     pub metadata: EventMetadata,
     /// When the writing transaction started.
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A customer as it stands now: what a command decides on and chains its events after.
+///
+/// Adapters may build it from a stored snapshot plus the events after it rather than from the
+/// whole history; either way it must equal a fold of every committed event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentCustomer {
+    /// The fold of the customer's events ([`Customer::default`] when it has none).
+    pub customer: Customer,
+    /// The hash-chain link of its latest event; `None` when it has no events.
+    pub last_hash: Option<String>,
+}
+
+impl CurrentCustomer {
+    /// The link the next event chains from: the latest event's hash, or the genesis hash.
+    pub fn previous_hash(&self) -> &str {
+        self.last_hash.as_deref().unwrap_or(GENESIS_HASH)
+    }
 }
 
 /// Why persistence failed.
@@ -125,6 +145,13 @@ pub trait CustomerStore: Send + Sync + 'static {
         cut: Option<Cut>,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreFailure>> + Send;
 
+    /// The customer as it stands now (a fold of every committed event), without necessarily
+    /// reading its whole history.
+    fn load_current(
+        &self,
+        guid: CustomerGuid,
+    ) -> impl Future<Output = Result<CurrentCustomer, StoreFailure>> + Send;
+
     /// A page of the customer list projection.
     fn list(
         &self,
@@ -166,6 +193,14 @@ pub trait CustomerTransaction: Send {
         &mut self,
         guid: CustomerGuid,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreFailure>> + Send;
+
+    /// The customer as it stands now, read inside this transaction: what
+    /// [`CustomerStore::load_current`] returns, consistent with what this transaction sees.
+    /// A read, so it may come before the append.
+    fn load_current(
+        &mut self,
+        guid: CustomerGuid,
+    ) -> impl Future<Output = Result<CurrentCustomer, StoreFailure>> + Send;
 
     /// The customer that holds `external_id` in the tenant, if any (a read: safe before the
     /// append).

@@ -1,5 +1,6 @@
 //! The query service: single customers are folded from their events (always current, and
-//! exact for any past instant); lists come from the projection.
+//! exact for any past instant; a current read may start from the store's snapshot, which the
+//! store only uses when it agrees with the log); lists come from the projection.
 
 use std::sync::Arc;
 
@@ -64,8 +65,15 @@ impl<S: CustomerStore> QueryService<S> {
         cut: Option<Cut>,
     ) -> Result<CustomerRecord, AppError> {
         require(ctx, Scope::CustomersRead)?;
-        let events = self.store.load(guid, cut).await?;
-        let customer = Customer::from_events(events.iter().map(|r| &r.event));
+        let customer = match cut {
+            // Now: the store may start from its snapshot instead of the first event.
+            None => self.store.load_current(guid).await?.customer,
+            // A past instant must be exact, so it is always folded from the events up to it.
+            Some(cut) => {
+                let events = self.store.load(guid, Some(cut)).await?;
+                Customer::from_events(events.iter().map(|r| &r.event))
+            }
+        };
         match customer.record() {
             Some(record) if record.bank_guid == ctx.principal.bank_guid() => Ok(record.clone()),
             _ => Err(AppError::NotFound),

@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
-    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage, ListQuery, RecordedEvent,
-    StoreFailure, StoredDocument,
+    CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
+    ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
 use kyc_app::Answer;
 use kyc_domain::customer::ContentType;
@@ -122,6 +122,15 @@ fn fold(events: &[RecordedEvent]) -> Option<CustomerRecord> {
         .cloned()
 }
 
+/// The current state of a stream: a fold of all of it (this store keeps no snapshots), and the
+/// latest event's chain link.
+fn current(events: &[RecordedEvent]) -> CurrentCustomer {
+    CurrentCustomer {
+        customer: Customer::from_events(events.iter().map(|r| &r.event)),
+        last_hash: events.last().map(|r| r.metadata.hash.clone()),
+    }
+}
+
 impl CustomerStore for MemoryStore {
     type Transaction = MemoryTransaction;
 
@@ -159,6 +168,14 @@ impl CustomerStore for MemoryStore {
                 .filter(|r| r.metadata.occurred_at <= at)
                 .collect(),
         })
+    }
+
+    async fn load_current(&self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
+        self.shared.check_available()?;
+        let committed = self.shared.committed();
+        Ok(current(
+            committed.streams.get(&guid).map_or(&[], Vec::as_slice),
+        ))
     }
 
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
@@ -324,6 +341,11 @@ impl CustomerTransaction for MemoryTransaction {
     async fn load(&mut self, guid: CustomerGuid) -> Result<Vec<RecordedEvent>, StoreFailure> {
         self.shared.check_available()?;
         Ok(self.stream(guid))
+    }
+
+    async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
+        self.shared.check_available()?;
+        Ok(current(&self.stream(guid)))
     }
 
     async fn external_id_owner(

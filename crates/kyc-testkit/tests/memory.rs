@@ -168,3 +168,53 @@ async fn external_ids_are_unique_per_tenant() {
     assert_eq!(duplicate.body["message_code"], "duplicate_external_id");
     assert_eq!(store.customer_count(), 1);
 }
+
+#[tokio::test]
+async fn load_current_is_the_fold_and_the_latest_link() {
+    let store = MemoryStore::new();
+    let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
+    let created = create(&service, None).await;
+    let guid = CustomerGuid::parse(created.body["guid"].as_str().unwrap()).unwrap();
+    for label in ["a", "b"] {
+        let draft = CustomerDraft {
+            labels: Some(vec![label.into()]),
+            ..CustomerDraft::default()
+        };
+        let update = service
+            .execute(
+                &ctx(None),
+                Operation::UpdateDetails {
+                    customer_guid: guid,
+                    draft,
+                },
+            )
+            .await;
+        assert_eq!(update.status, 200, "{}", update.body);
+    }
+    let events = store.load(guid, None).await.unwrap();
+    let current = store.load_current(guid).await.unwrap();
+    assert_eq!(
+        current.customer,
+        kyc_domain::Customer::from_events(events.iter().map(|r| &r.event))
+    );
+    assert_eq!(current.customer.version(), 3);
+    assert_eq!(current.previous_hash(), events[2].metadata.hash);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.load_current(guid).await.unwrap(), current);
+
+    // A transaction sees its own appends; nobody else does until it commits.
+    let mut metadata = events[2].metadata.clone();
+    metadata.hash = "f".repeat(64);
+    tx.append(guid, 3, vec![(events[2].event.clone(), metadata)])
+        .await
+        .unwrap();
+    let own = tx.load_current(guid).await.unwrap();
+    assert_eq!(own.customer.version(), 4);
+    assert_eq!(own.previous_hash(), "f".repeat(64));
+    assert_eq!(store.load_current(guid).await.unwrap(), current);
+
+    let unknown = CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c7e").unwrap();
+    let none = store.load_current(unknown).await.unwrap();
+    assert_eq!(none.customer.version(), 0);
+    assert_eq!(none.previous_hash(), kyc_app::chain::GENESIS_HASH);
+}

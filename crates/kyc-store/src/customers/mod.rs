@@ -6,17 +6,20 @@
 //! [`StoreFailure`] the application can act on (retry a conflict, answer 503 when the
 //! database is down, report corrupt data loudly).
 
+mod current;
+
 use std::time::Duration;
 
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
-    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage, ListQuery, RecordedEvent,
-    StoreFailure, StoredDocument,
+    CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
+    ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
 use kyc_app::{Answer, AGGREGATE_TYPE};
 use kyc_domain::customer::ContentType;
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{CustomerEvent, CustomerRecord};
+use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
@@ -108,9 +111,10 @@ pub(crate) fn recorded_event(stored: &StoredEvent) -> Result<RecordedEvent, Stor
         sequence: stored.sequence,
         reason,
     };
-    let event: CustomerEvent = serde_json::from_value(stored.payload.clone())
+    // Deserialized straight from the borrowed JSON values, without copying them.
+    let event = CustomerEvent::deserialize(&stored.payload)
         .map_err(|e| corrupt(format!("event {}: {e}", stored.event_type)))?;
-    let metadata: EventMetadata = serde_json::from_value(stored.metadata.clone())
+    let metadata = EventMetadata::deserialize(&stored.metadata)
         .map_err(|e| corrupt(format!("metadata: {e}")))?;
     let sequence = u64::try_from(stored.sequence).map_err(|e| corrupt(format!("sequence: {e}")))?;
     Ok(RecordedEvent {
@@ -186,6 +190,11 @@ impl CustomerStore for PgCustomerStore {
                     .collect())
             }
         }
+    }
+
+    async fn load_current(&self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
+        let mut conn = self.pool.acquire().await.map_err(sqlx_failure)?;
+        current::load_current(&mut conn, guid).await
     }
 
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
@@ -312,6 +321,12 @@ impl CustomerTransaction for PgCustomerTransaction {
                 .await
                 .map_err(failure)?,
         )
+    }
+
+    /// Reads `customer_views` (see the `current` module on why its lock cannot deadlock with a
+    /// replay's swap).
+    async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
+        current::load_current(&mut self.tx, guid).await
     }
 
     async fn external_id_owner(

@@ -1,0 +1,297 @@
+//! A customer as it stands now, from the projection's stored fold plus the events after it.
+//!
+//! `customer_views.record` with `last_sequence` is the serialized [`Customer`] after that many
+//! events (see the projector), and always a contiguous prefix of the stream. Starting from it,
+//! a command on a customer with a thousand events reads and decodes a handful of them instead
+//! of all. The row is only a cache: whenever it does not fit the log (unreadable, another
+//! customer's identity, ahead of the events, a hole after it) the whole stream is folded
+//! instead, and a warning says why. A bad row never fails a command.
+//!
+//! # Locks
+//!
+//! Reading the row takes an ACCESS SHARE lock on `customer_views`, held until the reading
+//! transaction ends. A replay's swap (`projector::rebuild`) takes ACCESS EXCLUSIVE on the
+//! table: a command that reads during the swap waits until it commits (briefly), and the swap
+//! waits for commands that have read the row to finish. That cannot deadlock: a command reads
+//! the row in its first statement, before it holds any other lock or a transaction id, and
+//! nothing a command does after that waits for the swap, nor does the swap wait for anything
+//! but the table lock.
+
+use kyc_app::ports::{CurrentCustomer, StoreFailure};
+use kyc_app::AGGREGATE_TYPE;
+use kyc_domain::ids::CustomerGuid;
+use kyc_domain::{Customer, CustomerEvent};
+use sqlx::{PgConnection, Row};
+use thiserror::Error;
+
+use super::{failure, recorded_events, sqlx_failure};
+
+/// Which part of `load_current.sql`'s answer a row is.
+const PART_VIEW: i32 = 0;
+const PART_CREATED: i32 = 1;
+const PART_TAIL: i32 = 2;
+
+/// One row of `load_current.sql`.
+struct LoadedRow {
+    part: i32,
+    sequence: i64,
+    body: String,
+    hash: Option<String>,
+}
+
+/// Why the stored fold was not used.
+#[derive(Debug, Error)]
+enum Unfit {
+    #[error("customer_views record does not deserialize: {0}")]
+    UnreadableRecord(serde_json::Error),
+    #[error("customer_views record has no customer")]
+    NoRecord,
+    #[error("customer_views record is not this customer's (guid, tenant, type or creation differ from its first event)")]
+    Identity,
+    #[error("event {sequence} does not deserialize: {source}")]
+    UnreadableEvent {
+        sequence: i64,
+        source: serde_json::Error,
+    },
+    #[error("expected event {expected}, found {found:?}")]
+    Gap { expected: i64, found: Option<i64> },
+    #[error("event {0} has no hash in its metadata")]
+    NoHash(i64),
+}
+
+/// The customer `guid` as it stands in what `conn` sees: from its stored fold when that fits
+/// the log, else from all its events.
+pub(crate) async fn load_current(
+    conn: &mut PgConnection,
+    guid: CustomerGuid,
+) -> Result<CurrentCustomer, StoreFailure> {
+    let id = guid.to_string();
+    let rows = sqlx::query(include_str!("load_current.sql"))
+        .bind(AGGREGATE_TYPE)
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(sqlx_failure)?
+        .into_iter()
+        .map(|row| {
+            Ok(LoadedRow {
+                part: row.try_get("part")?,
+                sequence: row.try_get("sequence")?,
+                body: row.try_get("body")?,
+                hash: row.try_get("hash")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(sqlx_failure)?;
+    match from_parts(guid, &rows) {
+        Ok(current) => Ok(current),
+        Err(unfit) => {
+            tracing::warn!(customer_guid = %guid, reason = %unfit, "stored fold not used; folding the whole stream");
+            full_fold(conn, &id).await
+        }
+    }
+}
+
+/// The customer from its events alone, as before snapshots: the fallback, and the judge of
+/// any corrupt event (reported as [`StoreFailure::Corrupt`]).
+async fn full_fold(conn: &mut PgConnection, id: &str) -> Result<CurrentCustomer, StoreFailure> {
+    let history = recorded_events(
+        &crate::load_stream(conn, AGGREGATE_TYPE, id)
+            .await
+            .map_err(failure)?,
+    )?;
+    Ok(CurrentCustomer {
+        customer: Customer::from_events(history.iter().map(|r| &r.event)),
+        last_hash: history.last().map(|r| r.metadata.hash.clone()),
+    })
+}
+
+/// Starts from the stored fold (if any) and applies the tail, checking that each fits.
+fn from_parts(guid: CustomerGuid, parts: &[LoadedRow]) -> Result<CurrentCustomer, Unfit> {
+    let view = parts.iter().find(|p| p.part == PART_VIEW);
+    let created = parts.iter().find(|p| p.part == PART_CREATED);
+    let tail = parts.iter().filter(|p| p.part == PART_TAIL);
+    // `covered`: events already folded into the start; the tail begins at `expected`.
+    let (mut customer, covered, mut expected) = match view {
+        Some(view) => {
+            let customer = stored_customer(view)?;
+            check_identity(guid, &customer, created)?;
+            // The view's own last event leads the tail: its hash is the chain's head.
+            (customer, view.sequence, view.sequence)
+        }
+        None => (Customer::default(), 0, 1),
+    };
+    let mut last_hash = None;
+    for event in tail {
+        if event.sequence != expected {
+            return Err(Unfit::Gap {
+                expected,
+                found: Some(event.sequence),
+            });
+        }
+        if event.sequence > covered {
+            customer.apply(&decode_event(event)?);
+        }
+        last_hash = Some(event.hash.clone().ok_or(Unfit::NoHash(event.sequence))?);
+        expected += 1;
+    }
+    if view.is_some() && last_hash.is_none() {
+        // The view is ahead of every event this statement saw.
+        return Err(Unfit::Gap {
+            expected,
+            found: None,
+        });
+    }
+    Ok(CurrentCustomer {
+        customer,
+        last_hash,
+    })
+}
+
+/// The serialized [`Customer`] a view row stands for: `{record, version}`, the shape the
+/// projector's unit test pins. Built as text so the record is parsed once, straight into the
+/// domain types.
+fn stored_customer(view: &LoadedRow) -> Result<Customer, Unfit> {
+    let json = format!(r#"{{"record":{},"version":{}}}"#, view.body, view.sequence);
+    let customer: Customer = serde_json::from_str(&json).map_err(Unfit::UnreadableRecord)?;
+    if customer.record().is_none() {
+        return Err(Unfit::NoRecord);
+    }
+    Ok(customer)
+}
+
+/// The view must describe the customer the log's first event created: same guid, tenant,
+/// type and creation time. A row that disagrees is never trusted (a tenant check reads the
+/// bank guid from it).
+fn check_identity(
+    guid: CustomerGuid,
+    customer: &Customer,
+    created: Option<&LoadedRow>,
+) -> Result<(), Unfit> {
+    let record = customer.record().ok_or(Unfit::NoRecord)?;
+    let Some(created) = created else {
+        return Err(Unfit::Gap {
+            expected: 1,
+            found: None,
+        });
+    };
+    match decode_event(created)? {
+        CustomerEvent::CustomerCreated {
+            customer_guid,
+            bank_guid,
+            customer_type,
+            at,
+            ..
+        } if customer_guid == guid
+            && record.guid == guid
+            && record.bank_guid == bank_guid
+            && record.customer_type == customer_type
+            && record.created_at == at =>
+        {
+            Ok(())
+        }
+        _ => Err(Unfit::Identity),
+    }
+}
+
+fn decode_event(part: &LoadedRow) -> Result<CustomerEvent, Unfit> {
+    serde_json::from_str(&part.body).map_err(|source| Unfit::UnreadableEvent {
+        sequence: part.sequence,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(body: &str, sequence: i64) -> LoadedRow {
+        LoadedRow {
+            part: PART_VIEW,
+            sequence,
+            body: body.to_owned(),
+            hash: None,
+        }
+    }
+
+    fn event(part: i32, sequence: i64, event: &CustomerEvent) -> LoadedRow {
+        LoadedRow {
+            part,
+            sequence,
+            body: serde_json::to_string(event).unwrap(),
+            hash: Some(format!("hash{sequence}")),
+        }
+    }
+
+    /// A created customer's stream, its view after the first event, and the parts of a load
+    /// whose tail is `sequences` (the created event standing in for each).
+    fn load(sequences: &[i64]) -> (CustomerGuid, Vec<LoadedRow>) {
+        let guid = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
+        let created = Customer::default()
+            .decide(kyc_domain::CustomerCommand::Create {
+                customer_guid: guid,
+                bank_guid: kyc_domain::ids::BankGuid::from_uuid(uuid::Uuid::now_v7()),
+                draft: kyc_domain::customer::CustomerDraft {
+                    customer_type: Some("individual".into()),
+                    ..Default::default()
+                },
+                at: chrono::Utc::now(),
+            })
+            .unwrap()
+            .remove(0);
+        let record = Customer::from_events([&created]);
+        let record = serde_json::to_string(record.record().unwrap()).unwrap();
+        let mut parts = vec![view(&record, 1), event(PART_CREATED, 1, &created)];
+        parts.extend(sequences.iter().map(|&n| event(PART_TAIL, n, &created)));
+        (guid, parts)
+    }
+
+    #[test]
+    fn the_view_and_a_contiguous_tail_are_used() {
+        let (guid, parts) = load(&[1, 2, 3]);
+        let current = from_parts(guid, &parts).unwrap();
+        assert_eq!(current.customer.version(), 3);
+        assert_eq!(current.last_hash.as_deref(), Some("hash3"));
+    }
+
+    #[test]
+    fn a_hole_or_a_missing_head_is_unfit() {
+        let (guid, parts) = load(&[1, 3]);
+        assert!(matches!(
+            from_parts(guid, &parts),
+            Err(Unfit::Gap {
+                expected: 2,
+                found: Some(3)
+            })
+        ));
+        // The view's own last event is not visible.
+        let (guid, parts) = load(&[2]);
+        assert!(matches!(from_parts(guid, &parts), Err(Unfit::Gap { .. })));
+        let (guid, parts) = load(&[]);
+        assert!(matches!(from_parts(guid, &parts), Err(Unfit::Gap { .. })));
+        // Another customer's view.
+        let (_, parts) = load(&[1]);
+        let other = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
+        assert!(matches!(from_parts(other, &parts), Err(Unfit::Identity)));
+    }
+
+    #[test]
+    fn an_empty_stream_is_a_new_customer() {
+        let guid = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
+        let current = from_parts(guid, &[]).unwrap();
+        assert_eq!(current, CurrentCustomer::default());
+    }
+
+    #[test]
+    fn a_view_without_events_is_not_trusted() {
+        let guid = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
+        assert!(matches!(
+            from_parts(guid, &[view("null", 3)]),
+            Err(Unfit::NoRecord)
+        ));
+        assert!(matches!(
+            from_parts(guid, &[view("{", 3)]),
+            Err(Unfit::UnreadableRecord(_))
+        ));
+    }
+}
