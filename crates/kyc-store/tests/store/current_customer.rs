@@ -195,7 +195,7 @@ async fn the_view_is_where_the_load_starts() {
     f.project().await;
     // A change the events do not explain, of a field that identifies nothing: only a load
     // that starts from the view can report it.
-    f.tamper(r#"record = jsonb_set(record, '{details,email_address}', '"view@example.com"')"#)
+    f.tamper(r#"record = jsonb_set(record::jsonb, '{details,email_address}', '"view@example.com"')::json"#)
         .await;
     let mut tx = f.store.begin().await.unwrap();
     let current = tx.load_current(f.guid).await.unwrap();
@@ -241,7 +241,7 @@ async fn a_view_of_another_tenant_is_not_trusted() {
     f.project().await;
     let intruder = bank();
     f.tamper(&format!(
-        "record = jsonb_set(record, '{{bank_guid}}', '\"{intruder}\"'), bank_guid = '{intruder}'"
+        "record = jsonb_set(record::jsonb, '{{bank_guid}}', '\"{intruder}\"')::json, bank_guid = '{intruder}'"
     ))
     .await;
     let current = f.assert_loads_equal_full_fold().await;
