@@ -169,24 +169,13 @@ async fn verify_reports_a_removed_last_event_through_the_projection() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_replay_resumes_and_ends_equal() {
-    let (db, _) = seeded(700).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
-        .await
-        .unwrap();
-    let live = views(&db.pool).await;
+/// Starts a rebuild with small flushes and slowed-down folding, and stops it as soon as one
+/// flush has committed (the rebuild's checkpoint moved).
+async fn interrupt_a_rebuild(db: &kyc_testkit::TestDatabase, settings: BulkSettings) {
     let options = PgConnectOptions::from_str(&db.url).unwrap();
-
-    // Small flushes, folding slowed down by the progress callback, and an interruption as soon
-    // as a flush has committed (the rebuild's checkpoint moved).
-    let settings = BulkSettings {
-        flush_events: 1_000,
-        resident_customers: 100,
-    };
-    let (pool, opts) = (db.pool.clone(), options.clone());
+    let pool = db.pool.clone();
     let interrupted = tokio::spawn(async move {
-        rebuild_with(&pool, &opts, false, settings, |_| {
+        rebuild_with(&pool, &options, false, settings, |_| {
             std::thread::sleep(std::time::Duration::from_millis(200));
         })
         .await
@@ -202,8 +191,24 @@ async fn an_interrupted_replay_resumes_and_ends_equal() {
     }
     interrupted.abort();
     let _ = interrupted.await;
+}
 
-    let resumed = rebuild_with(&db.pool, &options, false, settings, |_| {})
+const SMALL_FLUSHES: BulkSettings = BulkSettings {
+    flush_events: 1_000,
+    resident_customers: 100,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_replay_resumes_and_ends_equal() {
+    let (db, _) = seeded(700).await;
+    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
+        .await
+        .unwrap();
+    let live = views(&db.pool).await;
+    let options = PgConnectOptions::from_str(&db.url).unwrap();
+    interrupt_a_rebuild(&db, SMALL_FLUSHES).await;
+
+    let resumed = rebuild_with(&db.pool, &options, false, SMALL_FLUSHES, |_| {})
         .await
         .unwrap();
     assert!(
@@ -212,6 +217,28 @@ async fn an_interrupted_replay_resumes_and_ends_equal() {
     );
     assert_eq!(views(&db.pool).await, live);
     assert!(verify(&db.pool, |_| {}).await.unwrap().findings.is_empty());
+}
+
+/// Rows ahead of the checkpoint (a flush whose rows committed but whose checkpoint move did
+/// not) make the bulk insert of "new" customers collide; the rebuild must fall back to upserts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_whose_rows_ran_ahead_of_its_checkpoint_ends_equal() {
+    let (db, _) = seeded(300).await;
+    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
+        .await
+        .unwrap();
+    let live = views(&db.pool).await;
+    let options = PgConnectOptions::from_str(&db.url).unwrap();
+    interrupt_a_rebuild(&db, SMALL_FLUSHES).await;
+    kyc_store::reset_checkpoint(&db.pool, REBUILD_CHECKPOINT, 0)
+        .await
+        .unwrap();
+
+    let rerun = rebuild_with(&db.pool, &options, false, SMALL_FLUSHES, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(rerun.resumed_from, 0);
+    assert_eq!(views(&db.pool).await, live);
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@
 //! those already written are dropped, and a later event of one of them reloads its row from the
 //! rebuild table (which the completed flush made current).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::TryStreamExt;
 use kyc_app::AGGREGATE_TYPE;
@@ -34,6 +34,7 @@ use tokio_util::task::AbortOnDropHandle;
 
 use super::{load_folds, ViewRows};
 use crate::customers::recorded_event;
+use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
 use crate::{load_checkpoint, load_stream, save_checkpoint, StoreError};
 
 /// How a bulk rebuild trades memory for speed.
@@ -74,6 +75,8 @@ struct Fold {
     last_position: i64,
     /// Changed since the last flush.
     dirty: bool,
+    /// Has (or may have) a row already: written by an earlier flush, or loaded from one.
+    stored: bool,
 }
 
 /// Applies the customer events with `after < global_position <= upto` to the projection
@@ -176,11 +179,17 @@ impl Flushes {
         folds: &mut HashMap<String, Fold>,
         to: i64,
     ) -> Result<bool, StoreError> {
-        let mut parts: Vec<ViewRows> = (0..WRITERS).map(|_| ViewRows::default()).collect();
+        let mut parts: Vec<Part> = (0..WRITERS).map(|_| Part::default()).collect();
         let dirty = folds.iter_mut().filter(|(_, f)| f.dirty);
         for ((guid, fold), part) in dirty.zip((0..WRITERS).cycle()) {
-            parts[part].push(guid, &fold.customer, fold.last_position)?;
+            let rows = if fold.stored {
+                &mut parts[part].stored
+            } else {
+                &mut parts[part].new
+            };
+            rows.push(guid, &fold.customer, fold.last_position)?;
             fold.dirty = false;
+            fold.stored = true;
         }
         let job = FlushJob {
             parts,
@@ -199,9 +208,39 @@ impl Flushes {
 /// Connections one flush writes on at once, each with its share of the customers.
 const WRITERS: usize = 2;
 
+/// One writer's share of a flush.
+#[derive(Default)]
+struct Part {
+    /// Customers never written: inserted with `COPY`.
+    new: ViewRows,
+    /// Customers that have (or may have) rows: upserted.
+    stored: ViewRows,
+}
+
+impl Part {
+    /// Writes the part in one transaction. Should a "new" customer have a row after all (an
+    /// interrupted run wrote past its checkpoint), `COPY` fails on the key and the part is
+    /// written again with upserts.
+    async fn write(self, rebuild: &PgPool) -> Result<(), StoreError> {
+        let mut tx = rebuild.begin().await?;
+        match self.new.copy(&mut tx).await {
+            Ok(()) => {}
+            Err(StoreError::Database(error)) if is_unique_violation(&error) => {
+                tx.rollback().await?;
+                tx = rebuild.begin().await?;
+                self.new.write(&mut tx).await?;
+            }
+            Err(error) => return Err(error),
+        }
+        self.stored.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// One flush: the rows, in disjoint parts, and the checkpoint move they complete.
 struct FlushJob {
-    parts: Vec<ViewRows>,
+    parts: Vec<Part>,
     from: i64,
     to: i64,
 }
@@ -219,12 +258,7 @@ async fn write_flushes(
     while let Some(job) = jobs.recv().await {
         let writes = job.parts.into_iter().map(|part| {
             let rebuild = rebuild.clone();
-            AbortOnDropHandle::new(tokio::spawn(async move {
-                let mut tx = rebuild.begin().await?;
-                part.write(&mut tx).await?;
-                tx.commit().await?;
-                Ok::<_, StoreError>(())
-            }))
+            AbortOnDropHandle::new(tokio::spawn(async move { part.write(&rebuild).await }))
         });
         for write in futures::future::join_all(writes).await {
             write.map_err(|e| StoreError::TaskFailed(e.to_string()))??;
@@ -326,11 +360,16 @@ async fn load_missing(
     folds: &mut HashMap<String, Fold>,
     chunk: &[BulkEvent],
 ) -> Result<(), StoreError> {
-    let mut missing: Vec<&str> = chunk
-        .iter()
-        .filter(|e| e.sequence > 1 && !folds.contains_key(&e.guid))
-        .map(|e| e.guid.as_str())
-        .collect();
+    // Customers created within the chunk are not missing, only not folded yet.
+    let mut created = HashSet::new();
+    let mut missing = Vec::new();
+    for event in chunk {
+        if event.sequence == 1 {
+            created.insert(event.guid.as_str());
+        } else if !folds.contains_key(&event.guid) && !created.contains(event.guid.as_str()) {
+            missing.push(event.guid.as_str());
+        }
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -341,6 +380,7 @@ async fn load_missing(
             customer,
             last_position,
             dirty: false,
+            stored: true,
         };
         folds.insert(guid, fold);
     }
@@ -364,6 +404,7 @@ async fn fold(
             customer: Customer::default(),
             last_position: 0,
             dirty: false,
+            stored: false,
         });
         fold.customer.apply(&event.event);
         fold.last_position = fold.last_position.max(event.position);
@@ -392,7 +433,12 @@ async fn fold(
             customer,
             last_position,
             dirty: true,
+            stored: true,
         },
     );
     Ok(())
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    db_code_and_constraint(error).is_some_and(|(code, _)| code == UNIQUE_VIOLATION)
 }

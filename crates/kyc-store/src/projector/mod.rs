@@ -33,6 +33,7 @@ use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Row};
 
 mod bulk;
+mod copy;
 pub mod rebuild;
 
 use crate::customers::recorded_event;

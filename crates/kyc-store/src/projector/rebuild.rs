@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use futures::{StreamExt, TryStreamExt};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
@@ -115,11 +116,16 @@ pub async fn rebuild_with(
     let statements: Vec<String> = sqlx::query_scalar(include_str!("rebuild_indexes.sql"))
         .fetch_all(pool)
         .await?;
-    for statement in statements {
+    // Two at a time: one index build keeps one core busy, and the machine may have more.
+    let builds = statements.into_iter().map(|statement| {
         // Resuming after the indexes were built: they exist already.
         let statement = statement.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
-        pool.execute(statement.as_str()).await?;
-    }
+        async move { pool.execute(statement.as_str()).await.map(|_| ()) }
+    });
+    futures::stream::iter(builds)
+        .buffer_unordered(2)
+        .try_collect::<Vec<()>>()
+        .await?;
 
     let indexing = started.elapsed();
 

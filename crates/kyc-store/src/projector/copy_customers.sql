@@ -1,0 +1,4 @@
+-- Customer rows in COPY's text format (see copy.rs), in this column order.
+COPY customer_views (customer_guid, bank_guid, customer_type, state, labels, external_id,
+                     profile_status, created_at, updated_at, last_sequence, last_position, record)
+FROM STDIN
