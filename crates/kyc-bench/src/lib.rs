@@ -25,6 +25,7 @@
 
 pub mod bound;
 pub mod client;
+pub mod cpu;
 pub mod env;
 pub mod report;
 pub mod service;
@@ -285,7 +286,7 @@ async fn sections(
             if wanted(cli, "http") {
                 eprintln!("[2/8] http: onboarding workload");
                 for clients in levels {
-                    let result = workload::run(clients, plan.step, || {
+                    let result = workload::run(clients, plan.step, kycd.pid, || {
                         client::HttpClient::connect(addr, &token)
                     })
                     .await?;
@@ -297,7 +298,7 @@ async fn sections(
                 eprintln!("[3/8] nats: onboarding workload over request/reply");
                 for clients in levels {
                     let nats_client = client::NatsClient::new(nats.clone(), &prefix, &bank);
-                    let result = workload::run(clients, plan.step, || {
+                    let result = workload::run(clients, plan.step, kycd.pid, || {
                         let c = nats_client.clone();
                         async move { Ok(c) }
                     })
@@ -319,6 +320,7 @@ async fn sections(
                 eprintln!("[6/8] relay: lag at {} commands/s", cli.relay_rate);
                 report.lag = Some(
                     service::relay_lag(
+                        kycd.pid,
                         addr,
                         &token,
                         nats,

@@ -12,6 +12,7 @@ use comfy_table::{presets::ASCII_MARKDOWN, Table};
 use serde_json::{json, Value};
 
 use crate::bound::Bound;
+use crate::cpu::CpuCost;
 use crate::service::{CatchUp, HistoryCost, Hot, RelayLag, Replay};
 use crate::stats::Latency;
 use crate::workload::Throughput;
@@ -94,6 +95,21 @@ impl Cell {
             .text(" / ")
             .num("max", latency.max_ms, 1)
             .text(" ms")
+    }
+
+    /// `kycd X µs, PostgreSQL Y µs, bench Z µs; machine U% busy` (no kycd in the bound).
+    fn cpu(self, cpu: &CpuCost) -> Self {
+        let cell = match cpu.kycd_us {
+            Some(kycd) => self.text("kycd ").num("kycd µs", kycd, 0).text(" µs, "),
+            None => self,
+        };
+        cell.text("PostgreSQL ")
+            .num("PostgreSQL µs", cpu.postgres_us, 0)
+            .text(" µs, bench ")
+            .num("bench µs", cpu.bench_us, 0)
+            .text(" µs; machine ")
+            .num("busy %", cpu.machine_busy_pct, 0)
+            .text("% busy")
     }
 
     fn numbers(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
@@ -298,11 +314,21 @@ impl Report {
                 .vs_bound(Cell::default().text("1.00×"))
                 .spread("p99"),
             );
+            rows.push(
+                Row::new(
+                    "1 bound (SQL)",
+                    format!("{} conn: CPU per tx", b.connections),
+                    Cell::default().cpu(&b.cpu),
+                )
+                .spread("PostgreSQL µs"),
+            );
         }
         for (section, runs) in [("2 HTTP", &self.http), ("3 NATS", &self.nats)] {
             for t in runs {
                 let bound = self.bound_at(t.clients);
-                let (tx, p99) = bound.map_or((0.0, 0.0), |b| (b.tx_per_s, b.latency.p99_ms));
+                let (tx, p99, postgres_us) = bound.map_or((0.0, 0.0, 0.0), |b| {
+                    (b.tx_per_s, b.latency.p99_ms, b.cpu.postgres_us)
+                });
                 let mut throughput = Row::new(
                     section,
                     format!("{} clients: commands/s", t.clients),
@@ -331,7 +357,18 @@ impl Report {
                         r.get("p99") <= 20.0 && r.get("errors") == 0.0
                     });
                 }
-                rows.extend([throughput, latency]);
+                let cpu = Row::new(
+                    section,
+                    format!("{} clients: CPU per command", t.clients),
+                    Cell::default().cpu(&t.cpu),
+                )
+                .vs_bound(Cell::default().text("PostgreSQL ").ratio(
+                    "PostgreSQL ratio",
+                    t.cpu.postgres_us,
+                    postgres_us,
+                ))
+                .spread("kycd µs");
+                rows.extend([throughput, latency, cpu]);
             }
         }
         if let Some(h) = &self.hot {
@@ -424,6 +461,14 @@ impl Report {
                 .target("p99 ≤ 50 ms", |r| {
                     r.get("p99") <= 50.0 && r.get("missing") <= 0.0
                 }),
+            );
+            rows.push(
+                Row::new(
+                    "6 relay",
+                    "lag step: CPU per command",
+                    Cell::default().cpu(&l.cpu),
+                )
+                .spread("kycd µs"),
             );
         }
         if let Some(c) = &self.catch_up {
@@ -743,6 +788,14 @@ mod tests {
     use crate::stats::Latency;
 
     fn run(tx: f64, http: f64, p99: f64) -> Report {
+        let cpu = CpuCost {
+            operations: 1,
+            seconds: 3.0,
+            kycd_us: None,
+            postgres_us: 400.0,
+            bench_us: 100.0,
+            machine_busy_pct: 90.0,
+        };
         let latency = Latency {
             p50_ms: p99 / 2.0,
             p99_ms: p99,
@@ -755,14 +808,20 @@ mod tests {
             tx_per_s: tx,
             latency,
             errors: 0,
+            cpu,
         });
         report.http(Throughput {
             clients: 16,
+            commands: 1,
             commands_per_s: http,
             latency,
             errors: 0,
             first_errors: Vec::new(),
             seconds: 3.0,
+            cpu: CpuCost {
+                kycd_us: Some(300.0),
+                ..cpu
+            },
         });
         report
     }
@@ -775,7 +834,7 @@ mod tests {
         summary.push(run(1000.0, 900.0, 30.0));
         summary.push(run(2000.0, 2000.0, 15.0));
         let rows = summary.rows().unwrap();
-        let throughput = &rows[1];
+        let throughput = &rows[2];
         assert_eq!(throughput.median.value.render(), "900");
         assert_eq!(throughput.median.vs_bound.render(), "0.90×");
         assert_eq!(throughput.range, Some((500.0, 2000.0)));
@@ -783,13 +842,18 @@ mod tests {
             throughput.median.met.map(|m| m(&throughput.median)),
             Some(true)
         );
-        let latency = &rows[2];
+        let latency = &rows[3];
         assert!((latency.median.get("p99") - 15.0).abs() < 1e-9);
         assert_eq!(latency.median.met.map(|m| m(&latency.median)), Some(true));
         assert_eq!(
             Summary::spread_text(&latency.median, latency.range),
             "p99 10.00–30.00"
         );
+        assert_eq!(
+            rows[4].median.value.render(),
+            "kycd 300 µs, PostgreSQL 400 µs, bench 100 µs; machine 90% busy"
+        );
+        assert_eq!(rows[4].median.vs_bound.render(), "PostgreSQL 1.00×");
     }
 
     #[test]

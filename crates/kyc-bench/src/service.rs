@@ -14,6 +14,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::HttpClient;
+use crate::cpu::{CpuCost, Probe};
 use crate::stats::{rate, Latency, Samples};
 use crate::workload::individual;
 
@@ -205,10 +206,15 @@ pub struct RelayLag {
     pub lag: Latency,
     /// Command latency.
     pub command_latency: Latency,
+    /// CPU time per accepted command while the commands ran: kycd's (its relay included),
+    /// PostgreSQL's, the load generator's and receiver's.
+    pub cpu: CpuCost,
 }
 
-/// Issues `rate` label changes per second for `duration` and times each event's arrival.
+/// Issues `rate` label changes per second for `duration` and times each event's arrival; takes
+/// the CPU time of `kycd` (a process id) and PostgreSQL meanwhile.
 pub async fn relay_lag(
+    kycd: u32,
     addr: SocketAddr,
     token: &str,
     nats: &async_nats::Client,
@@ -261,6 +267,7 @@ pub async fn relay_lag(
         })
     };
     let period = Duration::from_secs_f64(WORKERS as f64 / target_rate);
+    let probe = Probe::start(Some(kycd));
     let began = Instant::now();
     let deadline = began + duration;
     let mut tasks = tokio::task::JoinSet::new();
@@ -294,6 +301,7 @@ pub async fn relay_lag(
         accepted += ok;
     }
     let elapsed = began.elapsed();
+    let cpu = probe.finish(accepted);
     tokio::time::sleep(Duration::from_secs(3)).await;
     stop.cancel();
     let (lags, arrived) = receiver.await?;
@@ -304,6 +312,7 @@ pub async fn relay_lag(
         received: arrived,
         lag: lags.summary(),
         command_latency: commands.summary(),
+        cpu,
     })
 }
 
