@@ -223,10 +223,17 @@ pub async fn relay_lag(
     duration: Duration,
 ) -> anyhow::Result<RelayLag> {
     const WORKERS: usize = 32;
-    const CUSTOMERS_EACH: usize = 4;
+    // Enough customers that each gets about this many updates, however long the step: with a
+    // fixed few, their histories grew with the step (to ~80 events in 10 s), every command
+    // loaded and folded more, and a longer step measured heavier commands, not the relay.
+    const UPDATES_PER_CUSTOMER: f64 = 10.0;
+    let customers_each =
+        (target_rate * duration.as_secs_f64() / UPDATES_PER_CUSTOMER / WORKERS as f64)
+            .ceil()
+            .max(1.0) as usize;
     let mut customers = Vec::new();
     let mut setup = HttpClient::connect(addr, token).await?;
-    for n in 0..WORKERS * CUSTOMERS_EACH {
+    for n in 0..WORKERS * customers_each {
         customers.push(create(&mut setup, 40_000 + n as u64).await?);
     }
     // Let the creations drain through the relay before listening.
@@ -271,7 +278,7 @@ pub async fn relay_lag(
     let began = Instant::now();
     let deadline = began + duration;
     let mut tasks = tokio::task::JoinSet::new();
-    for (w, mine) in customers.chunks(CUSTOMERS_EACH).enumerate() {
+    for (w, mine) in customers.chunks(customers_each).enumerate() {
         let mut client = HttpClient::connect(addr, token).await?;
         let mine = mine.to_vec();
         tasks.spawn(async move {
