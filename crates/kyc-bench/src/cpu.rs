@@ -102,6 +102,10 @@ pub struct CpuCost {
     pub bench_us: f64,
     /// Share of all CPUs busy during the step (anyone's work), percent.
     pub machine_busy_pct: f64,
+    /// The share of all CPUs that kycd, PostgreSQL and the bench used, percent: well below
+    /// `machine_busy_pct`, it says something else ran during the step and its figures are not
+    /// this service's alone.
+    pub ours_busy_pct: f64,
 }
 
 /// CPU times at the start of a step.
@@ -130,17 +134,29 @@ impl Probe {
             to.saturating_sub(from) as f64 * tick_us / operations.max(1) as f64
         };
         let total = end.total.saturating_sub(self.start.total);
+        let share = |ticks: u64| {
+            if total > 0 {
+                100.0 * ticks as f64 / total as f64
+            } else {
+                0.0
+            }
+        };
+        let ours = [
+            (self.start.kycd, end.kycd),
+            (self.start.postgres, end.postgres),
+            (self.start.bench, end.bench),
+        ]
+        .iter()
+        .map(|(from, to)| to.saturating_sub(*from))
+        .sum();
         CpuCost {
             operations,
             seconds: self.began.elapsed().as_secs_f64(),
             kycd_us: self.kycd.map(|_| per_op(self.start.kycd, end.kycd)),
             postgres_us: per_op(self.start.postgres, end.postgres),
             bench_us: per_op(self.start.bench, end.bench),
-            machine_busy_pct: if total > 0 {
-                100.0 * end.busy.saturating_sub(self.start.busy) as f64 / total as f64
-            } else {
-                0.0
-            },
+            machine_busy_pct: share(end.busy.saturating_sub(self.start.busy)),
+            ours_busy_pct: share(ours),
         }
     }
 }

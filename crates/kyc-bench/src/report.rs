@@ -97,7 +97,8 @@ impl Cell {
             .text(" ms")
     }
 
-    /// `kycd X µs, PostgreSQL Y µs, bench Z µs; machine U% busy` (no kycd in the bound).
+    /// `kycd X µs, PostgreSQL Y µs, bench Z µs; machine U% busy (V% ours)` (no kycd in the
+    /// bound).
     fn cpu(self, cpu: &CpuCost) -> Self {
         let cell = match cpu.kycd_us {
             Some(kycd) => self.text("kycd ").num("kycd µs", kycd, 0).text(" µs, "),
@@ -109,7 +110,9 @@ impl Cell {
             .num("bench µs", cpu.bench_us, 0)
             .text(" µs; machine ")
             .num("busy %", cpu.machine_busy_pct, 0)
-            .text("% busy")
+            .text("% busy (")
+            .num("ours %", cpu.ours_busy_pct, 0)
+            .text("% ours)")
     }
 
     fn numbers(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
@@ -795,6 +798,7 @@ mod tests {
             postgres_us: 400.0,
             bench_us: 100.0,
             machine_busy_pct: 90.0,
+            ours_busy_pct: 80.0,
         };
         let latency = Latency {
             p50_ms: p99 / 2.0,
@@ -851,7 +855,7 @@ mod tests {
         );
         assert_eq!(
             rows[4].median.value.render(),
-            "kycd 300 µs, PostgreSQL 400 µs, bench 100 µs; machine 90% busy"
+            "kycd 300 µs, PostgreSQL 400 µs, bench 100 µs; machine 90% busy (80% ours)"
         );
         assert_eq!(rows[4].median.vs_bound.render(), "PostgreSQL 1.00×");
     }
