@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
+use crate::cpu::{CpuCost, Probe};
 use crate::stats::{rate, Latency, Samples};
 
 /// The projector's view upsert, exactly as kyc-store runs it.
@@ -26,6 +27,8 @@ pub struct Bound {
     pub latency: Latency,
     /// Failed transactions.
     pub errors: u64,
+    /// CPU time per committed transaction: PostgreSQL's, and the bench's as the client.
+    pub cpu: CpuCost,
 }
 
 /// Customers with realistic histories and view rows, and templates of an event.
@@ -134,6 +137,7 @@ pub async fn measure(
         payload: fixture.payload.clone(),
         metadata: fixture.metadata.clone(),
     };
+    let probe = Probe::start(None);
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = tokio::task::JoinSet::new();
@@ -172,12 +176,14 @@ pub async fn measure(
         errors += e;
     }
     let elapsed = start.elapsed();
+    let cpu = probe.finish(ok);
     pool.close().await;
     Ok(Bound {
         connections,
         tx_per_s: rate(ok, elapsed),
         latency: samples.summary(),
         errors,
+        cpu,
     })
 }
 

@@ -13,7 +13,8 @@
 //! 7. `replay` — projection rebuild next to the raw read of the same log;
 //! 8. `memory` — kycd's peak resident memory.
 //!
-//! Every figure is shown with its ratio to the bound measured in the same run.
+//! Every figure is shown with its ratio to the bound measured in the same run; with `--runs N`
+//! the table holds the medians of N runs (ratios: the median of each run's ratio) and their spread.
 
 // Benchmark arithmetic turns counts into rates; precision far below a count's size is moot.
 #![allow(
@@ -24,6 +25,7 @@
 
 pub mod bound;
 pub mod client;
+pub mod cpu;
 pub mod env;
 pub mod report;
 pub mod service;
@@ -41,7 +43,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
 use crate::env::{Databases, Kycd, KycdOptions, RssSampler};
-use crate::report::Report;
+use crate::report::{Report, Summary};
 
 /// The sections, in the order they run.
 pub const SECTIONS: [&str; 8] = [
@@ -55,6 +57,11 @@ pub struct Cli {
     /// A short run (seconds per step, small data sets) for development.
     #[arg(long)]
     pub quick: bool,
+
+    /// Run the selected sections this many times, each on fresh databases and streams, and
+    /// report the medians (3 gives a median worth reading).
+    #[arg(long, default_value_t = 1)]
+    pub runs: u32,
 
     /// Commands per second the relay-lag section aims at.
     #[arg(long, default_value_t = 1000.0)]
@@ -152,7 +159,8 @@ fn wanted(cli: &Cli, section: &str) -> bool {
     cli.only.is_empty() || cli.only.iter().any(|s| s == section)
 }
 
-/// Runs the benchmark.
+/// Runs the benchmark: `--runs` times the selected sections, each time on fresh databases and
+/// streams, then one table of the medians.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     for section in &cli.only {
         anyhow::ensure!(
@@ -161,41 +169,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             SECTIONS.join(", ")
         );
     }
+    anyhow::ensure!(cli.runs >= 1, "--runs must be at least 1");
+    let nats = async_nats::connect(&cli.nats_url)
+        .await
+        .with_context(|| format!("cannot reach NATS at {}", cli.nats_url))?;
+    let mut summary = Summary::new(&cli);
+    summary.machine(
+        Databases::new(&cli.database_url, "")?
+            .server_version()
+            .await?,
+        nats.server_info().version,
+    );
+    for n in 1..=cli.runs {
+        if cli.runs > 1 {
+            eprintln!("run {n} of {}", cli.runs);
+        }
+        summary.push(run_once(&cli, &nats, n).await?);
+    }
+    summary.print()?;
+    if let Some(path) = &cli.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&summary.json()?)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &cli.markdown {
+        std::fs::write(path, summary.markdown()?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// One run of the selected sections on its own databases and streams, dropped afterwards.
+async fn run_once(cli: &Cli, nats: &async_nats::Client, n: u32) -> anyhow::Result<Report> {
     let run_id = format!(
-        "{}_{}",
+        "{}_{}_{n}",
         std::process::id(),
         chrono::Utc::now().format("%H%M%S")
     );
     let mut databases = Databases::new(&cli.database_url, &run_id)?;
-    let nats = async_nats::connect(&cli.nats_url)
-        .await
-        .with_context(|| format!("cannot reach NATS at {}", cli.nats_url))?;
     let streams = [
         format!("KYC_BENCH_{run_id}"),
         format!("KYC_BENCH_{run_id}_CATCHUP"),
     ];
-    let mut report = Report::new(&cli);
-    report.machine(
-        databases.server_version().await?,
-        nats.server_info().version,
-    );
-    let outcome = sections(&cli, &run_id, &mut databases, &nats, &streams, &mut report).await;
+    let mut report = Report::default();
+    let outcome = sections(cli, &run_id, &mut databases, nats, &streams, &mut report).await;
     for stream in &streams {
-        env::delete_stream(&nats, stream).await;
+        env::delete_stream(nats, stream).await;
     }
     let dropped = databases.drop_all().await;
     outcome?;
     dropped?;
-    report.print();
-    if let Some(path) = &cli.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&report.json())?)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if let Some(path) = &cli.markdown {
-        std::fs::write(path, report.markdown())
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+    Ok(report)
 }
 
 #[allow(clippy::too_many_lines)] // One section after the other, read top to bottom.
@@ -263,7 +286,7 @@ async fn sections(
             if wanted(cli, "http") {
                 eprintln!("[2/8] http: onboarding workload");
                 for clients in levels {
-                    let result = workload::run(clients, plan.step, || {
+                    let result = workload::run(clients, plan.step, kycd.pid, || {
                         client::HttpClient::connect(addr, &token)
                     })
                     .await?;
@@ -275,7 +298,7 @@ async fn sections(
                 eprintln!("[3/8] nats: onboarding workload over request/reply");
                 for clients in levels {
                     let nats_client = client::NatsClient::new(nats.clone(), &prefix, &bank);
-                    let result = workload::run(clients, plan.step, || {
+                    let result = workload::run(clients, plan.step, kycd.pid, || {
                         let c = nats_client.clone();
                         async move { Ok(c) }
                     })
@@ -297,6 +320,7 @@ async fn sections(
                 eprintln!("[6/8] relay: lag at {} commands/s", cli.relay_rate);
                 report.lag = Some(
                     service::relay_lag(
+                        kycd.pid,
                         addr,
                         &token,
                         nats,

@@ -14,6 +14,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::HttpClient;
+use crate::cpu::{CpuCost, Probe};
 use crate::stats::{rate, Latency, Samples};
 use crate::workload::individual;
 
@@ -205,10 +206,15 @@ pub struct RelayLag {
     pub lag: Latency,
     /// Command latency.
     pub command_latency: Latency,
+    /// CPU time per accepted command while the commands ran: kycd's (its relay included),
+    /// PostgreSQL's, the load generator's and receiver's.
+    pub cpu: CpuCost,
 }
 
-/// Issues `rate` label changes per second for `duration` and times each event's arrival.
+/// Issues `rate` label changes per second for `duration` and times each event's arrival; takes
+/// the CPU time of `kycd` (a process id) and PostgreSQL meanwhile.
 pub async fn relay_lag(
+    kycd: u32,
     addr: SocketAddr,
     token: &str,
     nats: &async_nats::Client,
@@ -217,10 +223,17 @@ pub async fn relay_lag(
     duration: Duration,
 ) -> anyhow::Result<RelayLag> {
     const WORKERS: usize = 32;
-    const CUSTOMERS_EACH: usize = 4;
+    // Enough customers that each gets about this many updates, however long the step: with a
+    // fixed few, their histories grew with the step (to ~80 events in 10 s), every command
+    // loaded and folded more, and a longer step measured heavier commands, not the relay.
+    const UPDATES_PER_CUSTOMER: f64 = 10.0;
+    let customers_each =
+        (target_rate * duration.as_secs_f64() / UPDATES_PER_CUSTOMER / WORKERS as f64)
+            .ceil()
+            .max(1.0) as usize;
     let mut customers = Vec::new();
     let mut setup = HttpClient::connect(addr, token).await?;
-    for n in 0..WORKERS * CUSTOMERS_EACH {
+    for n in 0..WORKERS * customers_each {
         customers.push(create(&mut setup, 40_000 + n as u64).await?);
     }
     // Let the creations drain through the relay before listening.
@@ -261,10 +274,11 @@ pub async fn relay_lag(
         })
     };
     let period = Duration::from_secs_f64(WORKERS as f64 / target_rate);
+    let probe = Probe::start(Some(kycd));
     let began = Instant::now();
     let deadline = began + duration;
     let mut tasks = tokio::task::JoinSet::new();
-    for (w, mine) in customers.chunks(CUSTOMERS_EACH).enumerate() {
+    for (w, mine) in customers.chunks(customers_each).enumerate() {
         let mut client = HttpClient::connect(addr, token).await?;
         let mine = mine.to_vec();
         tasks.spawn(async move {
@@ -294,6 +308,7 @@ pub async fn relay_lag(
         accepted += ok;
     }
     let elapsed = began.elapsed();
+    let cpu = probe.finish(accepted);
     tokio::time::sleep(Duration::from_secs(3)).await;
     stop.cancel();
     let (lags, arrived) = receiver.await?;
@@ -304,6 +319,7 @@ pub async fn relay_lag(
         received: arrived,
         lag: lags.summary(),
         command_latency: commands.summary(),
+        cpu,
     })
 }
 

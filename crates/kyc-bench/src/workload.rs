@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::client::{Command, Op, Reply, Transport};
+use crate::cpu::{CpuCost, Probe};
 use crate::stats::{rate, Latency, Samples};
 
 /// A small but real PDF (content sniffing needs the magic bytes).
@@ -71,6 +72,8 @@ impl Tally {
 pub struct Throughput {
     /// Concurrent clients.
     pub clients: usize,
+    /// 2xx commands.
+    pub commands: u64,
     /// 2xx commands per second.
     pub commands_per_s: f64,
     /// Latency of every command.
@@ -81,6 +84,8 @@ pub struct Throughput {
     pub first_errors: Vec<String>,
     /// Measured seconds.
     pub seconds: f64,
+    /// CPU time per 2xx command: kycd's, PostgreSQL's, the load generator's.
+    pub cpu: CpuCost,
 }
 
 /// A valid individual's draft, unique per `n`.
@@ -183,10 +188,12 @@ pub async fn onboard<T: Transport>(transport: &mut T, tally: &mut Tally, n: u64)
     timed(transport, tally, command(Op::Verify, customer, json!({}))).await;
 }
 
-/// Runs `clients` clients, each made by `connect`, onboarding customers for `duration`.
+/// Runs `clients` clients, each made by `connect`, onboarding customers for `duration`, and
+/// takes the CPU time of the service `kycd` (a process id) and PostgreSQL meanwhile.
 pub async fn run<T, F, Fut>(
     clients: usize,
     duration: Duration,
+    kycd: u32,
     connect: F,
 ) -> anyhow::Result<Throughput>
 where
@@ -198,6 +205,7 @@ where
     for _ in 0..clients {
         transports.push(connect().await?);
     }
+    let probe = Probe::start(Some(kycd));
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = tokio::task::JoinSet::new();
@@ -219,10 +227,12 @@ where
     let elapsed = start.elapsed();
     Ok(Throughput {
         clients,
+        commands: total.ok,
         commands_per_s: rate(total.ok, elapsed),
         latency: total.latencies.summary(),
         errors: total.errors,
         first_errors: total.first_errors,
         seconds: elapsed.as_secs_f64(),
+        cpu: probe.finish(total.ok),
     })
 }
