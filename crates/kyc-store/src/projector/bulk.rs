@@ -32,10 +32,9 @@ use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, watch};
 use tokio_util::task::AbortOnDropHandle;
 
-use super::{load_folds, ViewRows};
-use crate::customers::recorded_event;
+use super::{fold_committed_prefix, load_folds, ViewRows};
 use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
-use crate::{load_checkpoint, load_stream, save_checkpoint, StoreError};
+use crate::{load_checkpoint, save_checkpoint, StoreError};
 
 /// How a bulk rebuild trades memory for speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,16 +416,7 @@ async fn fold(
         applied,
         "event ahead of the fold; re-folding the customer from the log"
     );
-    let history = load_stream(log, AGGREGATE_TYPE, &event.guid).await?;
-    let mut customer = Customer::default();
-    let mut last_position = 0;
-    for (expected, item) in (1_i64..).zip(&history) {
-        if item.sequence != expected {
-            break;
-        }
-        customer.apply(&recorded_event(item)?.event);
-        last_position = last_position.max(item.global_position);
-    }
+    let (customer, last_position) = fold_committed_prefix(log, &event.guid).await?;
     folds.insert(
         event.guid,
         Fold {

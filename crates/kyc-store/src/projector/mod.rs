@@ -270,16 +270,7 @@ async fn fold(
             applied,
             "event ahead of the view; re-folding the customer"
         );
-        let history = load_stream(pool, AGGREGATE_TYPE, &stored.aggregate_id).await?;
-        let mut customer = Customer::default();
-        let mut last_position = 0;
-        for (expected, item) in (1_i64..).zip(&history) {
-            if item.sequence != expected {
-                break;
-            }
-            customer.apply(&recorded_event(item)?.event);
-            last_position = last_position.max(item.global_position);
-        }
+        let (customer, last_position) = fold_committed_prefix(pool, &stored.aggregate_id).await?;
         views.insert(
             stored.aggregate_id.clone(),
             View {
@@ -298,6 +289,25 @@ async fn fold(
     };
     view.dirty = true;
     Ok(())
+}
+
+/// A customer folded from the log's contiguous committed prefix of its stream, and the
+/// position of the last event folded: the answer to a hole (see the module docs).
+pub(crate) async fn fold_committed_prefix(
+    pool: &PgPool,
+    guid: &str,
+) -> Result<(Customer, i64), StoreError> {
+    let history = load_stream(pool, AGGREGATE_TYPE, guid).await?;
+    let mut customer = Customer::default();
+    let mut last_position = 0;
+    for (expected, item) in (1_i64..).zip(&history) {
+        if item.sequence != expected {
+            break;
+        }
+        customer.apply(&recorded_event(item)?.event);
+        last_position = last_position.max(item.global_position);
+    }
+    Ok((customer, last_position))
 }
 
 /// The changed rows of one batch, column by column: sent as one array per column and
