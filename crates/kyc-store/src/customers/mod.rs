@@ -25,7 +25,7 @@ use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use crate::error::is_serialization_failure;
 use crate::{
-    AsOf, IdempotencyClaim as RawClaim, NewDocumentContent, NewEvent, StoreError, StoredEvent,
+    AsOf, CommitAnnouncer, IdempotencyClaim as RawClaim, NewDocumentContent, NewEvent, StoreError, StoredEvent,
 };
 
 /// How long a request waits for a pooled connection before the store reports
@@ -59,12 +59,15 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
 #[derive(Debug, Clone)]
 pub struct PgCustomerStore {
     pool: PgPool,
+    announcer: CommitAnnouncer,
 }
 
 impl PgCustomerStore {
-    /// A store over a migrated database.
+    /// A store over a migrated database. Commits that append events are announced to the
+    /// event log's tailers (see [`CommitAnnouncer`]).
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        let announcer = CommitAnnouncer::new(&pool);
+        Self { pool, announcer }
     }
 
     /// The pool, e.g. to run the projector beside the store.
@@ -78,6 +81,8 @@ impl PgCustomerStore {
 #[derive(Debug)]
 pub struct PgCustomerTransaction {
     tx: Transaction<'static, Postgres>,
+    announcer: CommitAnnouncer,
+    appended: bool,
 }
 
 /// Maps a store error to what the application can act on.
@@ -139,7 +144,11 @@ impl CustomerStore for PgCustomerStore {
 
     async fn begin(&self) -> Result<Self::Transaction, StoreFailure> {
         let tx = self.pool.begin().await.map_err(sqlx_failure)?;
-        Ok(PgCustomerTransaction { tx })
+        Ok(PgCustomerTransaction {
+            tx,
+            announcer: self.announcer.clone(),
+            appended: false,
+        })
     }
 
     async fn load(
@@ -413,6 +422,7 @@ impl CustomerTransaction for PgCustomerTransaction {
         )
         .await
         .map_err(failure)?;
+        self.appended = true;
         appended
             .into_iter()
             .zip(events)
@@ -453,6 +463,10 @@ impl CustomerTransaction for PgCustomerTransaction {
     }
 
     async fn commit(self) -> Result<(), StoreFailure> {
-        self.tx.commit().await.map_err(sqlx_failure)
+        self.tx.commit().await.map_err(sqlx_failure)?;
+        if self.appended {
+            self.announcer.announce();
+        }
+        Ok(())
     }
 }

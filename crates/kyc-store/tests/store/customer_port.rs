@@ -63,6 +63,37 @@ async fn appended_events_commit_and_load_back_exactly() {
 }
 
 #[tokio::test]
+async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_quiet() {
+    let db = fresh_database().await;
+    let store = PgCustomerStore::new(db.pool.clone());
+    let mut listener = kyc_store::listen(&db.pool).await.unwrap();
+    let (bank, guid, at) = (bank(), customer(), Utc::now());
+
+    let tx = store.begin().await.unwrap();
+    tx.commit().await.unwrap();
+    let quiet = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
+    assert!(quiet.is_err(), "a commit without events notified: {quiet:?}");
+
+    let mut tx = store.begin().await.unwrap();
+    tx.append(
+        guid,
+        0,
+        created(guid, bank, individual(), at)
+            .into_iter()
+            .map(|e| (e, metadata(bank, at)))
+            .collect(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let woken = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+        .await
+        .expect("a notification within 5 s")
+        .unwrap();
+    assert_eq!(woken.channel(), kyc_store::EVENTS_CHANNEL);
+}
+
+#[tokio::test]
 async fn a_stale_expected_sequence_is_a_conflict_even_when_racing() {
     let db = fresh_database().await;
     let store = PgCustomerStore::new(db.pool.clone());

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use kyc_store::{append, last_position, listen, load_stream, load_stream_as_of, AsOf, StoreError};
+use kyc_store::{
+    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer, StoreError,
+};
 use kyc_testkit::fresh_database;
 
 use crate::{event, read_all_eventually};
@@ -195,16 +197,22 @@ async fn events_cannot_be_updated_deleted_or_truncated() {
 }
 
 #[tokio::test]
-async fn committing_events_notifies_listeners_and_moves_last_position() {
+async fn announced_commits_notify_listeners_and_move_last_position() {
     let db = fresh_database().await;
     assert_eq!(last_position(&db.pool).await.unwrap(), 0);
     let mut listener = listen(&db.pool).await.unwrap();
+    let announcer = CommitAnnouncer::new(&db.pool);
 
     let mut tx = db.pool.begin().await.unwrap();
     let appended = append(&mut tx, "Customer", "c-1", 0, &[event(1), event(2)])
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    // The log itself sends nothing: a NOTIFY inside the writing transaction would serialize
+    // every commit behind the previous one's fsync.
+    let unannounced = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
+    assert!(unannounced.is_err(), "the commit alone notified: {unannounced:?}");
+    announcer.announce();
 
     let notification = tokio::time::timeout(Duration::from_secs(5), listener.recv())
         .await
