@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: allocation was a seventh of kycd's CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match kycctl::run(kycctl::Cli::parse()).await {

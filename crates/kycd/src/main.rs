@@ -3,6 +3,10 @@
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
+/// mimalloc instead of glibc's malloc: allocation was a seventh of kycd's CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = kycd::Config::parse();

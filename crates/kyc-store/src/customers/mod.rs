@@ -21,7 +21,7 @@ use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{CustomerEvent, CustomerRecord};
 use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
 use crate::error::is_serialization_failure;
 use crate::{
@@ -32,15 +32,18 @@ use crate::{
 /// [`StoreFailure::Unavailable`]: short, so a dead database turns into a quick 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Pooled connections idle at least this long are pinged before use.
+const CHECK_IDLE_AFTER: Duration = Duration::from_secs(5);
+
 /// How long a list waits for the projection to apply what is already committed.
 pub const LIST_FRESHNESS_WAIT: Duration = Duration::from_secs(2);
 
 /// Opens a pool for the service.
 ///
-/// Connections are checked before use and replaced after errors, so the pool recovers by
-/// itself when PostgreSQL comes back; while it is down, acquiring fails after
-/// [`ACQUIRE_TIMEOUT`] with [`StoreError::Unavailable`]. Fails immediately if the database
-/// cannot be reached now.
+/// Connections are checked when released (and before use after a few idle seconds) and
+/// replaced after errors, so the pool recovers by itself when PostgreSQL comes back; while it
+/// is down, acquiring fails after [`ACQUIRE_TIMEOUT`] with [`StoreError::Unavailable`]. Fails
+/// immediately if the database cannot be reached now.
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
     let options: PgConnectOptions = database_url.parse()?;
     let pool = PgPoolOptions::new()
@@ -49,7 +52,19 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .idle_timeout(Some(Duration::from_secs(600)))
         .max_lifetime(Some(Duration::from_secs(1800)))
-        .test_before_acquire(true)
+        // sqlx pings every connection when it is released, so a connection that broke while
+        // in use never goes back to the pool; pinging again before each use would cost every
+        // command a round trip. Only connections idle long enough to have been cut meanwhile
+        // (PostgreSQL restarted, a proxy timed out) are checked before use.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= CHECK_IDLE_AFTER {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options.application_name("kyc"))
         .await?;
     Ok(pool)
