@@ -520,7 +520,7 @@ impl Report {
             rows.push(
                 Row::new(
                     "7 replay",
-                    "raw read (SELECT payload … ORDER BY global_position)",
+                    "raw read (SELECT payload::text … ORDER BY global_position)",
                     Cell::default()
                         .num("rows/s", r.raw_read_per_s, 0)
                         .text(" rows/s"),

@@ -25,7 +25,8 @@ use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
 use crate::error::is_serialization_failure;
 use crate::{
-    AsOf, CommitAnnouncer, IdempotencyClaim as RawClaim, NewDocumentContent, NewEvent, StoreError, StoredEvent,
+    AsOf, CommitAnnouncer, IdempotencyClaim as RawClaim, NewDocumentContent, NewEvent, StoreError,
+    StoredEvent,
 };
 
 /// How long a request waits for a pooled connection before the store reports

@@ -24,6 +24,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use foldhash::fast::RandomState;
+
 use futures::TryStreamExt;
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::{Customer, CustomerEvent};
@@ -68,6 +70,9 @@ struct BulkEvent {
     event: CustomerEvent,
 }
 
+/// The customers in memory, by guid. SipHash, the default, took ~6% of the folding thread.
+type Folds = HashMap<String, Fold, RandomState>;
+
 /// A customer folded in memory.
 struct Fold {
     customer: Customer,
@@ -104,7 +109,7 @@ pub(crate) async fn apply_range(
         queued,
         written,
     )));
-    let mut folds: HashMap<String, Fold> = HashMap::new();
+    let mut folds = Folds::default();
     let mut applied = 0u64;
     let mut unflushed = 0u64;
     let mut flushes = Flushes {
@@ -173,11 +178,7 @@ struct Flushes {
 impl Flushes {
     /// Queues the customers changed since the last flush, to move the checkpoint to `to`;
     /// false when the writer has stopped (it failed).
-    async fn send(
-        &mut self,
-        folds: &mut HashMap<String, Fold>,
-        to: i64,
-    ) -> Result<bool, StoreError> {
+    async fn send(&mut self, folds: &mut Folds, to: i64) -> Result<bool, StoreError> {
         let mut parts: Vec<Part> = (0..WRITERS).map(|_| Part::default()).collect();
         let dirty = folds.iter_mut().filter(|(_, f)| f.dirty);
         for ((guid, fold), part) in dirty.zip((0..WRITERS).cycle()) {
@@ -356,11 +357,11 @@ fn bulk_event(row: &sqlx::postgres::PgRow) -> Result<BulkEvent, StoreError> {
 /// after a flush, or written by an interrupted run), in one query.
 async fn load_missing(
     rebuild: &PgPool,
-    folds: &mut HashMap<String, Fold>,
+    folds: &mut Folds,
     chunk: &[BulkEvent],
 ) -> Result<(), StoreError> {
     // Customers created within the chunk are not missing, only not folded yet.
-    let mut created = HashSet::new();
+    let mut created: HashSet<&str, RandomState> = HashSet::default();
     let mut missing = Vec::new();
     for event in chunk {
         if event.sequence == 1 {
@@ -388,11 +389,7 @@ async fn load_missing(
 
 /// Folds one event; skips what the customer already holds, and re-folds from the log when the
 /// event does not follow on (see the projector's module docs on holes).
-async fn fold(
-    log: &PgPool,
-    folds: &mut HashMap<String, Fold>,
-    event: BulkEvent,
-) -> Result<(), StoreError> {
+async fn fold(log: &PgPool, folds: &mut Folds, event: BulkEvent) -> Result<(), StoreError> {
     let applied = folds.get(&event.guid).map_or(0, |f| f.customer.version());
     let sequence = u64::try_from(event.sequence).unwrap_or_default();
     if sequence <= applied {

@@ -2,8 +2,11 @@
 //! stream of text rows instead of a dozen column arrays unnested and upserted, which is what a
 //! rebuild does for nearly every customer. Only rows that cannot conflict may go this way.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
+use sqlx::postgres::PgCopyIn;
 use sqlx::PgConnection;
 
 use super::ViewRows;
@@ -15,51 +18,86 @@ impl ViewRows {
     pub(crate) async fn copy(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
         let customers = &self.customers;
         if !customers.customer_guid.is_empty() {
-            let mut text = String::with_capacity(customers.customer_guid.len() * 2_560);
+            let mut copy = CopyStream::start(conn, include_str!("copy_customers.sql")).await?;
             for i in 0..customers.customer_guid.len() {
-                field(&mut text, &customers.customer_guid[i]);
-                field(&mut text, &customers.bank_guid[i]);
-                field(&mut text, customers.customer_type[i]);
-                field(&mut text, customers.state[i]);
-                field(&mut text, &labels_literal(&customers.labels[i]));
+                let text = &mut copy.text;
+                field(text, &customers.customer_guid[i]);
+                field(text, &customers.bank_guid[i]);
+                field(text, customers.customer_type[i]);
+                field(text, customers.state[i]);
+                field(text, &labels_literal(&customers.labels[i]));
                 match &customers.external_id[i] {
-                    Some(external_id) => field(&mut text, external_id),
+                    Some(external_id) => field(text, external_id),
                     None => text.push_str("\\N\t"),
                 }
-                field(&mut text, customers.profile_status[i]);
-                field(&mut text, &timestamp(customers.created_at[i]));
-                field(&mut text, &timestamp(customers.updated_at[i]));
-                field(&mut text, &customers.last_sequence[i].to_string());
-                field(&mut text, &customers.last_position[i].to_string());
-                field(&mut text, &customers.record[i]);
-                end_row(&mut text);
+                field(text, customers.profile_status[i]);
+                timestamp_field(text, customers.created_at[i]);
+                timestamp_field(text, customers.updated_at[i]);
+                number_field(text, customers.last_sequence[i]);
+                number_field(text, customers.last_position[i]);
+                field(text, &customers.record[i]);
+                copy.end_row().await?;
             }
-            copy_in(conn, include_str!("copy_customers.sql"), text).await?;
+            copy.finish().await?;
         }
         let documents = &self.documents;
         if !documents.document_guid.is_empty() {
-            let mut text = String::with_capacity(documents.document_guid.len() * 160);
+            let mut copy = CopyStream::start(conn, include_str!("copy_documents.sql")).await?;
             for i in 0..documents.document_guid.len() {
-                field(&mut text, &documents.document_guid[i]);
-                field(&mut text, &documents.customer_guid[i]);
-                field(&mut text, &documents.bank_guid[i]);
-                field(&mut text, documents.kind[i]);
-                field(&mut text, documents.status[i]);
-                field(&mut text, &timestamp(documents.submitted_at[i]));
-                field(&mut text, &documents.last_position[i].to_string());
-                end_row(&mut text);
+                let text = &mut copy.text;
+                field(text, &documents.document_guid[i]);
+                field(text, &documents.customer_guid[i]);
+                field(text, &documents.bank_guid[i]);
+                field(text, documents.kind[i]);
+                field(text, documents.status[i]);
+                timestamp_field(text, documents.submitted_at[i]);
+                number_field(text, documents.last_position[i]);
+                copy.end_row().await?;
             }
-            copy_in(conn, include_str!("copy_documents.sql"), text).await?;
+            copy.finish().await?;
         }
         Ok(())
     }
 }
 
-async fn copy_in(conn: &mut PgConnection, statement: &str, text: String) -> Result<(), StoreError> {
-    let mut copy = conn.copy_in_raw(statement).await?;
-    copy.send(text.into_bytes()).await?;
-    copy.finish().await?;
-    Ok(())
+/// Bytes of rows gathered before they are sent. Sending as the rows are written keeps one
+/// small buffer in use instead of a flush-sized one (tens of MiB) per table, which the
+/// allocator would take fresh from the system, and the kernel zero, every time.
+const SEND_AT: usize = 256 * 1024;
+
+/// A `COPY … FROM STDIN` in progress, sending its rows in [`SEND_AT`]-sized pieces.
+struct CopyStream<'c> {
+    copy: PgCopyIn<&'c mut PgConnection>,
+    text: String,
+}
+
+impl<'c> CopyStream<'c> {
+    async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            copy: conn.copy_in_raw(statement).await?,
+            text: String::with_capacity(SEND_AT + 16 * 1024),
+        })
+    }
+
+    /// Ends the row just written (its columns each followed by a tab) and sends the rows
+    /// gathered once there are enough.
+    async fn end_row(&mut self) -> Result<(), StoreError> {
+        end_row(&mut self.text);
+        if self.text.len() >= SEND_AT {
+            self.copy.send(self.text.as_bytes()).await?;
+            self.text.clear();
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and completes the `COPY`; the server reports bad rows here.
+    async fn finish(mut self) -> Result<(), StoreError> {
+        if !self.text.is_empty() {
+            self.copy.send(self.text.as_bytes()).await?;
+        }
+        self.copy.finish().await?;
+        Ok(())
+    }
 }
 
 /// Appends one column in COPY's text format, followed by a tab. Copies runs of ordinary
@@ -110,6 +148,18 @@ fn labels_literal(labels: &Value) -> String {
 /// (PostgreSQL's text input would round instead).
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Appends a timestamp column (see [`timestamp`]): nothing in it needs escaping.
+fn timestamp_field(text: &mut String, at: DateTime<Utc>) {
+    text.push_str(&timestamp(at));
+    text.push('\t');
+}
+
+/// Appends an integer column.
+fn number_field(text: &mut String, number: i64) {
+    // Writing to a String cannot fail.
+    let _ = write!(text, "{number}\t");
 }
 
 #[cfg(test)]

@@ -72,7 +72,10 @@ async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_qui
     let tx = store.begin().await.unwrap();
     tx.commit().await.unwrap();
     let quiet = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
-    assert!(quiet.is_err(), "a commit without events notified: {quiet:?}");
+    assert!(
+        quiet.is_err(),
+        "a commit without events notified: {quiet:?}"
+    );
 
     let mut tx = store.begin().await.unwrap();
     tx.append(

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use kyc_store::{
-    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer, StoreError,
+    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer,
+    StoreError,
 };
 use kyc_testkit::fresh_database;
 
@@ -211,7 +212,10 @@ async fn announced_commits_notify_listeners_and_move_last_position() {
     // The log itself sends nothing: a NOTIFY inside the writing transaction would serialize
     // every commit behind the previous one's fsync.
     let unannounced = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
-    assert!(unannounced.is_err(), "the commit alone notified: {unannounced:?}");
+    assert!(
+        unannounced.is_err(),
+        "the commit alone notified: {unannounced:?}"
+    );
     announcer.announce();
 
     let notification = tokio::time::timeout(Duration::from_secs(5), listener.recv())
