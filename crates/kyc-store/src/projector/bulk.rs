@@ -70,7 +70,7 @@ struct BulkEvent {
     event: CustomerEvent,
 }
 
-/// The customers in memory, by guid. SipHash, the default, took ~6% of the folding thread.
+/// The customers in memory, by guid. `SipHash`, the default, took ~6% of the folding thread.
 type Folds = HashMap<String, Fold, RandomState>;
 
 /// A customer folded in memory.
