@@ -391,12 +391,17 @@ pub struct Replay {
 ///
 /// The log is analyzed first, as a production database's would be: without statistics (this
 /// machine runs PostgreSQL without autovacuum) the raw read's plan is a guess. The rebuild
-/// would analyze it itself.
+/// would analyze it itself. A checkpoint then settles the seeding's writes.
 pub async fn replay(
     pool: &PgPool,
     options: &sqlx::postgres::PgConnectOptions,
 ) -> anyhow::Result<Replay> {
     sqlx::query("ANALYZE events").execute(pool).await?;
+    // Seeding a million events leaves ~1 GB of WAL behind; without a checkpoint now, the
+    // checkpointer writes it out during whichever of the two measurements comes first.
+    if let Err(error) = sqlx::query("CHECKPOINT").execute(pool).await {
+        eprintln!("[7/8] replay: no CHECKPOINT before measuring ({error}); expect more noise");
+    }
     let start = Instant::now();
     let mut rows = sqlx::query_scalar::<_, String>(
         "SELECT payload::text FROM events ORDER BY global_position",

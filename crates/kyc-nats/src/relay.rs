@@ -419,7 +419,7 @@ impl Relay {
                                 )
                                 .await;
                                 if let Ok(Ok(_)) = woken {
-                                    kyc_store::drain_notifications(listener);
+                                    kyc_store::gather_notifications(listener).await;
                                 }
                             }
                             None => tokio::time::sleep(self.config.poll_interval).await,

@@ -32,7 +32,9 @@ pub use events::{
 pub use idempotency::{
     claim_idempotency_key, complete_idempotency_key, idempotency_scope, IdempotencyClaim,
 };
-pub use notify::{drain_notifications, listen, CommitAnnouncer, EVENTS_CHANNEL};
+pub use notify::{
+    drain_notifications, gather_notifications, listen, CommitAnnouncer, EVENTS_CHANNEL, GATHER,
+};
 
 /// Applies the SQL migrations of the repository's `migrations/` folder (idempotent).
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), StoreError> {

@@ -153,7 +153,7 @@ async fn wait(listener: &mut Option<PgListener>, pause: Option<Duration>) {
         return;
     };
     match tokio::time::timeout(POLL_INTERVAL, l.recv()).await {
-        Ok(Ok(_)) => crate::drain_notifications(l),
+        Ok(Ok(_)) => crate::gather_notifications(l).await,
         Err(_) => {}
         Ok(Err(error)) => {
             tracing::warn!(?error, "projector listener failed; reconnecting");
