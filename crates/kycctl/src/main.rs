@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-/// mimalloc instead of glibc's malloc: allocation was a seventh of kycd's CPU under load.
+/// mimalloc, as in kycd (see the workspace's Cargo.toml for why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

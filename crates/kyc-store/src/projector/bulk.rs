@@ -25,7 +25,6 @@
 use std::collections::{HashMap, HashSet};
 
 use foldhash::fast::RandomState;
-
 use futures::TryStreamExt;
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::{Customer, CustomerEvent};
