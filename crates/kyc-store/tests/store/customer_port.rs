@@ -14,7 +14,7 @@ use kyc_store::{connect, NewEvent, PgCustomerStore};
 use kyc_testkit::fresh_database;
 use serde_json::json;
 
-use crate::support::{bank, created, customer, individual, metadata, pdf};
+use crate::support::{bank, created, created_individual, customer, individual, metadata, pdf};
 
 #[tokio::test]
 async fn appended_events_commit_and_load_back_exactly() {
@@ -48,16 +48,9 @@ async fn appended_events_commit_and_load_back_exactly() {
     // A rolled-back transaction (dropped) leaves nothing behind.
     let other = customer();
     let mut tx2 = store.begin().await.unwrap();
-    tx2.append(
-        other,
-        0,
-        created(other, bank, individual(), at)
-            .into_iter()
-            .map(|e| (e, metadata(bank, at)))
-            .collect(),
-    )
-    .await
-    .unwrap();
+    tx2.append(other, 0, created_individual(other, bank, at))
+        .await
+        .unwrap();
     drop(tx2);
     assert!(store.load(other, None).await.unwrap().is_empty());
 }
@@ -78,16 +71,9 @@ async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_qui
     );
 
     let mut tx = store.begin().await.unwrap();
-    tx.append(
-        guid,
-        0,
-        created(guid, bank, individual(), at)
-            .into_iter()
-            .map(|e| (e, metadata(bank, at)))
-            .collect(),
-    )
-    .await
-    .unwrap();
+    tx.append(guid, 0, created_individual(guid, bank, at))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let woken = tokio::time::timeout(Duration::from_secs(5), listener.recv())
         .await

@@ -113,6 +113,18 @@ pub(crate) fn created(
         .unwrap()
 }
 
+/// [`created`] for an individual, each event with its [`metadata`]: ready to append.
+pub(crate) fn created_individual(
+    guid: CustomerGuid,
+    bank: BankGuid,
+    at: DateTime<Utc>,
+) -> Vec<(CustomerEvent, EventMetadata)> {
+    created(guid, bank, individual(), at)
+        .into_iter()
+        .map(|e| (e, metadata(bank, at)))
+        .collect()
+}
+
 /// The bytes of a minimal PDF.
 pub(crate) fn pdf(n: usize) -> Vec<u8> {
     format!("%PDF-1.4\n% document {n}\n%%EOF\n").into_bytes()
