@@ -133,7 +133,7 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
 
 fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
     for stage in STAGES {
-        for kind in CommandKind::ALL {
+        for kind in CommandKind::all() {
             let customer = Customer::from_events(&customer_in(stage, ready));
             let state = customer.state().unwrap();
             let result = customer.decide(valid_command(kind, business));
@@ -178,9 +178,7 @@ fn every_command_in_every_state_of_a_business() {
 
 #[test]
 fn commands_before_creation_find_no_customer() {
-    for kind in CommandKind::ALL
-        .into_iter()
-        .filter(|k| *k != CommandKind::Create)
+    for kind in CommandKind::all().filter(|k| *k != CommandKind::Create)
     {
         given(vec![])
             .when(valid_command(kind, false))

@@ -13,7 +13,17 @@ use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use crate::values::AssociateDraft;
 
 /// A request to change a customer.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// [`CommandKind`], the fieldless twin used by errors and the transition table, is derived
+/// from this enum, so a new command is declared once.
+#[derive(Debug, Clone, PartialEq, strum::EnumDiscriminants)]
+#[strum_discriminants(
+    name(CommandKind),
+    doc = "The kind of a command, for errors and the transition table.",
+    derive(Hash, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr),
+    serde(rename_all = "snake_case"),
+    strum(serialize_all = "snake_case")
+)]
 pub enum CustomerCommand {
     /// Create the customer.
     Create {
@@ -104,90 +114,28 @@ pub enum CustomerCommand {
     },
 }
 
-/// The kind of a command, for errors and the transition table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommandKind {
-    /// [`CustomerCommand::Create`].
-    Create,
-    /// [`CustomerCommand::UpdateDetails`].
-    UpdateDetails,
-    /// [`CustomerCommand::SubmitDocument`].
-    SubmitDocument,
-    /// [`CustomerCommand::ReviewDocument`].
-    ReviewDocument,
-    /// [`CustomerCommand::AddAssociate`].
-    AddAssociate,
-    /// [`CustomerCommand::UpdateAssociate`].
-    UpdateAssociate,
-    /// [`CustomerCommand::RemoveAssociate`].
-    RemoveAssociate,
-    /// [`CustomerCommand::Verify`].
-    Verify,
-    /// [`CustomerCommand::Reject`].
-    Reject,
-    /// [`CustomerCommand::Freeze`].
-    Freeze,
-    /// [`CustomerCommand::Unfreeze`].
-    Unfreeze,
-}
-
-impl CommandKind {
-    /// Every kind.
-    pub const ALL: [Self; 11] = [
-        Self::Create,
-        Self::UpdateDetails,
-        Self::SubmitDocument,
-        Self::ReviewDocument,
-        Self::AddAssociate,
-        Self::UpdateAssociate,
-        Self::RemoveAssociate,
-        Self::Verify,
-        Self::Reject,
-        Self::Freeze,
-        Self::Unfreeze,
-    ];
-
-    /// The snake-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::UpdateDetails => "update_details",
-            Self::SubmitDocument => "submit_document",
-            Self::ReviewDocument => "review_document",
-            Self::AddAssociate => "add_associate",
-            Self::UpdateAssociate => "update_associate",
-            Self::RemoveAssociate => "remove_associate",
-            Self::Verify => "verify",
-            Self::Reject => "reject",
-            Self::Freeze => "freeze",
-            Self::Unfreeze => "unfreeze",
-        }
-    }
-}
-
 impl std::fmt::Display for CommandKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+impl CommandKind {
+    /// Every kind, in declaration order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        <Self as strum::IntoEnumIterator>::iter()
+    }
+
+    /// The snake-case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl CustomerCommand {
     /// The command's kind.
     pub fn kind(&self) -> CommandKind {
-        match self {
-            Self::Create { .. } => CommandKind::Create,
-            Self::UpdateDetails { .. } => CommandKind::UpdateDetails,
-            Self::SubmitDocument { .. } => CommandKind::SubmitDocument,
-            Self::ReviewDocument { .. } => CommandKind::ReviewDocument,
-            Self::AddAssociate { .. } => CommandKind::AddAssociate,
-            Self::UpdateAssociate { .. } => CommandKind::UpdateAssociate,
-            Self::RemoveAssociate { .. } => CommandKind::RemoveAssociate,
-            Self::Verify { .. } => CommandKind::Verify,
-            Self::Reject { .. } => CommandKind::Reject,
-            Self::Freeze { .. } => CommandKind::Freeze,
-            Self::Unfreeze { .. } => CommandKind::Unfreeze,
-        }
+        self.into()
     }
 
     /// When the command was issued.
@@ -209,8 +157,7 @@ impl CustomerCommand {
 }
 
 /// A rejection as a caller sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RejectDraft {
     /// One or more reason codes.
     pub reason_codes: Option<Vec<String>>,
@@ -221,8 +168,7 @@ pub struct RejectDraft {
 }
 
 /// A freeze as a caller sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FreezeDraft {
     /// Why the customer is frozen.
     pub reason: Option<String>,

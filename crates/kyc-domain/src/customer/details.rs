@@ -19,11 +19,9 @@ use crate::values::{
 ///
 /// Every field is optional here; which ones are required, allowed or locked depends on the
 /// customer's type and state, which only the aggregate knows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CustomerDraft {
     /// `individual` or `business`; required on create, never changes.
-    #[serde(rename = "type")]
     pub customer_type: Option<String>,
     /// The caller's own id for the customer, unique per tenant; set on create only.
     pub external_id: Option<String>,

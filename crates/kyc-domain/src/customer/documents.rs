@@ -144,11 +144,9 @@ pub struct DocumentContent {
 }
 
 /// A document as a caller describes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DocumentDraft {
     /// What the document is.
-    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// For a business, the associate whose identity document this is.
     pub associate_guid: Option<String>,
@@ -198,8 +196,7 @@ pub struct Document {
 }
 
 /// A review decision as a caller sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReviewDraft {
     /// `accept` or `reject`.
     pub decision: Option<String>,

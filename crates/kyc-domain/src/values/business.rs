@@ -131,8 +131,7 @@ closed_enum! {
 }
 
 /// An associate as a caller sends it (for adding, or the changed fields for updating).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AssociateDraft {
     /// The person's name.
     pub name: Option<NameDraft>,

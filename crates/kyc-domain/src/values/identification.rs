@@ -87,11 +87,9 @@ impl std::fmt::Debug for IdentifierText {
 }
 
 /// An identification number as a caller sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IdentificationNumberDraft {
     /// Kind of number.
-    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Country that issued it.
     pub issuing_country_code: Option<String>,
@@ -186,13 +184,11 @@ closed_enum! {
 }
 
 /// Tax identification as a caller sends it: all three members or none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TaxIdentificationDraft {
     /// The number.
     pub number: Option<String>,
     /// Kind of number.
-    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Country that issued it.
     pub country_code: Option<String>,

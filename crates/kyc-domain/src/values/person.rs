@@ -8,8 +8,7 @@ use super::error::{FieldError, ValidationCode, ValidationErrors};
 use super::text::{LongText, NameText};
 
 /// A name as a caller sends it: parts for a person, `full` for a business.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NameDraft {
     /// Given name.
     pub first: Option<String>,
@@ -205,8 +204,7 @@ closed_enum! {
 }
 
 /// Political exposure as a caller sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PepDraft {
     /// Whether the person is a politically exposed person.
     pub is_pep: Option<bool>,
