@@ -1,8 +1,11 @@
-//! Why a request failed, and how each failure is answered: one table of status and code.
+//! Why a request failed: typed errors, their transport-neutral class, and the [`Refusal`]
+//! callers are told (and idempotency records keep). Status codes are the adapters' business.
 
 use kyc_domain::values::{FieldError, ValidationErrors};
 use kyc_domain::CustomerError;
 use thiserror::Error;
+
+use serde::{Deserialize, Serialize};
 
 use crate::ports::StoreFailure;
 use crate::principal::Scope;
@@ -37,6 +40,9 @@ pub enum AppError {
     /// Concurrent writers kept winning; the caller may retry.
     #[error("concurrent modification; retry the request")]
     ConcurrentModification,
+    /// The request or a document in it is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
     /// A dependency is down; retry after the given seconds.
     #[error("service unavailable")]
     Unavailable,
@@ -57,28 +63,53 @@ impl From<StoreFailure> for AppError {
 }
 
 impl AppError {
-    /// The HTTP status (also carried in NATS replies).
-    pub fn status(&self) -> u16 {
+    /// The class of the failure, which each adapter answers in its own protocol.
+    pub fn kind(&self) -> FailureKind {
         match self {
-            Self::Malformed(_) => 400,
-            Self::Unauthenticated => 401,
-            Self::Forbidden(_) => 403,
-            Self::NotFound => 404,
+            Self::Malformed(_) => FailureKind::Malformed,
+            Self::Unauthenticated => FailureKind::Unauthenticated,
+            Self::Forbidden(_) => FailureKind::Forbidden,
+            Self::NotFound => FailureKind::NotFound,
             Self::Domain(error) => match error {
                 CustomerError::NotFound
                 | CustomerError::UnknownDocument(_)
-                | CustomerError::UnknownAssociate(_) => 404,
+                | CustomerError::UnknownAssociate(_) => FailureKind::NotFound,
                 CustomerError::InvalidTransition { .. }
                 | CustomerError::FieldLocked { .. }
                 | CustomerError::ProfileIncomplete { .. }
                 | CustomerError::DocumentAlreadyReviewed(_)
-                | CustomerError::DuplicateId(_) => 409,
-                CustomerError::Validation(_) | CustomerError::WrongCustomerType { .. } => 422,
+                | CustomerError::DuplicateId(_) => FailureKind::Conflict,
+                CustomerError::Validation(_) | CustomerError::WrongCustomerType { .. } => {
+                    FailureKind::Invalid
+                }
             },
-            Self::DuplicateExternalId | Self::ConcurrentModification => 409,
-            Self::Invalid(_) | Self::IdempotencyMismatch => 422,
-            Self::Unavailable => 503,
-            Self::Internal(_) => 500,
+            Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
+            Self::Invalid(_) | Self::IdempotencyMismatch => FailureKind::Invalid,
+            Self::TooLarge(_) => FailureKind::TooLarge,
+            Self::Unavailable => FailureKind::Unavailable,
+            Self::Internal(_) => FailureKind::Internal,
+        }
+    }
+
+    /// What the caller is told. Internal errors and outages are logged here, once, with their
+    /// detail; the refusal carries none of it.
+    pub fn refusal(&self) -> Refusal {
+        if matches!(self, Self::Internal(_) | Self::Unavailable) {
+            tracing::error!(error = ?self, "request failed");
+        }
+        Refusal {
+            kind: self.kind(),
+            code: self.code().to_owned(),
+            message: self.public_message(),
+            errors: self
+                .field_errors()
+                .into_iter()
+                .map(|e| FieldErrorDto {
+                    field: e.field,
+                    code: e.code.as_str().to_owned(),
+                    message: e.message,
+                })
+                .collect(),
         }
     }
 
@@ -87,6 +118,7 @@ impl AppError {
         match self {
             Self::Domain(error) => error.code(),
             Self::Malformed(_) => "malformed_request",
+            Self::TooLarge(_) => "payload_too_large",
             Self::Invalid(_) => "validation",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
@@ -157,5 +189,73 @@ impl AppError {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+/// The class of a failure: what an adapter needs to pick its protocol's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The request could not be read.
+    Malformed,
+    /// No valid credentials.
+    Unauthenticated,
+    /// A scope is missing.
+    Forbidden,
+    /// What the request names does not exist (for this tenant).
+    NotFound,
+    /// The request conflicts with the resource's state or another request.
+    Conflict,
+    /// A field is invalid.
+    Invalid,
+    /// The request is larger than allowed.
+    TooLarge,
+    /// A dependency is down.
+    Unavailable,
+    /// A bug or corrupt data.
+    Internal,
+}
+
+/// One field's problem, as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldErrorDto {
+    /// The field's path, such as `address.country_code` or `reason_codes[1]`.
+    pub field: String,
+    /// A stable code: `required`, `invalid_format`, `too_long`, …
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// A failure as the caller is told it: its class, a stable code, a sentence without database
+/// text or personal data, and field details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The class, from which adapters pick a status.
+    pub kind: FailureKind,
+    /// The stable `message_code`.
+    pub code: String,
+    /// The sentence.
+    pub message: String,
+    /// Field details, where there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldErrorDto>,
+}
+
+impl Refusal {
+    /// A refusal the adapter itself decides on (unknown route, wrong method …).
+    pub fn new(kind: FailureKind, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.to_owned(),
+            message: message.into(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Self {
+        error.refusal()
     }
 }

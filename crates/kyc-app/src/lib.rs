@@ -6,22 +6,22 @@
 //! [`ports`], which adapters implement, so this crate does no IO of its own.
 
 pub mod aggregate;
-pub mod answer;
 pub mod chain;
 pub mod commands;
 pub mod context;
 pub mod dto;
 pub mod error;
 pub mod metadata;
+pub mod outcome;
 pub mod ports;
 pub mod principal;
 pub mod queries;
 pub mod queue;
 
-pub use answer::Answer;
-pub use commands::{CommandService, Operation, RetryPolicy};
+pub use commands::{Command, CommandService, RetryPolicy};
 pub use context::{RequestContext, Source};
-pub use error::AppError;
+pub use error::{AppError, FailureKind, FieldErrorDto, Refusal};
+pub use outcome::{CommandOutcome, Executed};
 pub use principal::{Principal, Scope};
 pub use queries::{ListParams, QueryService};
 

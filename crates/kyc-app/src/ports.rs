@@ -17,9 +17,9 @@ use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerEvent, CustomerRecord, CustomerState, CustomerType};
 use thiserror::Error;
 
-use crate::answer::Answer;
 use crate::chain::GENESIS_HASH;
 use crate::metadata::EventMetadata;
+use crate::outcome::CommandOutcome;
 
 /// An event as the log holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,8 +80,8 @@ pub enum StoreFailure {
 pub enum IdempotencyClaim {
     /// First use of the key: execute, then store the answer.
     Fresh,
-    /// The key was used with the same request: this is its answer.
-    Replay(Answer),
+    /// The key was used with the same request: this is its outcome.
+    Replay(CommandOutcome),
     /// The key was used with a different request.
     Mismatch,
 }
@@ -185,7 +185,7 @@ pub trait CustomerTransaction: Send {
         &mut self,
         scope: &str,
         key: &str,
-        answer: &Answer,
+        outcome: &CommandOutcome,
     ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
 
     /// A customer's events, read inside this transaction.

@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use kyc_domain::ids::BankGuid;
-use kyc_domain::CommandKind;
 
 /// A permission a caller's credentials grant (DESIGN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,22 +48,6 @@ impl Scope {
     /// Parses one scope; unknown scopes are `None` (and ignored by [`Principal::new`]).
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
-    /// The scope a command needs.
-    pub fn for_command(kind: CommandKind) -> Self {
-        match kind {
-            CommandKind::Create
-            | CommandKind::UpdateDetails
-            | CommandKind::SubmitDocument
-            | CommandKind::AddAssociate
-            | CommandKind::UpdateAssociate
-            | CommandKind::RemoveAssociate => Self::CustomersWrite,
-            CommandKind::ReviewDocument | CommandKind::Verify | CommandKind::Reject => {
-                Self::CustomersReview
-            }
-            CommandKind::Freeze | CommandKind::Unfreeze => Self::CustomersFreeze,
-        }
     }
 }
 
@@ -128,21 +111,5 @@ mod tests {
         assert!(principal.has(Scope::CustomersReview));
         assert!(!principal.has(Scope::CustomersWrite));
         assert_eq!(principal.scopes().count(), 2);
-    }
-
-    #[test]
-    fn every_command_needs_a_scope() {
-        assert_eq!(
-            Scope::for_command(CommandKind::Verify),
-            Scope::CustomersReview
-        );
-        assert_eq!(
-            Scope::for_command(CommandKind::Unfreeze),
-            Scope::CustomersFreeze
-        );
-        assert_eq!(
-            Scope::for_command(CommandKind::SubmitDocument),
-            Scope::CustomersWrite
-        );
     }
 }

@@ -10,7 +10,7 @@ use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
 
 use crate::context::RequestContext;
 use crate::dto::{
-    audit_trail, AuditEntryDto, CustomerDto, CustomerListDto, VerificationProfileDto,
+    audit_trail, AuditTrailDto, CustomerDto, CustomerListDto, VerificationProfileDto, VerificationProfilesDto,
 };
 use crate::error::AppError;
 use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};
@@ -22,19 +22,24 @@ pub const MAX_PER_PAGE: u32 = 100;
 pub const DEFAULT_PER_PAGE: u32 = 10;
 
 /// List parameters as a caller sends them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Zero-based page.
     pub page: Option<u32>,
     /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
     /// `individual` or `business`.
     #[serde(rename = "type")]
+    #[param(rename = "type", pattern = "^(individual|business)$")]
     pub customer_type: Option<String>,
     /// A lifecycle state.
+    #[param(pattern = "^(storing|unverified|verified|rejected|frozen)$")]
     pub state: Option<String>,
-    /// A label.
+    /// A label (at most 64 characters, no control characters).
+    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub label: Option<String>,
 }
 
@@ -96,11 +101,13 @@ impl<S: CustomerStore> QueryService<S> {
         &self,
         ctx: &RequestContext,
         guid: CustomerGuid,
-    ) -> Result<Vec<VerificationProfileDto>, AppError> {
+    ) -> Result<VerificationProfilesDto, AppError> {
         let record = self.record(ctx, guid, None).await?;
-        Ok(vec![VerificationProfileDto::from(
-            &record.verification_profile(),
-        )])
+        Ok(VerificationProfilesDto {
+            verification_profiles: vec![VerificationProfileDto::from(
+                &record.verification_profile(),
+            )],
+        })
     }
 
     /// The customer's audit trail.
@@ -108,7 +115,7 @@ impl<S: CustomerStore> QueryService<S> {
         &self,
         ctx: &RequestContext,
         guid: CustomerGuid,
-    ) -> Result<Vec<AuditEntryDto>, AppError> {
+    ) -> Result<AuditTrailDto, AppError> {
         require(ctx, Scope::CustomersRead)?;
         let events = self.store.load(guid, None).await?;
         let owner = events.first().and_then(|first| match &first.event {
@@ -118,7 +125,10 @@ impl<S: CustomerStore> QueryService<S> {
         if owner != Some(ctx.principal.bank_guid()) {
             return Err(AppError::NotFound);
         }
-        Ok(audit_trail(&events))
+        Ok(AuditTrailDto {
+            customer_guid: guid.to_string(),
+            events: audit_trail(&events),
+        })
     }
 
     /// A page of the tenant's customers, newest first.

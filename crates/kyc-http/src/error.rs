@@ -1,81 +1,136 @@
-//! Errors as the HTTP API answers them: one type for the application's refusals and the
-//! adapter's own (unreadable body, oversize upload, unknown route), rendered in the single error
-//! shape of DESIGN.md §4: `{status, error_message, message_code, trace_id, errors?}`.
+//! Errors as the HTTP API answers them: the one table from a failure's class to its status,
+//! and the one error body of DESIGN.md §4: `{status, error_message, message_code, trace_id,
+//! errors?}`. The NATS service answers with the same statuses and bodies.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kyc_app::{Answer, AppError};
-use serde_json::{json, Value};
+use kyc_app::{AppError, FailureKind, FieldErrorDto, Refusal};
+use serde::{Deserialize, Serialize};
 
 /// Seconds a client is told to wait after a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
-/// Why the adapter refused a request before (or instead of) the application answering it.
-#[derive(Debug)]
+/// The status that answers a failure of `kind`.
+pub fn status_of(kind: FailureKind) -> StatusCode {
+    match kind {
+        FailureKind::Malformed => StatusCode::BAD_REQUEST,
+        FailureKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        FailureKind::Forbidden => StatusCode::FORBIDDEN,
+        FailureKind::NotFound => StatusCode::NOT_FOUND,
+        FailureKind::Conflict => StatusCode::CONFLICT,
+        FailureKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FailureKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        FailureKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        FailureKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// A sentence for people; never database text or personal data.
+    pub error_message: String,
+    /// A stable code for programs: `validation`, `invalid_transition`, `customer_not_found` …
+    pub message_code: String,
+    /// The request id (`X-Request-Id`), to quote when asking about the request.
+    pub trace_id: String,
+    /// Field details, for validation failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldErrorDto>>,
+}
+
+impl ErrorBody {
+    /// The body answering `refusal` with `status`.
+    pub fn new(status: StatusCode, refusal: &Refusal, trace_id: &str) -> Self {
+        Self {
+            status: status.as_u16(),
+            error_message: refusal.message.clone(),
+            message_code: refusal.code.clone(),
+            trace_id: trace_id.to_owned(),
+            errors: (!refusal.errors.is_empty()).then(|| refusal.errors.clone()),
+        }
+    }
+}
+
+/// Why a request was refused: by the application, or by the adapter itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpError {
-    /// An application error.
-    App(AppError),
-    /// The body or an upload is larger than allowed.
-    TooLarge(String),
+    /// A refusal of the application (or one the adapter words the same way).
+    Refused(Refusal),
     /// The route exists, the method does not.
     MethodNotAllowed,
-    /// No such route.
-    RouteNotFound,
-    /// A path id that is not a well-formed id: answered exactly like a missing resource.
-    UnknownId {
-        /// The `message_code` of a missing resource of this kind.
-        code: &'static str,
-        /// The sentence.
-        message: &'static str,
-    },
 }
 
 impl From<AppError> for HttpError {
     fn from(error: AppError) -> Self {
-        Self::App(error)
+        Self::Refused(error.refusal())
+    }
+}
+
+impl From<Refusal> for HttpError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
     }
 }
 
 impl HttpError {
     /// A 400 `malformed_request` naming the problem.
     pub fn malformed(message: impl Into<String>) -> Self {
-        Self::App(AppError::Malformed(message.into()))
+        AppError::Malformed(message.into()).into()
     }
 
-    /// The answer to send, with `trace_id` set to the request id.
-    pub fn answer(&self, trace_id: &str) -> Answer {
-        let (status, code, message): (u16, &str, String) = match self {
-            Self::App(error) => return Answer::error(error, trace_id),
-            Self::TooLarge(message) => (413, "payload_too_large", message.clone()),
-            Self::MethodNotAllowed => (
-                405,
-                "method_not_allowed",
-                "this method is not allowed on this route".to_owned(),
-            ),
-            Self::RouteNotFound => (404, "route_not_found", "no such route".to_owned()),
-            Self::UnknownId { code, message } => (404, *code, (*message).to_owned()),
-        };
-        Answer {
-            status,
-            body: json!({
-                "status": status,
-                "error_message": message,
-                "message_code": code,
-                "trace_id": trace_id,
-            }),
+    /// A 413 naming the limit.
+    pub fn too_large(message: impl Into<String>) -> Self {
+        AppError::TooLarge(message.into()).into()
+    }
+
+    /// A 404 for a path that names no route.
+    pub fn route_not_found() -> Self {
+        Self::Refused(Refusal::new(
+            FailureKind::NotFound,
+            "route_not_found",
+            "no such route",
+        ))
+    }
+
+    /// A 404 for a path id that names nothing: a malformed id is answered exactly like a
+    /// missing resource of its kind.
+    pub fn unknown_id(code: &str, message: &str) -> Self {
+        Self::Refused(Refusal::new(FailureKind::NotFound, code, message))
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Refused(refusal) => status_of(refusal.kind),
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
-}
 
-/// Renders an answer: its status and JSON body, plus `Retry-After` on a 503.
-pub fn respond(answer: Answer) -> Response {
-    json_response(answer.status, answer.body)
+    /// The answer, with `trace_id` set to the request id.
+    pub fn respond(&self, trace_id: &str) -> Response {
+        let status = self.status();
+        let body = match self {
+            Self::Refused(refusal) => ErrorBody::new(status, refusal, trace_id),
+            Self::MethodNotAllowed => ErrorBody::new(
+                status,
+                &Refusal::new(
+                    FailureKind::Malformed,
+                    "method_not_allowed",
+                    "this method is not allowed on this route",
+                ),
+                trace_id,
+            ),
+        };
+        json_response(status, &body)
+    }
 }
 
 /// A JSON response with `status`; a 503 carries `Retry-After`.
-pub fn json_response(status: u16, body: Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     let mut response = (status, Json(body)).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
@@ -96,6 +151,6 @@ pub struct Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        respond(self.error.answer(&self.trace_id))
+        self.error.respond(&self.trace_id)
     }
 }

@@ -168,6 +168,14 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// True when the request declares a multipart form.
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
 /// Reads the whole body; a body over the route's limit is a 413.
 pub async fn body_bytes<St: Send + Sync>(
     request: Request,
@@ -178,7 +186,7 @@ pub async fn body_bytes<St: Send + Sync>(
         .await
         .map_err(|rejection| Failure {
             error: if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                HttpError::TooLarge("the request body is too large".to_owned())
+                HttpError::too_large("the request body is too large")
             } else {
                 HttpError::malformed("the request body could not be read")
             },
@@ -234,11 +242,6 @@ impl<T: DeserializeOwned + Default, St: Send + Sync> FromRequest<St> for Optiona
     }
 }
 
-/// A body that must be empty or `{}`: commands without parameters.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoFields {}
-
 /// Parses a customer id from a path; a malformed one is "not found", like a missing one.
 pub fn customer_guid(ctx: &Ctx, raw: &str) -> Result<CustomerGuid, Failure> {
     CustomerGuid::parse(raw).map_err(|_| ctx.fail(AppError::NotFound))
@@ -247,19 +250,13 @@ pub fn customer_guid(ctx: &Ctx, raw: &str) -> Result<CustomerGuid, Failure> {
 /// Parses a document id from a path; a malformed one is "not found".
 pub fn document_guid(ctx: &Ctx, raw: &str) -> Result<DocumentGuid, Failure> {
     DocumentGuid::parse(raw).map_err(|_| {
-        ctx.fail(HttpError::UnknownId {
-            code: "unknown_document",
-            message: "document not found",
-        })
+        ctx.fail(HttpError::unknown_id("unknown_document", "document not found"))
     })
 }
 
 /// Parses an associate id from a path; a malformed one is "not found".
 pub fn associate_guid(ctx: &Ctx, raw: &str) -> Result<AssociateGuid, Failure> {
     AssociateGuid::parse(raw).map_err(|_| {
-        ctx.fail(HttpError::UnknownId {
-            code: "unknown_associate",
-            message: "associate not found",
-        })
+        ctx.fail(HttpError::unknown_id("unknown_associate", "associate not found"))
     })
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use kyc_app::ports::CustomerStore;
 use tracing::Instrument;
 
-use crate::error::{respond, Failure, HttpError};
+use crate::error::{Failure, HttpError};
 use crate::extract::{new_request_id, valid_request_id, RequestId};
 use crate::state::HttpState;
 
@@ -64,7 +64,7 @@ pub async fn observe<S: CustomerStore>(
         && !response.headers().contains_key(header::CONTENT_TYPE)
     {
         let allow = response.headers().get(header::ALLOW).cloned();
-        response = respond(HttpError::MethodNotAllowed.answer(&request_id));
+        response = HttpError::MethodNotAllowed.respond(&request_id);
         if let Some(allow) = allow {
             response.headers_mut().insert(header::ALLOW, allow);
         }
@@ -92,5 +92,5 @@ pub async fn observe<S: CustomerStore>(
 /// The fallback: an unknown route gets the JSON error shape too.
 pub async fn not_found(request: Request) -> Response {
     let trace_id = crate::extract::request_id(request.extensions());
-    respond(HttpError::RouteNotFound.answer(&trace_id))
+    HttpError::route_not_found().respond(&trace_id)
 }

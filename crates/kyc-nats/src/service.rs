@@ -5,25 +5,31 @@
 //! The tenant is the subject's second token, so NATS account permissions on subjects decide
 //! which tenant a client may act for, and which operations: a client allowed only
 //! `…query.customer.get` cannot write, and personal data is served only on the `*_with_pii`
-//! subjects. Requests and replies use the HTTP API's DTOs and error codes; `X-Request-Id`,
+//! subjects. Command subjects come from the command registry (`kyc_app::commands`), so every
+//! command of the HTTP API is here under its registered name. Requests and replies use the
+//! HTTP API's DTOs, statuses and error bodies (`kyc_http::status_of`, `ErrorBody`); `X-Request-Id`,
 //! `Idempotency-Key` and `Kyc-Actor` travel as NATS headers (the actor is recorded as
 //! `nats:<Kyc-Actor>`, being the client's unauthenticated claim), and every reply carries
 //! `Kyc-Status` (the HTTP status the same request would get).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_nats::service::ServiceExt;
 use async_nats::HeaderMap;
-use base64::Engine;
+use futures::future::BoxFuture;
 use futures::StreamExt;
+use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Target};
+use kyc_app::outcome::CommandOutcome;
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{
-    Answer, AppError, CommandService, ListParams, Operation, Principal, QueryService,
-    RequestContext, Source,
+    AppError, CommandService, ListParams, Principal, QueryService, Refusal, RequestContext,
+    Source,
 };
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
+use kyc_http::{status_of, ErrorBody};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 
@@ -31,20 +37,20 @@ use tokio_util::sync::CancellationToken;
 const NATS_SCOPES: &str =
     "customers:read customers:write customers:execute customers:review customers:freeze";
 
-/// Command operations, by subject token.
-pub const COMMAND_OPS: [&str; 11] = [
-    "create",
-    "update",
-    "submit_document",
-    "review_document",
-    "add_associate",
-    "update_associate",
-    "remove_associate",
-    "verify",
-    "reject",
-    "freeze",
-    "unfreeze",
-];
+/// Command operations, by subject token: every registered command's name, then the older
+/// names still answered.
+pub fn command_ops() -> Vec<&'static str> {
+    struct Names(Vec<&'static str>);
+    impl CommandVisitor for Names {
+        fn visit<C: Command>(&mut self) {
+            self.0.push(C::SPEC.name);
+            self.0.extend(C::SPEC.legacy_names);
+        }
+    }
+    let mut names = Names(Vec::new());
+    visit_commands(&mut names);
+    names.0
+}
 
 /// Query operations, by subject token.
 pub const QUERY_OPS: [&str; 6] = [
@@ -78,27 +84,105 @@ struct Envelope {
     data: Option<serde_json::Value>,
 }
 
-/// A document upload over NATS: the bytes travel base64-encoded.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DocumentUpload {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    associate_guid: Option<String>,
-    file_name: Option<String>,
-    content_base64: String,
+/// Runs one command from a request's ids and data.
+type RunCommand<S> = for<'a> fn(
+    &'a CommandService<S>,
+    &'a RequestContext,
+    Target,
+    Option<serde_json::Value>,
+) -> BoxFuture<'a, CommandOutcome>;
+
+/// The registered commands by subject token, each with whether its success creates.
+struct CommandTable<S> {
+    by_name: HashMap<&'static str, (RunCommand<S>, bool)>,
+}
+
+impl<S: CustomerStore> CommandVisitor for CommandTable<S> {
+    fn visit<C: Command>(&mut self) {
+        for name in std::iter::once(C::SPEC.name).chain(C::SPEC.legacy_names.iter().copied()) {
+            self.by_name
+                .insert(name, (run_command::<S, C>, C::SPEC.creates));
+        }
+    }
+}
+
+/// Reads `C` from the request's ids and `data` (which commands without a required body may
+/// leave out) and executes it.
+fn run_command<'a, S: CustomerStore, C: Command>(
+    commands: &'a CommandService<S>,
+    ctx: &'a RequestContext,
+    target: Target,
+    data: Option<serde_json::Value>,
+) -> BoxFuture<'a, CommandOutcome> {
+    Box::pin(async move {
+        let data = match (data, C::SPEC.body) {
+            (Some(data), _) => data,
+            (None, BodyFormat::Empty | BodyFormat::OptionalJson) => serde_json::json!({}),
+            (None, BodyFormat::Json | BodyFormat::Upload) => {
+                return Err(AppError::Malformed("data is required".into()).refusal())
+            }
+        };
+        let body: C::Body = serde_json::from_value(data)
+            .map_err(|e| AppError::Malformed(format!("data: {e}")).refusal())?;
+        let command = C::from_request(&target, body).map_err(|error| error.refusal())?;
+        commands.execute(ctx, command).await
+    })
+}
+
+/// A reply: the status the same HTTP request would get, and the JSON body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    /// The HTTP status, sent as `Kyc-Status`.
+    pub status: u16,
+    /// The body: the HTTP API's answer.
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    fn ok(status: u16, body: &impl Serialize) -> Self {
+        match serde_json::to_value(body) {
+            Ok(body) => Self { status, body },
+            Err(error) => Self::refused(
+                &AppError::Internal(format!("serializing a reply: {error}")).refusal(),
+                "",
+            ),
+        }
+    }
+
+    fn refused(refusal: &Refusal, request_id: &str) -> Self {
+        let status = status_of(refusal.kind);
+        let body = ErrorBody::new(status, refusal, request_id);
+        Self {
+            status: status.as_u16(),
+            body: serde_json::to_value(body).unwrap_or_default(),
+        }
+    }
+
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
 }
 
 /// The shared state of the service's handlers.
 pub struct NatsApi<S> {
     commands: CommandService<S>,
     queries: QueryService<S>,
+    table: CommandTable<S>,
 }
 
 impl<S: CustomerStore> NatsApi<S> {
     /// An API over the application services.
     pub fn new(commands: CommandService<S>, queries: QueryService<S>) -> Self {
-        Self { commands, queries }
+        let mut table = CommandTable {
+            by_name: HashMap::new(),
+        };
+        visit_commands(&mut table);
+        Self {
+            commands,
+            queries,
+            table,
+        }
     }
 
     /// Answers one request on `subject`.
@@ -107,7 +191,7 @@ impl<S: CustomerStore> NatsApi<S> {
         subject: &str,
         headers: Option<&HeaderMap>,
         payload: &[u8],
-    ) -> (Answer, String) {
+    ) -> (Reply, String) {
         let header = |name: &str| {
             headers
                 .and_then(|h| h.get(name))
@@ -116,11 +200,11 @@ impl<S: CustomerStore> NatsApi<S> {
         let request_id = header("X-Request-Id")
             .filter(|id| valid_token(id, 128))
             .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-        let answer = match self.dispatch(subject, &header, &request_id, payload).await {
-            Ok(answer) => answer,
-            Err(error) => Answer::error(&error, &request_id),
+        let reply = match self.dispatch(subject, &header, &request_id, payload).await {
+            Ok(reply) => reply,
+            Err(refusal) => Reply::refused(&refusal, &request_id),
         };
-        (answer, request_id)
+        (reply, request_id)
     }
 
     async fn dispatch(
@@ -129,19 +213,20 @@ impl<S: CustomerStore> NatsApi<S> {
         header: &impl Fn(&str) -> Option<String>,
         request_id: &str,
         payload: &[u8],
-    ) -> Result<Answer, AppError> {
+    ) -> Result<Reply, Refusal> {
         // <prefix…>.<bank>.<cmd|query>.customer.<op>: read from the end, the prefix may have dots.
         let tokens: Vec<&str> = subject.split('.').collect();
         let [.., bank, kind, "customer", op] = tokens.as_slice() else {
-            return Err(AppError::Malformed(format!("unknown subject {subject}")));
+            return Err(AppError::Malformed(format!("unknown subject {subject}")).refusal());
         };
         let bank_guid = BankGuid::parse(bank)
-            .map_err(|_| AppError::Malformed("the subject's tenant is not a guid".into()))?;
+            .map_err(|_| AppError::Malformed("the subject's tenant is not a guid".into()).refusal())?;
         let claimed = header("Kyc-Actor").unwrap_or_else(|| "anonymous".to_owned());
         if !valid_token(&claimed, 128) {
-            return Err(AppError::Malformed(
-                "Kyc-Actor must be 1-128 printable characters".into(),
-            ));
+            return Err(
+                AppError::Malformed("Kyc-Actor must be 1-128 printable characters".into())
+                    .refusal(),
+            );
         }
         // The header is the client's word, not an authenticated identity: the audit trail says
         // so, and the claim can neither pass for an HTTP actor nor share its idempotency scope.
@@ -151,9 +236,10 @@ impl<S: CustomerStore> NatsApi<S> {
             .as_deref()
             .is_some_and(|key| !valid_token(key, 255))
         {
-            return Err(AppError::Malformed(
-                "Idempotency-Key must be 1-255 printable characters".into(),
-            ));
+            return Err(
+                AppError::Malformed("Idempotency-Key must be 1-255 printable characters".into())
+                    .refusal(),
+            );
         }
         let pii = op.ends_with("_with_pii");
         let scopes = if pii {
@@ -173,15 +259,23 @@ impl<S: CustomerStore> NatsApi<S> {
             Envelope::default()
         } else {
             serde_json::from_slice(payload)
-                .map_err(|e| AppError::Malformed(format!("request body: {e}")))?
+                .map_err(|e| AppError::Malformed(format!("request body: {e}")).refusal())?
         };
         match *kind {
             "cmd" => {
-                let operation = operation(op, &envelope)?;
-                Ok(self.commands.execute(&ctx, operation).await)
+                let Some((run, creates)) = self.table.by_name.get(op) else {
+                    return Err(AppError::Malformed(format!("unknown command operation {op}"))
+                        .refusal());
+                };
+                let target = target(&envelope).map_err(|error| error.refusal())?;
+                let executed = run(&self.commands, &ctx, target, envelope.data).await?;
+                Ok(Reply::ok(if *creates { 201 } else { 200 }, &executed.customer))
             }
-            "query" => self.query(&ctx, op, &envelope).await,
-            _ => Err(AppError::Malformed(format!("unknown subject {subject}"))),
+            "query" => self
+                .query(&ctx, op, &envelope)
+                .await
+                .map_err(|error| error.refusal()),
+            _ => Err(AppError::Malformed(format!("unknown subject {subject}")).refusal()),
         }
     }
 
@@ -190,7 +284,7 @@ impl<S: CustomerStore> NatsApi<S> {
         ctx: &RequestContext,
         op: &str,
         envelope: &Envelope,
-    ) -> Result<Answer, AppError> {
+    ) -> Result<Reply, AppError> {
         match op {
             "get" | "get_with_pii" => {
                 let guid = customer_guid(envelope)?;
@@ -204,31 +298,21 @@ impl<S: CustomerStore> NatsApi<S> {
                     (None, Some(position)) => Some(Cut::Position(position)),
                     (None, None) => None,
                 };
-                Ok(Answer::ok(
-                    200,
-                    self.queries.customer(ctx, guid, cut).await?,
-                ))
+                Ok(Reply::ok(200, &self.queries.customer(ctx, guid, cut).await?))
             }
             "list" | "list_with_pii" => {
                 let params: ListParams = data_or_default(envelope)?;
-                Ok(Answer::ok(200, self.queries.list(ctx, &params).await?))
+                Ok(Reply::ok(200, &self.queries.list(ctx, &params).await?))
             }
             // The same bodies as `GET …/verification_profiles` and `GET …/events`.
             "verification_profiles" => {
                 let guid = customer_guid(envelope)?;
                 let profiles = self.queries.verification_profiles(ctx, guid).await?;
-                Ok(Answer::ok(
-                    200,
-                    serde_json::json!({ "verification_profiles": profiles }),
-                ))
+                Ok(Reply::ok(200, &profiles))
             }
             "events" => {
                 let guid = customer_guid(envelope)?;
-                let events = self.queries.audit_trail(ctx, guid).await?;
-                Ok(Answer::ok(
-                    200,
-                    serde_json::json!({ "customer_guid": guid.to_string(), "events": events }),
-                ))
+                Ok(Reply::ok(200, &self.queries.audit_trail(ctx, guid).await?))
             }
             other => Err(AppError::Malformed(format!(
                 "unknown query operation {other}"
@@ -250,20 +334,29 @@ fn customer_guid(envelope: &Envelope) -> Result<CustomerGuid, AppError> {
     CustomerGuid::parse(raw).map_err(|_| AppError::NotFound)
 }
 
-fn document_guid(envelope: &Envelope) -> Result<DocumentGuid, AppError> {
-    let raw = envelope
-        .document_guid
-        .as_deref()
-        .ok_or_else(|| AppError::Malformed("document_guid is required".into()))?;
-    DocumentGuid::parse(raw).map_err(|_| AppError::NotFound)
-}
-
-fn associate_guid(envelope: &Envelope) -> Result<AssociateGuid, AppError> {
-    let raw = envelope
-        .associate_guid
-        .as_deref()
-        .ok_or_else(|| AppError::Malformed("associate_guid is required".into()))?;
-    AssociateGuid::parse(raw).map_err(|_| AppError::NotFound)
+/// The ids the envelope names; a malformed one names nothing, as over HTTP.
+fn target(envelope: &Envelope) -> Result<Target, AppError> {
+    Ok(Target {
+        customer: envelope
+            .customer_guid
+            .as_deref()
+            .map(|raw| CustomerGuid::parse(raw).map_err(|_| AppError::NotFound))
+            .transpose()?,
+        document: envelope
+            .document_guid
+            .as_deref()
+            .map(|raw| {
+                DocumentGuid::parse(raw).map_err(|_| AppError::NotFound)
+            })
+            .transpose()?,
+        associate: envelope
+            .associate_guid
+            .as_deref()
+            .map(|raw| {
+                AssociateGuid::parse(raw).map_err(|_| AppError::NotFound)
+            })
+            .transpose()?,
+    })
 }
 
 fn data<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, AppError> {
@@ -279,70 +372,6 @@ fn data_or_default<T: DeserializeOwned + Default>(envelope: &Envelope) -> Result
         Some(_) => data(envelope),
         None => Ok(T::default()),
     }
-}
-
-fn operation(op: &str, envelope: &Envelope) -> Result<Operation, AppError> {
-    Ok(match op {
-        "create" => Operation::Create {
-            draft: data(envelope)?,
-        },
-        "update" => Operation::UpdateDetails {
-            customer_guid: customer_guid(envelope)?,
-            draft: data(envelope)?,
-        },
-        "submit_document" => {
-            let upload: DocumentUpload = data(envelope)?;
-            let content = base64::engine::general_purpose::STANDARD
-                .decode(upload.content_base64.as_bytes())
-                .map_err(|e| AppError::Malformed(format!("data.content_base64: {e}")))?;
-            Operation::SubmitDocument {
-                customer_guid: customer_guid(envelope)?,
-                draft: kyc_domain::customer::DocumentDraft {
-                    kind: upload.kind,
-                    associate_guid: upload.associate_guid,
-                    file_name: upload.file_name,
-                },
-                content,
-            }
-        }
-        "review_document" => Operation::ReviewDocument {
-            customer_guid: customer_guid(envelope)?,
-            document_guid: document_guid(envelope)?,
-            draft: data(envelope)?,
-        },
-        "add_associate" => Operation::AddAssociate {
-            customer_guid: customer_guid(envelope)?,
-            draft: data(envelope)?,
-        },
-        "update_associate" => Operation::UpdateAssociate {
-            customer_guid: customer_guid(envelope)?,
-            associate_guid: associate_guid(envelope)?,
-            draft: data(envelope)?,
-        },
-        "remove_associate" => Operation::RemoveAssociate {
-            customer_guid: customer_guid(envelope)?,
-            associate_guid: associate_guid(envelope)?,
-        },
-        "verify" => Operation::Verify {
-            customer_guid: customer_guid(envelope)?,
-        },
-        "reject" => Operation::Reject {
-            customer_guid: customer_guid(envelope)?,
-            draft: data(envelope)?,
-        },
-        "freeze" => Operation::Freeze {
-            customer_guid: customer_guid(envelope)?,
-            draft: data(envelope)?,
-        },
-        "unfreeze" => Operation::Unfreeze {
-            customer_guid: customer_guid(envelope)?,
-        },
-        other => {
-            return Err(AppError::Malformed(format!(
-                "unknown command operation {other}"
-            )))
-        }
-    })
 }
 
 /// Runs the `kyc` micro service until `shutdown` is cancelled. Each request is handled in its
@@ -361,10 +390,7 @@ pub async fn serve<S: CustomerStore>(
         .await
         .map_err(|e| ServiceError(e.to_string()))?;
     let mut endpoints = Vec::new();
-    for (kind, ops) in [
-        ("cmd", COMMAND_OPS.as_slice()),
-        ("query", QUERY_OPS.as_slice()),
-    ] {
+    for (kind, ops) in [("cmd", command_ops()), ("query", QUERY_OPS.to_vec())] {
         for op in ops {
             let endpoint = service
                 .endpoint_builder()

@@ -26,7 +26,7 @@ use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
     ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
-use kyc_app::Answer;
+use kyc_app::CommandOutcome;
 use kyc_domain::customer::ContentType;
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerEvent, CustomerRecord};
@@ -39,7 +39,7 @@ type KeyId = (String, String);
 #[derive(Debug, Clone)]
 struct IdempotencyRecord {
     fingerprint: String,
-    answer: Option<Answer>,
+    answer: Option<CommandOutcome>,
 }
 
 /// What committed transactions left behind.
@@ -240,7 +240,7 @@ impl CustomerStore for MemoryStore {
 struct HeldKey {
     _guard: OwnedMutexGuard<()>,
     fingerprint: String,
-    answer: Option<Answer>,
+    answer: Option<CommandOutcome>,
 }
 
 /// An append waiting for commit.
@@ -323,7 +323,7 @@ impl CustomerTransaction for MemoryTransaction {
         &mut self,
         scope: &str,
         key: &str,
-        answer: &Answer,
+        answer: &CommandOutcome,
     ) -> Result<(), StoreFailure> {
         self.shared.check_available()?;
         let id = (scope.to_owned(), key.to_owned());

@@ -1,36 +1,18 @@
-//! `/api/customers`: create, list, read (now or as of a past instant), and `PATCH` in
-//! Cybrid's style.
+//! `/api/customers` reads: the list, and one customer now or as of a past instant.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use chrono::{DateTime, Utc};
+use kyc_app::dto::{CustomerDto, CustomerListDto};
 use kyc_app::ports::{CustomerStore, Cut};
-use kyc_app::{ListParams, Operation};
-use kyc_domain::customer::FreezeDraft;
-use kyc_domain::values::ValidationCode;
+use kyc_app::ListParams;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
-use super::{answer, execute, invalid, path, Handled};
-use crate::cybrid;
+use super::{answer, Handled, PathIds};
 use crate::error::HttpError;
-use crate::extract::{customer_guid, query, Ctx, JsonBody};
+use crate::extract::{query, Ctx};
+use crate::openapi::{CustomerPathParam, IncludePiiParam, RequestIdHeader};
 use crate::state::HttpState;
-
-/// The freeze reason recorded when `PATCH` freezes a customer without a `freeze_reason`
-/// (Cybrid's clients send only `state`).
-pub const PATCH_FREEZE_REASON: &str = "frozen via PATCH /api/customers";
-
-/// `POST /api/customers`.
-pub async fn create<S: CustomerStore>(
-    State(state): State<HttpState<S>>,
-    ctx: Ctx,
-    JsonBody(body): JsonBody<Value>,
-) -> Handled {
-    let draft = cybrid::customer_draft(body).map_err(|e| ctx.fail(e))?;
-    Ok(execute(&state, &ctx, Operation::Create { draft }).await)
-}
 
 /// Query parameters of the customer list.
 #[derive(Debug, Deserialize)]
@@ -50,6 +32,16 @@ struct ListQueryParams {
 }
 
 /// `GET /api/customers`.
+#[utoipa::path(
+    get,
+    path = "/api/customers",
+    operation_id = "list_customers",
+    tag = "customers",
+    params(ListParams, ListBankParam, IncludePiiParam, RequestIdHeader),
+    responses(
+        (status = 200, description = "A page of the tenant's customers, newest first", body = CustomerListDto),
+    )
+)]
 pub async fn list<S: CustomerStore>(
     State(state): State<HttpState<S>>,
     ctx: Ctx,
@@ -73,24 +65,50 @@ pub async fn list<S: CustomerStore>(
     answer(&ctx, result)
 }
 
+/// Cybrid's `bank_guid` list filter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameter that `ListQueryParams` reads.
+struct ListBankParam {
+    /// Cybrid's clients may send their tenant; another tenant's guid matches nothing.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    bank_guid: Option<String>,
+}
+
 /// Query parameters of a customer read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct CustomerQueryParams {
+    /// The customer as it was at this instant (RFC 3339); not with `as_of_position`.
+    #[param(format = DateTime)]
     as_of: Option<String>,
+    /// The customer as it was at this log position; not with `as_of`.
     as_of_position: Option<i64>,
+    /// Include personal data (needs `customers:pii:read`).
     #[serde(rename = "include_pii")]
+    #[param(rename = "include_pii", pattern = "^(?i:true|false)$")]
     _include_pii: Option<String>,
 }
 
 /// `GET /api/customers/{guid}` (`?as_of=<RFC 3339>` or `?as_of_position=<n>`).
+#[utoipa::path(
+    get,
+    path = "/api/customers/{guid}",
+    operation_id = "get_customer",
+    tag = "customers",
+    params(CustomerPathParam, CustomerQueryParams, RequestIdHeader),
+    responses(
+        (status = 200, description = "The customer", body = CustomerDto),
+    )
+)]
 pub async fn get<S: CustomerStore>(
     State(state): State<HttpState<S>>,
     ctx: Ctx,
-    guid: Result<Path<String>, PathRejection>,
+    ids: PathIds,
     uri: Uri,
 ) -> Handled {
-    let guid = customer_guid(&ctx, &path(&ctx, guid)?)?;
+    let guid = ids.customer(&ctx)?;
     let params: CustomerQueryParams = query(&ctx, &uri)?;
     let cut = match (params.as_of, params.as_of_position) {
         (Some(_), Some(_)) => {
@@ -111,89 +129,4 @@ pub async fn get<S: CustomerStore>(
         (None, None) => None,
     };
     answer(&ctx, state.queries.customer(&ctx.0, guid, cut).await)
-}
-
-/// `PATCH /api/customers/{guid}`, Cybrid's way of changing a customer:
-///
-/// - `{"state": "frozen", "freeze_reason"?: "..."}` freezes (reason defaults to
-///   [`PATCH_FREEZE_REASON`]);
-/// - `{"state": "unverified" | "verified" | "rejected"}` unfreezes, which restores the state
-///   the customer had before the freeze (the answer shows which);
-/// - any other fields are detail changes (`UpdateDetails`), with unknown fields refused.
-///
-/// `state` cannot be combined with detail fields: that would be two commands, and one request
-/// (and one idempotency key) executes exactly one.
-pub async fn patch<S: CustomerStore>(
-    State(state): State<HttpState<S>>,
-    ctx: Ctx,
-    guid: Result<Path<String>, PathRejection>,
-    JsonBody(mut fields): JsonBody<Map<String, Value>>,
-) -> Handled {
-    let customer_guid = customer_guid(&ctx, &path(&ctx, guid)?)?;
-    let requested_state = fields.remove("state");
-    let freeze_reason = fields.remove("freeze_reason");
-    let operation = match requested_state {
-        None => {
-            if freeze_reason.is_some() {
-                return Err(ctx.fail(invalid(
-                    "freeze_reason",
-                    ValidationCode::NotAllowed,
-                    "applies only with state frozen",
-                )));
-            }
-            let draft = cybrid::customer_draft(Value::Object(fields)).map_err(|e| ctx.fail(e))?;
-            Operation::UpdateDetails {
-                customer_guid,
-                draft,
-            }
-        }
-        Some(requested) => {
-            if !fields.is_empty() {
-                return Err(ctx.fail(invalid(
-                    "state",
-                    ValidationCode::NotAllowed,
-                    "cannot be combined with other fields; change details in a separate request",
-                )));
-            }
-            match requested.as_str() {
-                Some("frozen") => {
-                    let reason = match freeze_reason {
-                        None | Some(Value::Null) => PATCH_FREEZE_REASON.to_owned(),
-                        Some(Value::String(reason)) => reason,
-                        Some(_) => {
-                            return Err(ctx.fail(invalid(
-                                "freeze_reason",
-                                ValidationCode::InvalidFormat,
-                                "must be a string",
-                            )))
-                        }
-                    };
-                    Operation::Freeze {
-                        customer_guid,
-                        draft: FreezeDraft {
-                            reason: Some(reason),
-                        },
-                    }
-                }
-                Some("unverified" | "verified" | "rejected") if freeze_reason.is_none() => {
-                    Operation::Unfreeze { customer_guid }
-                }
-                Some("unverified" | "verified" | "rejected") => {
-                    return Err(ctx.fail(invalid(
-                        "freeze_reason",
-                        ValidationCode::NotAllowed,
-                        "applies only with state frozen",
-                    )))
-                }
-                _ => {
-                    return Err(ctx.fail(invalid(
-                        "state",
-                        ValidationCode::UnknownValue,
-                        "must be frozen, or unverified, verified or rejected to unfreeze",
-                    )))
-                }
-            }
-        }
-    };
-    Ok(execute(&state, &ctx, operation).await)
 }

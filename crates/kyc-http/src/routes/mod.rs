@@ -1,67 +1,83 @@
-//! Route handlers, one module per resource; helpers shared by all of them.
+//! Route handlers: every command through one generic handler ([`commands`]), the reads one
+//! module per resource, and what they share: path ids and query answers.
 
-pub mod associates;
+pub mod commands;
 pub mod customers;
 pub mod documents;
-pub mod lifecycle;
 pub mod ops;
+pub mod views;
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::Path;
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::Response;
-use kyc_app::ports::CustomerStore;
-use kyc_app::{AppError, Operation};
-use kyc_domain::values::{FieldError, ValidationCode};
+use kyc_app::commands::Target;
+use kyc_app::AppError;
+use kyc_domain::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
 use serde::Serialize;
 
-use crate::error::{json_response, respond, Failure};
-use crate::extract::Ctx;
-use crate::state::HttpState;
+use crate::error::{json_response, Failure, HttpError};
+use crate::extract::{request_id, Ctx};
 
 /// What a handler returns.
 pub type Handled = Result<Response, Failure>;
 
-/// Executes a command and counts it by operation and outcome.
-pub async fn execute<S: CustomerStore>(
-    state: &HttpState<S>,
-    ctx: &Ctx,
-    operation: Operation,
-) -> Response {
-    let op = operation.kind().as_str();
-    let answer = state.commands.execute(&ctx.0, operation).await;
-    let outcome = if answer.is_success() {
-        "ok"
-    } else {
-        answer
-            .body
-            .get("message_code")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("error")
-    };
-    state.metrics.observe_command(op, outcome);
-    respond(answer)
-}
-
-/// A query result as a 200 or the error it ended with.
+/// A query result as a 200, or the error it ended with.
 pub fn answer<T: Serialize>(ctx: &Ctx, result: Result<T, AppError>) -> Handled {
-    let value = result.map_err(|error| {
-        if matches!(error, AppError::Internal(_) | AppError::Unavailable) {
-            tracing::error!(error = ?error, "query failed");
+    result
+        .map(|value| json_response(StatusCode::OK, &value))
+        .map_err(|error| ctx.fail(error))
+}
+
+/// The ids of a route's path (`{guid}`, `{document_guid}`, `{associate_guid}`). A malformed id
+/// names nothing that exists, so it is answered exactly like a missing resource of its kind.
+#[derive(Debug, Clone, Copy)]
+pub struct PathIds(pub Target);
+
+impl<St: Send + Sync> FromRequestParts<St> for PathIds {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        let trace_id = request_id(&parts.extensions);
+        let fail = |error: HttpError| Failure {
+            error,
+            trace_id: trace_id.clone(),
+        };
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| fail(AppError::NotFound.into()))?;
+        let mut target = Target::default();
+        if let Some(raw) = params.get("guid") {
+            target.customer =
+                Some(CustomerGuid::parse(raw).map_err(|_| fail(AppError::NotFound.into()))?);
         }
-        ctx.fail(error)
-    })?;
-    let body = serde_json::to_value(value)
-        .map_err(|e| ctx.fail(AppError::Internal(format!("serializing an answer: {e}"))))?;
-    Ok(json_response(200, body))
+        if let Some(raw) = params.get("document_guid") {
+            target.document = Some(DocumentGuid::parse(raw).map_err(|_| {
+                fail(HttpError::unknown_id("unknown_document", "document not found"))
+            })?);
+        }
+        if let Some(raw) = params.get("associate_guid") {
+            target.associate = Some(AssociateGuid::parse(raw).map_err(|_| {
+                fail(HttpError::unknown_id(
+                    "unknown_associate",
+                    "associate not found",
+                ))
+            })?);
+        }
+        Ok(Self(target))
+    }
 }
 
-/// Path parameters; a path that cannot be decoded names nothing that exists, so it is a 404.
-pub fn path<T>(ctx: &Ctx, path: Result<Path<T>, PathRejection>) -> Result<T, Failure> {
-    path.map(|Path(value)| value)
-        .map_err(|_| ctx.fail(AppError::NotFound))
-}
+impl PathIds {
+    /// The customer of a `/api/customers/{guid}…` route.
+    pub fn customer(&self, ctx: &Ctx) -> Result<CustomerGuid, Failure> {
+        self.0.customer().map_err(|error| ctx.fail(error))
+    }
 
-/// A 422 naming one field.
-pub fn invalid(field: &str, code: ValidationCode, message: &str) -> AppError {
-    AppError::Invalid(FieldError::new(field, code, message).into())
+    /// The document of a `…/documents/{document_guid}…` route.
+    pub fn document(&self, ctx: &Ctx) -> Result<DocumentGuid, Failure> {
+        self.0.document().map_err(|error| ctx.fail(error))
+    }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::extract::{Extension, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use kyc_app::ports::CustomerStore;
 use serde_json::{json, Map, Value};
@@ -15,19 +15,30 @@ use crate::state::HttpState;
 /// How long one readiness probe may take before it counts as failed.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The OpenAPI document, hand-written (see the crate docs for why).
-pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+/// The OpenAPI document, rendered once: it is generated from the code at start.
+static OPENAPI_JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::openapi::document()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!(r#"{{"error": "rendering the document: {error}"}}"#))
+});
 
 /// The docs page: renders `/openapi.json` with a few lines of script, no CDN.
 const DOCS_HTML: &str = include_str!("../docs.html");
 
 /// `GET /healthz`: 200 while the process serves requests.
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
+    responses((status = 200, description = "The process serves requests", body = Object)))]
 pub async fn healthz() -> Response {
-    json_response(200, json!({ "status": "ok" }))
+    json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
 /// `GET /readyz`: runs every probe concurrently; 503 with `Retry-After` naming the failed
 /// ones. Failure details are logged, not shown (the route needs no token).
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Every dependency answers", body = Object),
+        (status = 503, description = "A dependency is down; `checks` names it", body = Object),
+    ))]
 pub async fn readyz<S: CustomerStore>(
     State(state): State<HttpState<S>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -61,7 +72,7 @@ pub async fn readyz<S: CustomerStore>(
         checks.insert(name, Value::from(outcome));
     }
     if ready {
-        json_response(200, json!({ "status": "ready", "checks": checks }))
+        json_response(StatusCode::OK, &json!({ "status": "ready", "checks": checks }))
     } else {
         let failed: Vec<&String> = checks
             .iter()
@@ -77,8 +88,8 @@ pub async fn readyz<S: CustomerStore>(
                 .join(", ")
         );
         json_response(
-            503,
-            json!({
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({
                 "status": 503,
                 "error_message": message,
                 "message_code": "service_unavailable",
@@ -90,6 +101,8 @@ pub async fn readyz<S: CustomerStore>(
 }
 
 /// `GET /metrics`: Prometheus text format.
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Response {
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
@@ -100,8 +113,10 @@ pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Res
 }
 
 /// `GET /openapi.json`.
+#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi", tag = "operations",
+    responses((status = 200, description = "This document", body = Object)))]
 pub async fn openapi() -> Response {
-    let mut response = OPENAPI_JSON.into_response();
+    let mut response = OPENAPI_JSON.as_str().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -110,6 +125,8 @@ pub async fn openapi() -> Response {
 }
 
 /// `GET /docs`.
+#[utoipa::path(get, path = "/docs", operation_id = "docs", tag = "operations",
+    responses((status = 200, description = "A page rendering this document", body = String, content_type = "text/html")))]
 pub async fn docs() -> Html<&'static str> {
     Html(DOCS_HTML)
 }

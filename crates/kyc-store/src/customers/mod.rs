@@ -15,7 +15,7 @@ use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
     ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
-use kyc_app::{Answer, AGGREGATE_TYPE};
+use kyc_app::{CommandOutcome, AGGREGATE_TYPE};
 use kyc_domain::customer::ContentType;
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{CustomerEvent, CustomerRecord};
@@ -318,13 +318,11 @@ impl CustomerTransaction for PgCustomerTransaction {
             .map_err(failure)?;
         Ok(match claim {
             RawClaim::Fresh => IdempotencyClaim::Fresh,
-            RawClaim::Replay {
-                response_status,
-                response_body,
-            } => IdempotencyClaim::Replay(Answer {
-                status: response_status,
-                body: response_body,
-            }),
+            RawClaim::Replay(outcome) => IdempotencyClaim::Replay(
+                serde_json::from_value(outcome).map_err(|e| {
+                    StoreFailure::Corrupt(format!("stored idempotency outcome: {e}"))
+                })?,
+            ),
             RawClaim::Mismatch => IdempotencyClaim::Mismatch,
         })
     }
@@ -333,9 +331,11 @@ impl CustomerTransaction for PgCustomerTransaction {
         &mut self,
         scope: &str,
         key: &str,
-        answer: &Answer,
+        outcome: &CommandOutcome,
     ) -> Result<(), StoreFailure> {
-        crate::complete_idempotency_key(&mut self.tx, scope, key, answer.status, &answer.body)
+        let outcome = serde_json::to_value(outcome)
+            .map_err(|e| StoreFailure::Other(format!("serializing an outcome: {e}")))?;
+        crate::complete_idempotency_key(&mut self.tx, scope, key, &outcome)
             .await
             .map_err(failure)
     }

@@ -21,13 +21,8 @@ use crate::StoreError;
 pub enum IdempotencyClaim {
     /// First use of the key: run the command, then call [`complete_idempotency_key`].
     Fresh,
-    /// The key was used before with the same request: answer with the stored response.
-    Replay {
-        /// Stored HTTP status.
-        response_status: u16,
-        /// Stored response body.
-        response_body: Value,
-    },
+    /// The key was used before with the same request: answer with the stored outcome.
+    Replay(Value),
     /// The key was used before with a different request (different hash): refuse.
     Mismatch,
 }
@@ -65,35 +60,27 @@ pub async fn claim_idempotency_key(
     if stored_hash != request_hash {
         return Ok(IdempotencyClaim::Mismatch);
     }
-    let status: Option<i32> = row.try_get("response_status")?;
-    let body: Option<Value> = row.try_get("response_body")?;
-    match (status, body) {
-        (Some(status), Some(body)) => Ok(IdempotencyClaim::Replay {
-            response_status: u16::try_from(status).map_err(|_| StoreError::InvalidStoredValue {
-                what: "idempotency response status",
-            })?,
-            response_body: body,
-        }),
-        _ => Err(StoreError::IdempotencyRecordIncomplete {
+    match row.try_get::<Option<Value>, _>("outcome")? {
+        Some(outcome) => Ok(IdempotencyClaim::Replay(outcome)),
+        None => Err(StoreError::IdempotencyRecordIncomplete {
             scope: scope.to_owned(),
             key: key.to_owned(),
         }),
     }
 }
 
-/// Stores the answer for a key this transaction claimed ([`IdempotencyClaim::Fresh`]).
+/// Stores the serialized outcome for a key this transaction claimed
+/// ([`IdempotencyClaim::Fresh`]).
 pub async fn complete_idempotency_key(
     conn: &mut PgConnection,
     scope: &str,
     key: &str,
-    response_status: u16,
-    response_body: &Value,
+    outcome: &Value,
 ) -> Result<(), StoreError> {
     let done = sqlx::query(include_str!("complete.sql"))
         .bind(scope)
         .bind(key)
-        .bind(i32::from(response_status))
-        .bind(response_body)
+        .bind(outcome)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 1 {

@@ -1,3 +1,3 @@
-SELECT request_hash, response_status, response_body
+SELECT request_hash, outcome
   FROM idempotency_records
  WHERE scope = $1 AND key = $2

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::ports::RecordedEvent;
 
 /// A name: parts for a person, `full` always.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NameDto {
     /// Given name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,14 +29,14 @@ pub struct NameDto {
 
 /// An alias (trading name), in Cybrid's shape: an object, not a bare string, because
 /// Cybrid's clients parse each alias as a name object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AliasDto {
     /// The name.
     pub full: String,
 }
 
 /// A postal address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AddressDto {
     /// Street and number.
     pub street: String,
@@ -69,7 +69,7 @@ impl From<&Address> for AddressDto {
 }
 
 /// An identification number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IdentificationNumberDto {
     /// Kind of number.
     #[serde(rename = "type")]
@@ -91,7 +91,7 @@ impl From<&IdentificationNumber> for IdentificationNumberDto {
 }
 
 /// Tax identification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TaxIdentificationDto {
     /// The number.
     pub number: String,
@@ -103,7 +103,7 @@ pub struct TaxIdentificationDto {
 }
 
 /// Political exposure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PepDto {
     /// Politically exposed.
     pub is_pep: bool,
@@ -113,7 +113,7 @@ pub struct PepDto {
 }
 
 /// A criterion sent back by a rejected document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionErrorDto {
     /// Criterion name.
     pub name: String,
@@ -124,7 +124,7 @@ pub struct CriterionErrorDto {
 }
 
 /// Criteria by standing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriteriaDto {
     /// Met.
     pub complete: Vec<String>,
@@ -137,7 +137,7 @@ pub struct CriteriaDto {
 }
 
 /// A verification profile (the shape `SpherePay` uses).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VerificationProfileDto {
     /// `kyc_profile_a` or `kyb_profile_a`.
     pub name: String,
@@ -178,7 +178,7 @@ impl From<&VerificationProfile> for VerificationProfileDto {
 }
 
 /// A submitted document's record (not its bytes).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentDto {
     /// Its id.
     pub guid: String,
@@ -242,7 +242,7 @@ impl DocumentDto {
 }
 
 /// An associate of a business; personal fields only with the PII scope.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AssociateDto {
     /// Its id.
     pub guid: String,
@@ -295,7 +295,7 @@ impl AssociateDto {
 }
 
 /// A rejection, as shown on a rejected customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RejectionDto {
     /// Reason codes.
     pub reason_codes: Vec<String>,
@@ -309,7 +309,7 @@ pub struct RejectionDto {
 }
 
 /// An active freeze.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FreezeDto {
     /// Why.
     pub reason: String,
@@ -320,7 +320,7 @@ pub struct FreezeDto {
 }
 
 /// The customer resource (Cybrid's fields first, then the onboarding flow's).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CustomerDto {
     /// Id, 32 hex characters.
     pub guid: String,
@@ -530,7 +530,7 @@ impl CustomerDto {
 }
 
 /// A page of customers (Cybrid's list shape).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CustomerListDto {
     /// Matching customers in all pages.
     pub total: u64,
@@ -542,8 +542,24 @@ pub struct CustomerListDto {
     pub objects: Vec<CustomerDto>,
 }
 
+/// A customer's verification profiles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VerificationProfilesDto {
+    /// One profile per set of rules that applies.
+    pub verification_profiles: Vec<VerificationProfileDto>,
+}
+
+/// A customer's audit trail: every event, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditTrailDto {
+    /// The customer.
+    pub customer_guid: String,
+    /// Its events.
+    pub events: Vec<AuditEntryDto>,
+}
+
 /// One entry of a customer's audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntryDto {
     /// Sequence within the customer.
     pub sequence: u64,

@@ -1,0 +1,19 @@
+//! What a command ends with, as the adapters answer it and an idempotency record replays it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dto::CustomerDto;
+use crate::error::Refusal;
+
+/// A command that was carried out: the customer as it now is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Executed {
+    /// True when the command created a resource (a customer, document or associate).
+    pub created: bool,
+    /// The customer after the command (boxed: outcomes travel through enums and results).
+    pub customer: Box<CustomerDto>,
+}
+
+/// The outcome of a command: carried out, or refused. A refusal is an answer like any other:
+/// a retry under the same idempotency key gets the same one.
+pub type CommandOutcome = Result<Executed, Refusal>;

@@ -1,0 +1,340 @@
+//! The OpenAPI document, generated from the code: the reads from their handlers'
+//! `#[utoipa::path]` attributes, every command from its registration, every schema from the
+//! wire types that parse and render the bodies, and the error answers from one table.
+
+use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Method};
+use kyc_app::dto::CustomerDto;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, OpenApi as Document, PathItem, Ref, RefOr, Required, ResponseBuilder,
+};
+use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
+
+use crate::error::ErrorBody;
+use crate::extract::{MAX_IDEMPOTENCY_KEY_LEN, MAX_REQUEST_ID_LEN};
+
+/// `{guid}`: a customer's id.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Read by `PathIds`; declared here for the document.
+pub struct CustomerPathParam {
+    /// The customer's guid: 32 lowercase hex characters.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    guid: String,
+}
+
+/// `{document_guid}`: a document's id.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Read by `PathIds`; declared here for the document.
+pub struct DocumentPathParam {
+    /// The document's guid: 32 lowercase hex characters.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    document_guid: String,
+}
+
+/// `X-Request-Id`: echoed on the answer and stored on the events.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read by the middleware; declared here for the document.
+pub struct RequestIdHeader {
+    /// 1–128 of `A–Z a–z 0–9 . _ : -`; generated when absent.
+    #[param(rename = "X-Request-Id", pattern = "^[A-Za-z0-9._:-]{1,128}$")]
+    request_id: Option<String>,
+}
+
+/// `include_pii`: personal data in the answer.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Read by the `Ctx` extractor; declared here for the document.
+pub struct IncludePiiParam {
+    /// `true` to include personal data (needs `customers:pii:read`); case-insensitive.
+    #[param(pattern = "^(?i:true|false)$")]
+    include_pii: Option<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kyc",
+        description = "Event-sourced KYC/KYB onboarding: Cybrid's customer resource plus the onboarding flow.",
+    ),
+    paths(
+        crate::routes::customers::list,
+        crate::routes::customers::get,
+        crate::routes::documents::content,
+        crate::routes::views::verification_profiles,
+        crate::routes::views::events,
+        crate::routes::ops::healthz,
+        crate::routes::ops::readyz,
+        crate::routes::ops::metrics,
+        crate::routes::ops::openapi,
+        crate::routes::ops::docs,
+    ),
+    components(schemas(ErrorBody, CustomerDto)),
+    tags(
+        (name = "customers", description = "The customer resource and its views"),
+        (name = "documents", description = "Identity and business documents"),
+        (name = "associates", description = "A business's owners, directors and control persons"),
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+    )
+)]
+struct Reads;
+
+/// The whole API's document.
+pub fn document() -> Document {
+    let mut doc = Reads::openapi();
+    let mut commands = CommandEntries { doc: &mut doc };
+    visit_commands(&mut commands);
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    doc.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    for (path, item) in &mut doc.paths.paths {
+        for (method, operation) in operations(item) {
+            if path.starts_with("/api/") {
+                add_error_responses(operation, path, &method);
+            } else {
+                // Operational routes need no token.
+                operation.security = Some(vec![SecurityRequirement::default()]);
+            }
+        }
+    }
+    doc
+}
+
+/// The operations of a path item, with their methods.
+fn operations(item: &mut PathItem) -> Vec<(HttpMethod, &mut utoipa::openapi::path::Operation)> {
+    [
+        (HttpMethod::Get, item.get.as_mut()),
+        (HttpMethod::Post, item.post.as_mut()),
+        (HttpMethod::Patch, item.patch.as_mut()),
+        (HttpMethod::Delete, item.delete.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.map(|operation| (method, operation)))
+    .collect()
+}
+
+/// The error answers an `/api` operation can give: every route may find its input malformed,
+/// its caller unauthenticated or without a scope, and the database down; routes with ids may
+/// find nothing; writes may conflict, be too large or invalid.
+fn add_error_responses(
+    operation: &mut utoipa::openapi::path::Operation,
+    path: &str,
+    method: &HttpMethod,
+) {
+    let mut answers = vec![
+        ("400", "Malformed request: unreadable body, header or parameter"),
+        ("401", "No valid bearer token"),
+        ("403", "The token lacks the scope"),
+        ("503", "A dependency is down; retry after `Retry-After` seconds"),
+    ];
+    if path.contains('{') {
+        answers.push(("404", "No such customer, document or associate for this tenant"));
+    }
+    if *method != HttpMethod::Get {
+        answers.extend([
+            ("409", "The customer's state forbids it, or a concurrent change won"),
+            ("413", "The body or document is too large"),
+            ("422", "A field is invalid; `errors` names each"),
+        ]);
+    } else if path == "/api/customers" {
+        answers.push(("422", "A filter is invalid"));
+    }
+    for (status, description) in answers {
+        if !operation.responses.responses.contains_key(status) {
+            operation
+                .responses
+                .responses
+                .insert(status.to_owned(), RefOr::T(error_response(description)));
+        }
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                .build(),
+        )
+        .build()
+}
+
+/// Adds each visited command's operation, request body and schemas.
+struct CommandEntries<'a> {
+    doc: &'a mut Document,
+}
+
+impl CommandVisitor for CommandEntries<'_> {
+    fn visit<C: Command>(&mut self) {
+        let spec = C::SPEC;
+        let components = self.doc.components.get_or_insert_with(Default::default);
+        let mut schemas = Vec::new();
+        <C::Body as ToSchema>::schemas(&mut schemas);
+        schemas.push((C::Body::name().into_owned(), C::Body::schema()));
+        for (name, schema) in schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+        let body_ref = Ref::from_schema_name(C::Body::name());
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(spec.name))
+            .summary(Some(spec.summary))
+            .tag(tag(spec.path));
+        for parameter in path_parameters(spec.path) {
+            operation = operation.parameter(parameter);
+        }
+        operation = operation
+            .parameter(header(
+                "Idempotency-Key",
+                "Repeats of the same request under this key replay the first answer; another \
+                 request under it is refused (422)",
+                "^[ -~]+$",
+                MAX_IDEMPOTENCY_KEY_LEN,
+            ))
+            .parameter(header(
+                "X-Request-Id",
+                "Echoed on the answer and stored on the events; generated when absent",
+                "^[A-Za-z0-9._:-]+$",
+                MAX_REQUEST_ID_LEN,
+            ));
+        for parameter in IncludePiiParam::into_params(|| None) {
+            operation = operation.parameter(parameter);
+        }
+        let json_body = ContentBuilder::new().schema(Some(body_ref)).build();
+        let request_body = match spec.body {
+            BodyFormat::Empty => None,
+            BodyFormat::Json => Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json_body)
+                    .required(Some(Required::True))
+                    .build(),
+            ),
+            BodyFormat::OptionalJson => Some(
+                RequestBodyBuilder::new()
+                    .description(Some("Optional: no body reads as `{}`"))
+                    .content("application/json", json_body)
+                    .required(Some(Required::False))
+                    .build(),
+            ),
+            BodyFormat::Upload => Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json_body)
+                    .content("multipart/form-data", upload_form())
+                    .required(Some(Required::True))
+                    .build(),
+            ),
+        };
+        operation = operation.request_body(request_body);
+        let (status, description) = if spec.creates {
+            ("201", "Done; the customer as it now is")
+        } else {
+            ("200", "Done; the customer as it now is")
+        };
+        operation = operation.response(
+            status,
+            ResponseBuilder::new().description(description).content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(CustomerDto::name())))
+                    .build(),
+            ),
+        );
+        let method = match spec.method {
+            Method::Post => HttpMethod::Post,
+            Method::Patch => HttpMethod::Patch,
+            Method::Delete => HttpMethod::Delete,
+        };
+        self.doc
+            .paths
+            .add_path_operation(spec.path, vec![method], operation.build());
+    }
+}
+
+/// The tag of a route, from its path.
+fn tag(path: &str) -> &'static str {
+    if path.contains("/documents") {
+        "documents"
+    } else if path.contains("/associates") {
+        "associates"
+    } else {
+        "customers"
+    }
+}
+
+fn guid_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[0-9a-f]{32}$"))
+        .into()
+}
+
+/// The path parameters of a route template.
+fn path_parameters(path: &str) -> Vec<utoipa::openapi::path::Parameter> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("A guid: 32 lowercase hex characters"))
+                .schema(Some(guid_schema()))
+                .build()
+        })
+        .collect()
+}
+
+fn header(
+    name: &str,
+    description: &str,
+    pattern: &str,
+    max_length: usize,
+) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(max_length))
+                .pattern(Some(pattern)),
+        ))
+        .build()
+}
+
+/// The multipart form of an upload: the `file` part plus the JSON body's descriptive fields.
+fn upload_form() -> utoipa::openapi::Content {
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    ContentBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .property(
+                    "file",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/octet-stream"),
+                )
+                .required("file")
+                .property("type", text())
+                .property("associate_guid", text().pattern(Some("^[0-9a-f]{32}$")))
+                .property("file_name", text().max_length(Some(255))),
+        ))
+        .build()
+}
