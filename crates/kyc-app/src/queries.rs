@@ -10,7 +10,8 @@ use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
 
 use crate::context::RequestContext;
 use crate::dto::{
-    audit_trail, AuditTrailDto, CustomerDto, CustomerListDto, VerificationProfileDto, VerificationProfilesDto,
+    audit_trail, AuditTrailDto, CustomerDto, CustomerListDto, VerificationProfileDto,
+    VerificationProfilesDto,
 };
 use crate::error::AppError;
 use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};

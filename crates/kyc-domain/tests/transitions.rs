@@ -178,8 +178,7 @@ fn every_command_in_every_state_of_a_business() {
 
 #[test]
 fn commands_before_creation_find_no_customer() {
-    for kind in CommandKind::all().filter(|k| *k != CommandKind::Create)
-    {
+    for kind in CommandKind::all().filter(|k| *k != CommandKind::Create) {
         given(vec![])
             .when(valid_command(kind, false))
             .then_error(&CustomerError::NotFound);

@@ -250,13 +250,19 @@ pub fn customer_guid(ctx: &Ctx, raw: &str) -> Result<CustomerGuid, Failure> {
 /// Parses a document id from a path; a malformed one is "not found".
 pub fn document_guid(ctx: &Ctx, raw: &str) -> Result<DocumentGuid, Failure> {
     DocumentGuid::parse(raw).map_err(|_| {
-        ctx.fail(HttpError::unknown_id("unknown_document", "document not found"))
+        ctx.fail(HttpError::unknown_id(
+            "unknown_document",
+            "document not found",
+        ))
     })
 }
 
 /// Parses an associate id from a path; a malformed one is "not found".
 pub fn associate_guid(ctx: &Ctx, raw: &str) -> Result<AssociateGuid, Failure> {
     AssociateGuid::parse(raw).map_err(|_| {
-        ctx.fail(HttpError::unknown_id("unknown_associate", "associate not found"))
+        ctx.fail(HttpError::unknown_id(
+            "unknown_associate",
+            "associate not found",
+        ))
     })
 }

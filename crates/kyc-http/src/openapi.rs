@@ -99,7 +99,10 @@ pub fn document() -> Document {
                 .build(),
         ),
     );
-    doc.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    doc.security = Some(vec![SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
     for (path, item) in &mut doc.paths.paths {
         for (method, operation) in operations(item) {
             if path.starts_with("/api/") {
@@ -135,17 +138,29 @@ fn add_error_responses(
     method: &HttpMethod,
 ) {
     let mut answers = vec![
-        ("400", "Malformed request: unreadable body, header or parameter"),
+        (
+            "400",
+            "Malformed request: unreadable body, header or parameter",
+        ),
         ("401", "No valid bearer token"),
         ("403", "The token lacks the scope"),
-        ("503", "A dependency is down; retry after `Retry-After` seconds"),
+        (
+            "503",
+            "A dependency is down; retry after `Retry-After` seconds",
+        ),
     ];
     if path.contains('{') {
-        answers.push(("404", "No such customer, document or associate for this tenant"));
+        answers.push((
+            "404",
+            "No such customer, document or associate for this tenant",
+        ));
     }
     if *method != HttpMethod::Get {
         answers.extend([
-            ("409", "The customer's state forbids it, or a concurrent change won"),
+            (
+                "409",
+                "The customer's state forbids it, or a concurrent change won",
+            ),
             ("413", "The body or document is too large"),
             ("422", "A field is invalid; `errors` names each"),
         ]);

@@ -19,12 +19,13 @@ use async_nats::service::ServiceExt;
 use async_nats::HeaderMap;
 use futures::future::BoxFuture;
 use futures::StreamExt;
-use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Target};
+use kyc_app::commands::{
+    command_specs, visit_commands, BodyFormat, Command, CommandVisitor, Target,
+};
 use kyc_app::outcome::CommandOutcome;
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{
-    AppError, CommandService, ListParams, Principal, QueryService, Refusal, RequestContext,
-    Source,
+    AppError, CommandService, ListParams, Principal, QueryService, Refusal, RequestContext, Source,
 };
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_http::{status_of, ErrorBody};
@@ -40,16 +41,10 @@ const NATS_SCOPES: &str =
 /// Command operations, by subject token: every registered command's name, then the older
 /// names still answered.
 pub fn command_ops() -> Vec<&'static str> {
-    struct Names(Vec<&'static str>);
-    impl CommandVisitor for Names {
-        fn visit<C: Command>(&mut self) {
-            self.0.push(C::SPEC.name);
-            self.0.extend(C::SPEC.legacy_names);
-        }
-    }
-    let mut names = Names(Vec::new());
-    visit_commands(&mut names);
-    names.0
+    command_specs()
+        .into_iter()
+        .flat_map(|spec| std::iter::once(spec.name).chain(spec.legacy_names.iter().copied()))
+        .collect()
 }
 
 /// Query operations, by subject token.
@@ -219,8 +214,9 @@ impl<S: CustomerStore> NatsApi<S> {
         let [.., bank, kind, "customer", op] = tokens.as_slice() else {
             return Err(AppError::Malformed(format!("unknown subject {subject}")).refusal());
         };
-        let bank_guid = BankGuid::parse(bank)
-            .map_err(|_| AppError::Malformed("the subject's tenant is not a guid".into()).refusal())?;
+        let bank_guid = BankGuid::parse(bank).map_err(|_| {
+            AppError::Malformed("the subject's tenant is not a guid".into()).refusal()
+        })?;
         let claimed = header("Kyc-Actor").unwrap_or_else(|| "anonymous".to_owned());
         if !valid_token(&claimed, 128) {
             return Err(
@@ -236,10 +232,10 @@ impl<S: CustomerStore> NatsApi<S> {
             .as_deref()
             .is_some_and(|key| !valid_token(key, 255))
         {
-            return Err(
-                AppError::Malformed("Idempotency-Key must be 1-255 printable characters".into())
-                    .refusal(),
-            );
+            return Err(AppError::Malformed(
+                "Idempotency-Key must be 1-255 printable characters".into(),
+            )
+            .refusal());
         }
         let pii = op.ends_with("_with_pii");
         let scopes = if pii {
@@ -264,12 +260,16 @@ impl<S: CustomerStore> NatsApi<S> {
         match *kind {
             "cmd" => {
                 let Some((run, creates)) = self.table.by_name.get(op) else {
-                    return Err(AppError::Malformed(format!("unknown command operation {op}"))
-                        .refusal());
+                    return Err(
+                        AppError::Malformed(format!("unknown command operation {op}")).refusal(),
+                    );
                 };
                 let target = target(&envelope).map_err(|error| error.refusal())?;
                 let executed = run(&self.commands, &ctx, target, envelope.data).await?;
-                Ok(Reply::ok(if *creates { 201 } else { 200 }, &executed.customer))
+                Ok(Reply::ok(
+                    if *creates { 201 } else { 200 },
+                    &executed.customer,
+                ))
             }
             "query" => self
                 .query(&ctx, op, &envelope)
@@ -298,7 +298,10 @@ impl<S: CustomerStore> NatsApi<S> {
                     (None, Some(position)) => Some(Cut::Position(position)),
                     (None, None) => None,
                 };
-                Ok(Reply::ok(200, &self.queries.customer(ctx, guid, cut).await?))
+                Ok(Reply::ok(
+                    200,
+                    &self.queries.customer(ctx, guid, cut).await?,
+                ))
             }
             "list" | "list_with_pii" => {
                 let params: ListParams = data_or_default(envelope)?;
@@ -345,16 +348,12 @@ fn target(envelope: &Envelope) -> Result<Target, AppError> {
         document: envelope
             .document_guid
             .as_deref()
-            .map(|raw| {
-                DocumentGuid::parse(raw).map_err(|_| AppError::NotFound)
-            })
+            .map(|raw| DocumentGuid::parse(raw).map_err(|_| AppError::NotFound))
             .transpose()?,
         associate: envelope
             .associate_guid
             .as_deref()
-            .map(|raw| {
-                AssociateGuid::parse(raw).map_err(|_| AppError::NotFound)
-            })
+            .map(|raw| AssociateGuid::parse(raw).map_err(|_| AppError::NotFound))
             .transpose()?,
     })
 }

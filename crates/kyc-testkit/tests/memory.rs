@@ -6,8 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kyc_app::commands::{Create, PatchCustomer};
 use kyc_app::ports::{CustomerStore, CustomerTransaction, IdempotencyClaim, StoreFailure};
-use kyc_app::{Answer, CommandService, Operation, Principal, RequestContext, RetryPolicy, Source};
+use kyc_app::{
+    CommandOutcome, CommandService, FailureKind, Principal, Refusal, RequestContext, RetryPolicy,
+    Source,
+};
 use kyc_domain::customer::CustomerDraft;
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_testkit::memory::MemoryStore;
@@ -32,11 +36,14 @@ fn draft(external_id: Option<&str>) -> CustomerDraft {
     }
 }
 
-async fn create(service: &CommandService<MemoryStore>, external_id: Option<&str>) -> Answer {
+async fn create(
+    service: &CommandService<MemoryStore>,
+    external_id: Option<&str>,
+) -> CommandOutcome {
     service
         .execute(
             &ctx(None),
-            Operation::Create {
+            Create {
                 draft: draft(external_id),
             },
         )
@@ -48,7 +55,7 @@ async fn stale_appends_conflict_at_append_or_at_commit() {
     let store = MemoryStore::new();
     let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
     let created = create(&service, None).await;
-    let guid = CustomerGuid::parse(created.body["guid"].as_str().unwrap()).unwrap();
+    let guid = CustomerGuid::parse(&created.as_ref().unwrap().customer.guid).unwrap();
     let events = store.load(guid, None).await.unwrap();
     assert_eq!(events.len(), 1);
 
@@ -70,13 +77,13 @@ async fn stale_appends_conflict_at_append_or_at_commit() {
     let update = service
         .execute(
             &ctx(None),
-            Operation::UpdateDetails {
+            PatchCustomer::Details {
                 customer_guid: guid,
                 draft: labels,
             },
         )
         .await;
-    assert_eq!(update.status, 200, "{}", update.body);
+    assert!(update.is_ok(), "{update:?}");
     assert!(matches!(slow.commit().await, Err(StoreFailure::Conflict)));
     assert_eq!(store.event_count(), 2);
 }
@@ -101,10 +108,7 @@ async fn a_concurrent_claim_waits_for_the_holder_and_then_sees_its_outcome() {
         !waiter.is_finished(),
         "the second claim must wait for the first transaction"
     );
-    let answer = Answer {
-        status: 201,
-        body: serde_json::json!({ "ok": true }),
-    };
+    let answer: CommandOutcome = Err(Refusal::new(FailureKind::Conflict, "code", "message"));
     first.complete_idempotency("s", "k", &answer).await.unwrap();
     first.commit().await.unwrap();
     assert_eq!(waiter.await.unwrap(), IdempotencyClaim::Replay(answer));
@@ -131,7 +135,7 @@ async fn concurrent_updates_all_land_through_retries() {
     let store = MemoryStore::new();
     let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
     let created = create(&service, None).await;
-    let guid = CustomerGuid::parse(created.body["guid"].as_str().unwrap()).unwrap();
+    let guid = CustomerGuid::parse(&created.as_ref().unwrap().customer.guid).unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..8 {
         let service = service.clone();
@@ -143,16 +147,16 @@ async fn concurrent_updates_all_land_through_retries() {
             service
                 .execute(
                     &ctx(None),
-                    Operation::UpdateDetails {
+                    PatchCustomer::Details {
                         customer_guid: guid,
                         draft,
                     },
                 )
                 .await
-                .status
+                .is_ok()
         });
     }
-    assert!(tasks.join_all().await.iter().all(|s| *s == 200));
+    assert!(tasks.join_all().await.iter().all(|ok| *ok));
     let events = store.load(guid, None).await.unwrap();
     let sequences: Vec<u64> = events.iter().map(|e| e.sequence).collect();
     assert_eq!(sequences, (1..=9).collect::<Vec<_>>());
@@ -162,10 +166,10 @@ async fn concurrent_updates_all_land_through_retries() {
 async fn external_ids_are_unique_per_tenant() {
     let store = MemoryStore::new();
     let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
-    assert_eq!(create(&service, Some("x-1")).await.status, 201);
-    let duplicate = create(&service, Some("x-1")).await;
-    assert_eq!(duplicate.status, 409);
-    assert_eq!(duplicate.body["message_code"], "duplicate_external_id");
+    assert!(create(&service, Some("x-1")).await.is_ok());
+    let duplicate = create(&service, Some("x-1")).await.unwrap_err();
+    assert_eq!(duplicate.kind, FailureKind::Conflict);
+    assert_eq!(duplicate.code, "duplicate_external_id");
     assert_eq!(store.customer_count(), 1);
 }
 
@@ -174,7 +178,7 @@ async fn load_current_is_the_fold_and_the_latest_link() {
     let store = MemoryStore::new();
     let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
     let created = create(&service, None).await;
-    let guid = CustomerGuid::parse(created.body["guid"].as_str().unwrap()).unwrap();
+    let guid = CustomerGuid::parse(&created.as_ref().unwrap().customer.guid).unwrap();
     for label in ["a", "b"] {
         let draft = CustomerDraft {
             labels: Some(vec![label.into()]),
@@ -183,13 +187,13 @@ async fn load_current_is_the_fold_and_the_latest_link() {
         let update = service
             .execute(
                 &ctx(None),
-                Operation::UpdateDetails {
+                PatchCustomer::Details {
                     customer_guid: guid,
                     draft,
                 },
             )
             .await;
-        assert_eq!(update.status, 200, "{}", update.body);
+        assert!(update.is_ok(), "{update:?}");
     }
     let events = store.load(guid, None).await.unwrap();
     let current = store.load_current(guid).await.unwrap();

@@ -19,6 +19,6 @@ pub use documents::{too_large, ReviewDocument, SubmitDocument};
 pub use lifecycle::{Freeze, Reject, Unfreeze, Verify};
 pub use service::{stamp, CommandService, RetryPolicy};
 pub use vocabulary::{
-    visit_commands, BodyFormat, Command, CommandSpec, CommandVisitor, Method, ServerValues,
-    Target,
+    command_specs, visit_commands, BodyFormat, Command, CommandSpec, CommandVisitor, Method,
+    ServerValues, Target,
 };

@@ -131,7 +131,10 @@ impl<S: CustomerStore> CommandService<S> {
         // Decide and append first: the events must be the transaction's first write (see
         // `ports`). The idempotency claim follows; a concurrent duplicate blocks on it until
         // this transaction ends, then finds the stored answer and rolls its own work back.
-        let outcome = match self.decide_and_append(&mut tx, ctx, command, prepared).await {
+        let outcome = match self
+            .decide_and_append(&mut tx, ctx, command, prepared)
+            .await
+        {
             Ok(executed) => Ok(executed),
             Err(AppError::ConcurrentModification) => return Ok(Attempt::Retry),
             // Refusals are outcomes like any other: a retry must see the same one.

@@ -169,3 +169,53 @@ pub fn visit_commands(visitor: &mut impl CommandVisitor) {
     visitor.visit::<Freeze>();
     visitor.visit::<Unfreeze>();
 }
+
+/// Every command's registration, in [`visit_commands`] order.
+pub fn command_specs() -> Vec<CommandSpec> {
+    struct Specs(Vec<CommandSpec>);
+    impl CommandVisitor for Specs {
+        fn visit<C: Command>(&mut self) {
+            self.0.push(C::SPEC);
+        }
+    }
+    let mut specs = Specs(Vec::new());
+    visit_commands(&mut specs);
+    specs.0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn names_and_routes_are_unique() {
+        let specs = command_specs();
+        let names: BTreeSet<&str> = specs
+            .iter()
+            .flat_map(|spec| std::iter::once(spec.name).chain(spec.legacy_names.iter().copied()))
+            .collect();
+        let legacy: usize = specs.iter().map(|spec| spec.legacy_names.len()).sum();
+        assert_eq!(
+            names.len(),
+            specs.len() + legacy,
+            "a name is registered twice"
+        );
+        let routes: BTreeSet<(&str, String)> = specs
+            .iter()
+            .map(|spec| (spec.path, format!("{:?}", spec.method)))
+            .collect();
+        assert_eq!(routes.len(), specs.len(), "a route is registered twice");
+        for spec in &specs {
+            assert!(spec.path.starts_with("/api/customers"), "{}", spec.path);
+            assert!(
+                spec.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{} is not a snake-case subject token",
+                spec.name
+            );
+        }
+    }
+}

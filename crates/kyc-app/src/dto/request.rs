@@ -12,8 +12,8 @@ use kyc_domain::customer::{
 };
 use kyc_domain::values::{
     AddressDraft, AssociateDraft, AssociateRole, EmploymentStatus, FieldError, Gender,
-    IdentificationNumberDraft, IdentificationType, NameDraft, Occupation, PepDraft,
-    TaxIdentificationDraft, TaxIdType, ValidationCode, ValidationErrors,
+    IdentificationNumberDraft, IdentificationType, NameDraft, Occupation, PepDraft, TaxIdType,
+    TaxIdentificationDraft, ValidationCode, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -49,10 +49,11 @@ fn employment_status_schema() -> RefOr<Schema> {
 fn identification_type_schema() -> RefOr<Schema> {
     // Cybrid's spellings of the same types are accepted too and renamed.
     closed_list(
-        IdentificationType::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .chain(CYBRID_IDENTIFICATION_TYPES.iter().map(|(cybrid, _)| *cybrid)),
+        IdentificationType::ALL.iter().map(|v| v.as_str()).chain(
+            CYBRID_IDENTIFICATION_TYPES
+                .iter()
+                .map(|(cybrid, _)| *cybrid),
+        ),
     )
 }
 fn tax_identification_type_schema() -> RefOr<Schema> {
@@ -70,9 +71,13 @@ fn document_rejection_reason_schema() -> RefOr<Schema> {
 fn customer_rejection_reasons_schema() -> RefOr<Schema> {
     utoipa::openapi::schema::ArrayBuilder::new()
         .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-        .items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(
-            CustomerRejectionReason::ALL.iter().map(|v| v.as_str()),
-        )))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(
+                    CustomerRejectionReason::ALL.iter().map(|v| v.as_str()),
+                )),
+        )
         .min_items(Some(1))
         .into()
 }
@@ -143,7 +148,10 @@ pub struct CustomerBody {
     #[schema(max_length = 2048)]
     pub website: Option<String>,
     /// Company registration number (businesses).
-    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub registration_number: Option<String>,
     /// Date of incorporation (businesses), `YYYY-MM-DD`, in the past.
     #[schema(format = Date)]

@@ -55,7 +55,10 @@ impl<St: Send + Sync> FromRequestParts<St> for PathIds {
         }
         if let Some(raw) = params.get("document_guid") {
             target.document = Some(DocumentGuid::parse(raw).map_err(|_| {
-                fail(HttpError::unknown_id("unknown_document", "document not found"))
+                fail(HttpError::unknown_id(
+                    "unknown_document",
+                    "document not found",
+                ))
             })?);
         }
         if let Some(raw) = params.get("associate_guid") {

@@ -72,7 +72,10 @@ pub async fn readyz<S: CustomerStore>(
         checks.insert(name, Value::from(outcome));
     }
     if ready {
-        json_response(StatusCode::OK, &json!({ "status": "ready", "checks": checks }))
+        json_response(
+            StatusCode::OK,
+            &json!({ "status": "ready", "checks": checks }),
+        )
     } else {
         let failed: Vec<&String> = checks
             .iter()

@@ -298,7 +298,7 @@ async fn patch_state_freezes_and_unfreezes_like_cybrid() {
     assert_eq!(frozen.json["state"], "frozen");
     assert_eq!(
         frozen.json["frozen"]["reason"],
-        kyc_http::routes::customers::PATCH_FREEZE_REASON
+        kyc_app::commands::PATCH_FREEZE_REASON
     );
     assert_eq!(frozen.json["frozen"]["previous_state"], "unverified");
     // Frozen accepts only unfreezing.

@@ -318,11 +318,11 @@ impl CustomerTransaction for PgCustomerTransaction {
             .map_err(failure)?;
         Ok(match claim {
             RawClaim::Fresh => IdempotencyClaim::Fresh,
-            RawClaim::Replay(outcome) => IdempotencyClaim::Replay(
-                serde_json::from_value(outcome).map_err(|e| {
+            RawClaim::Replay(outcome) => {
+                IdempotencyClaim::Replay(serde_json::from_value(outcome).map_err(|e| {
                     StoreFailure::Corrupt(format!("stored idempotency outcome: {e}"))
-                })?,
-            ),
+                })?)
+            }
             RawClaim::Mismatch => IdempotencyClaim::Mismatch,
         })
     }

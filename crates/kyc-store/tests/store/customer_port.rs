@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use kyc_app::ports::{
     CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, StoreFailure, StoredDocument,
 };
-use kyc_app::{Answer, AGGREGATE_TYPE};
+use kyc_app::{CommandOutcome, FailureKind, Refusal, AGGREGATE_TYPE};
 use kyc_domain::customer::{ContentType, CustomerDraft};
 use kyc_domain::ids::{DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerCommand};
@@ -188,10 +188,11 @@ async fn external_ids_are_unique_per_tenant_and_name_the_first_customer() {
 async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_request() {
     let db = fresh_database().await;
     let store = PgCustomerStore::new(db.pool.clone());
-    let answer = Answer {
-        status: 201,
-        body: json!({"guid": "abc", "state": "unverified"}),
-    };
+    let answer: CommandOutcome = Err(Refusal::new(
+        FailureKind::Conflict,
+        "invalid_transition",
+        "verify is not allowed in state frozen",
+    ));
 
     let mut tx = store.begin().await.unwrap();
     assert_eq!(
@@ -229,10 +230,11 @@ async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_request(
         .complete_idempotency(
             "bank/actor",
             "never",
-            &Answer {
-                status: 200,
-                body: json!({}),
-            },
+            &Err(Refusal::new(
+                FailureKind::NotFound,
+                "customer_not_found",
+                "",
+            )),
         )
         .await
         .unwrap_err();

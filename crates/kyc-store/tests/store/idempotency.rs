@@ -20,7 +20,7 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
         .await
         .unwrap();
     assert_eq!(claim, IdempotencyClaim::Fresh);
-    complete_idempotency_key(&mut tx, &scope, "k1", 201, &body)
+    complete_idempotency_key(&mut tx, &scope, "k1", &body)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -30,10 +30,7 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
         claim_idempotency_key(&mut tx, &scope, "k1", "hash-a")
             .await
             .unwrap(),
-        IdempotencyClaim::Replay {
-            response_status: 201,
-            response_body: body
-        }
+        IdempotencyClaim::Replay(body)
     );
     assert_eq!(
         claim_idempotency_key(&mut tx, &scope, "k1", "hash-b")
@@ -51,11 +48,11 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
     );
     // Completing twice, or completing an unclaimed key, is a caller bug.
     assert!(matches!(
-        complete_idempotency_key(&mut tx, &scope, "k1", 200, &json!({})).await,
+        complete_idempotency_key(&mut tx, &scope, "k1", &json!({})).await,
         Err(StoreError::IdempotencyKeyNotClaimed { .. })
     ));
     assert!(matches!(
-        complete_idempotency_key(&mut tx, &scope, "never", 200, &json!({})).await,
+        complete_idempotency_key(&mut tx, &scope, "never", &json!({})).await,
         Err(StoreError::IdempotencyKeyNotClaimed { .. })
     ));
 }
@@ -76,7 +73,7 @@ async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
                 if claim == IdempotencyClaim::Fresh {
                     // The "command" takes a while; duplicates must wait for it.
                     tokio::time::sleep(Duration::from_millis(300)).await;
-                    complete_idempotency_key(&mut tx, &scope, "k1", 201, &json!({ "n": 1 }))
+                    complete_idempotency_key(&mut tx, &scope, "k1", &json!({ "n": 1 }))
                         .await
                         .unwrap();
                 }
@@ -97,13 +94,7 @@ async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
     assert_eq!(fresh.len(), 1, "{results:?}");
     let fresh_claimed_at = fresh[0].1;
     for (claim, claimed_at, _) in results.iter().filter(|r| r.0 != IdempotencyClaim::Fresh) {
-        assert_eq!(
-            *claim,
-            IdempotencyClaim::Replay {
-                response_status: 201,
-                response_body: json!({ "n": 1 })
-            }
-        );
+        assert_eq!(*claim, IdempotencyClaim::Replay(json!({ "n": 1 })));
         // Each duplicate's claim returned only after the first transaction's 300 ms of work
         // and its commit: it waited rather than running the command a second time.
         assert!(*claimed_at >= fresh_claimed_at + Duration::from_millis(300));
@@ -128,7 +119,7 @@ async fn a_rolled_back_claim_passes_to_the_waiting_duplicate() {
             let claim = claim_idempotency_key(&mut tx, &scope, "k1", "hash-a")
                 .await
                 .unwrap();
-            complete_idempotency_key(&mut tx, &scope, "k1", 202, &json!({}))
+            complete_idempotency_key(&mut tx, &scope, "k1", &json!({}))
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
