@@ -368,7 +368,7 @@ pub struct DocumentUpload {
 }
 
 /// Cybrid's `PATCH /api/customers/{guid}`: a state change or detail changes, never both.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct CustomerPatchBody {
     /// `frozen` freezes; `unverified`, `verified` or `rejected` lifts a freeze, restoring the
     /// state from before it.
@@ -380,6 +380,29 @@ pub struct CustomerPatchBody {
     /// Detail changes, when no `state` is given.
     #[serde(flatten)]
     pub details: CustomerBody,
+}
+
+/// By hand rather than with `#[serde(flatten)]`: a flattened body no longer refuses unknown
+/// fields, and a misspelt field must not be dropped silently.
+impl<'de> Deserialize<'de> for CustomerPatchBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut text = |name: &str| match fields.remove(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(D::Error::custom(format!("{name} must be a string"))),
+        };
+        let state = text("state")?;
+        let freeze_reason = text("freeze_reason")?;
+        let details = CustomerBody::deserialize(serde_json::Value::Object(fields))
+            .map_err(D::Error::custom)?;
+        Ok(Self {
+            state,
+            freeze_reason,
+            details,
+        })
+    }
 }
 
 fn patch_state_schema() -> RefOr<Schema> {
