@@ -70,7 +70,11 @@ impl<L: ChainLink> LogRepository<L> {
         }
     }
 
-    async fn append_linked(&self, aggregate_type: &str, events: &[SerializedEvent]) -> Result<(), PersistenceError> {
+    async fn append_linked(
+        &self,
+        aggregate_type: &str,
+        events: &[SerializedEvent],
+    ) -> Result<(), PersistenceError> {
         let Some(first) = events.first() else {
             return Ok(());
         };
@@ -78,9 +82,8 @@ impl<L: ChainLink> LogRepository<L> {
         if events.iter().any(|e| e.aggregate_id != aggregate_id) {
             return Err(unknown("one commit must hold the events of one aggregate"));
         }
-        let expected = i64::try_from(first.sequence)
-            .map_err(|_| unknown("sequence out of range"))?
-            - 1;
+        let expected =
+            i64::try_from(first.sequence).map_err(|_| unknown("sequence out of range"))? - 1;
         let mut tx = self.pool.begin().await.map_err(|e| persistence(e.into()))?;
         // A read, so the appended events stay the transaction's first write. Should another
         // writer append meanwhile, `append` finds the stream moved and refuses.
@@ -213,7 +216,10 @@ async fn replay_log(pool: PgPool, aggregate_type: &'static str, mut feed: Replay
         let Some(last) = page.last().map(|e| e.global_position) else {
             return;
         };
-        for event in page.into_iter().filter(|e| e.aggregate_type == aggregate_type) {
+        for event in page
+            .into_iter()
+            .filter(|e| e.aggregate_type == aggregate_type)
+        {
             if feed.push(serialized(event)).await.is_err() {
                 return;
             }

@@ -161,8 +161,7 @@ impl Progress {
     /// tailer has stopped.
     pub async fn reached(&self, position: i64, timeout: Duration) -> bool {
         let mut receiver = self.0.clone();
-        let reached =
-            tokio::time::timeout(timeout, receiver.wait_for(|p| *p >= position)).await;
+        let reached = tokio::time::timeout(timeout, receiver.wait_for(|p| *p >= position)).await;
         matches!(reached, Ok(Ok(_)))
     }
 }

@@ -155,12 +155,8 @@ impl Relay {
                     "the stream is behind the relay checkpoint; republishing from the stream's end"
                 );
             }
-            kyc_log::reset_checkpoint(
-                &self.pool,
-                &self.config.checkpoint_name(),
-                cursor.position,
-            )
-            .await?;
+            kyc_log::reset_checkpoint(&self.pool, &self.config.checkpoint_name(), cursor.position)
+                .await?;
         }
         Ok(cursor)
     }
@@ -249,8 +245,7 @@ impl Relay {
         }
         self.publish(cursor, &events).await?;
         let mut tx = self.pool.begin().await.map_err(LogError::from)?;
-        kyc_log::save_checkpoint(&mut tx, &self.config.checkpoint_name(), cursor.position)
-            .await?;
+        kyc_log::save_checkpoint(&mut tx, &self.config.checkpoint_name(), cursor.position).await?;
         tx.commit().await.map_err(LogError::from)?;
         Ok(events.len())
     }

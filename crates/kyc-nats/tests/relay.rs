@@ -389,10 +389,7 @@ async fn a_foreign_message_at_the_end_of_the_stream_never_moves_the_cursor() {
     assert!(logged < i64::MAX / 2);
     assert_eq!(
         written.len() + more.len(),
-        kyc_log::read_after(&db.pool, 0, 1000)
-            .await
-            .unwrap()
-            .len()
+        kyc_log::read_after(&db.pool, 0, 1000).await.unwrap().len()
     );
     js.delete_stream(&config.stream).await.unwrap();
 }

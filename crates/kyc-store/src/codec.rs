@@ -32,4 +32,3 @@ pub(crate) fn recorded_event(stored: &StoredEvent) -> Result<RecordedEvent, Stor
         recorded_at: stored.recorded_at,
     })
 }
-

@@ -39,8 +39,7 @@ impl ChainLink for CustomerChain {
 }
 
 /// The event store of [`CustomerCqrs`]: events only, no snapshots (DESIGN.md §3).
-pub type CustomerEventStore =
-    PersistedEventStore<LogRepository<CustomerChain>, CustomerAggregate>;
+pub type CustomerEventStore = PersistedEventStore<LogRepository<CustomerChain>, CustomerAggregate>;
 
 /// A cqrs-es framework for the Customer on the log.
 pub type CustomerCqrs = CqrsFramework<CustomerAggregate, CustomerEventStore>;

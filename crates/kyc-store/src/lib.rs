@@ -23,8 +23,7 @@ mod idempotency;
 pub mod projector;
 
 pub use customers::{
-    connect, failure, PgCustomerStore, PgCustomerTransaction, ACQUIRE_TIMEOUT,
-    LIST_FRESHNESS_WAIT,
+    connect, failure, PgCustomerStore, PgCustomerTransaction, ACQUIRE_TIMEOUT, LIST_FRESHNESS_WAIT,
 };
 pub use documents::{
     get_document_content, put_document_content, DocumentContent, NewDocumentContent,

@@ -295,11 +295,7 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
 async fn verify(cli: &Cli) -> anyhow::Result<ExitCode> {
     let pool = pool(cli).await?;
     let total = kyc_log::count_events(&pool).await?;
-    let bar = progress_bar(
-        total,
-        "events checked",
-        cli.json,
-    );
+    let bar = progress_bar(total, "events checked", cli.json);
     let report = verify::verify(&pool, |n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     if cli.json {

@@ -7,8 +7,8 @@ use futures::TryStreamExt;
 use kyc_app::chain::{link_hash, GENESIS_HASH};
 use kyc_app::metadata::EventMetadata;
 use kyc_app::AGGREGATE_TYPE;
-use kyc_log::StoredEvent;
 use kyc_domain::{Customer, CustomerEvent};
+use kyc_log::StoredEvent;
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 

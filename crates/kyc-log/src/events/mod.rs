@@ -269,12 +269,12 @@ pub async fn count_events<'e, E: PgExecutor<'e>>(executor: E) -> Result<u64, Log
 /// The newest *committed* position (0 for an empty log), which may lie above what
 /// [`read_after`] can return yet: the target for a caller that waits until a tailer has applied
 /// its own earlier writes, which can sit above an older transaction that is still running.
-pub async fn last_committed_position<'e, E: PgExecutor<'e>>(
-    executor: E,
-) -> Result<i64, LogError> {
-    Ok(sqlx::query_scalar(include_str!("last_committed_position.sql"))
-        .fetch_one(executor)
-        .await?)
+pub async fn last_committed_position<'e, E: PgExecutor<'e>>(executor: E) -> Result<i64, LogError> {
+    Ok(
+        sqlx::query_scalar(include_str!("last_committed_position.sql"))
+            .fetch_one(executor)
+            .await?,
+    )
 }
 
 /// Every stream of `aggregate_type`, one after the other (by aggregate id), each in sequence
@@ -357,7 +357,9 @@ pub fn read_range<'a, P: DeserializeOwned + Send + 'a>(
         .boxed()
 }
 
-fn range_event<P: DeserializeOwned>(row: &sqlx::postgres::PgRow) -> Result<RangeEvent<P>, LogError> {
+fn range_event<P: DeserializeOwned>(
+    row: &sqlx::postgres::PgRow,
+) -> Result<RangeEvent<P>, LogError> {
     let aggregate_id: String = row.try_get("aggregate_id")?;
     let sequence: i64 = row.try_get("sequence")?;
     let payload = match row.try_get::<Json<P>, _>("payload") {

@@ -53,7 +53,10 @@ mod tests {
     /// old and a new relay run at once during a rolling upgrade.
     #[test]
     fn the_lock_key_is_fnv1a_of_the_name() {
-        assert_eq!(lock_key(""), i64::from_ne_bytes(0xcbf2_9ce4_8422_2325_u64.to_ne_bytes()));
+        assert_eq!(
+            lock_key(""),
+            i64::from_ne_bytes(0xcbf2_9ce4_8422_2325_u64.to_ne_bytes())
+        );
         assert_eq!(lock_key("relay:KYC_EVENTS"), lock_key("relay:KYC_EVENTS"));
         assert_ne!(lock_key("relay:A"), lock_key("relay:B"));
     }

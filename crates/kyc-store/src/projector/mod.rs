@@ -309,6 +309,46 @@ struct DocumentRows {
     last_position: Vec<i64>,
 }
 
+/// One `customer_views` row in the JSON shape of `to_jsonb(customer_views)`: for benchmarks
+/// that write the row of a command the way the projector does, without folding events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerViewRow(pub Value);
+
+impl CustomerViewRow {
+    /// Upserts the row with the projector's own statement.
+    pub async fn upsert(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        let view = &self.0;
+        let text = |key: &str| view[key].as_str().map(ToOwned::to_owned);
+        let time = |key: &str| -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+            let raw = view[key].as_str().unwrap_or_default();
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|e| StoreError::Corrupt {
+                    aggregate_id: text("customer_guid").unwrap_or_default(),
+                    sequence: view["last_sequence"].as_i64().unwrap_or_default(),
+                    reason: format!("{key}: {e}"),
+                })
+        };
+        // The statement takes one array per column; here each holds one row.
+        sqlx::query(include_str!("upsert_customers.sql"))
+            .bind(vec![text("customer_guid").unwrap_or_default()])
+            .bind(vec![text("bank_guid").unwrap_or_default()])
+            .bind(vec![text("customer_type").unwrap_or_default()])
+            .bind(vec![text("state").unwrap_or_default()])
+            .bind(vec![view["labels"].clone()])
+            .bind(vec![text("external_id")])
+            .bind(vec![text("profile_status").unwrap_or_default()])
+            .bind(vec![time("created_at")?])
+            .bind(vec![time("updated_at")?])
+            .bind(vec![view["last_sequence"].as_i64().unwrap_or_default()])
+            .bind(vec![view["last_position"].as_i64().unwrap_or_default()])
+            .bind(vec![view["record"].clone()])
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
 /// Upserts the changed customer and document rows.
 async fn write_views(
     conn: &mut PgConnection,

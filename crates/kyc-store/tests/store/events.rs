@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use kyc_log::{
-    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer,
-    LogError,
+    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer, LogError,
 };
 use kyc_testkit::fresh_database;
 

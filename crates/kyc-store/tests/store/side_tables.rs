@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use kyc_log::{load_checkpoint, save_checkpoint, LogError};
 use kyc_store::{
-    get_document_content, put_document_content, NewDocumentContent, StoreError,
-    MAX_DOCUMENT_BYTES,
+    get_document_content, put_document_content, NewDocumentContent, StoreError, MAX_DOCUMENT_BYTES,
 };
 use kyc_testkit::fresh_database;
 
