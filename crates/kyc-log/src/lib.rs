@@ -3,8 +3,8 @@
 //! * [`append`] to one stream with an expected last sequence (optimistic concurrency);
 //!   [`load_stream`], [`load_stream_as_of`] read one stream.
 //! * [`read_after`] tails the whole log by `global_position`, which follows commit order: a
-//!   reader that has passed position N never later finds a new event below N (see
-//!   [`events`](crate::read_after)'s module docs for how).
+//!   reader that has passed position N never later finds a new event below N (the `events`
+//!   module's docs say how, without serialising writers).
 //! * [checkpoints](load_checkpoint) remember how far each consumer got;
 //!   [`CommitAnnouncer`] and [`listen`] wake tailers when events were committed;
 //!   [`Leadership`] keeps a consumer to one active instance.
