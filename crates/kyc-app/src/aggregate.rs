@@ -1,4 +1,5 @@
-//! The Customer as a `cqrs_es::Aggregate`.
+//! The Customer as a `cqrs_es::Aggregate`, which `kyc_store::cqrs::customer_cqrs` runs in a
+//! `CqrsFramework` over the commit-ordered log (kyc-log's `LogRepository`).
 //!
 //! cqrs-es 0.5 pulls in tokio, which the pure domain crate must not depend on, and Rust's
 //! orphan rule forbids implementing its traits for the domain's types from here. Thin wrappers

@@ -13,9 +13,6 @@ use sqlx::PgPool;
 use crate::cpu::{CpuCost, Probe};
 use crate::stats::{rate, Latency, Samples};
 
-/// The projector's view upsert, exactly as kyc-store runs it.
-const UPSERT_VIEWS: &str = include_str!("../../kyc-store/src/projector/upsert_customers.sql");
-
 /// The bound at one connection count.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bound {
@@ -58,12 +55,18 @@ pub async fn prepare(options: PgConnectOptions, customers: u64) -> anyhow::Resul
         sqlx::query_as("SELECT customer_guid, to_jsonb(v) FROM customer_views v")
             .fetch_all(&pool)
             .await?;
-    let (payload, metadata): (Value, Value) = sqlx::query_as(
-        "SELECT payload, metadata FROM events WHERE event_type = 'CustomerDetailsUpdated' LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .context("the seed wrote no CustomerDetailsUpdated event")?;
+    let mut template = None;
+    for (guid, _) in &rows {
+        template = kyc_log::load_stream(&pool, kyc_app::AGGREGATE_TYPE, guid)
+            .await?
+            .into_iter()
+            .find(|e| e.event_type == "CustomerDetailsUpdated");
+        if template.is_some() {
+            break;
+        }
+    }
+    let template = template.context("the seed wrote no CustomerDetailsUpdated event")?;
+    let (payload, metadata) = (template.payload, template.metadata);
     Ok(Fixture {
         pool,
         options,
@@ -77,12 +80,12 @@ async fn one_command(
     pool: &PgPool,
     guid: &str,
     view: &mut Value,
-    event: &kyc_store::NewEvent,
+    event: &kyc_log::NewEvent,
 ) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
-    let history = kyc_store::load_stream(&mut *tx, kyc_app::AGGREGATE_TYPE, guid).await?;
+    let history = kyc_log::load_stream(&mut *tx, kyc_app::AGGREGATE_TYPE, guid).await?;
     let expected = history.last().map_or(0, |e| e.sequence);
-    let appended = kyc_store::append(
+    let appended = kyc_log::append(
         &mut tx,
         kyc_app::AGGREGATE_TYPE,
         guid,
@@ -95,27 +98,10 @@ async fn one_command(
         view["last_position"] = last.global_position.into();
         view["updated_at"] = last.recorded_at.to_rfc3339().into();
     }
-    // The projector's statement takes one array per column; here each holds one row.
-    let text = |key: &str| view[key].as_str().map(ToOwned::to_owned);
-    let time = |key: &str| -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-        let raw = view[key].as_str().unwrap_or_default();
-        Ok(chrono::DateTime::parse_from_rfc3339(raw)?.with_timezone(&chrono::Utc))
-    };
-    sqlx::query(UPSERT_VIEWS)
-        .bind(vec![text("customer_guid").unwrap_or_default()])
-        .bind(vec![text("bank_guid").unwrap_or_default()])
-        .bind(vec![text("customer_type").unwrap_or_default()])
-        .bind(vec![text("state").unwrap_or_default()])
-        .bind(vec![view["labels"].clone()])
-        .bind(vec![text("external_id")])
-        .bind(vec![text("profile_status").unwrap_or_default()])
-        .bind(vec![time("created_at")?])
-        .bind(vec![time("updated_at")?])
-        .bind(vec![view["last_sequence"].as_i64().unwrap_or_default()])
-        .bind(vec![view["last_position"].as_i64().unwrap_or_default()])
-        .bind(vec![view["record"].clone()])
-        .execute(&mut *tx)
-        .await?;
+    let row = kyc_store::projector::CustomerViewRow(std::mem::take(view));
+    let upserted = row.upsert(&mut tx).await;
+    *view = row.0;
+    upserted?;
     tx.commit().await?;
     Ok(())
 }
@@ -131,7 +117,7 @@ pub async fn measure(
         .min_connections(u32::try_from(connections)?)
         .connect_with(fixture.options.clone())
         .await?;
-    let event = kyc_store::NewEvent {
+    let event = kyc_log::NewEvent {
         event_type: "CustomerDetailsUpdated".into(),
         event_version: "1".into(),
         payload: fixture.payload.clone(),

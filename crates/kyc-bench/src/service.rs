@@ -108,12 +108,17 @@ pub async fn hot_customer(
         other += o;
     }
     let elapsed = start.elapsed();
-    let applied: Vec<String> = sqlx::query_scalar(
-        "SELECT metadata->>'request_id' FROM events WHERE aggregate_id = $1 AND sequence > 1",
-    )
-    .bind(&guid)
-    .fetch_all(pool)
-    .await?;
+    let applied: Vec<String> = kyc_log::load_stream(pool, kyc_app::AGGREGATE_TYPE, &guid)
+        .await?
+        .into_iter()
+        .filter(|e| e.sequence > 1)
+        .map(|e| {
+            e.metadata["request_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
     let mut seen = HashSet::new();
     let applied_wrongly = applied
         .iter()
@@ -380,8 +385,8 @@ pub async fn catch_up(
 pub struct Replay {
     /// Events in the log.
     pub events: u64,
-    /// `SELECT payload::text FROM events ORDER BY global_position`, streamed, each payload
-    /// taken as one string (no JSON parsing): rows per second.
+    /// `kyc_log::scan_payloads`: every payload in position order, streamed, each taken as one
+    /// string (no JSON parsing): rows per second.
     pub raw_read_per_s: f64,
     /// `kyc_store::projector::rebuild::rebuild`: events per second.
     pub replay_per_s: f64,
@@ -396,23 +401,14 @@ pub async fn replay(
     pool: &PgPool,
     options: &sqlx::postgres::PgConnectOptions,
 ) -> anyhow::Result<Replay> {
-    sqlx::query("ANALYZE events").execute(pool).await?;
+    kyc_log::analyze(pool, true).await?;
     // Seeding a million events leaves ~1 GB of WAL behind; without a checkpoint now, the
     // checkpointer writes it out during whichever of the two measurements comes first.
     if let Err(error) = sqlx::query("CHECKPOINT").execute(pool).await {
         eprintln!("[7/8] replay: no CHECKPOINT before measuring ({error}); expect more noise");
     }
     let start = Instant::now();
-    let mut rows = sqlx::query_scalar::<_, String>(
-        "SELECT payload::text FROM events ORDER BY global_position",
-    )
-    .fetch(pool);
-    let mut read = 0u64;
-    while let Some(row) = rows.next().await {
-        std::hint::black_box(row?);
-        read += 1;
-    }
-    drop(rows);
+    let read = kyc_log::scan_payloads(pool).await?;
     let raw = rate(read, start.elapsed());
     let start = Instant::now();
     let rebuilt = kyc_store::projector::rebuild::rebuild(pool, options, true, |_| {}).await?;

@@ -7,7 +7,7 @@
 use kyc_app::metadata::EventMetadata;
 use kyc_domain::customer::CustomerDetails;
 use kyc_domain::CustomerEvent;
-use kyc_store::StoredEvent;
+use kyc_log::StoredEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use thiserror::Error;

@@ -7,13 +7,18 @@
 //! publish and its checkpoint neither re-publishes (the stream already has it) nor skips, and
 //! two relays racing each other cannot interleave — beyond the `Nats-Msg-Id` dedup window too.
 //!
-//! One relay is active at a time: it holds a PostgreSQL session advisory lock, which the server
-//! releases when the holder's connection dies, letting a standby instance take over.
+//! The relay is a handler of the log's one tailer ([`kyc_log::Tailer`]), which wakes it,
+//! retries it and stops it like every other consumer. Its tailer is *exclusive*: one relay is
+//! active at a time, holding a PostgreSQL session advisory lock ([`kyc_log::Leadership`]) that
+//! the server releases when the holder's connection dies, letting a standby take over. Its
+//! [`resume`](kyc_log::TailHandler::resume) is the reconciliation with the stream.
 
 use std::time::Duration;
 
 use async_nats::jetstream::{self, message::PublishMessage as Publish};
-use sqlx::{PgConnection, PgPool};
+use kyc_app::AGGREGATE_TYPE;
+use kyc_log::{Advance, Batch, LogError, StoredEvent, TailConfig, TailHandler, Tailer};
+use sqlx::PgPool;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 
@@ -52,17 +57,6 @@ impl RelayConfig {
         format!("relay:{}", self.stream)
     }
 
-    /// The advisory lock key that elects the active relay for this stream.
-    fn lock_key(&self) -> i64 {
-        // FNV-1a: stable across builds and platforms, unlike std's hasher.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in self.checkpoint_name().bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        i64::from_ne_bytes(hash.to_ne_bytes())
-    }
-
     fn subjects(&self) -> Vec<String> {
         vec![format!("{}.*.customer.*.*", self.subject_prefix)]
     }
@@ -73,7 +67,7 @@ impl RelayConfig {
 pub enum RelayError {
     /// The event log could not be read or the checkpoint written.
     #[error("event log: {0}")]
-    Store(#[from] kyc_store::StoreError),
+    Log(#[from] LogError),
     /// NATS or JetStream refused or did not answer.
     #[error("nats: {0}")]
     Nats(String),
@@ -152,7 +146,7 @@ impl Relay {
     /// stream was recreated), so the next publish continues exactly where the stream ends.
     pub async fn reconcile(&self) -> Result<Cursor, RelayError> {
         let cursor = self.stream_cursor().await?;
-        let saved = kyc_store::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
+        let saved = kyc_log::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
         if saved != cursor.position {
             if saved > cursor.position {
                 tracing::warn!(
@@ -161,12 +155,8 @@ impl Relay {
                     "the stream is behind the relay checkpoint; republishing from the stream's end"
                 );
             }
-            kyc_store::reset_checkpoint(
-                &self.pool,
-                &self.config.checkpoint_name(),
-                cursor.position,
-            )
-            .await?;
+            kyc_log::reset_checkpoint(&self.pool, &self.config.checkpoint_name(), cursor.position)
+                .await?;
         }
         Ok(cursor)
     }
@@ -196,7 +186,7 @@ impl Relay {
             // Purged by an operator: the stream no longer says how far it got, and its dedup
             // window would refuse a republish anyway. Continue after the relay's checkpoint.
             let position =
-                kyc_store::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
+                kyc_log::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
             return Ok(Cursor {
                 position,
                 stream_sequence: last,
@@ -211,14 +201,9 @@ impl Relay {
             serde_json::from_slice(&message.payload).map_err(|e| foreign(e.to_string()))?;
         // Trust the stream's end only if it is the log's event: a message someone else
         // published into these subjects must never move the cursor, or events would be skipped.
-        let logged: Option<i64> = sqlx::query_scalar(
-            "SELECT global_position FROM events WHERE aggregate_type = 'Customer' AND aggregate_id = $1 AND sequence = $2",
-        )
-        .bind(&event.subject)
-        .bind(event.sequence)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(kyc_store::StoreError::from)?;
+        let logged =
+            kyc_log::position_of(&self.pool, AGGREGATE_TYPE, &event.subject, event.sequence)
+                .await?;
         if logged != Some(event.globalposition)
             || event.id != format!("{}:{}", event.subject, event.sequence)
         {
@@ -237,35 +222,41 @@ impl Relay {
     /// The relay's standing, for operators.
     pub async fn status(&self) -> Result<RelayStatus, RelayError> {
         let checkpoint =
-            kyc_store::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
-        let log_position = kyc_store::last_position(&self.pool).await?;
+            kyc_log::read_checkpoint(&self.pool, &self.config.checkpoint_name()).await?;
+        let log_position = kyc_log::last_position(&self.pool).await?;
         let cursor = self.stream_cursor().await?;
-        let backlog: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM events WHERE global_position > $1 AND global_position <= $2",
-        )
-        .bind(cursor.position)
-        .bind(log_position)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(kyc_store::StoreError::from)?;
+        let backlog = kyc_log::count_between(&self.pool, cursor.position, log_position).await?;
         Ok(RelayStatus {
             checkpoint,
             log_position,
             stream_position: cursor.position,
             stream_sequence: cursor.stream_sequence,
-            backlog: u64::try_from(backlog).unwrap_or(0),
+            backlog,
         })
     }
 
-    /// Publishes the next batch after `cursor`; returns how many events it published.
+    /// Publishes the next batch after `cursor` and saves the checkpoint; returns how many
+    /// events it published. One step of what [`Self::run`] does, for tools and tests.
     pub async fn publish_batch(&self, cursor: &mut Cursor) -> Result<usize, RelayError> {
         let events =
-            kyc_store::read_after(&self.pool, cursor.position, self.config.batch_size).await?;
-        let Some(last) = events.last() else {
+            kyc_log::read_after(&self.pool, cursor.position, self.config.batch_size).await?;
+        if events.is_empty() {
             return Ok(0);
+        }
+        self.publish(cursor, &events).await?;
+        let mut tx = self.pool.begin().await.map_err(LogError::from)?;
+        kyc_log::save_checkpoint(&mut tx, &self.config.checkpoint_name(), cursor.position).await?;
+        tx.commit().await.map_err(LogError::from)?;
+        Ok(events.len())
+    }
+
+    /// Publishes `events` (the events right after `cursor`) and moves the cursor past them.
+    async fn publish(&self, cursor: &mut Cursor, events: &[StoredEvent]) -> Result<(), RelayError> {
+        let Some(last) = events.last() else {
+            return Ok(());
         };
         let mut acks = Vec::with_capacity(events.len());
-        for (offset, stored) in (0u64..).zip(&events) {
+        for (offset, stored) in (0u64..).zip(events) {
             let (event, cloud_event) = envelope(stored)?;
             let subject = subject(
                 &self.config.subject_prefix,
@@ -281,7 +272,7 @@ impl Relay {
             acks.push(self.js.send_publish(subject, publish).await.map_err(nats)?);
         }
         // Acks arrive in publish order; one refusal (e.g. a wrong expected sequence because
-        // another relay got ahead) fails the batch, and the caller reconciles.
+        // another relay got ahead) fails the batch, and the tailer resumes by reconciling.
         for ack in acks {
             let ack = ack.await.map_err(nats)?;
             if ack.duplicate {
@@ -293,176 +284,62 @@ impl Relay {
             cursor.stream_sequence = ack.sequence;
         }
         cursor.position = last.global_position;
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(kyc_store::StoreError::from)?;
-        kyc_store::save_checkpoint(&mut tx, &self.config.checkpoint_name(), cursor.position)
-            .await?;
-        tx.commit().await.map_err(kyc_store::StoreError::from)?;
-        Ok(events.len())
+        Ok(())
     }
 
-    /// Tries to become the active relay: a session advisory lock on a connection of its own.
-    async fn try_lead(&self) -> Result<Option<PgConnection>, RelayError> {
-        let mut connection = self
-            .pool
-            .acquire()
-            .await
-            .map_err(kyc_store::StoreError::from)?
-            .detach();
-        let leading: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(self.config.lock_key())
-            .fetch_one(&mut connection)
-            .await
-            .map_err(kyc_store::StoreError::from)?;
-        Ok(leading.then_some(connection))
-    }
-
-    /// Runs until `shutdown` is cancelled: waits to be elected, then publishes as events arrive.
+    /// Runs until `shutdown` is cancelled: waits to be elected, then publishes as events
+    /// arrive (the log's tailer, exclusive, with this relay as its handler).
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = Backoff::default();
-        loop {
-            let lead = tokio::select! {
-                () = shutdown.cancelled() => return,
-                lead = self.try_lead() => lead,
-            };
-            let mut leader_connection = match lead {
-                Ok(Some(connection)) => connection,
-                Ok(None) => {
-                    tracing::debug!("another relay is active; standing by");
-                    tokio::select! {
-                        () = shutdown.cancelled() => return,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "relay cannot reach the event log");
-                    tokio::select! {
-                        () = shutdown.cancelled() => return,
-                        () = tokio::time::sleep(backoff.next()) => continue,
-                    }
-                }
-            };
-            tracing::info!(stream = %self.config.stream, "relay elected");
-            if self
-                .lead(&mut leader_connection, &shutdown, &mut backoff)
-                .await
-            {
-                return;
-            }
-        }
+        let config = TailConfig {
+            batch_size: self.config.batch_size,
+            poll_interval: self.config.poll_interval,
+            exclusive: true,
+            ..TailConfig::new(self.config.checkpoint_name())
+        };
+        let pool = self.pool.clone();
+        let handler = Publishing {
+            relay: self,
+            cursor: None,
+        };
+        Tailer::new(pool, handler, config).run(shutdown).await;
+    }
+}
+
+/// The relay as a handler of the log's tailer: the stream's end is where it resumes, and the
+/// tailer saves the checkpoint after each published batch.
+struct Publishing {
+    relay: Relay,
+    cursor: Option<Cursor>,
+}
+
+impl TailHandler for Publishing {
+    type Error = RelayError;
+
+    async fn resume(&mut self, _pool: &PgPool, _checkpoint: &str) -> Result<i64, RelayError> {
+        self.cursor = None;
+        let cursor = self.relay.ensure_and_reconcile().await?;
+        tracing::info!(
+            position = cursor.position,
+            sequence = cursor.stream_sequence,
+            "relay resumes"
+        );
+        self.cursor = Some(cursor);
+        Ok(cursor.position)
     }
 
-    /// Publishes while leading; returns true on shutdown, false when leadership was lost.
-    async fn lead(
-        &self,
-        leader_connection: &mut PgConnection,
-        shutdown: &CancellationToken,
-        backoff: &mut Backoff,
-    ) -> bool {
-        let mut listener = match kyc_store::listen(&self.pool).await {
-            Ok(listener) => Some(listener),
-            Err(error) => {
-                tracing::warn!(%error, "no LISTEN connection; polling only");
-                None
+    async fn handle(&mut self, _pool: &PgPool, batch: &Batch<'_>) -> Result<Advance, RelayError> {
+        let mut cursor = match self.cursor {
+            Some(cursor) if cursor.position == batch.after => cursor,
+            _ => {
+                return Err(RelayError::Nats(
+                    "the batch does not follow the stream's end".to_owned(),
+                ))
             }
         };
-        let mut cursor: Option<Cursor> = None;
-        let mut last_leader_check = tokio::time::Instant::now();
-        loop {
-            if last_leader_check.elapsed() > Duration::from_secs(5) {
-                if let Err(error) = sqlx::query("SELECT 1")
-                    .execute(&mut *leader_connection)
-                    .await
-                {
-                    tracing::warn!(%error, "lost the relay leadership connection");
-                    return false;
-                }
-                last_leader_check = tokio::time::Instant::now();
-            }
-            let current = match cursor {
-                Some(current) => current,
-                None => match self.ensure_and_reconcile().await {
-                    Ok(reconciled) => {
-                        tracing::info!(
-                            position = reconciled.position,
-                            sequence = reconciled.stream_sequence,
-                            "relay resumes"
-                        );
-                        reconciled
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "relay cannot reconcile with the stream");
-                        if wait_or_shutdown(shutdown, backoff.next()).await {
-                            return true;
-                        }
-                        continue;
-                    }
-                },
-            };
-            let mut next = current;
-            match self.publish_batch(&mut next).await {
-                Ok(published) => {
-                    backoff.reset();
-                    cursor = Some(next);
-                    if usize::try_from(self.config.batch_size).is_ok_and(|full| published >= full) {
-                        continue;
-                    }
-                    let wake = async {
-                        match listener.as_mut() {
-                            Some(listener) => {
-                                let woken = tokio::time::timeout(
-                                    self.config.poll_interval,
-                                    listener.recv(),
-                                )
-                                .await;
-                                if let Ok(Ok(_)) = woken {
-                                    kyc_store::gather_notifications(listener).await;
-                                }
-                            }
-                            None => tokio::time::sleep(self.config.poll_interval).await,
-                        }
-                    };
-                    tokio::select! {
-                        () = shutdown.cancelled() => return true,
-                        () = wake => {}
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "relay batch failed; reconciling");
-                    cursor = None;
-                    if wait_or_shutdown(shutdown, backoff.next()).await {
-                        return true;
-                    }
-                }
-            }
-        }
-    }
-}
-
-async fn wait_or_shutdown(shutdown: &CancellationToken, delay: Duration) -> bool {
-    tokio::select! {
-        () = shutdown.cancelled() => true,
-        () = tokio::time::sleep(delay) => false,
-    }
-}
-
-/// Exponential back-off from 100 ms to 5 s.
-#[derive(Debug, Default)]
-struct Backoff {
-    failures: u32,
-}
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        self.failures = self.failures.saturating_add(1);
-        Duration::from_millis(100u64.saturating_mul(1 << self.failures.min(6)))
-            .min(Duration::from_secs(5))
-    }
-
-    fn reset(&mut self) {
-        self.failures = 0;
+        // A failed publish leaves `self.cursor` unset: the tailer resumes by reconciling.
+        self.cursor = None;
+        self.relay.publish(&mut cursor, batch.events).await?;
+        self.cursor = Some(cursor);
+        Ok(Advance::Save)
     }
 }

@@ -102,9 +102,9 @@ async fn seed(pool: &PgPool, customers: usize) -> BTreeSet<(String, i64)> {
         let mut customer = Customer::default();
         for command in commands {
             let events = customer.decide(command).unwrap();
-            let new_events: Vec<kyc_store::NewEvent> = events
+            let new_events: Vec<kyc_log::NewEvent> = events
                 .iter()
-                .map(|event| kyc_store::NewEvent {
+                .map(|event| kyc_log::NewEvent {
                     event_type: event.event_type().to_owned(),
                     event_version: event.event_version().to_owned(),
                     payload: serde_json::to_value(event).unwrap(),
@@ -121,7 +121,7 @@ async fn seed(pool: &PgPool, customers: usize) -> BTreeSet<(String, i64)> {
                 })
                 .collect();
             let mut tx = pool.begin().await.unwrap();
-            let appended = kyc_store::append(
+            let appended = kyc_log::append(
                 &mut tx,
                 "Customer",
                 &guid.to_string(),
@@ -258,7 +258,7 @@ async fn a_crash_between_publish_and_checkpoint_neither_duplicates_nor_skips() {
     let mut cursor = relay.reconcile().await.unwrap();
     relay.publish_batch(&mut cursor).await.unwrap();
     // The process "dies" after publishing but before its checkpoint reached the database.
-    kyc_store::reset_checkpoint(&db.pool, &config.checkpoint_name(), 0)
+    kyc_log::reset_checkpoint(&db.pool, &config.checkpoint_name(), 0)
         .await
         .unwrap();
 
@@ -383,16 +383,13 @@ async fn a_foreign_message_at_the_end_of_the_stream_never_moves_the_cursor() {
         relay.publish_batch(&mut cursor).await.is_err(),
         "publishing after a foreign message must fail, not skip"
     );
-    let logged = kyc_store::read_checkpoint(&db.pool, &config.checkpoint_name())
+    let logged = kyc_log::read_checkpoint(&db.pool, &config.checkpoint_name())
         .await
         .unwrap();
     assert!(logged < i64::MAX / 2);
     assert_eq!(
         written.len() + more.len(),
-        kyc_store::read_after(&db.pool, 0, 1000)
-            .await
-            .unwrap()
-            .len()
+        kyc_log::read_after(&db.pool, 0, 1000).await.unwrap().len()
     );
     js.delete_stream(&config.stream).await.unwrap();
 }

@@ -19,8 +19,8 @@ pub enum StoreError {
         /// The last sequence the writer expected.
         expected: i64,
     },
-    /// More than [`crate::MAX_EVENTS_PER_TRANSACTION`] events in one transaction.
-    #[error("more than {max} events in one transaction", max = crate::MAX_EVENTS_PER_TRANSACTION)]
+    /// More than [`kyc_log::MAX_EVENTS_PER_TRANSACTION`] events in one transaction.
+    #[error("more than {max} events in one transaction", max = kyc_log::MAX_EVENTS_PER_TRANSACTION)]
     TooManyEventsInTransaction,
     /// The transaction wrote something before its events, which would let a later sequence
     /// take a lower position than an earlier one (see migrations/0006). A bug in the caller.
@@ -108,41 +108,50 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        if is_unavailable(&err) {
-            Self::Unavailable(err)
-        } else {
-            Self::Database(err)
+        kyc_log::LogError::from(err).into()
+    }
+}
+
+pub(crate) use kyc_log::{db_code_and_constraint, UNIQUE_VIOLATION};
+
+impl From<kyc_log::LogError> for StoreError {
+    /// The log's failures keep their meaning (and variant name) in the store's vocabulary, so
+    /// [`crate::failure`] maps a conflict on `append` exactly as before the log had its crate.
+    fn from(err: kyc_log::LogError) -> Self {
+        use kyc_log::LogError;
+        match err {
+            LogError::Conflict {
+                aggregate_type,
+                aggregate_id,
+                expected,
+            } => Self::Conflict {
+                aggregate_type,
+                aggregate_id,
+                expected,
+            },
+            LogError::TooManyEventsInTransaction => Self::TooManyEventsInTransaction,
+            LogError::EventsNotFirstWrite => Self::EventsNotFirstWrite,
+            LogError::CheckpointRegression {
+                name,
+                current,
+                attempted,
+            } => Self::CheckpointRegression {
+                name,
+                current,
+                attempted,
+            },
+            LogError::Undecodable {
+                aggregate_id,
+                sequence,
+                reason,
+            } => Self::Corrupt {
+                aggregate_id,
+                sequence,
+                reason,
+            },
+            LogError::Unavailable(source) => Self::Unavailable(source),
+            LogError::Database(source) => Self::Database(source),
         }
-    }
-}
-
-/// Connection-level failures, as opposed to errors of the statement itself.
-fn is_unavailable(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // 08: connection exception; 57P01-03: shutdown / cannot connect now;
-            // 53300: too many connections.
-            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
-        }),
-        _ => false,
-    }
-}
-
-/// The SQLSTATE and constraint name of a database error, if it is one.
-pub(crate) fn db_code_and_constraint(err: &sqlx::Error) -> Option<(String, Option<String>)> {
-    match err {
-        sqlx::Error::Database(db) => Some((
-            db.code()
-                .map(std::borrow::Cow::into_owned)
-                .unwrap_or_default(),
-            db.constraint().map(str::to_owned),
-        )),
-        _ => None,
     }
 }
 
@@ -152,6 +161,3 @@ pub(crate) fn db_code_and_constraint(err: &sqlx::Error) -> Option<(String, Optio
 pub(crate) fn is_serialization_failure(err: &sqlx::Error) -> bool {
     db_code_and_constraint(err).is_some_and(|(code, _)| code == "40001" || code == "40P01")
 }
-
-/// SQLSTATE `unique_violation`.
-pub(crate) const UNIQUE_VIOLATION: &str = "23505";

@@ -1,39 +1,37 @@
-//! PostgreSQL persistence of the KYC event log and its side tables.
+//! The customer adapter on PostgreSQL: `kyc-app`'s ports over the event log of `kyc-log`.
 //!
-//! The event table keeps the postgres-es 0.5 layout, so `cqrs-es` can load (and write) the
-//! same streams, and adds a `global_position` that follows commit order: readers tail the log
-//! by position from a stored checkpoint ([`read_after`]) instead of trusting in-process queries.
+//! * [`PgCustomerStore`] implements the `CustomerStore` port: it (de)serializes the Customer's
+//!   events, appends them to the log and keeps the side tables (external ids, idempotency
+//!   records, document contents) in the same transaction.
+//! * [`projector`] keeps the `customer_views` and `document_views` projections: a handler of
+//!   the log's one tailer, plus the bulk rebuild `kycctl replay` runs.
+//! * [`cqrs`] drives the Customer through cqrs-es's `CqrsFramework` on the same log.
 //!
-//! Everything here is generic over *serialized* events ([`serde_json::Value`]); the domain
-//! crate decides what the payloads mean. Functions that must be atomic with the caller's other
-//! writes (appending, idempotency records, checkpoints) take a `&mut PgConnection`, which is
-//! what a `sqlx::Transaction` dereferences to; plain reads take any executor.
+//! The log itself (append, read after a position, checkpoints, announcements, the tailer) is
+//! `kyc-log`'s and knows nothing of customers; this crate runs no SQL on the event table except
+//! `load_current.sql`, which reads a customer's view row and the events it does not cover in one
+//! statement, so that both come from one snapshot without a transaction per command.
+//! Functions that must be atomic with the caller's other writes (idempotency records, document
+//! contents) take a `&mut PgConnection`, which is what a `sqlx::Transaction` dereferences to.
 
-mod checkpoints;
+mod codec;
+pub mod cqrs;
 mod customers;
 mod documents;
 mod error;
-mod events;
 mod idempotency;
-mod notify;
 pub mod projector;
 
-pub use checkpoints::{load_checkpoint, read_checkpoint, reset_checkpoint, save_checkpoint};
-pub use customers::{connect, failure, PgCustomerStore, PgCustomerTransaction, ACQUIRE_TIMEOUT};
+pub use customers::{
+    connect, failure, PgCustomerStore, PgCustomerTransaction, ACQUIRE_TIMEOUT, LIST_FRESHNESS_WAIT,
+};
 pub use documents::{
     get_document_content, put_document_content, DocumentContent, NewDocumentContent,
     MAX_DOCUMENT_BYTES,
 };
 pub use error::StoreError;
-pub use events::{
-    append, last_position, load_stream, load_stream_as_of, read_after, AppendedEvent, AsOf,
-    NewEvent, StoredEvent, MAX_EVENTS_PER_TRANSACTION,
-};
 pub use idempotency::{
     claim_idempotency_key, complete_idempotency_key, idempotency_scope, IdempotencyClaim,
-};
-pub use notify::{
-    drain_notifications, gather_notifications, listen, CommitAnnouncer, EVENTS_CHANNEL, GATHER,
 };
 
 /// Applies the SQL migrations of the repository's `migrations/` folder (idempotent).

@@ -16,7 +16,7 @@ pub async fn export(
     out: &mut impl Write,
     show_progress: bool,
 ) -> anyhow::Result<u64> {
-    let total = kyc_store::last_position(pool).await?;
+    let total = kyc_log::last_position(pool).await?;
     let bar = if show_progress {
         ProgressBar::new_spinner()
     } else {
@@ -29,7 +29,7 @@ pub async fn export(
     let mut position = since;
     let mut written = 0u64;
     loop {
-        let batch = kyc_store::read_after(pool, position, 5000).await?;
+        let batch = kyc_log::read_after(pool, position, 5000).await?;
         let Some(last) = batch.last() else { break };
         position = last.global_position;
         for stored in &batch {

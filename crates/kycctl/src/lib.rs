@@ -253,10 +253,8 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
     );
     let pool = pool(cli).await?;
     let options = PgConnectOptions::from_str(&cli.database_url)?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(&pool)
-        .await?;
-    let bar = progress_bar(u64::try_from(total).unwrap_or(0), "events", cli.json);
+    let total = kyc_log::count_events(&pool).await?;
+    let bar = progress_bar(total, "events", cli.json);
     let started = std::time::Instant::now();
     let rebuilt =
         kyc_store::projector::rebuild::rebuild(&pool, &options, restart, |n| bar.set_position(n))
@@ -296,14 +294,8 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
 
 async fn verify(cli: &Cli) -> anyhow::Result<ExitCode> {
     let pool = pool(cli).await?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(&pool)
-        .await?;
-    let bar = progress_bar(
-        u64::try_from(total).unwrap_or(0),
-        "events checked",
-        cli.json,
-    );
+    let total = kyc_log::count_events(&pool).await?;
+    let bar = progress_bar(total, "events checked", cli.json);
     let report = verify::verify(&pool, |n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     if cli.json {

@@ -6,7 +6,9 @@ use std::fmt;
 use futures::TryStreamExt;
 use kyc_app::chain::{link_hash, GENESIS_HASH};
 use kyc_app::metadata::EventMetadata;
+use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::{Customer, CustomerEvent};
+use kyc_log::StoredEvent;
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 
@@ -211,19 +213,17 @@ impl Views<'_> {
 /// Checks every customer's stream, and compares the `customer_views` projection with a fresh
 /// fold of the events it has applied (the projection may trail the log while kycd runs: only
 /// events at or below its checkpoint must be in it).
-pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> Result<Report, sqlx::Error> {
-    let checkpoint = kyc_store::read_checkpoint(pool, kyc_store::projector::CUSTOMER_VIEWS)
-        .await
-        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> anyhow::Result<Report> {
+    let checkpoint = kyc_log::read_checkpoint(pool, kyc_store::projector::CUSTOMER_VIEWS).await?;
     let mut report = Report::default();
-    let mut rows = sqlx::query(include_str!("verify_streams.sql")).fetch(pool);
+    let mut rows = kyc_log::streams_of_type(pool, AGGREGATE_TYPE);
     let mut views = Views {
         rows: sqlx::query(include_str!("verify_views.sql")).fetch(pool),
         peeked: None,
     };
     let mut current: Option<StreamCheck> = None;
-    while let Some(row) = rows.try_next().await? {
-        let customer: String = row.try_get("aggregate_id")?;
+    while let Some(event) = rows.try_next().await? {
+        let customer = event.aggregate_id.clone();
         if current.as_ref().is_none_or(|c| c.customer != customer) {
             if let Some(done) = current.take() {
                 finish(&done, &mut report);
@@ -249,7 +249,7 @@ pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> Result<Repo
         if report.events % 1000 == 0 {
             progress(report.events);
         }
-        check_event(check, &row, checkpoint, &mut report.findings)?;
+        check_event(check, event, checkpoint, &mut report.findings);
     }
     if let Some(done) = current.take() {
         finish(&done, &mut report);
@@ -262,12 +262,19 @@ pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> Result<Repo
 /// Checks one event of the current customer: sequence, hash link, readability, projection.
 fn check_event(
     check: &mut StreamCheck,
-    row: &sqlx::postgres::PgRow,
+    event: StoredEvent,
     checkpoint: i64,
     findings: &mut Vec<Finding>,
-) -> Result<(), sqlx::Error> {
-    let sequence: i64 = row.try_get("sequence")?;
-    let position: i64 = row.try_get("global_position")?;
+) {
+    let StoredEvent {
+        sequence,
+        global_position: position,
+        event_type,
+        event_version,
+        payload,
+        metadata,
+        ..
+    } = event;
     if sequence != check.expected_sequence {
         findings.push(Finding::SequenceGap {
             customer: check.customer.clone(),
@@ -276,10 +283,6 @@ fn check_event(
         });
     }
     check.expected_sequence = sequence + 1;
-    let event_type: String = row.try_get("event_type")?;
-    let event_version: String = row.try_get("event_version")?;
-    let payload: serde_json::Value = row.try_get("payload")?;
-    let metadata: serde_json::Value = row.try_get("metadata")?;
     let expected_hash = link_hash(&check.previous_hash, &event_type, &event_version, &payload);
     let stored_hash = serde_json::from_value::<EventMetadata>(metadata)
         .map(|m| m.hash)
@@ -302,7 +305,7 @@ fn check_event(
                 sequence,
                 reason: error.to_string(),
             });
-            return Ok(());
+            return;
         }
     }
     let applied_by_view = check.view.as_ref().map_or(0, |v| v.last_sequence);
@@ -315,7 +318,6 @@ fn check_event(
     } else if sequence > applied_by_view && position <= checkpoint && check.missed.is_none() {
         check.missed = Some(sequence);
     }
-    Ok(())
 }
 
 fn finish(check: &StreamCheck, report: &mut Report) {

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{Principal, QueryService, RequestContext, Source};
 use kyc_domain::ids::{BankGuid, CustomerGuid};
+use kyc_log::read_checkpoint;
 use kyc_store::projector::rebuild::{rebuild_with, BulkSettings, REBUILD_CHECKPOINT};
 use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
-use kyc_store::read_checkpoint;
 use kyc_store::PgCustomerStore;
 use kycctl::verify::{verify, Finding};
 use sqlx::postgres::PgConnectOptions;
@@ -239,7 +239,7 @@ async fn a_replay_whose_rows_ran_ahead_of_its_checkpoint_ends_equal() {
     let live = views(&db.pool).await;
     let options = PgConnectOptions::from_str(&db.url).unwrap();
     interrupt_a_rebuild(&db, SMALL_FLUSHES).await;
-    kyc_store::reset_checkpoint(&db.pool, REBUILD_CHECKPOINT, 0)
+    kyc_log::reset_checkpoint(&db.pool, REBUILD_CHECKPOINT, 0)
         .await
         .unwrap();
 

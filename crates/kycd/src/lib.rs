@@ -85,19 +85,15 @@ async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the projector, the relay and the NATS service as background tasks.
+/// Starts the relay and the NATS service as background tasks, beside `tasks` (the projector).
 fn spawn_background(
+    mut tasks: tokio::task::JoinSet<()>,
     config: &Config,
     pool: &sqlx::PgPool,
     nats: &async_nats::Client,
     store: &Arc<PgCustomerStore>,
     shutdown: &CancellationToken,
 ) -> tokio::task::JoinSet<()> {
-    let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(kyc_store::projector::run_projector(
-        pool.clone(),
-        shutdown.clone().cancelled_owned(),
-    ));
     if config.relay {
         let relay_config = RelayConfig {
             stream: config.nats_stream.clone(),
@@ -122,6 +118,8 @@ fn spawn_background(
             shutdown.clone(),
         );
         tasks.spawn(async move {
+            // The log tailers' back-off: one retry policy for every background connection.
+            let mut backoff = kyc_log::Backoff::default();
             while !stop.is_cancelled() {
                 match kyc_nats::serve(client.clone(), Arc::clone(&api), &prefix, stop.clone()).await
                 {
@@ -130,7 +128,7 @@ fn spawn_background(
                         tracing::warn!(%error, "NATS service not started; retrying");
                         tokio::select! {
                             () = stop.cancelled() => break,
-                            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                            () = tokio::time::sleep(backoff.next_pause()) => {}
                         }
                     }
                 }
@@ -172,8 +170,13 @@ pub async fn run(
         .await
         .with_context(|| format!("NATS URL {}", redact(&config.nats_url)))?;
 
-    let store = Arc::new(PgCustomerStore::new(pool.clone()));
-    let mut tasks = spawn_background(&config, &pool, &nats, &store, &shutdown);
+    // The projector runs in this process, so lists can wait for their callers' writes on its
+    // progress instead of polling its checkpoint.
+    let projector = kyc_store::projector::tailer(pool.clone());
+    let store = Arc::new(PgCustomerStore::new(pool.clone()).with_projection(projector.progress()));
+    let mut projecting = tokio::task::JoinSet::new();
+    projecting.spawn(projector.run(shutdown.clone()));
+    let mut tasks = spawn_background(projecting, &config, &pool, &nats, &store, &shutdown);
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?

@@ -96,7 +96,7 @@ pub(crate) async fn load_current(
 /// any corrupt event (reported as [`StoreFailure::Corrupt`]).
 async fn full_fold(conn: &mut PgConnection, id: &str) -> Result<CurrentCustomer, StoreFailure> {
     let history = recorded_events(
-        &crate::load_stream(conn, AGGREGATE_TYPE, id)
+        &kyc_log::load_stream(conn, AGGREGATE_TYPE, id)
             .await
             .map_err(failure)?,
     )?;

@@ -19,15 +19,14 @@ use kyc_app::{CommandOutcome, AGGREGATE_TYPE};
 use kyc_domain::customer::ContentType;
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{CustomerEvent, CustomerRecord};
-use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
+use kyc_log::{AsOf, CommitAnnouncer, NewEvent, Progress, StoredEvent};
+
+use crate::codec::recorded_event;
 use crate::error::is_serialization_failure;
-use crate::{
-    AsOf, CommitAnnouncer, IdempotencyClaim as RawClaim, NewDocumentContent, NewEvent, StoreError,
-    StoredEvent,
-};
+use crate::{IdempotencyClaim as RawClaim, NewDocumentContent, StoreError};
 
 /// How long a request waits for a pooled connection before the store reports
 /// [`StoreFailure::Unavailable`]: short, so a dead database turns into a quick 503.
@@ -76,6 +75,7 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
 pub struct PgCustomerStore {
     pool: PgPool,
     announcer: CommitAnnouncer,
+    projection: Option<Progress>,
 }
 
 impl PgCustomerStore {
@@ -83,7 +83,21 @@ impl PgCustomerStore {
     /// event log's tailers (see [`CommitAnnouncer`]).
     pub fn new(pool: PgPool) -> Self {
         let announcer = CommitAnnouncer::new(&pool);
-        Self { pool, announcer }
+        Self {
+            pool,
+            announcer,
+            projection: None,
+        }
+    }
+
+    /// Lists then wait (up to [`LIST_FRESHNESS_WAIT`]) until the customer projection running
+    /// in this process (its tailer's [`Progress`], see [`crate::projector::tailer`]) has
+    /// applied everything already committed. Without it, lists are served as the projection
+    /// stands.
+    #[must_use]
+    pub fn with_projection(mut self, progress: Progress) -> Self {
+        self.projection = Some(progress);
+        self
     }
 
     /// The pool, e.g. to run the projector beside the store.
@@ -101,9 +115,9 @@ pub struct PgCustomerTransaction {
     appended: bool,
 }
 
-/// Maps a store error to what the application can act on.
-pub fn failure(err: StoreError) -> StoreFailure {
-    match err {
+/// Maps a store (or log) error to what the application can act on.
+pub fn failure(err: impl Into<StoreError>) -> StoreFailure {
+    match err.into() {
         StoreError::Conflict { .. } => StoreFailure::Conflict,
         StoreError::Database(ref source) if is_serialization_failure(source) => {
             StoreFailure::Conflict
@@ -123,28 +137,6 @@ pub fn failure(err: StoreError) -> StoreFailure {
 
 fn sqlx_failure(err: sqlx::Error) -> StoreFailure {
     failure(StoreError::from(err))
-}
-
-/// Deserializes one stored event of a customer stream.
-pub(crate) fn recorded_event(stored: &StoredEvent) -> Result<RecordedEvent, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        aggregate_id: stored.aggregate_id.clone(),
-        sequence: stored.sequence,
-        reason,
-    };
-    // Deserialized straight from the borrowed JSON values, without copying them.
-    let event = CustomerEvent::deserialize(&stored.payload)
-        .map_err(|e| corrupt(format!("event {}: {e}", stored.event_type)))?;
-    let metadata = EventMetadata::deserialize(&stored.metadata)
-        .map_err(|e| corrupt(format!("metadata: {e}")))?;
-    let sequence = u64::try_from(stored.sequence).map_err(|e| corrupt(format!("sequence: {e}")))?;
-    Ok(RecordedEvent {
-        sequence,
-        global_position: stored.global_position,
-        event,
-        metadata,
-        recorded_at: stored.recorded_at,
-    })
 }
 
 fn recorded_events(stored: &[StoredEvent]) -> Result<Vec<RecordedEvent>, StoreFailure> {
@@ -175,7 +167,7 @@ impl CustomerStore for PgCustomerStore {
         let id = guid.to_string();
         match cut {
             None => recorded_events(
-                &crate::load_stream(&self.pool, AGGREGATE_TYPE, &id)
+                &kyc_log::load_stream(&self.pool, AGGREGATE_TYPE, &id)
                     .await
                     .map_err(failure)?,
             ),
@@ -184,7 +176,7 @@ impl CustomerStore for PgCustomerStore {
                 // docs): a later sequence can sit below an earlier one. Only the contiguous
                 // prefix is a state the customer was really in.
                 let cut = recorded_events(
-                    &crate::load_stream_as_of(
+                    &kyc_log::load_stream_as_of(
                         &self.pool,
                         AGGREGATE_TYPE,
                         &id,
@@ -205,7 +197,7 @@ impl CustomerStore for PgCustomerStore {
                 // on recorded_at. Taken as a prefix: a fold of a history with holes would
                 // describe a customer that never existed.
                 let all = recorded_events(
-                    &crate::load_stream(&self.pool, AGGREGATE_TYPE, &id)
+                    &kyc_log::load_stream(&self.pool, AGGREGATE_TYPE, &id)
                         .await
                         .map_err(failure)?,
                 )?;
@@ -228,24 +220,16 @@ impl CustomerStore for PgCustomerStore {
         // own earlier writes; if the projector is stuck, the list is served as it stands.
         // The newest committed position, not the newest visible to tailing readers: the
         // caller's own write may sit above an older transaction that is still running.
-        let target: i64 =
-            sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
-                .fetch_one(&self.pool)
+        if let Some(projection) = &self.projection {
+            let target = kyc_log::last_committed_position(&self.pool)
                 .await
-                .map_err(sqlx_failure)?;
-        let fresh = crate::projector::wait_for_position(
-            &self.pool,
-            crate::projector::CUSTOMER_VIEWS,
-            target,
-            LIST_FRESHNESS_WAIT,
-        )
-        .await
-        .map_err(failure)?;
-        if !fresh {
-            tracing::warn!(
-                target,
-                "customer list served before the projection caught up"
-            );
+                .map_err(failure)?;
+            if !projection.reached(target, LIST_FRESHNESS_WAIT).await {
+                tracing::warn!(
+                    target,
+                    "customer list served before the projection caught up"
+                );
+            }
         }
         let per_page = i64::from(query.per_page);
         let offset = i64::from(query.page) * per_page;
@@ -342,7 +326,7 @@ impl CustomerTransaction for PgCustomerTransaction {
 
     async fn load(&mut self, guid: CustomerGuid) -> Result<Vec<RecordedEvent>, StoreFailure> {
         recorded_events(
-            &crate::load_stream(&mut *self.tx, AGGREGATE_TYPE, &guid.to_string())
+            &kyc_log::load_stream(&mut *self.tx, AGGREGATE_TYPE, &guid.to_string())
                 .await
                 .map_err(failure)?,
         )
@@ -429,7 +413,7 @@ impl CustomerTransaction for PgCustomerTransaction {
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| StoreFailure::Other(format!("serializing events of {guid}: {e}")))?;
-        let appended = crate::append(
+        let appended = kyc_log::append(
             &mut self.tx,
             AGGREGATE_TYPE,
             &guid.to_string(),

@@ -28,14 +28,14 @@ use foldhash::fast::RandomState;
 use futures::TryStreamExt;
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::{Customer, CustomerEvent};
-use sqlx::types::Json;
-use sqlx::{PgPool, Row};
+use kyc_log::{load_checkpoint, save_checkpoint, RangeEvent};
+use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{fold_committed_prefix, load_folds, ViewRows};
 use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
-use crate::{load_checkpoint, save_checkpoint, StoreError};
+use crate::StoreError;
 
 /// How a bulk rebuild trades memory for speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub(crate) async fn apply_range(
     // Both tasks end when this future is dropped (an interrupted rebuild), not behind a
     // resumed one's back.
     let mut reader =
-        AbortOnDropHandle::new(tokio::spawn(read_range(log.clone(), after, upto, sender)));
+        AbortOnDropHandle::new(tokio::spawn(stream_range(log.clone(), after, upto, sender)));
     let (jobs, queued) = mpsc::channel(1);
     let (written, mut flushes_written) = watch::channel(0u64);
     let mut writer = AbortOnDropHandle::new(tokio::spawn(write_flushes(
@@ -279,7 +279,7 @@ async fn write_flushes(
 }
 
 /// Streams the range's customer events to `chunks`, page by page.
-async fn read_range(
+async fn stream_range(
     log: PgPool,
     after: i64,
     upto: i64,
@@ -287,17 +287,12 @@ async fn read_range(
 ) {
     let mut from = after;
     loop {
-        let mut rows = sqlx::query(include_str!("bulk_read.sql"))
-            .bind(AGGREGATE_TYPE)
-            .bind(from)
-            .bind(upto)
-            .bind(PAGE)
-            .fetch(&log);
+        let mut rows = kyc_log::read_range::<CustomerEvent>(&log, AGGREGATE_TYPE, from, upto, PAGE);
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut in_page = 0;
         loop {
             let event = match rows.try_next().await {
-                Ok(Some(row)) => bulk_event(&row),
+                Ok(Some(row)) => Ok(bulk_event(row)),
                 Ok(None) => break,
                 Err(error) => Err(error.into()),
             };
@@ -330,26 +325,13 @@ async fn read_range(
     }
 }
 
-fn bulk_event(row: &sqlx::postgres::PgRow) -> Result<BulkEvent, StoreError> {
-    let guid: String = row.try_get("aggregate_id")?;
-    let sequence: i64 = row.try_get("sequence")?;
-    let event = match row.try_get::<Json<CustomerEvent>, _>("payload") {
-        Ok(Json(event)) => event,
-        Err(sqlx::Error::ColumnDecode { source, .. }) => {
-            return Err(StoreError::Corrupt {
-                aggregate_id: guid,
-                sequence,
-                reason: format!("event payload: {source}"),
-            })
-        }
-        Err(other) => return Err(other.into()),
-    };
-    Ok(BulkEvent {
-        guid,
-        sequence,
-        position: row.try_get("global_position")?,
-        event,
-    })
+fn bulk_event(row: RangeEvent<CustomerEvent>) -> BulkEvent {
+    BulkEvent {
+        guid: row.aggregate_id,
+        sequence: row.sequence,
+        position: row.global_position,
+        event: row.payload,
+    }
 }
 
 /// Loads the stored rows of customers that continue in `chunk` but are not in memory (dropped

@@ -22,35 +22,34 @@
 //! horizon until it ends; reading and folding therefore happen before it starts.
 
 use std::collections::{BTreeSet, HashMap};
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::customer::DocumentStatus;
 use kyc_domain::Customer;
+use kyc_log::{
+    load_checkpoint, load_stream, read_after, read_checkpoint, save_checkpoint, Advance, Batch,
+    StoredEvent, TailConfig, TailHandler, Tailer,
+};
 use serde_json::{json, Value};
-use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Row};
 
 mod bulk;
 mod copy;
 pub mod rebuild;
 
-use crate::customers::recorded_event;
-use crate::{load_checkpoint, load_stream, read_after, save_checkpoint, StoreError, StoredEvent};
+use crate::codec::recorded_event;
+use crate::StoreError;
 
 /// Checkpoint name of the customer projection.
 pub const CUSTOMER_VIEWS: &str = "customer_views";
 
-/// Events one [`run_projector`] transaction applies at most.
+/// Events one batch of the projector applies at most.
 pub const BATCH_SIZE: i64 = 500;
 
-/// How often [`run_projector`] looks for events when no notification arrives: notifications
-/// are only hints (see [`crate::listen`]).
+/// How often the projector looks for events when no notification arrives: notifications
+/// are only hints (see [`kyc_log::listen`]).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
-
-/// Longest pause after repeated failures.
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// A customer's stored fold while a batch works on it.
 struct View {
@@ -59,8 +58,55 @@ struct View {
     dirty: bool,
 }
 
+/// The customer projection as a handler of the log's tailer: it writes the rows of a batch
+/// and the checkpoint in one transaction ([`Advance::Saved`]), and lets the tailer resume
+/// when another instance applied the batch first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CustomerViews;
+
+impl TailHandler for CustomerViews {
+    type Error = StoreError;
+
+    async fn handle(&mut self, pool: &PgPool, batch: &Batch<'_>) -> Result<Advance, StoreError> {
+        Ok(
+            if apply_batch(pool, batch.checkpoint, batch.after, batch.events).await? {
+                Advance::Saved
+            } else {
+                Advance::Resume
+            },
+        )
+    }
+}
+
+/// The tailer that keeps the customer views up to date (checkpoint [`CUSTOMER_VIEWS`]): run it
+/// with [`Tailer::run`], and hand its [`Tailer::progress`] to
+/// [`crate::PgCustomerStore::with_projection`] so lists see their callers' writes.
+pub fn tailer(pool: PgPool) -> Tailer<CustomerViews> {
+    Tailer::new(pool, CustomerViews, config(CUSTOMER_VIEWS, BATCH_SIZE))
+}
+
+fn config(name: &str, limit: i64) -> TailConfig {
+    TailConfig {
+        batch_size: limit,
+        poll_interval: POLL_INTERVAL,
+        ..TailConfig::new(name)
+    }
+}
+
 /// Applies up to `limit` events after checkpoint `name` to the customer views and returns
-/// how many events it read (fewer than `limit`: caught up for now).
+/// how many events it read (fewer than `limit`: caught up for now; 0 as well when another
+/// projector applied them first).
+pub async fn project_batch(pool: &PgPool, name: &str, limit: i64) -> Result<usize, StoreError> {
+    let checkpoint = read_checkpoint(pool, name).await?;
+    let events = read_after(pool, checkpoint, limit).await?;
+    if events.is_empty() || !apply_batch(pool, name, checkpoint, &events).await? {
+        return Ok(0);
+    }
+    Ok(events.len())
+}
+
+/// Folds `events` (read after `checkpoint`) onto the customer views and writes them with the
+/// new checkpoint; false, writing nothing, when checkpoint `name` is no longer at `checkpoint`.
 ///
 /// Reading and folding happen outside any transaction that holds a transaction id: a
 /// checkpoint row lock taken first would make this the oldest running transaction and hold
@@ -68,118 +114,40 @@ struct View {
 /// a transaction: it locks the checkpoint, makes sure no other projector moved it meanwhile
 /// (else the batch is dropped, the other instance having done the work), and writes the rows
 /// and the new checkpoint together.
-pub async fn project_batch(pool: &PgPool, name: &str, limit: i64) -> Result<usize, StoreError> {
-    let checkpoint = crate::read_checkpoint(pool, name).await?;
-    let events = read_after(pool, checkpoint, limit).await?;
+async fn apply_batch(
+    pool: &PgPool,
+    name: &str,
+    checkpoint: i64,
+    events: &[StoredEvent],
+) -> Result<bool, StoreError> {
     let Some(last) = events.last().map(|e| e.global_position) else {
-        return Ok(0);
+        return Ok(true);
     };
-    let mut views = load_views(pool, &events).await?;
+    let mut views = load_views(pool, events).await?;
     for stored in events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE) {
         fold(pool, &mut views, stored).await?;
     }
     let mut tx = pool.begin().await?;
     if load_checkpoint(&mut tx, name).await? != checkpoint {
         tx.rollback().await?;
-        return Ok(0);
+        return Ok(false);
     }
     write_views(&mut tx, &views).await?;
     save_checkpoint(&mut tx, name, last).await?;
     tx.commit().await?;
-    Ok(events.len())
+    Ok(true)
 }
 
 /// Applies batches until one comes back short of `limit`; returns the events read in all.
+/// The projector's tailer, run once instead of forever (for tools, tests and benchmarks).
 pub async fn project_until_caught_up(
     pool: &PgPool,
     name: &str,
     limit: i64,
 ) -> Result<usize, StoreError> {
-    let full = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut total = 0;
-    loop {
-        let read = project_batch(pool, name, limit).await?;
-        total += read;
-        if read < full {
-            return Ok(total);
-        }
-    }
-}
-
-/// Keeps the customer views up to date until `shutdown` completes: woken by the event log's
-/// notifications, polling every [`POLL_INTERVAL`] as well. Failures (database down, a corrupt
-/// event) are logged and retried with exponential back-off; this function never gives up.
-pub async fn run_projector(pool: PgPool, shutdown: impl Future<Output = ()>) {
-    let mut shutdown = std::pin::pin!(shutdown);
-    let mut listener: Option<PgListener> = None;
-    let mut backoff = POLL_INTERVAL;
-    loop {
-        if listener.is_none() {
-            match crate::listen(&pool).await {
-                Ok(l) => listener = Some(l),
-                Err(error) => tracing::warn!(?error, "projector cannot listen; polling only"),
-            }
-        }
-        let pause = match project_until_caught_up(&pool, CUSTOMER_VIEWS, BATCH_SIZE).await {
-            Ok(read) => {
-                if read > 0 {
-                    tracing::debug!(read, "customer views projected");
-                }
-                backoff = POLL_INTERVAL;
-                None
-            }
-            Err(error) => {
-                tracing::error!(?error, projection = CUSTOMER_VIEWS, "projection failed");
-                let pause = backoff;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                Some(pause)
-            }
-        };
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = wait(&mut listener, pause) => {}
-        }
-    }
-}
-
-/// Waits for a notification or the poll interval, or exactly `pause` after a failure.
-async fn wait(listener: &mut Option<PgListener>, pause: Option<Duration>) {
-    if let Some(pause) = pause {
-        tokio::time::sleep(pause).await;
-        return;
-    }
-    let Some(l) = listener.as_mut() else {
-        tokio::time::sleep(POLL_INTERVAL).await;
-        return;
-    };
-    match tokio::time::timeout(POLL_INTERVAL, l.recv()).await {
-        Ok(Ok(_)) => crate::gather_notifications(l).await,
-        Err(_) => {}
-        Ok(Err(error)) => {
-            tracing::warn!(?error, "projector listener failed; reconnecting");
-            *listener = None;
-        }
-    }
-}
-
-/// Waits until checkpoint `name` has reached `position` (e.g. the position of one's own
-/// write), checking every few milliseconds. Returns whether it did within `timeout`.
-pub async fn wait_for_position(
-    pool: &PgPool,
-    name: &str,
-    position: i64,
-    timeout: Duration,
-) -> Result<bool, StoreError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if crate::read_checkpoint(pool, name).await? >= position {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    Tailer::new(pool.clone(), CustomerViews, config(name, limit))
+        .catch_up()
+        .await
 }
 
 /// The stored views of every customer in `events`.
@@ -339,6 +307,46 @@ struct DocumentRows {
     status: Vec<&'static str>,
     submitted_at: Vec<chrono::DateTime<chrono::Utc>>,
     last_position: Vec<i64>,
+}
+
+/// One `customer_views` row in the JSON shape of `to_jsonb(customer_views)`: for benchmarks
+/// that write the row of a command the way the projector does, without folding events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerViewRow(pub Value);
+
+impl CustomerViewRow {
+    /// Upserts the row with the projector's own statement.
+    pub async fn upsert(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        let view = &self.0;
+        let text = |key: &str| view[key].as_str().map(ToOwned::to_owned);
+        let time = |key: &str| -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+            let raw = view[key].as_str().unwrap_or_default();
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|e| StoreError::Corrupt {
+                    aggregate_id: text("customer_guid").unwrap_or_default(),
+                    sequence: view["last_sequence"].as_i64().unwrap_or_default(),
+                    reason: format!("{key}: {e}"),
+                })
+        };
+        // The statement takes one array per column; here each holds one row.
+        sqlx::query(include_str!("upsert_customers.sql"))
+            .bind(vec![text("customer_guid").unwrap_or_default()])
+            .bind(vec![text("bank_guid").unwrap_or_default()])
+            .bind(vec![text("customer_type").unwrap_or_default()])
+            .bind(vec![text("state").unwrap_or_default()])
+            .bind(vec![view["labels"].clone()])
+            .bind(vec![text("external_id")])
+            .bind(vec![text("profile_status").unwrap_or_default()])
+            .bind(vec![time("created_at")?])
+            .bind(vec![time("updated_at")?])
+            .bind(vec![view["last_sequence"].as_i64().unwrap_or_default()])
+            .bind(vec![view["last_position"].as_i64().unwrap_or_default()])
+            .bind(vec![view["record"].clone()])
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Upserts the changed customer and document rows.

@@ -21,7 +21,9 @@ use sqlx::{Executor, PgPool};
 
 pub use super::bulk::BulkSettings;
 use super::{bulk, project_batch, CUSTOMER_VIEWS};
-use crate::{last_position, read_checkpoint, reset_checkpoint, StoreError};
+use kyc_log::{last_position, read_checkpoint, reset_checkpoint};
+
+use crate::StoreError;
 
 /// The rebuild's checkpoint name.
 pub const REBUILD_CHECKPOINT: &str = "rebuild:customer_views";
@@ -96,16 +98,10 @@ pub async fn rebuild_with(
         reset_checkpoint(pool, REBUILD_CHECKPOINT, 0).await?;
     }
     pool.execute(include_str!("rebuild_prepare.sql")).await?;
-    // The bulk read wants the index on global_position. Without statistics (autovacuum off,
-    // or not yet run after a large import) PostgreSQL estimated 71 rows for a million and
-    // chose a bitmap scan with an on-disk sort of the whole log for every page: 70k instead
+    // The bulk read wants the index on global_position: with missing statistics PostgreSQL
+    // chose a bitmap scan with an on-disk sort of the whole log for every page, 70k instead
     // of 111k events/s on 1M seeded events.
-    let stale: bool = sqlx::query_scalar(include_str!("events_statistics_stale.sql"))
-        .fetch_one(pool)
-        .await?;
-    if stale {
-        pool.execute("ANALYZE events").await?;
-    }
+    kyc_log::analyze(pool, false).await?;
     let resumed_from = read_checkpoint(pool, REBUILD_CHECKPOINT).await?;
     let rebuild = rebuild_pool(options).await?;
     let upto = last_position(pool).await?.max(resumed_from);

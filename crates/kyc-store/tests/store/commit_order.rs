@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kyc_store::{append, last_position, load_stream, read_after};
+use kyc_log::{append, last_position, load_stream, read_after};
 use kyc_testkit::fresh_database;
 use sqlx::PgPool;
 

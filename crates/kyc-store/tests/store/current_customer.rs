@@ -14,8 +14,9 @@ use kyc_domain::customer::CustomerDraft;
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_domain::values::EmailAddress;
 use kyc_domain::Customer;
+use kyc_log::{load_stream, read_checkpoint};
 use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
-use kyc_store::{load_stream, read_checkpoint, PgCustomerStore};
+use kyc_store::PgCustomerStore;
 use kyc_testkit::fresh_database;
 use sqlx::PgPool;
 

@@ -10,7 +10,8 @@ use kyc_app::{CommandOutcome, FailureKind, Refusal, AGGREGATE_TYPE};
 use kyc_domain::customer::{ContentType, CustomerDraft};
 use kyc_domain::ids::{DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerCommand};
-use kyc_store::{connect, NewEvent, PgCustomerStore};
+use kyc_log::NewEvent;
+use kyc_store::{connect, PgCustomerStore};
 use kyc_testkit::fresh_database;
 use serde_json::json;
 
@@ -59,7 +60,7 @@ async fn appended_events_commit_and_load_back_exactly() {
 async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_quiet() {
     let db = fresh_database().await;
     let store = PgCustomerStore::new(db.pool.clone());
-    let mut listener = kyc_store::listen(&db.pool).await.unwrap();
+    let mut listener = kyc_log::listen(&db.pool).await.unwrap();
     let (bank, guid, at) = (bank(), customer(), Utc::now());
 
     let tx = store.begin().await.unwrap();
@@ -79,7 +80,7 @@ async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_qui
         .await
         .expect("a notification within 5 s")
         .unwrap();
-    assert_eq!(woken.channel(), kyc_store::EVENTS_CHANNEL);
+    assert_eq!(woken.channel(), kyc_log::EVENTS_CHANNEL);
 }
 
 #[tokio::test]
@@ -326,7 +327,7 @@ async fn undecodable_stored_events_are_reported_as_corrupt_with_customer_and_seq
     let (bank, guid, at) = (bank(), customer(), Utc::now());
     let mut tx = db.pool.begin().await.unwrap();
     let good = created(guid, bank, individual(), at);
-    kyc_store::append(
+    kyc_log::append(
         &mut tx,
         AGGREGATE_TYPE,
         &guid.to_string(),

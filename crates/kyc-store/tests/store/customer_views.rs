@@ -16,10 +16,9 @@ use kyc_domain::customer::{
 };
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_domain::{Customer, CustomerState, CustomerType};
-use kyc_store::projector::{
-    project_batch, project_until_caught_up, run_projector, wait_for_position, CUSTOMER_VIEWS,
-};
-use kyc_store::{read_checkpoint, PgCustomerStore};
+use kyc_log::read_checkpoint;
+use kyc_store::projector::{project_batch, project_until_caught_up, tailer, CUSTOMER_VIEWS};
+use kyc_store::PgCustomerStore;
 use kyc_testkit::fresh_database;
 use serde_json::Value;
 use sqlx::{PgPool, Row};
@@ -55,6 +54,7 @@ async fn create(
 }
 
 /// One random command for `guid` (refusals are fine: they write nothing).
+#[allow(clippy::too_many_lines)] // One arm per command.
 async fn random_command(
     service: &Service,
     store: &PgCustomerStore,
@@ -542,10 +542,10 @@ async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_totals() 
 #[tokio::test]
 async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
     let db = fresh_database().await;
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let projector = tokio::spawn(run_projector(db.pool.clone(), async {
-        let _ = shutdown_rx.await;
-    }));
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let projector = tailer(db.pool.clone());
+    let progress = projector.progress();
+    let projector = tokio::spawn(projector.run(shutdown.clone()));
     let bank = bank();
     let mut writers = Vec::new();
     for w in 0..4_u64 {
@@ -574,13 +574,11 @@ async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
         .unwrap();
     let started = std::time::Instant::now();
     assert!(
-        wait_for_position(&db.pool, CUSTOMER_VIEWS, last, Duration::from_secs(20))
-            .await
-            .unwrap(),
+        progress.reached(last, Duration::from_secs(20)).await,
         "the running projector catches up with the last write"
     );
     println!("caught up {:?} after the last write", started.elapsed());
-    shutdown_tx.send(()).unwrap();
+    shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(5), projector)
         .await
         .expect("the projector stops on shutdown")

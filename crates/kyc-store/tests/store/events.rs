@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use kyc_store::{
-    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer,
-    StoreError,
+use kyc_log::{
+    append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer, LogError,
 };
 use kyc_testkit::fresh_database;
 
@@ -87,7 +86,7 @@ async fn a_stale_or_invented_expected_sequence_is_a_conflict_and_writes_nothing(
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, StoreError::Conflict { aggregate_type, aggregate_id, expected: e }
+            matches!(&err, LogError::Conflict { aggregate_type, aggregate_id, expected: e }
                 if aggregate_type == "Customer" && aggregate_id == "c-1" && *e == expected),
             "{err:?}"
         );
@@ -123,7 +122,7 @@ async fn concurrent_appends_at_the_same_sequence_conflict_on_the_primary_key() {
 
     let err = second.await.unwrap().unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { expected: 0, .. }),
+        matches!(err, LogError::Conflict { expected: 0, .. }),
         "{err:?}"
     );
     let loaded = load_stream(&db.pool, "Customer", "c-1").await.unwrap();
@@ -222,7 +221,7 @@ async fn announced_commits_notify_listeners_and_move_last_position() {
         .await
         .expect("a notification within 5 s")
         .unwrap();
-    assert_eq!(notification.channel(), kyc_store::EVENTS_CHANNEL);
+    assert_eq!(notification.channel(), kyc_log::EVENTS_CHANNEL);
     read_all_eventually(&db.pool, 2).await;
     assert_eq!(
         last_position(&db.pool).await.unwrap(),

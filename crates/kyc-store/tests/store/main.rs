@@ -17,7 +17,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use kyc_store::{read_after, NewEvent, StoredEvent};
+use kyc_log::{read_after, NewEvent, StoredEvent};
 use serde_json::json;
 use sqlx::PgPool;
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, DomainEvent, EventStore};
-use kyc_store::{append, load_stream, NewEvent};
+use kyc_log::{append, load_stream, NewEvent};
 use kyc_testkit::fresh_database;
 use postgres_es::PostgresEventRepository;
 use serde::{Deserialize, Serialize};

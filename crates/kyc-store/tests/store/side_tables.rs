@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use kyc_log::{load_checkpoint, save_checkpoint, LogError};
 use kyc_store::{
-    get_document_content, load_checkpoint, put_document_content, save_checkpoint,
-    NewDocumentContent, StoreError, MAX_DOCUMENT_BYTES,
+    get_document_content, put_document_content, NewDocumentContent, StoreError, MAX_DOCUMENT_BYTES,
 };
 use kyc_testkit::fresh_database;
 
@@ -31,7 +31,7 @@ async fn checkpoints_start_at_zero_move_forward_only_and_survive_commit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::CheckpointRegression { name, current: 42, attempted: 41 }
+        matches!(&err, LogError::CheckpointRegression { name, current: 42, attempted: 41 }
             if name == "customers_view"),
         "{err:?}"
     );

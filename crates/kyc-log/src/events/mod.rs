@@ -19,11 +19,15 @@
 //! late, never wrong; keep write transactions short.
 
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sqlx::{PgConnection, PgExecutor, Row};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgExecutor, PgPool, Row};
 
 use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
-use crate::StoreError;
+use crate::LogError;
 
 /// Events one transaction may append in total (the low 16 bits of `global_position`).
 pub const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
@@ -96,24 +100,24 @@ pub enum AsOf {
 /// the caller's transaction (pass `&mut *tx`), as one multi-row INSERT.
 ///
 /// Returns the sequence and global position of each event, in order. A stale
-/// `expected_last_sequence` yields [`StoreError::Conflict`]; after any error the caller's
+/// `expected_last_sequence` yields [`LogError::Conflict`]; after any error the caller's
 /// transaction must be rolled back. Position order matches commit order only for readers
 /// using [`read_after`]. The events must be the transaction's first write
-/// ([`StoreError::EventsNotFirstWrite`] otherwise), so that positions rise with sequences.
+/// ([`LogError::EventsNotFirstWrite`] otherwise), so that positions rise with sequences.
 pub async fn append(
     conn: &mut PgConnection,
     aggregate_type: &str,
     aggregate_id: &str,
     expected_last_sequence: i64,
     events: &[NewEvent],
-) -> Result<Vec<AppendedEvent>, StoreError> {
+) -> Result<Vec<AppendedEvent>, LogError> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
     if events.len() > MAX_EVENTS_PER_TRANSACTION {
-        return Err(StoreError::TooManyEventsInTransaction);
+        return Err(LogError::TooManyEventsInTransaction);
     }
-    let conflict = || StoreError::Conflict {
+    let conflict = || LogError::Conflict {
         aggregate_type: aggregate_type.to_owned(),
         aggregate_id: aggregate_id.to_owned(),
         expected: expected_last_sequence,
@@ -140,10 +144,10 @@ pub async fn append(
                 conflict()
             }
             Some((code, _)) if code == PROGRAM_LIMIT_EXCEEDED => {
-                StoreError::TooManyEventsInTransaction
+                LogError::TooManyEventsInTransaction
             }
-            Some((code, _)) if code == NOT_FIRST_WRITE => StoreError::EventsNotFirstWrite,
-            _ => StoreError::from(err),
+            Some((code, _)) if code == NOT_FIRST_WRITE => LogError::EventsNotFirstWrite,
+            _ => LogError::from(err),
         })?;
     if rows.len() != events.len() {
         // The guard found a different last sequence: nothing was inserted.
@@ -168,7 +172,7 @@ pub async fn load_stream<'e, E: PgExecutor<'e>>(
     executor: E,
     aggregate_type: &str,
     aggregate_id: &str,
-) -> Result<Vec<StoredEvent>, StoreError> {
+) -> Result<Vec<StoredEvent>, LogError> {
     let rows = sqlx::query(include_str!("load_stream.sql"))
         .bind(aggregate_type)
         .bind(aggregate_id)
@@ -183,7 +187,7 @@ pub async fn load_stream_as_of<'e, E: PgExecutor<'e>>(
     aggregate_type: &str,
     aggregate_id: &str,
     as_of: AsOf,
-) -> Result<Vec<StoredEvent>, StoreError> {
+) -> Result<Vec<StoredEvent>, LogError> {
     let (position, instant) = match as_of {
         AsOf::GlobalPosition(p) => (Some(p), None),
         AsOf::RecordedAt(t) => (None, Some(t)),
@@ -209,7 +213,7 @@ pub async fn read_after<'e, E: PgExecutor<'e>>(
     executor: E,
     after_position: i64,
     limit: i64,
-) -> Result<Vec<StoredEvent>, StoreError> {
+) -> Result<Vec<StoredEvent>, LogError> {
     let rows = sqlx::query(include_str!("read_after.sql"))
         .bind(after_position)
         .bind(limit)
@@ -219,13 +223,181 @@ pub async fn read_after<'e, E: PgExecutor<'e>>(
 }
 
 /// The highest position [`read_after`] can currently return (0 for an empty log).
-pub async fn last_position<'e, E: PgExecutor<'e>>(executor: E) -> Result<i64, StoreError> {
+pub async fn last_position<'e, E: PgExecutor<'e>>(executor: E) -> Result<i64, LogError> {
     Ok(sqlx::query_scalar(include_str!("last_position.sql"))
         .fetch_one(executor)
         .await?)
 }
 
-fn stored_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, StoreError> {
+/// The position of event `sequence` of a stream, if the log holds it.
+pub async fn position_of<'e, E: PgExecutor<'e>>(
+    executor: E,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    sequence: i64,
+) -> Result<Option<i64>, LogError> {
+    Ok(sqlx::query_scalar(include_str!("position_of.sql"))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(sequence)
+        .fetch_optional(executor)
+        .await?)
+}
+
+/// How many events lie in the position range `(after, up_to]`, e.g. a consumer's backlog.
+pub async fn count_between<'e, E: PgExecutor<'e>>(
+    executor: E,
+    after: i64,
+    up_to: i64,
+) -> Result<u64, LogError> {
+    let count: i64 = sqlx::query_scalar(include_str!("count_between.sql"))
+        .bind(after)
+        .bind(up_to)
+        .fetch_one(executor)
+        .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// How many events the log holds.
+pub async fn count_events<'e, E: PgExecutor<'e>>(executor: E) -> Result<u64, LogError> {
+    let count: i64 = sqlx::query_scalar(include_str!("count.sql"))
+        .fetch_one(executor)
+        .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The newest *committed* position (0 for an empty log), which may lie above what
+/// [`read_after`] can return yet: the target for a caller that waits until a tailer has applied
+/// its own earlier writes, which can sit above an older transaction that is still running.
+pub async fn last_committed_position<'e, E: PgExecutor<'e>>(executor: E) -> Result<i64, LogError> {
+    Ok(
+        sqlx::query_scalar(include_str!("last_committed_position.sql"))
+            .fetch_one(executor)
+            .await?,
+    )
+}
+
+/// Every stream of `aggregate_type`, one after the other (by aggregate id), each in sequence
+/// order; streamed from the database rather than loaded at once (for audits of the whole log).
+pub fn streams_of_type<'a>(
+    pool: &'a PgPool,
+    aggregate_type: &'a str,
+) -> BoxStream<'a, Result<StoredEvent, LogError>> {
+    sqlx::query(include_str!("by_stream.sql"))
+        .bind(aggregate_type)
+        .fetch(pool)
+        .map_err(LogError::from)
+        .and_then(|row| async move { stored_event(&row) })
+        .boxed()
+}
+
+/// Reads every payload once, as text, in position order, and returns how many it read: the
+/// cheapest full read of the log, the baseline replay speeds are measured against.
+pub async fn scan_payloads(pool: &PgPool) -> Result<u64, LogError> {
+    let mut rows = sqlx::query_scalar::<_, String>(include_str!("payload_scan.sql")).fetch(pool);
+    let mut read = 0u64;
+    while let Some(payload) = rows.try_next().await? {
+        std::hint::black_box(payload);
+        read += 1;
+    }
+    Ok(read)
+}
+
+/// Refreshes the planner's statistics of the event table if they are missing or stale (never
+/// analyzed, or a tenth of the rows changed since), or always when `force`. Returns whether it
+/// analyzed.
+///
+/// Bulk reads by position want the index on `global_position`. Without statistics (autovacuum
+/// off, or not yet run after a large import) PostgreSQL estimated 71 rows for a million and
+/// chose a bitmap scan with an on-disk sort of the whole log for every page.
+pub async fn analyze(pool: &PgPool, force: bool) -> Result<bool, LogError> {
+    let stale: bool = force
+        || sqlx::query_scalar(include_str!("statistics_stale.sql"))
+            .fetch_one(pool)
+            .await?;
+    if stale {
+        sqlx::query("ANALYZE events").execute(pool).await?;
+    }
+    Ok(stale)
+}
+
+/// One event of a bulk read ([`read_range`]): only what a fold needs, the payload decoded
+/// straight into the caller's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeEvent<P> {
+    /// Aggregate id of the stream.
+    pub aggregate_id: String,
+    /// Sequence within the stream.
+    pub sequence: i64,
+    /// Position in the whole log.
+    pub global_position: i64,
+    /// The decoded payload.
+    pub payload: P,
+}
+
+/// One keyset page of a bulk read: up to `limit` events of `aggregate_type` with positions in
+/// `(after, up_to]`, in position order, payloads decoded into `P` without an intermediate
+/// [`Value`]. Choose `up_to` at or below [`last_position`], so no event can still appear in the
+/// range. A payload that does not decode is [`LogError::Undecodable`].
+pub fn read_range<'a, P: DeserializeOwned + Send + 'a>(
+    pool: &'a PgPool,
+    aggregate_type: &'a str,
+    after: i64,
+    up_to: i64,
+    limit: i64,
+) -> BoxStream<'a, Result<RangeEvent<P>, LogError>> {
+    sqlx::query(include_str!("read_range.sql"))
+        .bind(aggregate_type)
+        .bind(after)
+        .bind(up_to)
+        .bind(limit)
+        .fetch(pool)
+        .map_err(LogError::from)
+        .and_then(|row| async move { range_event(&row) })
+        .boxed()
+}
+
+fn range_event<P: DeserializeOwned>(
+    row: &sqlx::postgres::PgRow,
+) -> Result<RangeEvent<P>, LogError> {
+    let aggregate_id: String = row.try_get("aggregate_id")?;
+    let sequence: i64 = row.try_get("sequence")?;
+    let payload = match row.try_get::<Json<P>, _>("payload") {
+        Ok(Json(payload)) => payload,
+        Err(sqlx::Error::ColumnDecode { source, .. }) => {
+            return Err(LogError::Undecodable {
+                aggregate_id,
+                sequence,
+                reason: format!("event payload: {source}"),
+            })
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(RangeEvent {
+        aggregate_id,
+        sequence,
+        global_position: row.try_get("global_position")?,
+        payload,
+    })
+}
+
+/// The last event of a stream: its sequence and its metadata's `hash` (the hash-chain link),
+/// or `None` for a stream that does not exist yet.
+pub async fn last_link<'e, E: PgExecutor<'e>>(
+    executor: E,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Option<(i64, Option<String>)>, LogError> {
+    let row = sqlx::query(include_str!("last_hash.sql"))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_optional(executor)
+        .await?;
+    row.map(|row| Ok((row.try_get("sequence")?, row.try_get("hash")?)))
+        .transpose()
+}
+
+fn stored_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, LogError> {
     Ok(StoredEvent {
         global_position: row.try_get("global_position")?,
         aggregate_type: row.try_get("aggregate_type")?,

@@ -6,7 +6,7 @@
 
 use sqlx::PgConnection;
 
-use crate::StoreError;
+use crate::LogError;
 
 /// Returns the checkpoint's position (0 the first time, creating it) and locks it until the
 /// end of the caller's transaction, so a second instance of the same consumer waits instead
@@ -14,7 +14,7 @@ use crate::StoreError;
 ///
 /// The row lock gives the transaction an id, which holds back every tailing reader's horizon
 /// (see [`crate::read_after`]) until it ends: keep consumer batches short.
-pub async fn load_checkpoint(conn: &mut PgConnection, name: &str) -> Result<i64, StoreError> {
+pub async fn load_checkpoint(conn: &mut PgConnection, name: &str) -> Result<i64, LogError> {
     sqlx::query(include_str!("ensure.sql"))
         .bind(name)
         .execute(&mut *conn)
@@ -33,7 +33,7 @@ pub async fn load_checkpoint(conn: &mut PgConnection, name: &str) -> Result<i64,
 pub async fn read_checkpoint<'e, E: sqlx::PgExecutor<'e>>(
     executor: E,
     name: &str,
-) -> Result<i64, StoreError> {
+) -> Result<i64, LogError> {
     let position: Option<i64> = sqlx::query_scalar(include_str!("current.sql"))
         .bind(name)
         .fetch_optional(executor)
@@ -42,12 +42,12 @@ pub async fn read_checkpoint<'e, E: sqlx::PgExecutor<'e>>(
 }
 
 /// Stores the checkpoint's new position in the caller's transaction. Moving it backwards is
-/// refused with [`StoreError::CheckpointRegression`]; saving the same position is a no-op.
+/// refused with [`LogError::CheckpointRegression`]; saving the same position is a no-op.
 pub async fn save_checkpoint(
     conn: &mut PgConnection,
     name: &str,
     position: i64,
-) -> Result<(), StoreError> {
+) -> Result<(), LogError> {
     let saved: Option<i64> = sqlx::query_scalar(include_str!("save.sql"))
         .bind(name)
         .bind(position)
@@ -60,7 +60,7 @@ pub async fn save_checkpoint(
         .bind(name)
         .fetch_one(&mut *conn)
         .await?;
-    Err(StoreError::CheckpointRegression {
+    Err(LogError::CheckpointRegression {
         name: name.to_owned(),
         current,
         attempted: position,
@@ -73,7 +73,7 @@ pub async fn reset_checkpoint<'e, E: sqlx::PgExecutor<'e>>(
     executor: E,
     name: &str,
     position: i64,
-) -> Result<(), StoreError> {
+) -> Result<(), LogError> {
     sqlx::query(include_str!("reset.sql"))
         .bind(name)
         .bind(position)

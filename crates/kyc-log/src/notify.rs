@@ -15,7 +15,7 @@ use sqlx::{ConnectOptions, PgConnection, PgPool};
 use tokio::sync::Notify;
 use tokio_util::task::AbortOnDropHandle;
 
-use crate::StoreError;
+use crate::LogError;
 
 /// The notification channel of the event log.
 pub const EVENTS_CHANNEL: &str = "kyc_events";
@@ -25,7 +25,7 @@ pub const EVENTS_CHANNEL: &str = "kyc_events";
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 
 /// A listener (its own connection) subscribed to [`EVENTS_CHANNEL`].
-pub async fn listen(pool: &PgPool) -> Result<PgListener, StoreError> {
+pub async fn listen(pool: &PgPool) -> Result<PgListener, LogError> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(EVENTS_CHANNEL).await?;
     Ok(listener)
