@@ -1,0 +1,659 @@
+//! One contract suite for the `CustomerStore` port (`kyc_app::ports`), run against every
+//! implementation: the in-memory store (this crate's tests) and PostgreSQL (`kyc-store`'s).
+//!
+//! Each test is a public async function taking a [`Subject`]; [`customer_store_contract!`]
+//! turns them all into `#[tokio::test]`s for one implementation:
+//!
+//! ```ignore
+//! async fn subject() -> kyc_testkit::memory::MemoryStore { kyc_testkit::memory::MemoryStore::new() }
+//! kyc_testkit::customer_store_contract!(subject);
+//! ```
+//!
+//! What an implementation does beyond the port (how PostgreSQL makes a second writer wait on
+//! the primary key, how it wakes tailers) stays in that implementation's own tests.
+
+// Every public function here is a test: a panic is its report, as in any `#[test]`.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used)]
+
+use std::future::Future;
+
+use chrono::{TimeZone, Utc};
+use kyc_app::chain::GENESIS_HASH;
+use kyc_app::metadata::EventMetadata;
+use kyc_app::ports::{
+    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, StoreFailure, StoredDocument,
+};
+use kyc_app::Answer;
+use kyc_domain::customer::{ContentType, CustomerDraft};
+use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
+use kyc_domain::{Customer, CustomerCommand, CustomerEvent};
+use serde_json::json;
+
+use crate::fixtures::{bank, created, created_individual, customer, individual, metadata, pdf};
+use crate::memory::MemoryStore;
+
+/// A store under test, and the one thing the port cannot tell: that a transaction waits.
+pub trait Subject: Clone + Send + Sync + 'static {
+    /// The implementation under test.
+    type Store: CustomerStore + Clone;
+
+    /// The store (a handle sharing its data).
+    fn store(&self) -> Self::Store;
+
+    /// Resolves once at least `count` transactions wait to claim an idempotency key that
+    /// another one holds: proof from the store itself (a signal, `pg_locks`), not a sleep.
+    fn until_claims_wait(&self, count: usize) -> impl Future<Output = ()> + Send;
+}
+
+impl Subject for MemoryStore {
+    type Store = MemoryStore;
+
+    fn store(&self) -> MemoryStore {
+        self.clone()
+    }
+
+    fn until_claims_wait(&self, count: usize) -> impl Future<Output = ()> + Send {
+        MemoryStore::until_claims_wait(self, count)
+    }
+}
+
+/// Generates one `#[tokio::test]` per contract test for the subject `$make().await`, where
+/// `$make` is an async function returning a [`Subject`].
+#[macro_export]
+macro_rules! customer_store_contract {
+    ($make:path) => {
+        $crate::customer_store_contract!(@tests $make;
+            appends_commit_together_and_load_back_exactly,
+            a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands,
+            load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends,
+            external_ids_are_unique_per_tenant_and_name_the_first_customer,
+            idempotency_claims_replay_the_stored_answer_and_refuse_another_request,
+            a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer,
+            a_rolled_back_claim_passes_to_the_waiting_duplicate,
+            of_many_concurrent_duplicates_one_runs_and_the_others_replay_it,
+            document_contents_are_stored_with_the_command_and_scoped_by_tenant,
+            history_is_cut_at_a_position_or_at_the_time_commands_were_received,
+        );
+    };
+    (@tests $make:path; $($name:ident),+ $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            $crate::contract::$name($make().await).await;
+        }
+    )+};
+}
+
+/// Unwraps a store result: in this suite every failure but the asserted ones is a test failure.
+fn ok<T>(result: Result<T, StoreFailure>, doing: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(failure) => panic!("{doing}: {failure:?}"),
+    }
+}
+
+/// Commits the creation of an individual `guid` in `bank` at `at`.
+async fn create<S: CustomerStore>(store: &S, guid: CustomerGuid, bank: BankGuid) {
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.append(guid, 0, created_individual(guid, bank, Utc::now()))
+            .await,
+        "append the creation",
+    );
+    ok(tx.commit().await, "commit the creation");
+}
+
+/// A details update of a customer that has `history`, each event with `hash` as its link.
+fn relabel(
+    history: &[CustomerEvent],
+    label: &str,
+    bank: BankGuid,
+    hash: &str,
+) -> Vec<(CustomerEvent, EventMetadata)> {
+    let events = Customer::from_events(history)
+        .decide(CustomerCommand::UpdateDetails {
+            draft: CustomerDraft {
+                labels: Some(vec![label.to_owned()]),
+                ..CustomerDraft::default()
+            },
+            at: Utc::now(),
+        })
+        .unwrap_or_else(|refusal| panic!("the relabel is refused: {refusal:?}"));
+    events
+        .into_iter()
+        .map(|event| {
+            let mut metadata = metadata(bank, Utc::now());
+            hash.clone_into(&mut metadata.hash);
+            (event, metadata)
+        })
+        .collect()
+}
+
+/// What append reports is what load returns, inside and outside a transaction; a dropped
+/// transaction leaves nothing behind.
+pub async fn appends_commit_together_and_load_back_exactly(subject: impl Subject) {
+    let store = subject.store();
+    let (bank, guid, at) = (bank(), customer(), Utc::now());
+    let events = created(guid, bank, individual(), at);
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert!(ok(tx.load(guid).await, "load").is_empty());
+    let appended = ok(
+        tx.append(
+            guid,
+            0,
+            events
+                .iter()
+                .map(|e| (e.clone(), metadata(bank, at)))
+                .collect(),
+        )
+        .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+
+    assert_eq!(appended.len(), 1);
+    assert_eq!(appended[0].sequence, 1);
+    assert_eq!(appended[0].event, events[0]);
+    let loaded = ok(store.load(guid, None).await, "load");
+    assert_eq!(loaded, appended, "load returns what append reported");
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(ok(tx.load(guid).await, "load in a transaction"), appended);
+
+    let other = customer();
+    let mut dropped = ok(store.begin().await, "begin");
+    ok(
+        dropped
+            .append(other, 0, created_individual(other, bank, at))
+            .await,
+        "append",
+    );
+    drop(dropped);
+    assert!(ok(store.load(other, None).await, "load").is_empty());
+}
+
+/// A stale expected sequence conflicts at once; of two writers expecting the same sequence,
+/// exactly one lands and the other sees a conflict (at its append or at its commit).
+pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    create(&store, guid, bank).await;
+    let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
+        .into_iter()
+        .map(|r| r.event)
+        .collect();
+
+    let mut stale = ok(store.begin().await, "begin");
+    let err = stale
+        .append(guid, 0, relabel(&history, "stale", bank, &"1".repeat(64)))
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert!(matches!(err, StoreFailure::Conflict), "{err:?}");
+    drop(stale);
+    let mut invented = ok(store.begin().await, "begin");
+    let err = invented
+        .append(guid, 5, relabel(&history, "gap", bank, &"1".repeat(64)))
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert!(matches!(err, StoreFailure::Conflict), "{err:?}");
+    drop(invented);
+
+    let mut first = ok(store.begin().await, "begin");
+    ok(
+        first
+            .append(guid, 1, relabel(&history, "first", bank, &"2".repeat(64)))
+            .await,
+        "the first writer's append",
+    );
+    let second = {
+        let store = store.clone();
+        let events = relabel(&history, "second", bank, &"3".repeat(64));
+        tokio::spawn(async move {
+            let mut tx = store.begin().await?;
+            tx.append(guid, 1, events).await?;
+            tx.commit().await
+        })
+    };
+    let first = first.commit().await;
+    let second = match second.await {
+        Ok(result) => result,
+        Err(panicked) => panic!("the second writer panicked: {panicked}"),
+    };
+    match (&first, &second) {
+        (Ok(()), Err(StoreFailure::Conflict)) | (Err(StoreFailure::Conflict), Ok(())) => {}
+        outcome => panic!("exactly one writer must land, the other conflict: {outcome:?}"),
+    }
+    let stream = ok(store.load(guid, None).await, "load");
+    assert_eq!(
+        stream.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+/// `load_current` equals the fold of every committed event and chains from the latest link;
+/// a transaction sees its own appends, nobody else does until it commits; an unknown
+/// customer is the empty fold on the genesis link.
+pub async fn load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    create(&store, guid, bank).await;
+    for (label, hash) in [("a", "a".repeat(64)), ("b", "b".repeat(64))] {
+        let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
+            .into_iter()
+            .map(|r| r.event)
+            .collect();
+        let mut tx = ok(store.begin().await, "begin");
+        let expected = history.len() as u64;
+        ok(
+            tx.append(guid, expected, relabel(&history, label, bank, &hash))
+                .await,
+            "append",
+        );
+        ok(tx.commit().await, "commit");
+    }
+
+    let events = ok(store.load(guid, None).await, "load");
+    let current = ok(store.load_current(guid).await, "load_current");
+    assert_eq!(
+        current.customer,
+        Customer::from_events(events.iter().map(|r| &r.event))
+    );
+    assert_eq!(current.customer.version(), 3);
+    assert_eq!(current.previous_hash(), "b".repeat(64));
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(ok(tx.load_current(guid).await, "load_current"), current);
+
+    let history: Vec<CustomerEvent> = events.into_iter().map(|r| r.event).collect();
+    ok(
+        tx.append(guid, 3, relabel(&history, "c", bank, &"f".repeat(64)))
+            .await,
+        "append",
+    );
+    let own = ok(tx.load_current(guid).await, "load_current");
+    assert_eq!(own.customer.version(), 4);
+    assert_eq!(own.previous_hash(), "f".repeat(64));
+    assert_eq!(ok(store.load_current(guid).await, "load_current"), current);
+    ok(tx.commit().await, "commit");
+    assert_eq!(ok(store.load_current(guid).await, "load_current"), own);
+
+    let none = ok(store.load_current(customer()).await, "load_current");
+    assert_eq!(none.customer.version(), 0);
+    assert_eq!(none.previous_hash(), GENESIS_HASH);
+}
+
+/// An external id belongs to the first customer that reserves it in its tenant; the refusal
+/// names that customer and leaves the transaction usable; a rollback frees the id.
+pub async fn external_ids_are_unique_per_tenant_and_name_the_first_customer(subject: impl Subject) {
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let external = ExternalId::parse("client-42").unwrap_or_else(|e| panic!("{e}"));
+    let (first, second, third) = (customer(), customer(), customer());
+
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.reserve_external_id(bank_a, &external, first).await,
+        "reserve",
+    );
+    // Reserving it again for the same customer is harmless.
+    ok(
+        tx.reserve_external_id(bank_a, &external, first).await,
+        "reserve again",
+    );
+    ok(tx.commit().await, "commit");
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.external_id_owner(bank_a, &external).await,
+            "external_id_owner"
+        ),
+        Some(first)
+    );
+    let err = tx
+        .reserve_external_id(bank_a, &external, second)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreFailure::ExternalIdTaken(owner) if owner == first),
+        "{err:?}"
+    );
+    // The refusal leaves the transaction usable: the answer can still be stored.
+    assert_eq!(
+        ok(tx.claim_idempotency("scope", "key", "fp").await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    drop(tx);
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.external_id_owner(bank_b, &external).await,
+            "external_id_owner"
+        ),
+        None
+    );
+    ok(
+        tx.reserve_external_id(bank_b, &external, third).await,
+        "another tenant reserves the same id",
+    );
+    ok(tx.commit().await, "commit");
+
+    let other = ExternalId::parse("client-43").unwrap_or_else(|e| panic!("{e}"));
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.reserve_external_id(bank_a, &other, second).await,
+        "reserve",
+    );
+    drop(tx);
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.reserve_external_id(bank_a, &other, third).await,
+        "a rolled-back reservation frees the id",
+    );
+    ok(tx.commit().await, "commit");
+}
+
+/// A completed key replays its answer to the same request, refuses another request, is
+/// independent per scope; completing an unclaimed key is an error; a rolled-back claim
+/// leaves the key fresh.
+pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_request(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let answer = Answer {
+        status: 201,
+        body: json!({"guid": "abc", "state": "unverified"}),
+    };
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+    // Claiming again in the same transaction keeps the claim.
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+    ok(
+        tx.complete_idempotency("bank/actor", "k1", &answer).await,
+        "complete",
+    );
+    ok(tx.commit().await, "commit");
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            "claim"
+        ),
+        IdempotencyClaim::Replay(answer)
+    );
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-2").await,
+            "claim"
+        ),
+        IdempotencyClaim::Mismatch
+    );
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/other", "k1", "fp-2").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+    // Completing a key that was never claimed is a bug in the caller, not a silent no-op.
+    let never = Answer {
+        status: 200,
+        body: json!({}),
+    };
+    let err = tx
+        .complete_idempotency("bank/actor", "never", &never)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreFailure::Other(_)), "{err:?}");
+    drop(tx);
+
+    let mut rolled_back = ok(store.begin().await, "begin");
+    ok(
+        rolled_back
+            .claim_idempotency("bank/actor", "k2", "fp")
+            .await,
+        "claim",
+    );
+    drop(rolled_back);
+    let mut again = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            again.claim_idempotency("bank/actor", "k2", "fp").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+}
+
+/// A claim of a key another transaction holds waits for it (the store says so), then
+/// replays the answer it committed.
+pub async fn a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let mut first = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    let waiter = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut second = store.begin().await?;
+            second.claim_idempotency("s", "k", "f1").await
+        })
+    };
+    subject.until_claims_wait(1).await;
+    let answer = Answer {
+        status: 201,
+        body: json!({ "ok": true }),
+    };
+    ok(
+        first.complete_idempotency("s", "k", &answer).await,
+        "complete",
+    );
+    ok(first.commit().await, "commit");
+    let claim = match waiter.await {
+        Ok(claim) => ok(claim, "the waiting claim"),
+        Err(panicked) => panic!("the waiter panicked: {panicked}"),
+    };
+    assert_eq!(claim, IdempotencyClaim::Replay(answer));
+}
+
+/// When the holder of a key rolls back, the claim waiting for it gets the key.
+pub async fn a_rolled_back_claim_passes_to_the_waiting_duplicate(subject: impl Subject) {
+    let store = subject.store();
+    let mut first = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    let waiter = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await?;
+            let claim = tx.claim_idempotency("s", "k", "f1").await?;
+            let answer = Answer {
+                status: 202,
+                body: json!({}),
+            };
+            tx.complete_idempotency("s", "k", &answer).await?;
+            tx.commit().await?;
+            Ok::<_, StoreFailure>(claim)
+        })
+    };
+    subject.until_claims_wait(1).await;
+    drop(first);
+    let claim = match waiter.await {
+        Ok(claim) => ok(claim, "the waiting claim"),
+        Err(panicked) => panic!("the waiter panicked: {panicked}"),
+    };
+    assert_eq!(claim, IdempotencyClaim::Fresh);
+}
+
+/// Of eight concurrent claims of one key, one is fresh; it completes only after the seven
+/// others are seen waiting, and each of them then replays its answer.
+pub async fn of_many_concurrent_duplicates_one_runs_and_the_others_replay_it(
+    subject: impl Subject,
+) {
+    const CLAIMS: usize = 8;
+    let answer = Answer {
+        status: 201,
+        body: json!({ "n": 1 }),
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..CLAIMS {
+        let (subject, answer) = (subject.clone(), answer.clone());
+        tasks.spawn(async move {
+            let mut tx = subject.store().begin().await?;
+            let claim = tx.claim_idempotency("s", "k", "f").await?;
+            if claim == IdempotencyClaim::Fresh {
+                // The "command" runs while every duplicate waits for it.
+                subject.until_claims_wait(CLAIMS - 1).await;
+                tx.complete_idempotency("s", "k", &answer).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreFailure>(claim)
+        });
+    }
+    let mut claims = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(claim) => claims.push(ok(claim, "a claim")),
+            Err(panicked) => panic!("a claim panicked: {panicked}"),
+        }
+    }
+    let fresh = claims
+        .iter()
+        .filter(|c| **c == IdempotencyClaim::Fresh)
+        .count();
+    assert_eq!(fresh, 1, "{claims:?}");
+    let replayed = claims
+        .iter()
+        .filter(|c| **c == IdempotencyClaim::Replay(answer.clone()))
+        .count();
+    assert_eq!(replayed, CLAIMS - 1, "{claims:?}");
+}
+
+/// Document bytes commit with the transaction and are read back only by their tenant.
+pub async fn document_contents_are_stored_with_the_command_and_scoped_by_tenant(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    let document = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    let bytes = pdf(1);
+
+    let mut dropped = ok(store.begin().await, "begin");
+    ok(
+        dropped
+            .put_document(bank, guid, document, &bytes, ContentType::Pdf)
+            .await,
+        "put_document",
+    );
+    drop(dropped);
+    assert_eq!(
+        ok(store.document_content(bank, document).await, "read"),
+        None
+    );
+
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.put_document(bank, guid, document, &bytes, ContentType::Pdf)
+            .await,
+        "put_document",
+    );
+    ok(tx.commit().await, "commit");
+    assert_eq!(
+        ok(store.document_content(bank, document).await, "read"),
+        Some(StoredDocument {
+            content: bytes,
+            content_type: ContentType::Pdf
+        })
+    );
+    assert_eq!(
+        ok(
+            store
+                .document_content(crate::fixtures::bank(), document)
+                .await,
+            "read"
+        ),
+        None
+    );
+    let unknown = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    assert_eq!(
+        ok(store.document_content(bank, unknown).await, "read"),
+        None
+    );
+}
+
+/// "As of" reads cut a history at a global position or at the instant commands were
+/// received (the metadata's `occurred_at`, not the time of recording).
+pub async fn history_is_cut_at_a_position_or_at_the_time_commands_were_received(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    // Payload times far from the transactions' recorded_at, so the test tells them apart.
+    let t0 = Utc
+        .with_ymd_and_hms(2020, 1, 1, 9, 0, 0)
+        .single()
+        .unwrap_or_else(|| panic!("a valid instant"));
+    let t1 = t0 + chrono::Duration::hours(1);
+    let create = created(guid, bank, individual(), t0);
+    let mut tx = ok(store.begin().await, "begin");
+    let first = ok(
+        tx.append(guid, 0, vec![(create[0].clone(), metadata(bank, t0))])
+            .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+    let update = Customer::from_events(&create)
+        .decide(CustomerCommand::UpdateDetails {
+            draft: CustomerDraft {
+                email_address: Some("new@example.com".into()),
+                ..CustomerDraft::default()
+            },
+            at: t1,
+        })
+        .unwrap_or_else(|refusal| panic!("{refusal:?}"));
+    let mut tx = ok(store.begin().await, "begin");
+    let second = ok(
+        tx.append(guid, 1, vec![(update[0].clone(), metadata(bank, t1))])
+            .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+
+    let at = |cut| {
+        let store = store.clone();
+        async move { ok(store.load(guid, Some(cut)).await, "load as of").len() }
+    };
+    assert_eq!(at(Cut::Position(first[0].global_position)).await, 1);
+    assert_eq!(at(Cut::Position(second[0].global_position)).await, 2);
+    assert_eq!(at(Cut::Position(first[0].global_position - 1)).await, 0);
+    assert_eq!(at(Cut::Instant(t0 - chrono::Duration::seconds(1))).await, 0);
+    assert_eq!(at(Cut::Instant(t0)).await, 1);
+    assert_eq!(at(Cut::Instant(t1 - chrono::Duration::seconds(1))).await, 1);
+    assert_eq!(at(Cut::Instant(t1)).await, 2);
+    // recorded_at is "now", far after t1: a cut on it would have kept nothing.
+    assert!(second[0].recorded_at > t1);
+}
