@@ -168,11 +168,11 @@ async fn individual_lifecycle(nats: &Nats) -> String {
     let updated = nats
         .cmd(
             "update",
-            &json!({ "customer_guid": ada, "data": { "labels": ["e2e", "nats"] } }),
+            &json!({ "customer_guid": ada, "data": { "labels": ["vip", "nats"] } }),
         )
         .await
         .expect(200);
-    assert_eq!(updated.json["labels"], json!(["e2e", "nats"]));
+    assert_eq!(updated.json["labels"], json!(["vip", "nats"]));
     for kind in ["passport", "liveness_report"] {
         let submitted = nats
             .cmd(
@@ -319,7 +319,7 @@ async fn queries(nats: &Nats, ada: &str) {
         )
         .await
         .expect(200);
-    assert_eq!(at_creation.json["labels"], json!(["e2e"]));
+    assert_eq!(at_creation.json["labels"], json!(["vip"]));
     let as_of = nats
         .query(
             "get",
