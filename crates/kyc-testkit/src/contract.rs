@@ -218,10 +218,7 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
         })
     };
     let first = first.commit().await;
-    let second = match second.await {
-        Ok(result) => result,
-        Err(panicked) => panic!("the second writer panicked: {panicked}"),
-    };
+    let second = second.await.unwrap();
     match (&first, &second) {
         (Ok(()), Err(StoreFailure::Conflict)) | (Err(StoreFailure::Conflict), Ok(())) => {}
         outcome => panic!("exactly one writer must land, the other conflict: {outcome:?}"),
@@ -435,10 +432,14 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     );
 }
 
-/// A claim of a key another transaction holds waits for it (the store says so), then
-/// replays the answer it committed.
-pub async fn a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer(
-    subject: impl Subject,
+/// Claims key `k` in a first transaction, then claims it again from a task of its own, and
+/// returns once the store says that second claim waits. The task runs the claimed command
+/// (its answer: 202) when it gets the key, and yields its claim.
+async fn hold_a_key_and_queue_a_duplicate<S: Subject>(
+    subject: &S,
+) -> (
+    <S::Store as CustomerStore>::Transaction,
+    tokio::task::JoinHandle<Result<IdempotencyClaim, StoreFailure>>,
 ) {
     let store = subject.store();
     let mut first = ok(store.begin().await, "begin");
@@ -446,14 +447,29 @@ pub async fn a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer
         ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
         IdempotencyClaim::Fresh
     );
-    let waiter = {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let mut second = store.begin().await?;
-            second.claim_idempotency("s", "k", "f1").await
-        })
-    };
+    let duplicate = tokio::spawn(async move {
+        let mut tx = store.begin().await?;
+        let claim = tx.claim_idempotency("s", "k", "f1").await?;
+        if claim == IdempotencyClaim::Fresh {
+            let answer = Answer {
+                status: 202,
+                body: json!({}),
+            };
+            tx.complete_idempotency("s", "k", &answer).await?;
+        }
+        tx.commit().await?;
+        Ok(claim)
+    });
     subject.until_claims_wait(1).await;
+    (first, duplicate)
+}
+
+/// A claim of a key another transaction holds waits for it (the store says so), then
+/// replays the answer it committed.
+pub async fn a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer(
+    subject: impl Subject,
+) {
+    let (mut first, duplicate) = hold_a_key_and_queue_a_duplicate(&subject).await;
     let answer = Answer {
         status: 201,
         body: json!({ "ok": true }),
@@ -463,41 +479,15 @@ pub async fn a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer
         "complete",
     );
     ok(first.commit().await, "commit");
-    let claim = match waiter.await {
-        Ok(claim) => ok(claim, "the waiting claim"),
-        Err(panicked) => panic!("the waiter panicked: {panicked}"),
-    };
+    let claim = ok(duplicate.await.unwrap(), "the waiting claim");
     assert_eq!(claim, IdempotencyClaim::Replay(answer));
 }
 
 /// When the holder of a key rolls back, the claim waiting for it gets the key.
 pub async fn a_rolled_back_claim_passes_to_the_waiting_duplicate(subject: impl Subject) {
-    let store = subject.store();
-    let mut first = ok(store.begin().await, "begin");
-    assert_eq!(
-        ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
-        IdempotencyClaim::Fresh
-    );
-    let waiter = {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let mut tx = store.begin().await?;
-            let claim = tx.claim_idempotency("s", "k", "f1").await?;
-            let answer = Answer {
-                status: 202,
-                body: json!({}),
-            };
-            tx.complete_idempotency("s", "k", &answer).await?;
-            tx.commit().await?;
-            Ok::<_, StoreFailure>(claim)
-        })
-    };
-    subject.until_claims_wait(1).await;
+    let (first, duplicate) = hold_a_key_and_queue_a_duplicate(&subject).await;
     drop(first);
-    let claim = match waiter.await {
-        Ok(claim) => ok(claim, "the waiting claim"),
-        Err(panicked) => panic!("the waiter panicked: {panicked}"),
-    };
+    let claim = ok(duplicate.await.unwrap(), "the waiting claim");
     assert_eq!(claim, IdempotencyClaim::Fresh);
 }
 
@@ -528,10 +518,7 @@ pub async fn of_many_concurrent_duplicates_one_runs_and_the_others_replay_it(
     }
     let mut claims = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(claim) => claims.push(ok(claim, "a claim")),
-            Err(panicked) => panic!("a claim panicked: {panicked}"),
-        }
+        claims.push(ok(joined.unwrap(), "a claim"));
     }
     let fresh = claims
         .iter()

@@ -172,7 +172,7 @@ async fn individual_lifecycle(nats: &Nats) -> String {
         )
         .await
         .expect(200);
-    assert_eq!(updated.json["labels"], json!(["vip", "nats"]));
+    assert_eq!(updated.json["labels"], json!(["nats", "vip"]));
     for kind in ["passport", "liveness_report"] {
         let submitted = nats
             .cmd(
