@@ -21,15 +21,18 @@ use chrono::{TimeZone, Utc};
 use kyc_app::chain::GENESIS_HASH;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
-    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, StoreFailure, StoredDocument,
+    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListQuery, StoreFailure,
+    StoredDocument,
 };
 use kyc_app::Answer;
-use kyc_domain::customer::{ContentType, CustomerDraft};
+use kyc_domain::customer::{ContentType, CustomerDraft, FreezeDraft};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
-use kyc_domain::{Customer, CustomerCommand, CustomerEvent};
+use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
 use serde_json::json;
 
-use crate::fixtures::{bank, created, created_individual, customer, individual, metadata, pdf};
+use crate::fixtures::{
+    bank, business, created, created_individual, customer, individual, metadata, pdf,
+};
 use crate::memory::MemoryStore;
 
 /// A store under test, and the one thing the port cannot tell: that a transaction waits.
@@ -43,6 +46,10 @@ pub trait Subject: Clone + Send + Sync + 'static {
     /// Resolves once at least `count` transactions wait to claim an idempotency key that
     /// another one holds: proof from the store itself (a signal, `pg_locks`), not a sleep.
     fn until_claims_wait(&self, count: usize) -> impl Future<Output = ()> + Send;
+
+    /// Resolves once the list reflects every committed event (PostgreSQL lists from a
+    /// projection that a projector fills after the commit; the memory store folds at once).
+    fn settle(&self) -> impl Future<Output = ()> + Send;
 }
 
 impl Subject for MemoryStore {
@@ -54,6 +61,10 @@ impl Subject for MemoryStore {
 
     fn until_claims_wait(&self, count: usize) -> impl Future<Output = ()> + Send {
         MemoryStore::until_claims_wait(self, count)
+    }
+
+    async fn settle(&self) {
+        // Lists fold the committed streams when asked: nothing to wait for.
     }
 }
 
@@ -73,6 +84,7 @@ macro_rules! customer_store_contract {
             of_many_concurrent_duplicates_one_runs_and_the_others_replay_it,
             document_contents_are_stored_with_the_command_and_scoped_by_tenant,
             history_is_cut_at_a_position_or_at_the_time_commands_were_received,
+            lists_filter_by_tenant_type_state_and_label_newest_first_with_totals,
         );
     };
     (@tests $make:path; $($name:ident),+ $(,)?) => {$(
@@ -635,4 +647,162 @@ pub async fn history_is_cut_at_a_position_or_at_the_time_commands_were_received(
     assert_eq!(at(Cut::Instant(t1)).await, 2);
     // recorded_at is "now", far after t1: a cut on it would have kept nothing.
     assert!(second[0].recorded_at > t1);
+}
+
+/// Commits a customer created at `at` from `draft`, frozen at once when `frozen`.
+async fn create_at<S: CustomerStore>(
+    store: &S,
+    bank: BankGuid,
+    draft: CustomerDraft,
+    at: chrono::DateTime<Utc>,
+    frozen: bool,
+) -> CustomerGuid {
+    let guid = customer();
+    let mut events = created(guid, bank, draft, at);
+    if frozen {
+        let freeze = Customer::from_events(&events)
+            .decide(CustomerCommand::Freeze {
+                draft: FreezeDraft {
+                    reason: Some("Fraud alert".into()),
+                },
+                at,
+            })
+            .unwrap();
+        events.extend(freeze);
+    }
+    let mut tx = store.begin().await.unwrap();
+    tx.append(
+        guid,
+        0,
+        events
+            .into_iter()
+            .map(|e| (e, metadata(bank, at)))
+            .collect(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    guid
+}
+
+/// Type, state and label filters, alone and combined, against the expected customers
+/// (`n` is the index that chose type, label and freezing).
+async fn assert_filters<S: CustomerStore>(
+    store: &S,
+    expected: &[(chrono::DateTime<Utc>, CustomerGuid, i64)],
+    all: ListQuery,
+) {
+    let query = |page, per_page| ListQuery {
+        page,
+        per_page,
+        ..all.clone()
+    };
+    let count = |f: &dyn Fn(i64) -> bool| expected.iter().filter(|e| f(e.2)).count() as u64;
+    let businesses = store
+        .list(&ListQuery {
+            customer_type: Some(CustomerType::Business),
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(businesses.total, count(&|n| n % 2 == 1));
+    assert!(businesses
+        .items
+        .iter()
+        .all(|r| r.customer_type == CustomerType::Business));
+    let frozen = store
+        .list(&ListQuery {
+            state: Some(CustomerState::Frozen),
+            ..query(0, 2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(frozen.total, count(&|n| n % 5 == 0));
+    assert_eq!(frozen.items.len(), 2);
+    assert!(frozen
+        .items
+        .iter()
+        .all(|r| r.state == CustomerState::Frozen));
+    let vip_frozen_individuals = store
+        .list(&ListQuery {
+            customer_type: Some(CustomerType::Individual),
+            state: Some(CustomerState::Frozen),
+            label: Some("vip".into()),
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        vip_frozen_individuals.total,
+        count(&|n| n % 2 == 0 && n % 5 == 0 && n % 3 == 0)
+    );
+    let none = store
+        .list(&ListQuery {
+            label: Some("nobody".into()),
+            ..query(0, 10)
+        })
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+}
+
+/// A tenant's list pages newest first (guid descending on equal instants) with the total of
+/// all pages, filters by type, state and label, and shows no other tenant's customers.
+pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_totals(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let base = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap();
+    let mut expected = Vec::new();
+    for n in 0..25_i64 {
+        let mut draft = if n % 2 == 0 { individual() } else { business() };
+        draft.labels = Some(if n % 3 == 0 {
+            vec!["vip".into()]
+        } else {
+            vec!["std".into()]
+        });
+        // Customers 20..25 share one creation instant: the guid breaks the tie.
+        let at = base + chrono::Duration::minutes(n.min(20));
+        let guid = create_at(&store, bank_a, draft, at, n % 5 == 0).await;
+        expected.push((at, guid, n));
+    }
+    for _ in 0..3 {
+        create_at(&store, bank_b, individual(), base, false).await;
+    }
+    subject.settle().await;
+    expected.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+
+    let query = |page, per_page| ListQuery {
+        bank_guid: bank_a,
+        page,
+        per_page,
+        customer_type: None,
+        state: None,
+        label: None,
+    };
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let result = store.list(&query(page, 10)).await.unwrap();
+        assert_eq!(result.total, 25);
+        assert_eq!(result.items.len(), if page < 2 { 10 } else { 5 });
+        seen.extend(result.items.iter().map(|r| r.guid));
+    }
+    let order: Vec<CustomerGuid> = expected.iter().map(|e| e.1).collect();
+    assert_eq!(
+        seen, order,
+        "newest first, guid descending on ties, no overlap between pages"
+    );
+    let past_the_end = store.list(&query(3, 10)).await.unwrap();
+    assert_eq!((past_the_end.total, past_the_end.items.len()), (25, 0));
+
+    assert_filters(&store, &expected, query(0, 100)).await;
+    let other_tenant = store
+        .list(&ListQuery {
+            bank_guid: bank_b,
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(other_tenant.total, 3);
 }

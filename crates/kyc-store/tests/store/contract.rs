@@ -26,6 +26,11 @@ impl Subject for Postgres {
         kyc_testkit::locks::until_blocked(&self.db.pool, "INSERT INTO idempotency_records", count)
             .await;
     }
+
+    /// The list reads `customer_views`, which the projector fills after the commit.
+    async fn settle(&self) {
+        crate::customer_views::wait_and_project(&self.db.pool).await;
+    }
 }
 
 async fn postgres() -> Postgres {
