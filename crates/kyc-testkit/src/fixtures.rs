@@ -180,6 +180,18 @@ pub fn associate_body() -> Value {
     })
 }
 
+/// The guid of the first associate of a customer body (the answer to adding one).
+///
+/// # Panics
+///
+/// When the body has no associate with a guid: the request that should have added it failed.
+pub fn first_associate_guid(customer: &Value) -> String {
+    match customer["associates"][0]["guid"].as_str() {
+        Some(guid) => guid.to_owned(),
+        None => panic!("no associate in {customer}"),
+    }
+}
+
 /// One request of the isolation matrix: method, path and query, body.
 pub type Route = (&'static str, String, Option<Value>);
 

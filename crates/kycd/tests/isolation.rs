@@ -31,10 +31,7 @@ async fn routes(owner: &Api) -> Vec<Route> {
         .post(&format!("/api/customers/{guid}/associates"), &associate())
         .await
         .expect(201);
-    let associate_guid = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let associate_guid = kyc_testkit::fixtures::first_associate_guid(&added.json);
     let document = owner
         .upload(&guid, json!({ "type": "incorporation_certificate" }))
         .await;

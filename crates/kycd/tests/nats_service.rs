@@ -249,10 +249,7 @@ async fn reject_and_associates(nats: &Nats) {
         )
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = kyc_testkit::fixtures::first_associate_guid(&added.json);
     let changed = nats
         .cmd(
             "update_associate",

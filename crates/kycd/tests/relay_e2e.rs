@@ -158,10 +158,7 @@ async fn more_canary_commands(api: &Api) {
         )
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = kyc_testkit::fixtures::first_associate_guid(&added.json);
     api.send(
         "PATCH",
         &format!("/api/customers/{acme}/associates/{owner}"),

@@ -13,10 +13,7 @@ async fn routes(app: &App) -> Vec<Route> {
         .post(&format!("/api/customers/{guid}/associates"), associate())
         .await
         .expect(201);
-    let associate_guid = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let associate_guid = kyc_testkit::fixtures::first_associate_guid(&added.json);
     let document = app.upload(&guid, "incorporation_certificate").await;
     customer_routes(&guid, &associate_guid, &document)
 }

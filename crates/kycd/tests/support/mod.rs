@@ -515,30 +515,38 @@ pub async fn stream_contents(
         .await
 }
 
-/// Waits until the stream holds as many messages as the log holds events, and that count stays
-/// put for a moment (a duplicate published late would show up here).
+/// Waits until the stream holds as many messages as the log holds events and the relay has
+/// saved its checkpoint at the log's last event: it then has nothing left to publish, so the
+/// counts are final (a duplicate published late shows in [`assert_stream_matches_log`]).
 pub async fn wait_for_drain(
     pool: &PgPool,
     js: &jetstream::Context,
     stream: &str,
     timeout: Duration,
 ) {
+    let checkpoint_name = kyc_nats::RelayConfig {
+        stream: stream.to_owned(),
+        ..kyc_nats::RelayConfig::default()
+    }
+    .checkpoint_name();
     let deadline = Instant::now() + timeout;
     loop {
         let logged = logged(pool).await.len() as u64;
         let published = stream_count(js, stream).await;
-        if logged == published {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            if stream_count(js, stream).await == published
-                && self::logged(pool).await.len() as u64 == logged
-            {
-                return;
-            }
+        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+            .fetch_one(pool)
+            .await
+            .expect("reading the log's last position");
+        let checkpoint = kyc_store::read_checkpoint(pool, &checkpoint_name)
+            .await
+            .expect("reading the relay's checkpoint");
+        if logged == published && checkpoint >= last {
+            return;
         }
         assert!(
             Instant::now() < deadline,
             "the relay did not drain within {timeout:?}: {published} messages in the stream, \
-             {logged} events in the log"
+             {logged} events in the log, checkpoint {checkpoint} of {last}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
