@@ -79,18 +79,30 @@ mod tests {
     async fn writers_to_one_customer_take_turns_and_entries_are_forgotten() {
         let queue = Arc::new(CustomerQueue::default());
         let guid = CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c7d").unwrap();
+        let other = CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c7e").unwrap();
         let first = queue.turn(guid).await;
-        let waiting = {
-            let queue = Arc::clone(&queue);
-            tokio::spawn(async move { drop(queue.turn(guid).await) })
-        };
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        assert!(
-            !waiting.is_finished(),
-            "the second writer must wait for the first"
-        );
+        // Polled once, the second writer's turn is pending: it reached the lock and queued
+        // (a sleep would not show that it ever got there).
+        let mut second = std::pin::pin!(queue.turn(guid));
+        assert!(poll_once(second.as_mut()).await.is_pending());
+        // Writers to another customer do not wait.
+        drop(queue.turn(other).await);
+        assert_eq!(queue.len(), 1);
         drop(first);
-        waiting.await.unwrap();
+        let second = poll_once(second.as_mut()).await;
+        assert!(
+            second.is_ready(),
+            "the queued writer goes on once the first is done"
+        );
+        drop(second);
         assert!(queue.is_empty());
+    }
+
+    /// Polls `future` once, with the task's own waker.
+    async fn poll_once<F: std::future::Future + Unpin>(
+        mut future: F,
+    ) -> std::task::Poll<F::Output> {
+        std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut future).poll(cx)))
+            .await
     }
 }

@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::values::{FieldError, ValidationCode, ValidationErrors};
+use crate::values::{
+    non_empty_within, string_conversions, FieldError, Measure, ValidationCode, ValidationErrors,
+};
 
 macro_rules! guid_type {
     ($(#[$meta:meta])* $name:ident) => {
@@ -105,17 +107,8 @@ impl ExternalId {
     /// Parses an external id.
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
         let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':');
-        if raw.is_empty() {
-            return Err(FieldError::new("", ValidationCode::Empty, "must not be empty").into());
-        }
-        if raw.len() > Self::MAX_LENGTH {
-            return Err(FieldError::new(
-                "",
-                ValidationCode::TooLong,
-                "must be at most 128 characters",
-            )
-            .into());
-        }
+        // Not trimmed: surrounding spaces are refused as a format error, not dropped.
+        let raw = non_empty_within(raw, Self::MAX_LENGTH, Measure::Bytes)?;
         if !raw.bytes().all(allowed) {
             return Err(FieldError::new(
                 "",
@@ -133,18 +126,7 @@ impl ExternalId {
     }
 }
 
-impl TryFrom<String> for ExternalId {
-    type Error = ValidationErrors;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<ExternalId> for String {
-    fn from(value: ExternalId) -> Self {
-        value.0
-    }
-}
+string_conversions!(ExternalId);
 
 impl fmt::Debug for ExternalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -236,11 +236,7 @@ fn create_reports_every_invalid_field_by_path() {
     let CustomerError::Validation(errors) = error else {
         unreachable!()
     };
-    let found: Vec<_> = errors
-        .errors()
-        .iter()
-        .map(|e| (e.field.as_str(), e.code))
-        .collect();
+    let found = errors.fields_and_codes();
     assert_eq!(
         found,
         [

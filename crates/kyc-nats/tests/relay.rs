@@ -182,6 +182,24 @@ async fn wait_for(js: &jetstream::Context, config: &RelayConfig, count: usize) {
     }
 }
 
+/// Waits until the relays have nothing left to do: no backlog, and the checkpoint at the
+/// stream's last message (a relay that published but had not yet saved its checkpoint could
+/// still publish again). Stopping them earlier would cut short what the test wants to see.
+async fn until_settled(relay: &Relay) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = relay.status().await.unwrap();
+        if status.backlog == 0 && status.checkpoint == status.stream_position {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relays did not settle: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn assert_exact_prefix(
     messages: &[(String, CloudEvent, String)],
     written: &BTreeSet<(String, i64)>,
@@ -266,7 +284,7 @@ async fn a_crash_between_publish_and_checkpoint_neither_duplicates_nor_skips() {
     let task =
         tokio::spawn(Relay::new(db.pool.clone(), js.clone(), config.clone()).run(shutdown.clone()));
     wait_for(&js, &config, written.len()).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    until_settled(&relay).await;
     shutdown.cancel();
     task.await.unwrap();
     assert_exact_prefix(&stream_contents(&js, &config).await, &written);
@@ -312,7 +330,7 @@ async fn two_relays_publish_each_event_once() {
         written.extend(seed(&db.pool, 6).await);
     }
     wait_for(&js, &config, written.len()).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until_settled(&Relay::new(db.pool.clone(), js.clone(), config.clone())).await;
     shutdown.cancel();
     first.await.unwrap();
     second.await.unwrap();

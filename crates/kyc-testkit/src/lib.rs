@@ -8,8 +8,13 @@
 //! left behind by test processes that have exited are dropped on the next run (Linux only).
 //!
 //! Adapters that only need *a* store (the HTTP API's tests, the application layer's) use
-//! [`memory::MemoryStore`] instead: the same port contract, without a server.
+//! [`memory::MemoryStore`] instead: the same port contract, without a server. That contract is
+//! one suite, [`contract`], run against both stores. [`locks`] proves from PostgreSQL that a
+//! task waits for a lock; [`fixtures`] holds the customers and request bodies tests share.
 
+pub mod contract;
+pub mod fixtures;
+pub mod locks;
 pub mod memory;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -14,7 +14,8 @@
 //! - lists are newest first, filtered by type, state and label.
 //!
 //! [`MemoryStore::set_unavailable`] simulates an outage: every operation then fails with
-//! [`StoreFailure::Unavailable`].
+//! [`StoreFailure::Unavailable`]. [`MemoryStore::until_claims_wait`] tells a test that claims
+//! are queued behind a held key, where PostgreSQL tests look at `pg_locks` ([`crate::locks`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -58,6 +59,8 @@ struct Shared {
     key_locks: Mutex<HashMap<KeyId, Arc<tokio::sync::Mutex<()>>>>,
     next_transaction: AtomicI64,
     unavailable: AtomicBool,
+    /// How many claims found their key held and wait for it: the signal tests wait on.
+    claims_waiting: tokio::sync::watch::Sender<usize>,
 }
 
 impl Shared {
@@ -102,6 +105,30 @@ impl MemoryStore {
     /// Simulates an outage (`true`) or its end (`false`).
     pub fn set_unavailable(&self, unavailable: bool) {
         self.shared.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// Resolves once at least `count` idempotency claims are waiting for a key that another
+    /// transaction holds: the explicit signal that a concurrent claim has queued (a sleep
+    /// proves nothing on a loaded machine).
+    ///
+    /// # Panics
+    ///
+    /// When that many claims do not queue within [`crate::locks::DEADLINE`].
+    pub async fn until_claims_wait(&self, count: usize) {
+        let mut waiting = self.shared.claims_waiting.subscribe();
+        let queued = tokio::time::timeout(
+            crate::locks::DEADLINE,
+            waiting.wait_for(|waiting| *waiting >= count),
+        )
+        .await
+        // Drop the borrow at once: it holds the channel's read lock.
+        .is_ok_and(|seen| seen.is_ok());
+        assert!(
+            queued,
+            "expected {count} idempotency claim(s) waiting for a held key, saw {} within {:?}",
+            *self.shared.claims_waiting.borrow(),
+            crate::locks::DEADLINE
+        );
     }
 
     /// Number of customers committed so far, of every tenant.
@@ -236,6 +263,22 @@ impl CustomerStore for MemoryStore {
     }
 }
 
+/// A claim counted in `claims_waiting` while it waits; leaving (or being cancelled) uncounts it.
+struct Queued<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl<'a> Queued<'a> {
+    fn join(waiting: &'a tokio::sync::watch::Sender<usize>) -> Self {
+        waiting.send_modify(|n| *n += 1);
+        Self(waiting)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
 /// A claimed key: its lock, and what this transaction will write for it.
 struct HeldKey {
     _guard: OwnedMutexGuard<()>,
@@ -296,7 +339,14 @@ impl CustomerTransaction for MemoryTransaction {
             });
         }
         // Waits while another transaction holds the key, as a row lock would.
-        let guard = self.shared.key_lock(&id).lock_owned().await;
+        let lock = self.shared.key_lock(&id);
+        let guard = match Arc::clone(&lock).try_lock_owned() {
+            Ok(guard) => guard,
+            Err(_held) => {
+                let _queued = Queued::join(&self.shared.claims_waiting);
+                lock.lock_owned().await
+            }
+        };
         let existing = self.shared.committed().idempotency.get(&id).cloned();
         let claim = match existing {
             Some(record) if record.fingerprint != fingerprint => IdempotencyClaim::Mismatch,

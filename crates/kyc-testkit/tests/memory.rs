@@ -1,20 +1,25 @@
-//! The in-memory store keeps the port contract: optimistic
-//! concurrency, idempotency claims that wait for the holder, unique external ids.
+//! The in-memory store keeps the port contract: the shared suite of `kyc_testkit::contract`
+//! (optimistic concurrency, idempotency claims that wait for the holder, unique external ids,
+//! "as of" cuts), plus what the command service relies on from it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use kyc_app::commands::{Create, PatchCustomer};
-use kyc_app::ports::{CustomerStore, CustomerTransaction, IdempotencyClaim, StoreFailure};
+use kyc_app::ports::{CustomerStore, CustomerTransaction, StoreFailure};
 use kyc_app::{
-    CommandOutcome, CommandService, FailureKind, Principal, Refusal, RequestContext, RetryPolicy,
-    Source,
+    CommandOutcome, CommandService, FailureKind, Principal, RequestContext, RetryPolicy, Source,
 };
 use kyc_domain::customer::CustomerDraft;
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_testkit::memory::MemoryStore;
+
+async fn subject() -> MemoryStore {
+    MemoryStore::new()
+}
+
+kyc_testkit::customer_store_contract!(subject);
 
 fn ctx(key: Option<&str>) -> RequestContext {
     let bank = BankGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c7d").unwrap();
@@ -48,86 +53,6 @@ async fn create(
             },
         )
         .await
-}
-
-#[tokio::test]
-async fn stale_appends_conflict_at_append_or_at_commit() {
-    let store = MemoryStore::new();
-    let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
-    let created = create(&service, None).await;
-    let guid = CustomerGuid::parse(&created.as_ref().unwrap().customer.guid).unwrap();
-    let events = store.load(guid, None).await.unwrap();
-    assert_eq!(events.len(), 1);
-
-    // A stale expected sequence conflicts at append time.
-    let mut tx = store.begin().await.unwrap();
-    assert!(matches!(
-        tx.append(guid, 0, Vec::new()).await,
-        Err(StoreFailure::Conflict)
-    ));
-    drop(tx);
-
-    // A second writer that commits first makes the first one's commit conflict.
-    let mut slow = store.begin().await.unwrap();
-    slow.append(guid, 1, Vec::new()).await.unwrap();
-    let labels = CustomerDraft {
-        labels: Some(vec!["gold".into()]),
-        ..CustomerDraft::default()
-    };
-    let update = service
-        .execute(
-            &ctx(None),
-            PatchCustomer::Details {
-                customer_guid: guid,
-                draft: labels,
-            },
-        )
-        .await;
-    assert!(update.is_ok(), "{update:?}");
-    assert!(matches!(slow.commit().await, Err(StoreFailure::Conflict)));
-    assert_eq!(store.event_count(), 2);
-}
-
-#[tokio::test]
-async fn a_concurrent_claim_waits_for_the_holder_and_then_sees_its_outcome() {
-    let store = MemoryStore::new();
-    let mut first = store.begin().await.unwrap();
-    assert_eq!(
-        first.claim_idempotency("s", "k", "f1").await.unwrap(),
-        IdempotencyClaim::Fresh
-    );
-    let waiter = {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let mut second = store.begin().await.unwrap();
-            second.claim_idempotency("s", "k", "f1").await.unwrap()
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(
-        !waiter.is_finished(),
-        "the second claim must wait for the first transaction"
-    );
-    let answer: CommandOutcome = Err(Refusal::new(FailureKind::Conflict, "code", "message"));
-    first.complete_idempotency("s", "k", &answer).await.unwrap();
-    first.commit().await.unwrap();
-    assert_eq!(waiter.await.unwrap(), IdempotencyClaim::Replay(answer));
-
-    let mut other = store.begin().await.unwrap();
-    assert_eq!(
-        other.claim_idempotency("s", "k", "f2").await.unwrap(),
-        IdempotencyClaim::Mismatch
-    );
-
-    // A rolled-back claim leaves the key fresh.
-    let mut rolled_back = store.begin().await.unwrap();
-    rolled_back.claim_idempotency("s", "k2", "f").await.unwrap();
-    drop(rolled_back);
-    let mut again = store.begin().await.unwrap();
-    assert_eq!(
-        again.claim_idempotency("s", "k2", "f").await.unwrap(),
-        IdempotencyClaim::Fresh
-    );
 }
 
 #[tokio::test]
@@ -174,51 +99,51 @@ async fn external_ids_are_unique_per_tenant() {
 }
 
 #[tokio::test]
-async fn load_current_is_the_fold_and_the_latest_link() {
+async fn a_writer_that_commits_first_makes_the_slower_one_conflict_at_commit() {
     let store = MemoryStore::new();
     let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
     let created = create(&service, None).await;
     let guid = CustomerGuid::parse(&created.as_ref().unwrap().customer.guid).unwrap();
-    for label in ["a", "b"] {
-        let draft = CustomerDraft {
-            labels: Some(vec![label.into()]),
-            ..CustomerDraft::default()
-        };
-        let update = service
-            .execute(
-                &ctx(None),
-                PatchCustomer::Details {
-                    customer_guid: guid,
-                    draft,
-                },
-            )
-            .await;
-        assert!(update.is_ok(), "{update:?}");
-    }
-    let events = store.load(guid, None).await.unwrap();
-    let current = store.load_current(guid).await.unwrap();
-    assert_eq!(
-        current.customer,
-        kyc_domain::Customer::from_events(events.iter().map(|r| &r.event))
-    );
-    assert_eq!(current.customer.version(), 3);
-    assert_eq!(current.previous_hash(), events[2].metadata.hash);
+
+    // Unlike PostgreSQL, this store does not make the second writer wait at its append: the
+    // conflict shows at commit, which the port allows.
+    let mut slow = store.begin().await.unwrap();
+    slow.append(guid, 1, Vec::new()).await.unwrap();
+    let labels = CustomerDraft {
+        labels: Some(vec!["gold".into()]),
+        ..CustomerDraft::default()
+    };
+    let update = service
+        .execute(
+            &ctx(None),
+            PatchCustomer::Details {
+                customer_guid: guid,
+                draft: labels,
+            },
+        )
+        .await;
+    assert!(update.is_ok(), "{update:?}");
+    assert!(matches!(slow.commit().await, Err(StoreFailure::Conflict)));
+    assert_eq!(store.event_count(), 2);
+}
+
+#[tokio::test]
+async fn an_outage_fails_every_operation_until_it_ends() {
+    let store = MemoryStore::new();
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.load_current(guid).await.unwrap(), current);
-
-    // A transaction sees its own appends; nobody else does until it commits.
-    let mut metadata = events[2].metadata.clone();
-    metadata.hash = "f".repeat(64);
-    tx.append(guid, 3, vec![(events[2].event.clone(), metadata)])
-        .await
-        .unwrap();
-    let own = tx.load_current(guid).await.unwrap();
-    assert_eq!(own.customer.version(), 4);
-    assert_eq!(own.previous_hash(), "f".repeat(64));
-    assert_eq!(store.load_current(guid).await.unwrap(), current);
-
-    let unknown = CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c7e").unwrap();
-    let none = store.load_current(unknown).await.unwrap();
-    assert_eq!(none.customer.version(), 0);
-    assert_eq!(none.previous_hash(), kyc_app::chain::GENESIS_HASH);
+    store.set_unavailable(true);
+    assert!(matches!(
+        tx.claim_idempotency("s", "k", "f").await,
+        Err(StoreFailure::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.begin().await.map(drop),
+        Err(StoreFailure::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.ping().await,
+        Err(StoreFailure::Unavailable(_))
+    ));
+    store.set_unavailable(false);
+    store.ping().await.unwrap();
 }

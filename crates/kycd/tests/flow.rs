@@ -76,10 +76,7 @@ async fn verify_a_business(api: &Api) -> String {
         .post(&format!("/api/customers/{acme}/associates"), &associate())
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = kyc_testkit::fixtures::first_associate_guid(&added.json);
     for kind in [
         "incorporation_certificate",
         "proof_of_address",

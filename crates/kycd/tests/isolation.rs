@@ -1,13 +1,15 @@
 //! The tenant-isolation matrix against kycd on real PostgreSQL: every route that names a
 //! customer × (another tenant → 404, no token → 401, no scope → 403), and nothing changes.
-//! (crates/kyc-http/tests runs the same matrix on the in-memory store, with every error path.)
+//! (crates/kyc-http/tests runs the same matrix, `kyc_testkit::fixtures::customer_routes`, on
+//! the in-memory store, with every error path.)
 
 // Test code: a panic is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use serde_json::{json, Value};
+use kyc_testkit::fixtures::{collection_routes, customer_routes, Route};
+use serde_json::json;
 use support::{associate, business, token, Api, Env, ALL, BANK_A, BANK_B};
 
 async fn event_count(env: &Env) -> i64 {
@@ -17,8 +19,9 @@ async fn event_count(env: &Env) -> i64 {
         .unwrap()
 }
 
-/// Every route that names a customer, with a body that would succeed for its owner.
-async fn routes(owner: &Api) -> Vec<(&'static str, String, Option<Value>)> {
+/// Every route that names a customer (the shared matrix), with a body that would succeed for
+/// its owner.
+async fn routes(owner: &Api) -> Vec<Route> {
     let guid = owner
         .post("/api/customers", &business())
         .await
@@ -28,52 +31,11 @@ async fn routes(owner: &Api) -> Vec<(&'static str, String, Option<Value>)> {
         .post(&format!("/api/customers/{guid}/associates"), &associate())
         .await
         .expect(201);
-    let associate_guid = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let associate_guid = kyc_testkit::fixtures::first_associate_guid(&added.json);
     let document = owner
         .upload(&guid, json!({ "type": "incorporation_certificate" }))
         .await;
-    let c = format!("/api/customers/{guid}");
-    vec![
-        ("GET", c.clone(), None),
-        ("GET", format!("{c}?as_of=2030-01-01T00:00:00Z"), None),
-        ("PATCH", c.clone(), Some(json!({ "labels": ["x"] }))),
-        ("PATCH", c.clone(), Some(json!({ "state": "frozen" }))),
-        (
-            "POST",
-            format!("{c}/documents"),
-            Some(json!({ "type": "proof_of_address", "content_base64": "JVBERi0xLjcK" })),
-        ),
-        ("GET", format!("{c}/documents/{document}/content"), None),
-        (
-            "POST",
-            format!("{c}/documents/{document}/review"),
-            Some(json!({ "decision": "accept" })),
-        ),
-        ("POST", format!("{c}/associates"), Some(associate())),
-        (
-            "PATCH",
-            format!("{c}/associates/{associate_guid}"),
-            Some(json!({ "ownership_percentage": 50.0 })),
-        ),
-        ("DELETE", format!("{c}/associates/{associate_guid}"), None),
-        ("POST", format!("{c}/verify"), None),
-        (
-            "POST",
-            format!("{c}/reject"),
-            Some(json!({ "reason_codes": ["other"], "retryable": true })),
-        ),
-        (
-            "POST",
-            format!("{c}/freeze"),
-            Some(json!({ "reason": "test" })),
-        ),
-        ("POST", format!("{c}/unfreeze"), None),
-        ("GET", format!("{c}/verification_profiles"), None),
-        ("GET", format!("{c}/events"), None),
-    ]
+    customer_routes(&guid, &associate_guid, &document)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,8 +61,7 @@ async fn every_route_refuses_other_tenants_missing_tokens_and_missing_scopes() {
         "another tenant sees this tenant's customers"
     );
 
-    routes.push(("POST", "/api/customers".into(), Some(business())));
-    routes.push(("GET", "/api/customers".into(), None));
+    routes.extend(collection_routes());
     let anonymous = Api::new(&kycd.base, String::new());
     let no_scope = Api::new(&kycd.base, token(BANK_A, "customers:execute"));
     for (method, uri, body) in &routes {

@@ -168,20 +168,20 @@ async fn individual_lifecycle(nats: &Nats) -> String {
     let updated = nats
         .cmd(
             "update_details",
-            &json!({ "customer_guid": ada, "data": { "labels": ["e2e", "nats"] } }),
+            &json!({ "customer_guid": ada, "data": { "labels": ["vip", "nats"] } }),
         )
         .await
         .expect(200);
-    assert_eq!(updated.json["labels"], json!(["e2e", "nats"]));
+    assert_eq!(updated.json["labels"], json!(["nats", "vip"]));
     // The subject's earlier name still answers.
     let updated = nats
         .cmd(
             "update",
-            &json!({ "customer_guid": ada, "data": { "labels": ["e2e"] } }),
+            &json!({ "customer_guid": ada, "data": { "labels": ["nats", "vip"] } }),
         )
         .await
         .expect(200);
-    assert_eq!(updated.json["labels"], json!(["e2e"]));
+    assert_eq!(updated.json["labels"], json!(["nats", "vip"]));
     for kind in ["passport", "liveness_report"] {
         let submitted = nats
             .cmd(
@@ -258,10 +258,7 @@ async fn reject_and_associates(nats: &Nats) {
         )
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = kyc_testkit::fixtures::first_associate_guid(&added.json);
     let changed = nats
         .cmd(
             "update_associate",
@@ -328,7 +325,7 @@ async fn queries(nats: &Nats, ada: &str) {
         )
         .await
         .expect(200);
-    assert_eq!(at_creation.json["labels"], json!(["e2e"]));
+    assert_eq!(at_creation.json["labels"], json!(["vip"]));
     let as_of = nats
         .query(
             "get",

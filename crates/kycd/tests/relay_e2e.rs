@@ -158,10 +158,7 @@ async fn more_canary_commands(api: &Api) {
         )
         .await
         .expect(201);
-    let owner = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = kyc_testkit::fixtures::first_associate_guid(&added.json);
     api.send(
         "PATCH",
         &format!("/api/customers/{acme}/associates/{owner}"),
@@ -261,6 +258,8 @@ async fn nats_down_at_start_and_during_load_loses_nothing() {
         let api = api.clone();
         tokio::spawn(async move { some_commands(&api, 10).await })
     };
+    // Pacing only: lets the load get going before NATS dies. Nothing below depends on how far
+    // it got; every command must succeed either way and reach the stream once NATS is back.
     tokio::time::sleep(Duration::from_millis(100)).await;
     nats.kill();
     eventually(

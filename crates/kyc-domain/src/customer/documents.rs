@@ -113,18 +113,7 @@ impl Sha256Digest {
     }
 }
 
-impl TryFrom<String> for Sha256Digest {
-    type Error = ValidationErrors;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Sha256Digest> for String {
-    fn from(value: Sha256Digest) -> Self {
-        value.0
-    }
-}
+crate::values::string_conversions!(Sha256Digest);
 
 impl fmt::Debug for Sha256Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -154,11 +154,7 @@ mod tests {
             ..AddressDraft::default()
         })
         .unwrap_err();
-        let found: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_str(), e.code))
-            .collect();
+        let found = errors.fields_and_codes();
         assert_eq!(
             found,
             [

@@ -10,6 +10,7 @@ use super::closed_enum::closed_enum;
 use super::contact::EmailAddress;
 use super::error::{invalid, FieldError, ValidationCode, ValidationErrors};
 use super::person::{NameDraft, PersonName};
+use super::text::{string_conversions, within, Measure};
 
 /// A business website: an absolute `http` or `https` URL with a host, at most 2,048 characters.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -22,13 +23,8 @@ impl Website {
 
     /// Parses and normalises a URL.
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
-        let trimmed = raw.trim();
-        if trimmed.len() > Self::MAX_LENGTH {
-            return Err(invalid(
-                ValidationCode::TooLong,
-                "must be at most 2048 characters",
-            ));
-        }
+        // No empty check of its own: an empty URL fails the format check below.
+        let trimmed = within(raw.trim(), Self::MAX_LENGTH, Measure::Bytes)?;
         let refused = || {
             invalid(
                 ValidationCode::InvalidFormat,
@@ -48,18 +44,7 @@ impl Website {
     }
 }
 
-impl TryFrom<String> for Website {
-    type Error = ValidationErrors;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Website> for String {
-    fn from(value: Website) -> Self {
-        value.0
-    }
-}
+string_conversions!(Website);
 
 impl fmt::Debug for Website {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -378,11 +363,7 @@ mod tests {
             email_address: None,
         };
         let errors = AssociateDetails::parse_new(&draft, today()).unwrap_err();
-        let found: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_str(), e.code))
-            .collect();
+        let found = errors.fields_and_codes();
         assert_eq!(
             found,
             [

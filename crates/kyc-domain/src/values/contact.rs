@@ -1,10 +1,9 @@
 //! Ways to reach a customer: email address and E.164 phone number.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::error::{invalid, ValidationCode, ValidationErrors};
+use super::text::{redacted_debug, string_conversions, trimmed_within, Measure};
 
 /// A syntactically valid email address of at most 254 characters (RFC 5321's path limit).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -17,16 +16,7 @@ impl EmailAddress {
 
     /// Parses an address; the domain part is lower-cased, the local part kept as given.
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(invalid(ValidationCode::Empty, "must not be empty"));
-        }
-        if trimmed.len() > Self::MAX_LENGTH {
-            return Err(invalid(
-                ValidationCode::TooLong,
-                "must be at most 254 characters",
-            ));
-        }
+        let trimmed = trimmed_within(raw, Self::MAX_LENGTH, Measure::Bytes)?;
         // The crate accepts display-name forms ("Ada <ada@example.com>") and domain literals;
         // a KYC record wants the bare address with a dotted domain.
         let parsed = email_address::EmailAddress::parse_with_options(
@@ -52,26 +42,6 @@ impl EmailAddress {
     /// The address.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl TryFrom<String> for EmailAddress {
-    type Error = ValidationErrors;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(value: EmailAddress) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Debug for EmailAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // PII: keep it out of logs and panic messages.
-        f.write_str("EmailAddress(<redacted>)")
     }
 }
 
@@ -108,27 +78,14 @@ impl PhoneNumber {
     }
 }
 
-impl TryFrom<String> for PhoneNumber {
-    type Error = ValidationErrors;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(value: PhoneNumber) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Debug for PhoneNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PhoneNumber(<redacted>)")
-    }
-}
+// Both are personal data: their Debug output is redacted.
+string_conversions!(EmailAddress, PhoneNumber);
+redacted_debug!(EmailAddress, PhoneNumber);
 
 #[cfg(test)]
 mod tests {
+    use std::fmt;
+
     use super::*;
 
     fn code_of<T: fmt::Debug>(result: Result<T, ValidationErrors>) -> ValidationCode {

@@ -144,6 +144,11 @@ impl ValidationErrors {
         &self.0
     }
 
+    /// Each recorded error as (field path, code), in order: what callers and tests act on.
+    pub fn fields_and_codes(&self) -> Vec<(&str, ValidationCode)> {
+        self.0.iter().map(|e| (e.field.as_str(), e.code)).collect()
+    }
+
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

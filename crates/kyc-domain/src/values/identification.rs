@@ -6,6 +6,7 @@ use super::address::required;
 use super::closed_enum::closed_enum;
 use super::country::CountryCode;
 use super::error::{invalid, FieldError, ValidationCode, ValidationErrors};
+use super::text::{redacted_debug, string_conversions, trimmed_within, Measure};
 
 closed_enum! {
     /// Kinds of identification number a customer or associate can give.
@@ -39,16 +40,7 @@ impl IdentifierText {
 
     /// Parses an identifier.
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(invalid(ValidationCode::Empty, "must not be empty"));
-        }
-        if trimmed.len() > Self::MAX_LENGTH {
-            return Err(invalid(
-                ValidationCode::TooLong,
-                "must be at most 64 characters",
-            ));
-        }
+        let trimmed = trimmed_within(raw, Self::MAX_LENGTH, Measure::Bytes)?;
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.' | ' ');
         if !trimmed.chars().all(allowed)
             || !trimmed.starts_with(|c: char| c.is_ascii_alphanumeric())
@@ -67,24 +59,8 @@ impl IdentifierText {
     }
 }
 
-impl TryFrom<String> for IdentifierText {
-    type Error = ValidationErrors;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<IdentifierText> for String {
-    fn from(value: IdentifierText) -> Self {
-        value.0
-    }
-}
-
-impl std::fmt::Debug for IdentifierText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("IdentifierText(<redacted>)")
-    }
-}
+string_conversions!(IdentifierText);
+redacted_debug!(IdentifierText);
 
 /// An identification number as a caller sends it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -287,11 +263,7 @@ mod tests {
             IdentificationNumberDraft::default(),
         ])
         .unwrap_err();
-        let found: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_str(), e.code))
-            .collect();
+        let found = errors.fields_and_codes();
         assert_eq!(
             found,
             [
@@ -327,11 +299,7 @@ mod tests {
             ..TaxIdentificationDraft::default()
         };
         let errors = TaxIdentification::parse(&partial).unwrap_err();
-        let found: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_str(), e.code))
-            .collect();
+        let found = errors.fields_and_codes();
         assert_eq!(
             found,
             [

@@ -30,4 +30,5 @@ pub use person::{
     PersonName,
 };
 pub use tags::{parse_labels, parse_metadata, MetadataValue, MAX_LABELS, MAX_METADATA_ENTRIES};
+pub(crate) use text::{non_empty_within, string_conversions, Measure};
 pub use text::{AddressLine, BoundedText, LongText, NameText, ShortText};

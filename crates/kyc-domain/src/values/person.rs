@@ -320,11 +320,7 @@ mod tests {
             "Acme Ltd"
         );
         let errors = parse_business_name(&name(Some("Acme"), None, None)).unwrap_err();
-        let codes: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_str(), e.code))
-            .collect();
+        let codes = errors.fields_and_codes();
         assert_eq!(
             codes,
             [

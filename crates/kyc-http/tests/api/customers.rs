@@ -200,8 +200,13 @@ async fn as_of_reads_show_the_customer_as_it_was() {
     let first_position = created.json["events"][0]["global_position"]
         .as_i64()
         .unwrap();
-    let before_freeze = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let before = chrono::Utc::now();
+    let before_freeze = before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    // The freeze must be received strictly after `before_freeze` (microseconds): watch the
+    // clock tick past it rather than sleep for a guess.
+    while chrono::Utc::now() <= before + chrono::Duration::microseconds(1) {
+        tokio::task::yield_now().await;
+    }
     app.post(
         &format!("/api/customers/{guid}/freeze"),
         json!({ "reason": "Suspicious activity reported" }),

@@ -1,60 +1,21 @@
 //! Every customer route × (another tenant, no token, no scope): 404, 401, 403 — and nothing
 //! changes.
 
-use serde_json::{json, Value};
+use kyc_testkit::fixtures::{collection_routes, customer_routes, Route};
 
 use crate::support::{associate, business, token, token_for, App, ALL, BANK_A, BANK_B, SECRET};
 
-/// Every route that names a customer, with a body that would succeed for its owner.
-async fn routes(app: &App) -> Vec<(&'static str, String, Option<Value>)> {
+/// Every route that names a customer (the shared matrix), with a body that would succeed for
+/// its owner.
+async fn routes(app: &App) -> Vec<Route> {
     let guid = app.create(business()).await;
     let added = app
         .post(&format!("/api/customers/{guid}/associates"), associate())
         .await
         .expect(201);
-    let associate_guid = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let associate_guid = kyc_testkit::fixtures::first_associate_guid(&added.json);
     let document = app.upload(&guid, "incorporation_certificate").await;
-    let c = format!("/api/customers/{guid}");
-    vec![
-        ("GET", c.clone(), None),
-        ("PATCH", c.clone(), Some(json!({ "labels": ["x"] }))),
-        ("PATCH", c.clone(), Some(json!({ "state": "frozen" }))),
-        (
-            "POST",
-            format!("{c}/documents"),
-            Some(json!({ "type": "proof_of_address", "content_base64": "JVBERi0xLjcK" })),
-        ),
-        ("GET", format!("{c}/documents/{document}/content"), None),
-        (
-            "POST",
-            format!("{c}/documents/{document}/review"),
-            Some(json!({ "decision": "accept" })),
-        ),
-        ("POST", format!("{c}/associates"), Some(associate())),
-        (
-            "PATCH",
-            format!("{c}/associates/{associate_guid}"),
-            Some(json!({ "ownership_percentage": 50.0 })),
-        ),
-        ("DELETE", format!("{c}/associates/{associate_guid}"), None),
-        ("POST", format!("{c}/verify"), None),
-        (
-            "POST",
-            format!("{c}/reject"),
-            Some(json!({ "reason_codes": ["other"], "retryable": true })),
-        ),
-        (
-            "POST",
-            format!("{c}/freeze"),
-            Some(json!({ "reason": "test" })),
-        ),
-        ("POST", format!("{c}/unfreeze"), None),
-        ("GET", format!("{c}/verification_profiles"), None),
-        ("GET", format!("{c}/events"), None),
-    ]
+    customer_routes(&guid, &associate_guid, &document)
 }
 
 #[tokio::test]
@@ -84,8 +45,7 @@ async fn another_tenant_gets_404_on_every_route() {
 async fn no_token_gets_401_on_every_route() {
     let app = App::new();
     let mut routes = routes(&app).await;
-    routes.push(("POST", "/api/customers".into(), Some(business())));
-    routes.push(("GET", "/api/customers".into(), None));
+    routes.extend(collection_routes());
     let events = app.store.event_count();
     for (method, uri, body) in routes {
         app.send(method, &uri, None, body)
@@ -99,8 +59,7 @@ async fn no_token_gets_401_on_every_route() {
 async fn a_token_without_the_scope_gets_403_on_every_route() {
     let app = App::new();
     let mut routes = routes(&app).await;
-    routes.push(("POST", "/api/customers".into(), Some(business())));
-    routes.push(("GET", "/api/customers".into(), None));
+    routes.extend(collection_routes());
     let events = app.store.event_count();
     let no_scope = token(BANK_A, "customers:execute");
     for (method, uri, body) in routes {

@@ -114,10 +114,7 @@ async fn associates_are_added_changed_and_removed_on_businesses_only() {
         )
         .await
         .expect(201);
-    let associate_guid = added.json["associates"][0]["guid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let associate_guid = kyc_testkit::fixtures::first_associate_guid(&added.json);
     assert_eq!(added.json["associates"][0]["name"]["full"], "Grace Hopper");
     let uri = format!("/api/customers/{guid}/associates/{associate_guid}");
 

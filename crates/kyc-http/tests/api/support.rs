@@ -9,6 +9,9 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use axum::Router;
 use kyc_http::{mint_hs256, router, Claims, HttpState, JwtVerifier};
+pub use kyc_testkit::fixtures::{
+    associate_body as associate, business_body as business, individual_body as individual,
+};
 use kyc_testkit::memory::MemoryStore;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -210,53 +213,4 @@ impl App {
         }
         guid
     }
-}
-
-pub fn address() -> Value {
-    json!({
-        "street": "1 Main St",
-        "city": "Springfield",
-        "postal_code": "12345",
-        "country_code": "US"
-    })
-}
-
-/// An individual meeting every data criterion of `kyc_profile_a`.
-pub fn individual() -> Value {
-    json!({
-        "type": "individual",
-        "name": { "first": "Ada", "last": "Lovelace" },
-        "address": address(),
-        "phone_number": "+14155550123",
-        "email_address": "ada@example.com",
-        "date_of_birth": "1990-04-21",
-        "nationality": "GB",
-        "tax_identification": { "number": "123-45-6789", "type": "ssn", "country_code": "US" },
-        "labels": ["vip"]
-    })
-}
-
-pub fn business() -> Value {
-    json!({
-        "type": "business",
-        "name": { "full": "Acme Payments Ltd" },
-        "address": address(),
-        "email_address": "ops@acme.example",
-        "registration_number": "HRB 12345",
-        "incorporation_date": "2015-06-01",
-        "incorporation_country": "DE",
-        "website": "https://acme.example",
-        "tax_identification": { "number": "DE123456789", "type": "vat", "country_code": "DE" }
-    })
-}
-
-pub fn associate() -> Value {
-    json!({
-        "name": { "first": "Grace", "last": "Hopper" },
-        "date_of_birth": "1970-12-09",
-        "address": address(),
-        "email_address": "grace@acme.example",
-        "ownership_percentage": 30.0,
-        "roles": ["owner", "control_person"]
-    })
 }

@@ -18,6 +18,7 @@ use kyc_log::{load_stream, read_checkpoint};
 use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
 use kyc_store::PgCustomerStore;
 use kyc_testkit::fresh_database;
+use kyc_testkit::locks::until_blocked;
 use sqlx::PgPool;
 
 use crate::support::{bank, ctx, individual};
@@ -324,29 +325,6 @@ async fn a_hole_after_the_view_falls_back_to_the_whole_stream() {
     f.assert_loads_equal_full_fold().await;
 }
 
-/// Waits until some session waits for an ACCESS EXCLUSIVE lock on `customer_views`.
-async fn until_swap_waits(pool: &PgPool) {
-    for _ in 0..2000 {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*)
-               FROM pg_locks l
-               JOIN pg_class c ON c.oid = l.relation
-              WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND c.relname = 'customer_views'
-                AND l.mode = 'AccessExclusiveLock'
-                AND NOT l.granted",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if waiting > 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the replay never reached its swap");
-}
-
 #[tokio::test]
 async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
     use std::str::FromStr;
@@ -366,7 +344,8 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
             kyc_store::projector::rebuild::rebuild(&pool, &options, true, |_| {}).await
         })
     };
-    until_swap_waits(&f.pool).await;
+    // The swap's `LOCK TABLE public.customer_views …` waits for the first command.
+    until_blocked(&f.pool, "LOCK TABLE public.customer_views", 1).await;
     // A command that starts now queues behind the swap ...
     let second = {
         let service = f.service.clone();
@@ -386,11 +365,8 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
                 .await
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        !second.is_finished(),
-        "a command reads the view behind the swap"
-    );
+    // It reads the view (load_current.sql's `stored_view`) and waits for the swap's lock.
+    until_blocked(&f.pool, "stored_view", 1).await;
 
     // ... and the first one finishes its work without waiting for the swap.
     let context = ctx(f.bank, Some("first"), Utc::now());

@@ -5,17 +5,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use kyc_app::commands::{
     Create, Freeze, PatchCustomer, Reject, ReviewDocument, SubmitDocument, Unfreeze, Verify,
 };
-use kyc_app::ports::{CustomerStore, CustomerTransaction, ListQuery};
+use kyc_app::ports::{CustomerStore, CustomerTransaction};
 use kyc_app::{CommandOutcome, CommandService, FailureKind, RetryPolicy};
 use kyc_domain::customer::{
     CustomerDraft, DocumentDraft, DocumentStatus, FreezeDraft, RejectDraft, ReviewDraft,
 };
 use kyc_domain::ids::{BankGuid, CustomerGuid};
-use kyc_domain::{Customer, CustomerState, CustomerType};
+use kyc_domain::Customer;
 use kyc_log::read_checkpoint;
 use kyc_store::projector::{project_batch, project_until_caught_up, tailer, CUSTOMER_VIEWS};
 use kyc_store::PgCustomerStore;
@@ -386,7 +386,7 @@ async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes
 
 /// Projects until the checkpoint reaches the log's last position (the horizon is
 /// cluster-wide, so other tests' transactions may hold events back for a moment).
-async fn wait_and_project(pool: &PgPool) -> usize {
+pub(crate) async fn wait_and_project(pool: &PgPool) -> usize {
     let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
         .fetch_one(pool)
         .await
@@ -402,141 +402,6 @@ async fn wait_and_project(pool: &PgPool) -> usize {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("projection did not reach position {last}");
-}
-
-/// Type, state and label filters, alone and combined, against the expected customers
-/// (`n` is the index that chose type, label and freezing).
-async fn assert_filters(
-    store: &PgCustomerStore,
-    expected: &[(chrono::DateTime<Utc>, CustomerGuid, i64)],
-    all: ListQuery,
-) {
-    let query = |page, per_page| ListQuery {
-        page,
-        per_page,
-        ..all.clone()
-    };
-    let count = |f: &dyn Fn(i64) -> bool| expected.iter().filter(|e| f(e.2)).count() as u64;
-    let businesses = store
-        .list(&ListQuery {
-            customer_type: Some(CustomerType::Business),
-            ..query(0, 100)
-        })
-        .await
-        .unwrap();
-    assert_eq!(businesses.total, count(&|n| n % 2 == 1));
-    assert!(businesses
-        .items
-        .iter()
-        .all(|r| r.customer_type == CustomerType::Business));
-    let frozen = store
-        .list(&ListQuery {
-            state: Some(CustomerState::Frozen),
-            ..query(0, 2)
-        })
-        .await
-        .unwrap();
-    assert_eq!(frozen.total, count(&|n| n % 5 == 0));
-    assert_eq!(frozen.items.len(), 2);
-    assert!(frozen
-        .items
-        .iter()
-        .all(|r| r.state == CustomerState::Frozen));
-    let vip_frozen_individuals = store
-        .list(&ListQuery {
-            customer_type: Some(CustomerType::Individual),
-            state: Some(CustomerState::Frozen),
-            label: Some("vip".into()),
-            ..query(0, 100)
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        vip_frozen_individuals.total,
-        count(&|n| n % 2 == 0 && n % 5 == 0 && n % 3 == 0)
-    );
-    let none = store
-        .list(&ListQuery {
-            label: Some("nobody".into()),
-            ..query(0, 10)
-        })
-        .await
-        .unwrap();
-    assert_eq!((none.total, none.items.len()), (0, 0));
-}
-
-#[tokio::test]
-async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_totals() {
-    let db = fresh_database().await;
-    let service = service(&db.pool);
-    let store = PgCustomerStore::new(db.pool.clone());
-    let (bank_a, bank_b) = (bank(), bank());
-    let base = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let mut expected = Vec::new();
-    for n in 0..25_i64 {
-        let mut draft = if n % 2 == 0 { individual() } else { business() };
-        draft.labels = Some(if n % 3 == 0 {
-            vec!["vip".into()]
-        } else {
-            vec!["std".into()]
-        });
-        // Customers 20..25 share one creation instant: the guid breaks the tie.
-        let at = base + chrono::Duration::minutes(n.min(20));
-        let guid = create(&service, bank_a, draft, at).await;
-        if n % 5 == 0 {
-            let answer = service
-                .execute(
-                    &ctx(bank_a, None, at),
-                    Freeze {
-                        customer_guid: guid,
-                        draft: FreezeDraft {
-                            reason: Some("Fraud alert".into()),
-                        },
-                    },
-                )
-                .await;
-            assert!(answer.is_ok(), "{answer:?}");
-        }
-        expected.push((at, guid, n));
-    }
-    for _ in 0..3 {
-        create(&service, bank_b, individual(), base).await;
-    }
-    wait_and_project(&db.pool).await;
-    expected.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
-
-    let query = |page, per_page| ListQuery {
-        bank_guid: bank_a,
-        page,
-        per_page,
-        customer_type: None,
-        state: None,
-        label: None,
-    };
-    let mut seen = Vec::new();
-    for page in 0..3 {
-        let result = store.list(&query(page, 10)).await.unwrap();
-        assert_eq!(result.total, 25);
-        assert_eq!(result.items.len(), if page < 2 { 10 } else { 5 });
-        seen.extend(result.items.iter().map(|r| r.guid));
-    }
-    let order: Vec<CustomerGuid> = expected.iter().map(|e| e.1).collect();
-    assert_eq!(
-        seen, order,
-        "newest first, guid descending on ties, no overlap between pages"
-    );
-    let past_the_end = store.list(&query(3, 10)).await.unwrap();
-    assert_eq!((past_the_end.total, past_the_end.items.len()), (25, 0));
-
-    assert_filters(&store, &expected, query(0, 100)).await;
-    let other_tenant = store
-        .list(&ListQuery {
-            bank_guid: bank_b,
-            ..query(0, 100)
-        })
-        .await
-        .unwrap();
-    assert_eq!(other_tenant.total, 3);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use kyc_log::{
     append, last_position, listen, load_stream, load_stream_as_of, AsOf, CommitAnnouncer, LogError,
 };
 use kyc_testkit::fresh_database;
+use kyc_testkit::locks::until_blocked;
 
 use crate::{event, read_all_eventually};
 
@@ -116,8 +117,7 @@ async fn concurrent_appends_at_the_same_sequence_conflict_on_the_primary_key() {
         let mut tx = pool.begin().await.unwrap();
         append(&mut tx, "Customer", "c-1", 0, &[event(2)]).await
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!second.is_finished(), "the second writer should be waiting");
+    until_blocked(&db.pool, "INSERT INTO events", 1).await;
     first.commit().await.unwrap();
 
     let err = second.await.unwrap().unwrap_err();
@@ -143,7 +143,7 @@ async fn state_as_of_a_position_or_an_instant() {
                 .global_position,
         );
         tx.commit().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        until_the_clock_passes_the_last_event(&db.pool).await;
     }
     let all = load_stream(&db.pool, "Customer", "c-1").await.unwrap();
 
@@ -166,6 +166,23 @@ async fn state_as_of_a_position_or_an_instant() {
     .await
     .unwrap();
     assert_eq!(by_time, all[..1]);
+}
+
+/// Waits until the database's clock is past the newest event's `recorded_at` (its
+/// transaction's start), so that the next transaction records a later instant. A look at the
+/// clock, not a guess at how long that takes.
+async fn until_the_clock_passes_the_last_event(pool: &sqlx::PgPool) {
+    loop {
+        let passed: bool =
+            sqlx::query_scalar("SELECT clock_timestamp() > (SELECT max(recorded_at) FROM events)")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        if passed {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 #[tokio::test]

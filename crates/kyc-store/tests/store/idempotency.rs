@@ -1,12 +1,11 @@
 //! Exactly-once execution through idempotency records.
 
-use std::time::{Duration, Instant};
-
 use kyc_store::{
     claim_idempotency_key, complete_idempotency_key, idempotency_scope, IdempotencyClaim,
     StoreError,
 };
 use kyc_testkit::fresh_database;
+use kyc_testkit::locks::until_blocked;
 use serde_json::json;
 
 #[tokio::test]
@@ -59,9 +58,10 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
+    const CLAIMS: i64 = 8;
     let db = fresh_database().await;
     let scope = idempotency_scope("bank-1", "api-key-1");
-    let tasks: Vec<_> = (0..8)
+    let tasks: Vec<_> = (0..CLAIMS)
         .map(|_| {
             let (pool, scope) = (db.pool.clone(), scope.clone());
             tokio::spawn(async move {
@@ -69,16 +69,16 @@ async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
                 let claim = claim_idempotency_key(&mut tx, &scope, "k1", "hash-a")
                     .await
                     .unwrap();
-                let claimed_at = Instant::now();
                 if claim == IdempotencyClaim::Fresh {
-                    // The "command" takes a while; duplicates must wait for it.
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    // The "command" runs while PostgreSQL shows every duplicate waiting for
+                    // this transaction's claim; only then does it answer and commit.
+                    until_blocked(&pool, "INSERT INTO idempotency_records", CLAIMS - 1).await;
                     complete_idempotency_key(&mut tx, &scope, "k1", &json!({ "n": 1 }))
                         .await
                         .unwrap();
                 }
                 tx.commit().await.unwrap();
-                (claim, claimed_at, Instant::now())
+                claim
             })
         })
         .collect();
@@ -87,17 +87,15 @@ async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
         results.push(task.await.unwrap());
     }
 
-    let fresh: Vec<_> = results
+    let fresh = results
         .iter()
-        .filter(|r| r.0 == IdempotencyClaim::Fresh)
-        .collect();
-    assert_eq!(fresh.len(), 1, "{results:?}");
-    let fresh_claimed_at = fresh[0].1;
-    for (claim, claimed_at, _) in results.iter().filter(|r| r.0 != IdempotencyClaim::Fresh) {
+        .filter(|r| **r == IdempotencyClaim::Fresh)
+        .count();
+    assert_eq!(fresh, 1, "{results:?}");
+    // Each duplicate waited (seen above) and then replayed the answer rather than running the
+    // command a second time.
+    for claim in results.iter().filter(|r| **r != IdempotencyClaim::Fresh) {
         assert_eq!(*claim, IdempotencyClaim::Replay(json!({ "n": 1 })));
-        // Each duplicate's claim returned only after the first transaction's 300 ms of work
-        // and its commit: it waited rather than running the command a second time.
-        assert!(*claimed_at >= fresh_claimed_at + Duration::from_millis(300));
     }
 }
 
@@ -126,11 +124,7 @@ async fn a_rolled_back_claim_passes_to_the_waiting_duplicate() {
             claim
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        !waiter.is_finished(),
-        "the duplicate should wait for the first transaction"
-    );
+    until_blocked(&db.pool, "INSERT INTO idempotency_records", 1).await;
     first.rollback().await.unwrap();
     assert_eq!(waiter.await.unwrap(), IdempotencyClaim::Fresh);
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod commit_order;
+mod contract;
 mod current_customer;
 mod customer_port;
 mod customer_views;

@@ -1,12 +1,11 @@
 //! Checkpoints and document contents.
 
-use std::time::Duration;
-
 use kyc_log::{load_checkpoint, save_checkpoint, LogError};
 use kyc_store::{
     get_document_content, put_document_content, NewDocumentContent, StoreError, MAX_DOCUMENT_BYTES,
 };
 use kyc_testkit::fresh_database;
+use kyc_testkit::locks::until_blocked;
 
 #[tokio::test]
 async fn checkpoints_start_at_zero_move_forward_only_and_survive_commit() {
@@ -40,21 +39,24 @@ async fn checkpoints_start_at_zero_move_forward_only_and_survive_commit() {
 #[tokio::test]
 async fn a_loaded_checkpoint_is_locked_until_its_transaction_ends() {
     let db = fresh_database().await;
-    let mut first = db.pool.begin().await.unwrap();
-    assert_eq!(load_checkpoint(&mut first, "relay").await.unwrap(), 0);
-
-    let second = {
-        let pool = db.pool.clone();
-        tokio::spawn(async move {
-            let mut tx = pool.begin().await.unwrap();
-            load_checkpoint(&mut tx, "relay").await.unwrap()
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!second.is_finished(), "a second consumer must wait");
-    save_checkpoint(&mut first, "relay", 7).await.unwrap();
-    first.commit().await.unwrap();
-    assert_eq!(second.await.unwrap(), 7);
+    // A second consumer waits for the first one's row: at its creation (ensure.sql's INSERT)
+    // while the first transaction has just created it, at lock.sql's FOR UPDATE once it exists.
+    for (statement, saved) in [("INSERT INTO checkpoints", 7), ("FOR UPDATE", 9)] {
+        let mut first = db.pool.begin().await.unwrap();
+        let before = load_checkpoint(&mut first, "relay").await.unwrap();
+        let second = {
+            let pool = db.pool.clone();
+            tokio::spawn(async move {
+                let mut tx = pool.begin().await.unwrap();
+                load_checkpoint(&mut tx, "relay").await.unwrap()
+            })
+        };
+        until_blocked(&db.pool, statement, 1).await;
+        assert!(saved > before);
+        save_checkpoint(&mut first, "relay", saved).await.unwrap();
+        first.commit().await.unwrap();
+        assert_eq!(second.await.unwrap(), saved);
+    }
 }
 
 #[tokio::test]

@@ -16,6 +16,12 @@ use std::time::Duration;
 use async_nats::jetstream;
 use base64::Engine as _;
 use kyc_nats::envelope::CloudEvent;
+// The request bodies every kycd test shares with kyc-http's; each test binary uses a subset.
+#[allow(unused_imports)]
+pub use kyc_testkit::fixtures::{
+    address_body as address, associate_body as associate, business_body as business,
+    individual_body as individual,
+};
 use kyc_testkit::TestDatabase;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -451,60 +457,6 @@ pub fn newest_document(customer: &Value) -> String {
         .to_owned()
 }
 
-pub fn address() -> Value {
-    json!({
-        "street": "1 Main St",
-        "city": "Springfield",
-        "postal_code": "12345",
-        "country_code": "US"
-    })
-}
-
-/// An individual meeting every data criterion of `kyc_profile_a`.
-pub fn individual() -> Value {
-    json!({
-        "type": "individual",
-        "name": { "first": "Ada", "last": "Lovelace" },
-        "address": address(),
-        "phone_number": "+14155550123",
-        "email_address": "ada@example.com",
-        "date_of_birth": "1990-04-21",
-        "nationality": "GB",
-        "tax_identification": { "number": "123-45-6789", "type": "ssn", "country_code": "US" },
-        "identification_numbers": [
-            { "type": "passport_number", "issuing_country_code": "GB", "identification_number": "123456789" }
-        ],
-        "labels": ["e2e"]
-    })
-}
-
-/// A business meeting every data criterion of `kyb_profile_a`.
-pub fn business() -> Value {
-    json!({
-        "type": "business",
-        "name": { "full": "Acme Payments Ltd" },
-        "address": address(),
-        "email_address": "ops@acme.example",
-        "registration_number": "HRB 12345",
-        "incorporation_date": "2015-06-01",
-        "incorporation_country": "DE",
-        "website": "https://acme.example",
-        "tax_identification": { "number": "DE123456789", "type": "vat", "country_code": "DE" }
-    })
-}
-
-/// An owner of 30% who is also the control person.
-pub fn associate() -> Value {
-    json!({
-        "name": { "first": "Grace", "last": "Hopper" },
-        "date_of_birth": "1970-12-09",
-        "address": address(),
-        "email_address": "grace@acme.example",
-        "ownership_percentage": 30.0,
-        "roles": ["owner", "control_person"]
-    })
-}
-
 /// A client of the shared NATS server; panics with the start command when it is absent.
 pub async fn shared_nats() -> async_nats::Client {
     match async_nats::ConnectOptions::new()
@@ -563,30 +515,38 @@ pub async fn stream_contents(
         .await
 }
 
-/// Waits until the stream holds as many messages as the log holds events, and that count stays
-/// put for a moment (a duplicate published late would show up here).
+/// Waits until the stream holds as many messages as the log holds events and the relay has
+/// saved its checkpoint at the log's last event: it then has nothing left to publish, so the
+/// counts are final (a duplicate published late shows in [`assert_stream_matches_log`]).
 pub async fn wait_for_drain(
     pool: &PgPool,
     js: &jetstream::Context,
     stream: &str,
     timeout: Duration,
 ) {
+    let checkpoint_name = kyc_nats::RelayConfig {
+        stream: stream.to_owned(),
+        ..kyc_nats::RelayConfig::default()
+    }
+    .checkpoint_name();
     let deadline = Instant::now() + timeout;
     loop {
         let logged = logged(pool).await.len() as u64;
         let published = stream_count(js, stream).await;
-        if logged == published {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            if stream_count(js, stream).await == published
-                && self::logged(pool).await.len() as u64 == logged
-            {
-                return;
-            }
+        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+            .fetch_one(pool)
+            .await
+            .expect("reading the log's last position");
+        let checkpoint = kyc_log::read_checkpoint(pool, &checkpoint_name)
+            .await
+            .expect("reading the relay's checkpoint");
+        if logged == published && checkpoint >= last {
+            return;
         }
         assert!(
             Instant::now() < deadline,
             "the relay did not drain within {timeout:?}: {published} messages in the stream, \
-             {logged} events in the log"
+             {logged} events in the log, checkpoint {checkpoint} of {last}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -1,0 +1,801 @@
+//! One contract suite for the `CustomerStore` port (`kyc_app::ports`), run against every
+//! implementation: the in-memory store (this crate's tests) and PostgreSQL (`kyc-store`'s).
+//!
+//! Each test is a public async function taking a [`Subject`]; [`customer_store_contract!`]
+//! turns them all into `#[tokio::test]`s for one implementation:
+//!
+//! ```ignore
+//! async fn subject() -> kyc_testkit::memory::MemoryStore { kyc_testkit::memory::MemoryStore::new() }
+//! kyc_testkit::customer_store_contract!(subject);
+//! ```
+//!
+//! What an implementation does beyond the port (how PostgreSQL makes a second writer wait on
+//! the primary key, how it wakes tailers) stays in that implementation's own tests.
+
+// Every public function here is a test: a panic is its report, as in any `#[test]`.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used)]
+
+use std::future::Future;
+
+use chrono::{TimeZone, Utc};
+use kyc_app::chain::GENESIS_HASH;
+use kyc_app::metadata::EventMetadata;
+use kyc_app::ports::{
+    CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListQuery, StoreFailure,
+    StoredDocument,
+};
+use kyc_app::{CommandOutcome, FailureKind, Refusal};
+use kyc_domain::customer::{ContentType, CustomerDraft, FreezeDraft};
+use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
+use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
+
+use crate::fixtures::{
+    bank, business, created, created_individual, customer, individual, metadata, pdf,
+};
+use crate::memory::MemoryStore;
+
+/// A store under test, and the one thing the port cannot tell: that a transaction waits.
+pub trait Subject: Clone + Send + Sync + 'static {
+    /// The implementation under test.
+    type Store: CustomerStore + Clone;
+
+    /// The store (a handle sharing its data).
+    fn store(&self) -> Self::Store;
+
+    /// Resolves once at least `count` transactions wait to claim an idempotency key that
+    /// another one holds: proof from the store itself (a signal, `pg_locks`), not a sleep.
+    fn until_claims_wait(&self, count: usize) -> impl Future<Output = ()> + Send;
+
+    /// Resolves once the list reflects every committed event (PostgreSQL lists from a
+    /// projection that a projector fills after the commit; the memory store folds at once).
+    fn settle(&self) -> impl Future<Output = ()> + Send;
+}
+
+impl Subject for MemoryStore {
+    type Store = MemoryStore;
+
+    fn store(&self) -> MemoryStore {
+        self.clone()
+    }
+
+    fn until_claims_wait(&self, count: usize) -> impl Future<Output = ()> + Send {
+        MemoryStore::until_claims_wait(self, count)
+    }
+
+    async fn settle(&self) {
+        // Lists fold the committed streams when asked: nothing to wait for.
+    }
+}
+
+/// Generates one `#[tokio::test]` per contract test for the subject `$make().await`, where
+/// `$make` is an async function returning a [`Subject`].
+#[macro_export]
+macro_rules! customer_store_contract {
+    ($make:path) => {
+        $crate::customer_store_contract!(@tests $make;
+            appends_commit_together_and_load_back_exactly,
+            a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands,
+            load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends,
+            external_ids_are_unique_per_tenant_and_name_the_first_customer,
+            idempotency_claims_replay_the_stored_answer_and_refuse_another_request,
+            a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer,
+            a_rolled_back_claim_passes_to_the_waiting_duplicate,
+            of_many_concurrent_duplicates_one_runs_and_the_others_replay_it,
+            document_contents_are_stored_with_the_command_and_scoped_by_tenant,
+            history_is_cut_at_a_position_or_at_the_time_commands_were_received,
+            lists_filter_by_tenant_type_state_and_label_newest_first_with_totals,
+        );
+    };
+    (@tests $make:path; $($name:ident),+ $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            $crate::contract::$name($make().await).await;
+        }
+    )+};
+}
+
+/// Unwraps a store result: in this suite every failure but the asserted ones is a test failure.
+fn ok<T>(result: Result<T, StoreFailure>, doing: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(failure) => panic!("{doing}: {failure:?}"),
+    }
+}
+
+/// Commits the creation of an individual `guid` in `bank` at `at`.
+async fn create<S: CustomerStore>(store: &S, guid: CustomerGuid, bank: BankGuid) {
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.append(guid, 0, created_individual(guid, bank, Utc::now()))
+            .await,
+        "append the creation",
+    );
+    ok(tx.commit().await, "commit the creation");
+}
+
+/// A details update of a customer that has `history`, each event with `hash` as its link.
+fn relabel(
+    history: &[CustomerEvent],
+    label: &str,
+    bank: BankGuid,
+    hash: &str,
+) -> Vec<(CustomerEvent, EventMetadata)> {
+    let events = Customer::from_events(history)
+        .decide(CustomerCommand::UpdateDetails {
+            draft: CustomerDraft {
+                labels: Some(vec![label.to_owned()]),
+                ..CustomerDraft::default()
+            },
+            at: Utc::now(),
+        })
+        .unwrap_or_else(|refusal| panic!("the relabel is refused: {refusal:?}"));
+    events
+        .into_iter()
+        .map(|event| {
+            let mut metadata = metadata(bank, Utc::now());
+            hash.clone_into(&mut metadata.hash);
+            (event, metadata)
+        })
+        .collect()
+}
+
+/// What append reports is what load returns, inside and outside a transaction; a dropped
+/// transaction leaves nothing behind.
+pub async fn appends_commit_together_and_load_back_exactly(subject: impl Subject) {
+    let store = subject.store();
+    let (bank, guid, at) = (bank(), customer(), Utc::now());
+    let events = created(guid, bank, individual(), at);
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert!(ok(tx.load(guid).await, "load").is_empty());
+    let appended = ok(
+        tx.append(
+            guid,
+            0,
+            events
+                .iter()
+                .map(|e| (e.clone(), metadata(bank, at)))
+                .collect(),
+        )
+        .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+
+    assert_eq!(appended.len(), 1);
+    assert_eq!(appended[0].sequence, 1);
+    assert_eq!(appended[0].event, events[0]);
+    let loaded = ok(store.load(guid, None).await, "load");
+    assert_eq!(loaded, appended, "load returns what append reported");
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(ok(tx.load(guid).await, "load in a transaction"), appended);
+
+    let other = customer();
+    let mut dropped = ok(store.begin().await, "begin");
+    ok(
+        dropped
+            .append(other, 0, created_individual(other, bank, at))
+            .await,
+        "append",
+    );
+    drop(dropped);
+    assert!(ok(store.load(other, None).await, "load").is_empty());
+}
+
+/// A stale expected sequence conflicts at once; of two writers expecting the same sequence,
+/// exactly one lands and the other sees a conflict (at its append or at its commit).
+pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    create(&store, guid, bank).await;
+    let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
+        .into_iter()
+        .map(|r| r.event)
+        .collect();
+
+    let mut stale = ok(store.begin().await, "begin");
+    let err = stale
+        .append(guid, 0, relabel(&history, "stale", bank, &"1".repeat(64)))
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert!(matches!(err, StoreFailure::Conflict), "{err:?}");
+    drop(stale);
+    let mut invented = ok(store.begin().await, "begin");
+    let err = invented
+        .append(guid, 5, relabel(&history, "gap", bank, &"1".repeat(64)))
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert!(matches!(err, StoreFailure::Conflict), "{err:?}");
+    drop(invented);
+
+    let mut first = ok(store.begin().await, "begin");
+    ok(
+        first
+            .append(guid, 1, relabel(&history, "first", bank, &"2".repeat(64)))
+            .await,
+        "the first writer's append",
+    );
+    let second = {
+        let store = store.clone();
+        let events = relabel(&history, "second", bank, &"3".repeat(64));
+        tokio::spawn(async move {
+            let mut tx = store.begin().await?;
+            tx.append(guid, 1, events).await?;
+            tx.commit().await
+        })
+    };
+    let first = first.commit().await;
+    let second = second.await.unwrap();
+    match (&first, &second) {
+        (Ok(()), Err(StoreFailure::Conflict)) | (Err(StoreFailure::Conflict), Ok(())) => {}
+        outcome => panic!("exactly one writer must land, the other conflict: {outcome:?}"),
+    }
+    let stream = ok(store.load(guid, None).await, "load");
+    assert_eq!(
+        stream.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+/// `load_current` equals the fold of every committed event and chains from the latest link;
+/// a transaction sees its own appends, nobody else does until it commits; an unknown
+/// customer is the empty fold on the genesis link.
+pub async fn load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    create(&store, guid, bank).await;
+    for (label, hash) in [("a", "a".repeat(64)), ("b", "b".repeat(64))] {
+        let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
+            .into_iter()
+            .map(|r| r.event)
+            .collect();
+        let mut tx = ok(store.begin().await, "begin");
+        let expected = history.len() as u64;
+        ok(
+            tx.append(guid, expected, relabel(&history, label, bank, &hash))
+                .await,
+            "append",
+        );
+        ok(tx.commit().await, "commit");
+    }
+
+    let events = ok(store.load(guid, None).await, "load");
+    let current = ok(store.load_current(guid).await, "load_current");
+    assert_eq!(
+        current.customer,
+        Customer::from_events(events.iter().map(|r| &r.event))
+    );
+    assert_eq!(current.customer.version(), 3);
+    assert_eq!(current.previous_hash(), "b".repeat(64));
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(ok(tx.load_current(guid).await, "load_current"), current);
+
+    let history: Vec<CustomerEvent> = events.into_iter().map(|r| r.event).collect();
+    ok(
+        tx.append(guid, 3, relabel(&history, "c", bank, &"f".repeat(64)))
+            .await,
+        "append",
+    );
+    let own = ok(tx.load_current(guid).await, "load_current");
+    assert_eq!(own.customer.version(), 4);
+    assert_eq!(own.previous_hash(), "f".repeat(64));
+    assert_eq!(ok(store.load_current(guid).await, "load_current"), current);
+    ok(tx.commit().await, "commit");
+    assert_eq!(ok(store.load_current(guid).await, "load_current"), own);
+
+    let none = ok(store.load_current(customer()).await, "load_current");
+    assert_eq!(none.customer.version(), 0);
+    assert_eq!(none.previous_hash(), GENESIS_HASH);
+}
+
+/// An external id belongs to the first customer that reserves it in its tenant; the refusal
+/// names that customer and leaves the transaction usable; a rollback frees the id.
+pub async fn external_ids_are_unique_per_tenant_and_name_the_first_customer(subject: impl Subject) {
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let external = ExternalId::parse("client-42").unwrap_or_else(|e| panic!("{e}"));
+    let (first, second, third) = (customer(), customer(), customer());
+
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.reserve_external_id(bank_a, &external, first).await,
+        "reserve",
+    );
+    // Reserving it again for the same customer is harmless.
+    ok(
+        tx.reserve_external_id(bank_a, &external, first).await,
+        "reserve again",
+    );
+    ok(tx.commit().await, "commit");
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.external_id_owner(bank_a, &external).await,
+            "external_id_owner"
+        ),
+        Some(first)
+    );
+    let err = tx
+        .reserve_external_id(bank_a, &external, second)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreFailure::ExternalIdTaken(owner) if owner == first),
+        "{err:?}"
+    );
+    // The refusal leaves the transaction usable: the answer can still be stored.
+    assert_eq!(
+        ok(tx.claim_idempotency("scope", "key", "fp").await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    drop(tx);
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.external_id_owner(bank_b, &external).await,
+            "external_id_owner"
+        ),
+        None
+    );
+    ok(
+        tx.reserve_external_id(bank_b, &external, third).await,
+        "another tenant reserves the same id",
+    );
+    ok(tx.commit().await, "commit");
+
+    let other = ExternalId::parse("client-43").unwrap_or_else(|e| panic!("{e}"));
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.reserve_external_id(bank_a, &other, second).await,
+        "reserve",
+    );
+    drop(tx);
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.reserve_external_id(bank_a, &other, third).await,
+        "a rolled-back reservation frees the id",
+    );
+    ok(tx.commit().await, "commit");
+}
+
+/// A completed key replays its answer to the same request, refuses another request, is
+/// independent per scope; completing an unclaimed key is an error; a rolled-back claim
+/// leaves the key fresh.
+pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_request(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let answer = stored_outcome("status-201");
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+    ok(
+        tx.complete_idempotency("bank/actor", "k1", &answer).await,
+        "complete",
+    );
+    ok(tx.commit().await, "commit");
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            "claim"
+        ),
+        IdempotencyClaim::Replay(answer)
+    );
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k1", "fp-2").await,
+            "claim"
+        ),
+        IdempotencyClaim::Mismatch
+    );
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/other", "k1", "fp-2").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+    // Completing a key that was never claimed is a bug in the caller, not a silent no-op.
+    let never = stored_outcome("status-200");
+    let err = tx
+        .complete_idempotency("bank/actor", "never", &never)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreFailure::Other(_)), "{err:?}");
+    drop(tx);
+
+    let mut rolled_back = ok(store.begin().await, "begin");
+    ok(
+        rolled_back
+            .claim_idempotency("bank/actor", "k2", "fp")
+            .await,
+        "claim",
+    );
+    drop(rolled_back);
+    let mut again = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            again.claim_idempotency("bank/actor", "k2", "fp").await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+}
+
+/// Claims key `k` in a first transaction, then claims it again from a task of its own, and
+/// returns once the store says that second claim waits. The task runs the claimed command
+/// (its answer: 202) when it gets the key, and yields its claim.
+async fn hold_a_key_and_queue_a_duplicate<S: Subject>(
+    subject: &S,
+) -> (
+    <S::Store as CustomerStore>::Transaction,
+    tokio::task::JoinHandle<Result<IdempotencyClaim, StoreFailure>>,
+) {
+    let store = subject.store();
+    let mut first = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    let duplicate = tokio::spawn(async move {
+        let mut tx = store.begin().await?;
+        let claim = tx.claim_idempotency("s", "k", "f1").await?;
+        if claim == IdempotencyClaim::Fresh {
+            let answer = stored_outcome("status-202");
+            tx.complete_idempotency("s", "k", &answer).await?;
+        }
+        tx.commit().await?;
+        Ok(claim)
+    });
+    subject.until_claims_wait(1).await;
+    (first, duplicate)
+}
+
+/// A claim of a key another transaction holds waits for it (the store says so), then
+/// replays the answer it committed.
+pub async fn a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer(
+    subject: impl Subject,
+) {
+    let (mut first, duplicate) = hold_a_key_and_queue_a_duplicate(&subject).await;
+    let answer = stored_outcome("status-201");
+    ok(
+        first.complete_idempotency("s", "k", &answer).await,
+        "complete",
+    );
+    ok(first.commit().await, "commit");
+    let claim = ok(duplicate.await.unwrap(), "the waiting claim");
+    assert_eq!(claim, IdempotencyClaim::Replay(answer));
+}
+
+/// When the holder of a key rolls back, the claim waiting for it gets the key.
+pub async fn a_rolled_back_claim_passes_to_the_waiting_duplicate(subject: impl Subject) {
+    let (first, duplicate) = hold_a_key_and_queue_a_duplicate(&subject).await;
+    drop(first);
+    let claim = ok(duplicate.await.unwrap(), "the waiting claim");
+    assert_eq!(claim, IdempotencyClaim::Fresh);
+}
+
+/// Of eight concurrent claims of one key, one is fresh; it completes only after the seven
+/// others are seen waiting, and each of them then replays its answer.
+pub async fn of_many_concurrent_duplicates_one_runs_and_the_others_replay_it(
+    subject: impl Subject,
+) {
+    const CLAIMS: usize = 8;
+    let answer = stored_outcome("status-201");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..CLAIMS {
+        let (subject, answer) = (subject.clone(), answer.clone());
+        tasks.spawn(async move {
+            let mut tx = subject.store().begin().await?;
+            let claim = tx.claim_idempotency("s", "k", "f").await?;
+            if claim == IdempotencyClaim::Fresh {
+                // The "command" runs while every duplicate waits for it.
+                subject.until_claims_wait(CLAIMS - 1).await;
+                tx.complete_idempotency("s", "k", &answer).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreFailure>(claim)
+        });
+    }
+    let mut claims = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        claims.push(ok(joined.unwrap(), "a claim"));
+    }
+    let fresh = claims
+        .iter()
+        .filter(|c| **c == IdempotencyClaim::Fresh)
+        .count();
+    assert_eq!(fresh, 1, "{claims:?}");
+    let replayed = claims
+        .iter()
+        .filter(|c| **c == IdempotencyClaim::Replay(answer.clone()))
+        .count();
+    assert_eq!(replayed, CLAIMS - 1, "{claims:?}");
+}
+
+/// Document bytes commit with the transaction and are read back only by their tenant.
+pub async fn document_contents_are_stored_with_the_command_and_scoped_by_tenant(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    let document = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    let bytes = pdf(1);
+
+    let mut dropped = ok(store.begin().await, "begin");
+    ok(
+        dropped
+            .put_document(bank, guid, document, &bytes, ContentType::Pdf)
+            .await,
+        "put_document",
+    );
+    drop(dropped);
+    assert_eq!(
+        ok(store.document_content(bank, document).await, "read"),
+        None
+    );
+
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.put_document(bank, guid, document, &bytes, ContentType::Pdf)
+            .await,
+        "put_document",
+    );
+    ok(tx.commit().await, "commit");
+    assert_eq!(
+        ok(store.document_content(bank, document).await, "read"),
+        Some(StoredDocument {
+            content: bytes,
+            content_type: ContentType::Pdf
+        })
+    );
+    assert_eq!(
+        ok(
+            store
+                .document_content(crate::fixtures::bank(), document)
+                .await,
+            "read"
+        ),
+        None
+    );
+    let unknown = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    assert_eq!(
+        ok(store.document_content(bank, unknown).await, "read"),
+        None
+    );
+}
+
+/// "As of" reads cut a history at a global position or at the instant commands were
+/// received (the metadata's `occurred_at`, not the time of recording).
+pub async fn history_is_cut_at_a_position_or_at_the_time_commands_were_received(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    // Payload times far from the transactions' recorded_at, so the test tells them apart.
+    let t0 = Utc
+        .with_ymd_and_hms(2020, 1, 1, 9, 0, 0)
+        .single()
+        .unwrap_or_else(|| panic!("a valid instant"));
+    let t1 = t0 + chrono::Duration::hours(1);
+    let create = created(guid, bank, individual(), t0);
+    let mut tx = ok(store.begin().await, "begin");
+    let first = ok(
+        tx.append(guid, 0, vec![(create[0].clone(), metadata(bank, t0))])
+            .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+    let update = Customer::from_events(&create)
+        .decide(CustomerCommand::UpdateDetails {
+            draft: CustomerDraft {
+                email_address: Some("new@example.com".into()),
+                ..CustomerDraft::default()
+            },
+            at: t1,
+        })
+        .unwrap_or_else(|refusal| panic!("{refusal:?}"));
+    let mut tx = ok(store.begin().await, "begin");
+    let second = ok(
+        tx.append(guid, 1, vec![(update[0].clone(), metadata(bank, t1))])
+            .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+
+    let at = |cut| {
+        let store = store.clone();
+        async move { ok(store.load(guid, Some(cut)).await, "load as of").len() }
+    };
+    assert_eq!(at(Cut::Position(first[0].global_position)).await, 1);
+    assert_eq!(at(Cut::Position(second[0].global_position)).await, 2);
+    assert_eq!(at(Cut::Position(first[0].global_position - 1)).await, 0);
+    assert_eq!(at(Cut::Instant(t0 - chrono::Duration::seconds(1))).await, 0);
+    assert_eq!(at(Cut::Instant(t0)).await, 1);
+    assert_eq!(at(Cut::Instant(t1 - chrono::Duration::seconds(1))).await, 1);
+    assert_eq!(at(Cut::Instant(t1)).await, 2);
+    // recorded_at is "now", far after t1: a cut on it would have kept nothing.
+    assert!(second[0].recorded_at > t1);
+}
+
+/// Commits a customer created at `at` from `draft`, frozen at once when `frozen`.
+async fn create_at<S: CustomerStore>(
+    store: &S,
+    bank: BankGuid,
+    draft: CustomerDraft,
+    at: chrono::DateTime<Utc>,
+    frozen: bool,
+) -> CustomerGuid {
+    let guid = customer();
+    let mut events = created(guid, bank, draft, at);
+    if frozen {
+        let freeze = Customer::from_events(&events)
+            .decide(CustomerCommand::Freeze {
+                draft: FreezeDraft {
+                    reason: Some("Fraud alert".into()),
+                },
+                at,
+            })
+            .unwrap();
+        events.extend(freeze);
+    }
+    let mut tx = store.begin().await.unwrap();
+    tx.append(
+        guid,
+        0,
+        events
+            .into_iter()
+            .map(|e| (e, metadata(bank, at)))
+            .collect(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    guid
+}
+
+/// Type, state and label filters, alone and combined, against the expected customers
+/// (`n` is the index that chose type, label and freezing).
+async fn assert_filters<S: CustomerStore>(
+    store: &S,
+    expected: &[(chrono::DateTime<Utc>, CustomerGuid, i64)],
+    all: ListQuery,
+) {
+    let query = |page, per_page| ListQuery {
+        page,
+        per_page,
+        ..all.clone()
+    };
+    let count = |f: &dyn Fn(i64) -> bool| expected.iter().filter(|e| f(e.2)).count() as u64;
+    let businesses = store
+        .list(&ListQuery {
+            customer_type: Some(CustomerType::Business),
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(businesses.total, count(&|n| n % 2 == 1));
+    assert!(businesses
+        .items
+        .iter()
+        .all(|r| r.customer_type == CustomerType::Business));
+    let frozen = store
+        .list(&ListQuery {
+            state: Some(CustomerState::Frozen),
+            ..query(0, 2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(frozen.total, count(&|n| n % 5 == 0));
+    assert_eq!(frozen.items.len(), 2);
+    assert!(frozen
+        .items
+        .iter()
+        .all(|r| r.state == CustomerState::Frozen));
+    let vip_frozen_individuals = store
+        .list(&ListQuery {
+            customer_type: Some(CustomerType::Individual),
+            state: Some(CustomerState::Frozen),
+            label: Some("vip".into()),
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        vip_frozen_individuals.total,
+        count(&|n| n % 2 == 0 && n % 5 == 0 && n % 3 == 0)
+    );
+    let none = store
+        .list(&ListQuery {
+            label: Some("nobody".into()),
+            ..query(0, 10)
+        })
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+}
+
+/// A tenant's list pages newest first (guid descending on equal instants) with the total of
+/// all pages, filters by type, state and label, and shows no other tenant's customers.
+pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_totals(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let base = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap();
+    let mut expected = Vec::new();
+    for n in 0..25_i64 {
+        let mut draft = if n % 2 == 0 { individual() } else { business() };
+        draft.labels = Some(if n % 3 == 0 {
+            vec!["vip".into()]
+        } else {
+            vec!["std".into()]
+        });
+        // Customers 20..25 share one creation instant: the guid breaks the tie.
+        let at = base + chrono::Duration::minutes(n.min(20));
+        let guid = create_at(&store, bank_a, draft, at, n % 5 == 0).await;
+        expected.push((at, guid, n));
+    }
+    for _ in 0..3 {
+        create_at(&store, bank_b, individual(), base, false).await;
+    }
+    subject.settle().await;
+    expected.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+
+    let query = |page, per_page| ListQuery {
+        bank_guid: bank_a,
+        page,
+        per_page,
+        customer_type: None,
+        state: None,
+        label: None,
+    };
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let result = store.list(&query(page, 10)).await.unwrap();
+        assert_eq!(result.total, 25);
+        assert_eq!(result.items.len(), if page < 2 { 10 } else { 5 });
+        seen.extend(result.items.iter().map(|r| r.guid));
+    }
+    let order: Vec<CustomerGuid> = expected.iter().map(|e| e.1).collect();
+    assert_eq!(
+        seen, order,
+        "newest first, guid descending on ties, no overlap between pages"
+    );
+    let past_the_end = store.list(&query(3, 10)).await.unwrap();
+    assert_eq!((past_the_end.total, past_the_end.items.len()), (25, 0));
+
+    assert_filters(&store, &expected, query(0, 100)).await;
+    let other_tenant = store
+        .list(&ListQuery {
+            bank_guid: bank_b,
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(other_tenant.total, 3);
+}
+
+/// An outcome to store under a key, told apart by `code`.
+fn stored_outcome(code: &str) -> CommandOutcome {
+    Err(Refusal::new(
+        FailureKind::Conflict,
+        code,
+        "a stored refusal",
+    ))
+}
