@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use kyc_app::ports::CustomerStore;
 use serde_json::{json, Map, Value};
 
 use crate::error::json_response;
-use crate::extract::RequestId;
+use crate::extract::CheckedRequestId;
 use crate::state::HttpState;
 
 /// How long one readiness probe may take before it counts as failed.
@@ -22,7 +22,7 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 const DOCS_HTML: &str = include_str!("../docs.html");
 
 /// `GET /healthz`: 200 while the process serves requests.
-pub async fn healthz() -> Response {
+pub async fn healthz(_: CheckedRequestId) -> Response {
     json_response(200, json!({ "status": "ok" }))
 }
 
@@ -30,7 +30,7 @@ pub async fn healthz() -> Response {
 /// ones. Failure details are logged, not shown (the route needs no token).
 pub async fn readyz<S: CustomerStore>(
     State(state): State<HttpState<S>>,
-    Extension(RequestId(request_id)): Extension<RequestId>,
+    CheckedRequestId(request_id): CheckedRequestId,
 ) -> Response {
     let runs = state.probes.iter().map(|probe| {
         let run = probe.run();
@@ -90,7 +90,10 @@ pub async fn readyz<S: CustomerStore>(
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Response {
+pub async fn metrics<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    _: CheckedRequestId,
+) -> Response {
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -100,7 +103,7 @@ pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Res
 }
 
 /// `GET /openapi.json`.
-pub async fn openapi() -> Response {
+pub async fn openapi(_: CheckedRequestId) -> Response {
     let mut response = OPENAPI_JSON.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -110,6 +113,6 @@ pub async fn openapi() -> Response {
 }
 
 /// `GET /docs`.
-pub async fn docs() -> Html<&'static str> {
+pub async fn docs(_: CheckedRequestId) -> Html<&'static str> {
     Html(DOCS_HTML)
 }
