@@ -72,8 +72,12 @@ impl AppError {
                 | CustomerError::FieldLocked { .. }
                 | CustomerError::ProfileIncomplete { .. }
                 | CustomerError::DocumentAlreadyReviewed(_)
-                | CustomerError::DuplicateId(_) => 409,
-                CustomerError::Validation(_) | CustomerError::WrongCustomerType { .. } => 422,
+                | CustomerError::DuplicateId(_)
+                // The request is well formed; the customer it targets is of the other type,
+                // as fixed at creation: a conflict with the resource, not invalid input.
+                // (As a 422, a schema-valid request was "rejected" in the contract fuzz test.)
+                | CustomerError::WrongCustomerType { .. } => 409,
+                CustomerError::Validation(_) => 422,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => 409,
             Self::Invalid(_) | Self::IdempotencyMismatch => 422,
