@@ -78,10 +78,11 @@ impl AppError {
                 | CustomerError::FieldLocked { .. }
                 | CustomerError::ProfileIncomplete { .. }
                 | CustomerError::DocumentAlreadyReviewed(_)
-                | CustomerError::DuplicateId(_) => FailureKind::Conflict,
-                CustomerError::Validation(_) | CustomerError::WrongCustomerType { .. } => {
-                    FailureKind::Invalid
-                }
+                | CustomerError::DuplicateId(_)
+                // The request is well formed; the customer it targets is of the other type,
+                // as fixed at creation: a conflict with the resource, not invalid input.
+                | CustomerError::WrongCustomerType { .. } => FailureKind::Conflict,
+                CustomerError::Validation(_) => FailureKind::Invalid,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
             Self::Invalid(_) | Self::IdempotencyMismatch => FailureKind::Invalid,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use kyc_domain::ids::{CustomerGuid, DocumentGuid};
-use kyc_domain::values::{FieldError, ValidationCode, ValidationErrors};
+use kyc_domain::values::{FieldError, ShortText, ValidationCode, ValidationErrors};
 use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
 
 use crate::context::RequestContext;
@@ -203,6 +203,13 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
         .state
         .as_deref()
         .and_then(|raw| errors.collect("state", CustomerState::parse(raw)));
+    // A label is stored only as a valid short text, so a filter that is not one can match
+    // nothing; it is refused rather than sent to the store, where PostgreSQL would reject a
+    // NUL byte with an internal error.
+    let label = params
+        .label
+        .as_deref()
+        .and_then(|raw| errors.collect("label", ShortText::parse(raw)));
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -212,6 +219,6 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
         per_page,
         customer_type,
         state,
-        label: params.label.clone(),
+        label: label.map(String::from),
     })
 }

@@ -18,6 +18,43 @@ use crate::state::HttpState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
+/// Marks a request whose `X-Request-Id` was malformed (it got a fresh id instead). The
+/// middleware only marks it; [`Ctx`] (after the token) and [`CheckedRequestId`] refuse it, so
+/// that an unknown route stays a 404, an undeclared method a 405 and a missing token a 401
+/// whatever the header says.
+#[derive(Debug, Clone, Copy)]
+pub struct MalformedRequestId;
+
+/// The request id of a route without a token (the operational routes): refuses a malformed
+/// `X-Request-Id` like [`Ctx`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRequestId(pub String);
+
+impl<St: Send + Sync> FromRequestParts<St> for CheckedRequestId {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
+        let request_id = request_id(&parts.extensions);
+        refuse_malformed_request_id(&parts.extensions, &request_id)?;
+        Ok(Self(request_id))
+    }
+}
+
+fn refuse_malformed_request_id(
+    extensions: &axum::http::Extensions,
+    request_id: &str,
+) -> Result<(), Failure> {
+    if extensions.get::<MalformedRequestId>().is_none() {
+        return Ok(());
+    }
+    Err(Failure {
+        error: HttpError::malformed(
+            "X-Request-Id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':', '-'",
+        ),
+        trace_id: request_id.to_owned(),
+    })
+}
+
 /// Longest accepted `X-Request-Id`.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
 /// Longest accepted `Idempotency-Key`.
@@ -91,6 +128,7 @@ impl<S: CustomerStore> FromRequestParts<HttpState<S>> for Ctx {
             .auth
             .verify_header(authorization)
             .map_err(|e| fail(e.into()))?;
+        refuse_malformed_request_id(&parts.extensions, &request_id)?;
         let idempotency_key = if matches!(
             parts.method,
             Method::POST | Method::PATCH | Method::DELETE | Method::PUT

@@ -9,12 +9,12 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kyc_app::ports::CustomerStore;
 use tracing::Instrument;
 
-use crate::error::{Failure, HttpError};
-use crate::extract::{new_request_id, valid_request_id, RequestId};
+use crate::error::HttpError;
+use crate::extract::{new_request_id, valid_request_id, MalformedRequestId, RequestId};
 use crate::state::HttpState;
 
 /// The header carrying the request id.
@@ -42,6 +42,11 @@ pub async fn observe<S: CustomerStore>(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
+    // Refused by the handler's extractors, not here: the route (404), the method (405) and the
+    // token (401) are judged before a header's content.
+    if refused {
+        request.extensions_mut().insert(MalformedRequestId);
+    }
     let span = tracing::info_span!(
         "http_request",
         request_id = %request_id,
@@ -49,17 +54,7 @@ pub async fn observe<S: CustomerStore>(
         route = %route,
         status = tracing::field::Empty,
     );
-    let mut response = if refused {
-        Failure {
-            error: HttpError::malformed(
-                "X-Request-Id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':', '-'",
-            ),
-            trace_id: request_id.clone(),
-        }
-        .into_response()
-    } else {
-        next.run(request).instrument(span.clone()).await
-    };
+    let mut response = next.run(request).instrument(span.clone()).await;
     if response.status() == StatusCode::METHOD_NOT_ALLOWED
         && !response.headers().contains_key(header::CONTENT_TYPE)
     {

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use kyc_app::ports::CustomerStore;
 use serde_json::{json, Map, Value};
 
 use crate::error::json_response;
-use crate::extract::RequestId;
+use crate::extract::CheckedRequestId;
 use crate::state::HttpState;
 
 /// How long one readiness probe may take before it counts as failed.
@@ -28,7 +28,7 @@ const DOCS_HTML: &str = include_str!("../docs.html");
 /// `GET /healthz`: 200 while the process serves requests.
 #[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
     responses((status = 200, description = "The process serves requests", body = Object)))]
-pub async fn healthz() -> Response {
+pub async fn healthz(_: CheckedRequestId) -> Response {
     json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
@@ -41,7 +41,7 @@ pub async fn healthz() -> Response {
     ))]
 pub async fn readyz<S: CustomerStore>(
     State(state): State<HttpState<S>>,
-    Extension(RequestId(request_id)): Extension<RequestId>,
+    CheckedRequestId(request_id): CheckedRequestId,
 ) -> Response {
     let runs = state.probes.iter().map(|probe| {
         let run = probe.run();
@@ -106,7 +106,10 @@ pub async fn readyz<S: CustomerStore>(
 /// `GET /metrics`: Prometheus text format.
 #[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Response {
+pub async fn metrics<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    _: CheckedRequestId,
+) -> Response {
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -118,7 +121,7 @@ pub async fn metrics<S: CustomerStore>(State(state): State<HttpState<S>>) -> Res
 /// `GET /openapi.json`.
 #[utoipa::path(get, path = "/openapi.json", operation_id = "openapi", tag = "operations",
     responses((status = 200, description = "This document", body = Object)))]
-pub async fn openapi() -> Response {
+pub async fn openapi(_: CheckedRequestId) -> Response {
     let mut response = OPENAPI_JSON.as_str().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -130,6 +133,6 @@ pub async fn openapi() -> Response {
 /// `GET /docs`.
 #[utoipa::path(get, path = "/docs", operation_id = "docs", tag = "operations",
     responses((status = 200, description = "A page rendering this document", body = String, content_type = "text/html")))]
-pub async fn docs() -> Html<&'static str> {
+pub async fn docs(_: CheckedRequestId) -> Html<&'static str> {
     Html(DOCS_HTML)
 }

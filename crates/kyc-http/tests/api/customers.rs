@@ -175,6 +175,20 @@ async fn list_pages_newest_first_and_filters() {
     app.get("/api/customers?state=sleeping")
         .await
         .expect_error(422, "validation");
+    // A label no customer can carry (PostgreSQL refuses a NUL byte outright) is named, not sent.
+    for label in ["%00", "a%00b", "%0A", "", "%20", &"x".repeat(65)] {
+        let refused = app
+            .get(&format!("/api/customers?label={label}"))
+            .await
+            .expect_error(422, "validation");
+        assert_eq!(
+            refused.json["errors"][0]["field"], "label",
+            "{}",
+            refused.json
+        );
+    }
+    let padded = app.get("/api/customers?label=%20gold%20").await.expect(200);
+    assert_eq!(padded.json["total"], 1);
     app.get("/api/customers?page=-1")
         .await
         .expect_error(400, "malformed_request");

@@ -157,7 +157,7 @@ async fn associates_are_added_changed_and_removed_on_businesses_only() {
     let person = app.create(individual()).await;
     app.post(&format!("/api/customers/{person}/associates"), associate())
         .await
-        .expect_error(422, "wrong_customer_type");
+        .expect_error(409, "wrong_customer_type");
 }
 
 #[tokio::test]

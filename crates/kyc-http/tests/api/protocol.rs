@@ -131,6 +131,27 @@ async fn unknown_routes_and_methods_answer_json() {
 }
 
 #[tokio::test]
+async fn route_and_method_are_judged_before_the_request_id() {
+    let app = App::new();
+    let bad = [("x-request-id", "has space")];
+    for (method, path) in [
+        ("TRACE", "/healthz"),
+        ("TRACE", "/api/customers"),
+        ("PUT", "/api/customers/0"),
+    ] {
+        app.send_with(method, path, Some(&admin()), None, &bad)
+            .await
+            .expect_error(405, "method_not_allowed");
+    }
+    app.send_with("GET", "/api/nothing-here", Some(&admin()), None, &bad)
+        .await
+        .expect_error(404, "route_not_found");
+    app.send_with("GET", "/api/customers", Some(&admin()), None, &bad)
+        .await
+        .expect_error(400, "malformed_request");
+}
+
+#[tokio::test]
 async fn a_store_outage_is_503_with_retry_after_and_no_internal_text() {
     let app = App::new();
     let guid = app.create(individual()).await;

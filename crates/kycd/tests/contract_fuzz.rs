@@ -1,0 +1,150 @@
+//! The HTTP contract, fuzzed: schemathesis (pinned with everything it pulls in, in
+//! tests/schemathesis/requirements.txt) reads the spec kycd itself serves at `/openapi.json` and
+//! throws generated requests at a real kycd binary on a fresh PostgreSQL database, with every
+//! check and every phase it has by default (examples, coverage, fuzzing, stateful), at least
+//! [`MAX_EXAMPLES`] cases per operation and a fixed seed. Any finding fails the test; the report
+//! is printed either way.
+//!
+//! The spec is whatever kycd serves, so this test follows the spec as it changes: nothing here
+//! names a route. Exclusions, if any, are listed in the README with the reason.
+//!
+//! schemathesis is installed into a virtualenv under `target/` on first use (from `PyPI`), so the
+//! test needs `python3` with `venv` and `pip`, and fails if they are missing.
+
+// Test code: a panic is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use support::{token, ChildKycd, Env, ALL, BANK_A};
+
+/// Cases per operation and phase; the issue asks for at least 100.
+const MAX_EXAMPLES: u32 = 100;
+/// The seed: the same pin and seed generate the same cases.
+const SEED: u32 = 20_261_202;
+/// Concurrent schemathesis workers. One: workers are threads, and with four of them this
+/// machine's CPython 3.11.7 failed at random with "SystemError: AST constructor recursion depth
+/// mismatch" inside schemathesis's coverage phase (the family of python/cpython#106905); several
+/// workers also make the order of requests, and so a run, differ from one run to the next.
+const WORKERS: u32 = 1;
+/// A run that takes longer than this is hung, not slow.
+const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A virtualenv with the pinned schemathesis, created once and reused while the pins are
+/// unchanged; returns the `schemathesis` executable.
+fn schemathesis() -> PathBuf {
+    let root = workspace_root();
+    let requirements = root.join("tests/schemathesis/requirements.txt");
+    let pinned = std::fs::read_to_string(&requirements).unwrap();
+    let venv = root.join("target/schemathesis-venv");
+    let executable = venv.join("bin/schemathesis");
+    let marker = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(pinned.as_str()) {
+        return executable;
+    }
+    let created = std::process::Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status();
+    assert!(
+        created.is_ok_and(|s| s.success()),
+        "python3 -m venv failed: install python3 and python3-venv to run the contract fuzz test"
+    );
+    let installed = std::process::Command::new(venv.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(&requirements)
+        .status()
+        .unwrap();
+    assert!(
+        installed.success(),
+        "pip could not install {}",
+        requirements.display()
+    );
+    std::fs::write(&marker, pinned).unwrap();
+    executable
+}
+
+/// The command line, without the token (printed as `$TOKEN`).
+fn arguments(base: &str) -> Vec<String> {
+    vec![
+        "run".into(),
+        format!("{base}/openapi.json"),
+        "--url".into(),
+        base.into(),
+        "--max-examples".into(),
+        MAX_EXAMPLES.to_string(),
+        "--seed".into(),
+        SEED.to_string(),
+        "--workers".into(),
+        WORKERS.to_string(),
+        // No example database: a run must not depend on what an earlier run found.
+        "--generation-database".into(),
+        "none".into(),
+        "--no-color".into(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_nothing_in_the_served_contract() {
+    let executable = tokio::task::spawn_blocking(schemathesis).await.unwrap();
+    let env = Env::new().await;
+    let mut kycd = ChildKycd::start(&env).await;
+    let args = arguments(&kycd.base);
+    println!(
+        "SCHEMATHESIS_HOOKS=hooks PYTHONPATH=tests/schemathesis {} {} -H 'Authorization: Bearer $TOKEN'",
+        executable.display(),
+        args.join(" ")
+    );
+    // A directory of its own, so that no schemathesis.toml or .hypothesis of the caller's
+    // working directory takes part.
+    let run_dir = workspace_root().join("target/schemathesis-run");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let started = Instant::now();
+    let run = tokio::process::Command::new(&executable)
+        .args(&args)
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {}", token(BANK_A, ALL)))
+        .current_dir(&run_dir)
+        .env("PYTHONPATH", workspace_root().join("tests/schemathesis"))
+        .env("SCHEMATHESIS_HOOKS", "hooks")
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(RUN_LIMIT, run)
+        .await
+        .unwrap_or_else(|_| panic!("schemathesis did not finish within {RUN_LIMIT:?}"))
+        .expect("cannot start schemathesis");
+    let elapsed = started.elapsed();
+    let survived = kycd.exit_status().is_none();
+    let log = kycd.log_tail();
+    drop(kycd);
+    env.drop_stream().await;
+    println!("{}", String::from_utf8_lossy(&output.stdout));
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    println!("schemathesis ran for {:.1} s", elapsed.as_secs_f64());
+    assert!(survived, "kycd died during the run; its log:\n{log}");
+    assert!(
+        output.status.success(),
+        "schemathesis reported findings ({}); the last lines kycd logged at warn level:\n{log}",
+        output.status
+    );
+}

@@ -1,0 +1,49 @@
+"""Schemathesis hooks for the contract fuzz test (crates/kycd/tests/contract_fuzz.rs).
+
+One hook, because one server rule cannot be written in OpenAPI: an Idempotency-Key names one
+request, and the same key with a different request is refused with 422
+`idempotency_key_reused` (README, "Every POST/PATCH accepts Idempotency-Key"). A generator
+draws the same short keys ("0", "00", ...) for unrelated requests over and over, so without this
+hook every operation would "reject a schema-valid request". The hook prefixes each valid key of
+a positive case with a run id and a sequence number, so that no two requests share one, in
+this run or an earlier one against the same database.
+
+Negative cases are sent as drawn: a 422 for a reused key is a fine answer to them, and editing
+one makes schemathesis revalidate it as positive, which puts back the `Authorization` header a
+"missing Authorization" case must not carry (it then reports the server's 422 or 400 as
+"missing required header accepted"). Keys the server must refuse (empty, too long, not
+printable ASCII) are never touched either.
+"""
+
+import itertools
+import uuid
+
+import schemathesis
+
+# Longest key the server accepts (kyc_http::extract::MAX_IDEMPOTENCY_KEY_LEN).
+MAX_KEY_LEN = 255
+
+_sequence = itertools.count(1)
+# Only in the key: the generated cases do not depend on it.
+_run = uuid.uuid4().hex[:12]
+
+
+def _valid_key(value):
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= MAX_KEY_LEN
+        and all(0x20 <= ord(c) <= 0x7E for c in value)
+    )
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    """Gives every valid Idempotency-Key of a positive case a unique prefix, keeping it valid."""
+    headers = case.headers
+    if not headers:
+        return
+    if case.meta is not None and case.meta.generation.mode.is_negative:
+        return
+    for name in list(headers):
+        if name.lower() == "idempotency-key" and _valid_key(headers[name]):
+            headers[name] = f"{_run}.{next(_sequence)}.{headers[name]}"[:MAX_KEY_LEN]
