@@ -146,6 +146,9 @@ async fn route_and_method_are_judged_before_the_request_id() {
     app.send_with("GET", "/api/nothing-here", Some(&admin()), None, &bad)
         .await
         .expect_error(404, "route_not_found");
+    app.send_with("GET", "/api/customers", None, None, &bad)
+        .await
+        .expect_error(401, "unauthenticated");
     app.send_with("GET", "/api/customers", Some(&admin()), None, &bad)
         .await
         .expect_error(400, "malformed_request");
