@@ -2,9 +2,10 @@
 //!
 //! [`router`] builds the whole API from an [`HttpState`]: the application's command and query
 //! services, a [`JwtVerifier`] for bearer tokens, readiness [`Probe`]s and a Prometheus
-//! registry. Handlers only translate: they authenticate, parse paths and bodies into the
-//! domain's drafts, hand an [`kyc_app::Operation`] to the command service (which handles
-//! scopes, tenant isolation and idempotency) and send back its answer as is.
+//! registry. Handlers only translate: they authenticate, read path ids and bodies into a
+//! [`kyc_app::Command`], hand it to the command service (which handles scopes, tenant
+//! isolation and idempotency) and render its typed outcome: the status and error body are
+//! chosen here, once ([`error`]).
 //!
 //! Every command is routed from its registration in `kyc_app::commands`, through one
 //! generic handler; [`openapi::document`] describes the same registrations and the read
