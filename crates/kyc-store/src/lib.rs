@@ -8,9 +8,9 @@
 //! * [`cqrs`] drives the Customer through cqrs-es's `CqrsFramework` on the same log.
 //!
 //! The log itself (append, read after a position, checkpoints, announcements, the tailer) is
-//! `kyc-log`'s and knows nothing of customers; this crate runs no SQL on the event table except
-//! `load_current.sql`, which reads a customer's view row and the events it does not cover in one
-//! statement, so that both come from one snapshot without a transaction per command.
+//! `kyc-log`'s and knows nothing of customers; this crate runs no SQL on the event table. A
+//! command's current customer is its view row (read here) continued by the stream's suffix
+//! (read through `kyc_log::load_stream_suffix`).
 //! Functions that must be atomic with the caller's other writes (idempotency records, document
 //! contents) take a `&mut PgConnection`, which is what a `sqlx::Transaction` dereferences to.
 

@@ -397,6 +397,61 @@ pub async fn last_link<'e, E: PgExecutor<'e>>(
         .transpose()
 }
 
+/// One event of a [`StreamSuffix`]: its sequence, its payload as JSON text (for a reader that
+/// decodes it straight into its own types) and its chain link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuffixEvent {
+    /// Its sequence in the stream.
+    pub sequence: i64,
+    /// The payload, as JSON text.
+    pub payload: String,
+    /// The metadata's `hash`, if it has one.
+    pub hash: Option<String>,
+}
+
+/// What [`load_stream_suffix`] reads: the first event (when asked for) and the events from a
+/// sequence on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamSuffix {
+    /// The stream's first event, when asked for and present.
+    pub first: Option<SuffixEvent>,
+    /// The events from the requested sequence on, in order.
+    pub events: Vec<SuffixEvent>,
+}
+
+/// A stream's events from `from_sequence` on, plus its first event when `with_first`: what a
+/// reader needs to continue a stored fold of the first events (and to check that the fold is
+/// this stream's). One statement, so both parts come from the same snapshot.
+pub async fn load_stream_suffix<'e, E: PgExecutor<'e>>(
+    executor: E,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    from_sequence: i64,
+    with_first: bool,
+) -> Result<StreamSuffix, LogError> {
+    let rows = sqlx::query(include_str!("load_suffix.sql"))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(from_sequence)
+        .bind(with_first)
+        .fetch_all(executor)
+        .await?;
+    let mut suffix = StreamSuffix::default();
+    for row in rows {
+        let event = SuffixEvent {
+            sequence: row.try_get("sequence")?,
+            payload: row.try_get("body")?,
+            hash: row.try_get("hash")?,
+        };
+        if row.try_get::<i32, _>("part")? == 1 {
+            suffix.first = Some(event);
+        } else {
+            suffix.events.push(event);
+        }
+    }
+    Ok(suffix)
+}
+
 fn stored_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, LogError> {
     Ok(StoredEvent {
         global_position: row.try_get("global_position")?,

@@ -26,12 +26,13 @@ use thiserror::Error;
 
 use super::{failure, recorded_events, sqlx_failure};
 
-/// Which part of `load_current.sql`'s answer a row is.
+/// Which part of the answer a row is: the stored fold, the stream's first event (to check the
+/// fold's identity), or the events from the fold's last one on.
 const PART_VIEW: i32 = 0;
 const PART_CREATED: i32 = 1;
 const PART_TAIL: i32 = 2;
 
-/// One row of `load_current.sql`.
+/// One row of the answer.
 struct LoadedRow {
     part: i32,
     sequence: i64,
@@ -66,23 +67,50 @@ pub(crate) async fn load_current(
     guid: CustomerGuid,
 ) -> Result<CurrentCustomer, StoreFailure> {
     let id = guid.to_string();
-    let rows = sqlx::query(include_str!("load_current.sql"))
-        .bind(AGGREGATE_TYPE)
+    // The row first, then the events: the projector writes a row only after its events have
+    // committed, so the events a later statement sees always reach at least as far as the row.
+    let view = sqlx::query(include_str!("load_view.sql"))
         .bind(&id)
-        .fetch_all(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(sqlx_failure)?
-        .into_iter()
         .map(|row| {
-            Ok(LoadedRow {
-                part: row.try_get("part")?,
-                sequence: row.try_get("sequence")?,
+            Ok::<_, sqlx::Error>(LoadedRow {
+                part: PART_VIEW,
+                sequence: row.try_get("last_sequence")?,
                 body: row.try_get("body")?,
-                hash: row.try_get("hash")?,
+                hash: None,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .transpose()
         .map_err(sqlx_failure)?;
+    // The view's own last event leads the tail: its hash is the chain's head.
+    let from_sequence = view.as_ref().map_or(1, |view| view.sequence);
+    let suffix = kyc_log::load_stream_suffix(
+        &mut *conn,
+        AGGREGATE_TYPE,
+        &id,
+        from_sequence,
+        view.is_some(),
+    )
+    .await
+    .map_err(failure)?;
+    let as_row = |part, event: kyc_log::SuffixEvent| LoadedRow {
+        part,
+        sequence: event.sequence,
+        body: event.payload,
+        hash: event.hash,
+    };
+    let rows: Vec<LoadedRow> = view
+        .into_iter()
+        .chain(suffix.first.map(|first| as_row(PART_CREATED, first)))
+        .chain(
+            suffix
+                .events
+                .into_iter()
+                .map(|event| as_row(PART_TAIL, event)),
+        )
+        .collect();
     match from_parts(guid, &rows) {
         Ok(current) => Ok(current),
         Err(unfit) => {
@@ -136,7 +164,7 @@ fn from_parts(guid: CustomerGuid, parts: &[LoadedRow]) -> Result<CurrentCustomer
         expected += 1;
     }
     if view.is_some() && last_hash.is_none() {
-        // The view is ahead of every event this statement saw.
+        // The view is ahead of every event the log showed.
         return Err(Unfit::Gap {
             expected,
             found: None,

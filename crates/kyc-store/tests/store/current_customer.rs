@@ -365,8 +365,8 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
                 .await
         })
     };
-    // It reads the view (load_current.sql's `stored_view`) and waits for the swap's lock.
-    until_blocked(&f.pool, "stored_view", 1).await;
+    // It reads the view (load_view.sql) and waits for the swap's lock.
+    until_blocked(&f.pool, "A customer's stored fold", 1).await;
 
     // ... and the first one finishes its work without waiting for the swap.
     let context = ctx(f.bank, Some("first"), Utc::now());
