@@ -32,9 +32,9 @@ pub use cqrs::{ChainLink, LogRepository, LINK_FIELD};
 pub use error::{db_code_and_constraint, is_unavailable, LogError, UNIQUE_VIOLATION};
 pub use events::{
     analyze, append, count_between, count_events, last_committed_position, last_link,
-    last_position, load_stream, load_stream_as_of, load_stream_suffix, position_of, read_after,
-    read_range, scan_payloads, streams_of_type, AppendedEvent, AsOf, NewEvent, RangeEvent,
-    StoredEvent, StreamSuffix, SuffixEvent, MAX_EVENTS_PER_TRANSACTION,
+    last_position, load_after_fold, load_stream, load_stream_as_of, position_of, read_after,
+    read_range, scan_payloads, streams_of_type, AppendedEvent, AsOf, FoldedStream, NewEvent,
+    RangeEvent, StoredEvent, StoredFold, SuffixEvent, MAX_EVENTS_PER_TRANSACTION,
 };
 pub use lead::{lock_key, Leadership};
 pub use notify::{

@@ -9,8 +9,8 @@
 //!
 //! The log itself (append, read after a position, checkpoints, announcements, the tailer) is
 //! `kyc-log`'s and knows nothing of customers; this crate runs no SQL on the event table. A
-//! command's current customer is its view row (read here) continued by the stream's suffix
-//! (read through `kyc_log::load_stream_suffix`).
+//! command's current customer is its view row continued by the stream's later events, read in
+//! one statement by `kyc_log::load_after_fold` with this crate's `load_view.sql` as the fold.
 //! Functions that must be atomic with the caller's other writes (idempotency records, document
 //! contents) take a `&mut PgConnection`, which is what a `sqlx::Transaction` dereferences to.
 

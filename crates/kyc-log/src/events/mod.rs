@@ -397,7 +397,7 @@ pub async fn last_link<'e, E: PgExecutor<'e>>(
         .transpose()
 }
 
-/// One event of a [`StreamSuffix`]: its sequence, its payload as JSON text (for a reader that
+/// One event of a [`FoldedStream`]: its sequence, its payload as JSON text (for a reader that
 /// decodes it straight into its own types) and its chain link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuffixEvent {
@@ -409,47 +409,71 @@ pub struct SuffixEvent {
     pub hash: Option<String>,
 }
 
-/// What [`load_stream_suffix`] reads: the first event (when asked for) and the events from a
-/// sequence on.
+/// A caller's stored fold of a stream's first events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFold {
+    /// How many events it covers.
+    pub last_sequence: i64,
+    /// The caller's serialization of it.
+    pub body: String,
+}
+
+/// What [`load_after_fold`] reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StreamSuffix {
-    /// The stream's first event, when asked for and present.
+pub struct FoldedStream {
+    /// The stored fold, if the caller has one for this stream.
+    pub fold: Option<StoredFold>,
+    /// The stream's first event, when there is a fold: to check that the fold is this stream's.
     pub first: Option<SuffixEvent>,
-    /// The events from the requested sequence on, in order.
+    /// The events from the fold's last one on (all of them without a fold).
     pub events: Vec<SuffixEvent>,
 }
 
-/// A stream's events from `from_sequence` on, plus its first event when `with_first`: what a
-/// reader needs to continue a stored fold of the first events (and to check that the fold is
-/// this stream's). One statement, so both parts come from the same snapshot.
-pub async fn load_stream_suffix<'e, E: PgExecutor<'e>>(
+/// A stream's events after the caller's stored fold, with the fold, in one statement: one
+/// round trip, and one snapshot, so the fold can never be ahead of the events.
+///
+/// `fold_query` is the caller's SQL for its fold of stream `$2` (the aggregate id): at most one
+/// row `(last_sequence bigint, body text)`. The log composes it with its own reads of the event
+/// table, which therefore stay in this crate.
+pub async fn load_after_fold<'e, E: PgExecutor<'e>>(
     executor: E,
+    fold_query: &str,
     aggregate_type: &str,
     aggregate_id: &str,
-    from_sequence: i64,
-    with_first: bool,
-) -> Result<StreamSuffix, LogError> {
-    let rows = sqlx::query(include_str!("load_suffix.sql"))
+) -> Result<FoldedStream, LogError> {
+    let statement = include_str!("load_after_fold.sql").replace("{fold}", fold_query);
+    let rows = sqlx::query(&statement)
         .bind(aggregate_type)
         .bind(aggregate_id)
-        .bind(from_sequence)
-        .bind(with_first)
         .fetch_all(executor)
         .await?;
-    let mut suffix = StreamSuffix::default();
+    let mut folded = FoldedStream::default();
     for row in rows {
-        let event = SuffixEvent {
-            sequence: row.try_get("sequence")?,
-            payload: row.try_get("body")?,
-            hash: row.try_get("hash")?,
-        };
-        if row.try_get::<i32, _>("part")? == 1 {
-            suffix.first = Some(event);
-        } else {
-            suffix.events.push(event);
+        let sequence: i64 = row.try_get("sequence")?;
+        let body: String = row.try_get("body")?;
+        let hash: Option<String> = row.try_get("hash")?;
+        match row.try_get::<i32, _>("part")? {
+            0 => {
+                folded.fold = Some(StoredFold {
+                    last_sequence: sequence,
+                    body,
+                });
+            }
+            1 => {
+                folded.first = Some(SuffixEvent {
+                    sequence,
+                    payload: body,
+                    hash,
+                });
+            }
+            _ => folded.events.push(SuffixEvent {
+                sequence,
+                payload: body,
+                hash,
+            }),
         }
     }
-    Ok(suffix)
+    Ok(folded)
 }
 
 fn stored_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, LogError> {

@@ -21,10 +21,10 @@ use kyc_app::ports::{CurrentCustomer, StoreFailure};
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::ids::CustomerGuid;
 use kyc_domain::{Customer, CustomerEvent};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use thiserror::Error;
 
-use super::{failure, recorded_events, sqlx_failure};
+use super::{failure, recorded_events};
 
 /// Which part of the answer a row is: the stored fold, the stream's first event (to check the
 /// fold's identity), or the events from the fold's last one on.
@@ -67,31 +67,11 @@ pub(crate) async fn load_current(
     guid: CustomerGuid,
 ) -> Result<CurrentCustomer, StoreFailure> {
     let id = guid.to_string();
-    // The row first, then the events: the projector writes a row only after its events have
-    // committed, so the events a later statement sees always reach at least as far as the row.
-    let view = sqlx::query(include_str!("load_view.sql"))
-        .bind(&id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(sqlx_failure)?
-        .map(|row| {
-            Ok::<_, sqlx::Error>(LoadedRow {
-                part: PART_VIEW,
-                sequence: row.try_get("last_sequence")?,
-                body: row.try_get("body")?,
-                hash: None,
-            })
-        })
-        .transpose()
-        .map_err(sqlx_failure)?;
-    // The view's own last event leads the tail: its hash is the chain's head.
-    let from_sequence = view.as_ref().map_or(1, |view| view.sequence);
-    let suffix = kyc_log::load_stream_suffix(
+    let folded = kyc_log::load_after_fold(
         &mut *conn,
+        include_str!("load_view.sql"),
         AGGREGATE_TYPE,
         &id,
-        from_sequence,
-        view.is_some(),
     )
     .await
     .map_err(failure)?;
@@ -101,11 +81,18 @@ pub(crate) async fn load_current(
         body: event.payload,
         hash: event.hash,
     };
-    let rows: Vec<LoadedRow> = view
+    let rows: Vec<LoadedRow> = folded
+        .fold
+        .map(|fold| LoadedRow {
+            part: PART_VIEW,
+            sequence: fold.last_sequence,
+            body: fold.body,
+            hash: None,
+        })
         .into_iter()
-        .chain(suffix.first.map(|first| as_row(PART_CREATED, first)))
+        .chain(folded.first.map(|first| as_row(PART_CREATED, first)))
         .chain(
-            suffix
+            folded
                 .events
                 .into_iter()
                 .map(|event| as_row(PART_TAIL, event)),
@@ -164,7 +151,7 @@ fn from_parts(guid: CustomerGuid, parts: &[LoadedRow]) -> Result<CurrentCustomer
         expected += 1;
     }
     if view.is_some() && last_hash.is_none() {
-        // The view is ahead of every event the log showed.
+        // The view is ahead of every event this statement saw.
         return Err(Unfit::Gap {
             expected,
             found: None,

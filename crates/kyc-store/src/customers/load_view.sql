@@ -1,5 +1,5 @@
--- A customer's stored fold: the serialized record after its first `last_sequence` events.
--- $1 guid. The record travels as JSON text (decoded straight into the domain types).
+-- A customer's stored fold: the serialized record after its first `last_sequence` events,
+-- for stream $2 (the customer guid); composed by kyc_log::load_after_fold with its events.
 SELECT last_sequence, record::text AS body
   FROM customer_views
- WHERE customer_guid = $1
+ WHERE customer_guid = $2
