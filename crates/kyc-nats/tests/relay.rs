@@ -166,6 +166,24 @@ async fn stream_contents_from(
     messages
 }
 
+/// Publishes until the cursor reaches the log's last committed event. A batch may come back
+/// empty before that: readers see only events older than every running transaction on the
+/// server, and another test's open transaction can hold that horizon back for a while.
+async fn publish_everything(relay: &Relay, cursor: &mut kyc_nats::relay::Cursor, pool: &PgPool) {
+    let last = kyc_log::last_committed_position(pool).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while cursor.position < last {
+        if relay.publish_batch(cursor).await.unwrap() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the relay stayed at {} of {last}",
+                cursor.position
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 async fn wait_for(js: &jetstream::Context, config: &RelayConfig, count: usize) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -303,13 +321,13 @@ async fn a_recreated_stream_is_filled_again_from_the_start() {
     let written = seed(&db.pool, 5).await;
     let relay = Relay::new(db.pool.clone(), js.clone(), config.clone());
     let mut cursor = relay.reconcile().await.unwrap();
-    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    publish_everything(&relay, &mut cursor, &db.pool).await;
 
     js.delete_stream(&config.stream).await.unwrap();
     ensure_stream(&js, &config).await.unwrap();
     let mut cursor = relay.reconcile().await.unwrap();
     assert_eq!(cursor.position, 0);
-    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    publish_everything(&relay, &mut cursor, &db.pool).await;
     assert_exact_prefix(&stream_contents(&js, &config).await, &written);
     js.delete_stream(&config.stream).await.unwrap();
 }
@@ -376,7 +394,7 @@ async fn a_foreign_message_at_the_end_of_the_stream_never_moves_the_cursor() {
     let written = seed(&db.pool, 3).await;
     let relay = Relay::new(db.pool.clone(), js.clone(), config.clone());
     let mut cursor = relay.reconcile().await.unwrap();
-    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    publish_everything(&relay, &mut cursor, &db.pool).await;
 
     // Someone publishes a forged event claiming a far position into the event subjects.
     let mut forged = stream_contents(&js, &config).await.pop().unwrap().1;
@@ -421,7 +439,7 @@ async fn after_a_purge_the_relay_continues_with_new_events() {
     let written = seed(&db.pool, 3).await;
     let relay = Relay::new(db.pool.clone(), js.clone(), config.clone());
     let mut cursor = relay.reconcile().await.unwrap();
-    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    publish_everything(&relay, &mut cursor, &db.pool).await;
     js.get_stream(&config.stream)
         .await
         .unwrap()
@@ -431,7 +449,7 @@ async fn after_a_purge_the_relay_continues_with_new_events() {
     let mut cursor = relay.reconcile().await.unwrap();
     assert_eq!(cursor.stream_sequence, written.len() as u64);
     let more = seed(&db.pool, 2).await;
-    while relay.publish_batch(&mut cursor).await.unwrap() > 0 {}
+    publish_everything(&relay, &mut cursor, &db.pool).await;
     let published: BTreeSet<(String, i64)> =
         stream_contents_from(&js, &config, written.len() as u64 + 1)
             .await
