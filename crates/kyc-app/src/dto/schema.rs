@@ -307,7 +307,14 @@ pub fn done(builder: ObjectBuilder) -> RefOr<Schema> {
 
 #[cfg(test)]
 mod tests {
+    use kyc_domain::values::{dates, BoundedText, CountryCode, PhoneNumber};
+
     use super::*;
+
+    fn matches(schema: ObjectBuilder, raw: &str) -> bool {
+        let pattern = schema.build().pattern.unwrap();
+        regex::Regex::new(&pattern).unwrap().is_match(raw)
+    }
 
     #[test]
     fn base64_groups_are_canonical() {
@@ -315,5 +322,119 @@ mod tests {
         // "F-" ends the content: "Ri0=".
         assert_eq!(group(&[Some(b'F'), Some(b'-')]), "Ri0=");
         assert_eq!(group(&[None]), format!("{B64}[AQgw]=="));
+    }
+
+    #[test]
+    fn text_patterns_agree_with_bounded_text() {
+        let samples = [
+            "a",
+            " a ",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "a b c",
+            "\ta\n",
+            "",
+            " ",
+            "\u{a0}",
+            "a\u{0}",
+            "a\nb",
+            "\u{85}ab\u{3000}",
+            "a\u{9f}",
+            "äöü",
+            "äöüß",
+            "  äöüß",
+            "\u{1c}ab",
+        ];
+        for raw in samples {
+            assert_eq!(
+                matches(text(4, false), raw),
+                BoundedText::<4>::parse(raw).is_ok(),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn country_and_phone_patterns_agree_with_the_parsers() {
+        for raw in ["US", "us", " De ", "XX", "UK", "USA", "", "1A"] {
+            assert_eq!(
+                matches(country_code(false), raw),
+                CountryCode::parse(raw).is_ok(),
+                "{raw:?}"
+            );
+        }
+        for raw in [
+            "+14155550123",
+            " +1234567 ",
+            "+0123456",
+            "+123456",
+            "+1234567890123456",
+        ] {
+            assert_eq!(
+                matches(phone_number_for_test(), raw),
+                PhoneNumber::parse(raw).is_ok(),
+                "{raw:?}"
+            );
+        }
+    }
+
+    fn phone_number_for_test() -> ObjectBuilder {
+        patterned(trimmed(r"\+[1-9][0-9]{6,14}"), false)
+    }
+
+    #[test]
+    fn date_patterns_agree_with_the_date_rules() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let latest = today.checked_sub_months(Months::new(12 * 18)).unwrap();
+        let schema = || date_between(earliest_date(), latest, false);
+        for raw in [
+            "1900-01-01",
+            "1899-12-31",
+            "2008-03-01",
+            "2008-03-02",
+            "2008-02-29",
+            "2007-02-29",
+            "2004-02-29",
+            "1990-04-31",
+            "1990-04-30",
+            " 1990-12-31 ",
+            "2026-01-01",
+            "1900-02-29",
+        ] {
+            assert_eq!(
+                matches(schema(), raw),
+                dates::parse_adult_date_of_birth(raw, today).is_ok(),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_content_pattern_accepts_what_the_server_sniffs() {
+        use base64::Engine as _;
+        let pattern = regex::Regex::new(&document_base64().build().pattern.unwrap()).unwrap();
+        let samples: [&[u8]; 9] = [
+            b"%PDF-",
+            b"%PDF-1.7\n",
+            b"\xff\xd8\xff\xe0",
+            b"\x89PNG\r\n\x1a\n",
+            b"II*\0\x08",
+            b"MM\0*",
+            b"\0\0\0\x18ftypmif1\0",
+            b"GIF89a",
+            b"%PDF",
+        ];
+        for bytes in samples {
+            let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+            assert_eq!(
+                pattern.is_match(&text),
+                ContentType::sniff(bytes).is_some(),
+                "{bytes:?}"
+            );
+        }
+        // Not canonical base64 (non-zero trailing bits), which the decoder refuses.
+        assert!(!pattern.is_match("JVBERi1="));
     }
 }
