@@ -3,6 +3,7 @@
 //! wire types that parse and render the bodies, and the error answers from one table.
 
 use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Method};
+use kyc_app::dto::schema::document_file;
 use kyc_app::dto::{upload_fields, CustomerDto};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -260,12 +261,16 @@ impl CommandVisitor for CommandEntries<'_> {
         ));
         let json_body = ContentBuilder::new().schema(Some(body_ref)).build();
         // A body that may be left out (read as `{}`) is optional only when `{}` is valid.
-        let body_needed = match C::Body::schema() {
-            RefOr::T(Schema::Object(object)) => !object.required.is_empty(),
-            _ => true,
+        let (body_needed, body_has_fields) = match C::Body::schema() {
+            RefOr::T(Schema::Object(object)) => {
+                (!object.required.is_empty(), !object.properties.is_empty())
+            }
+            _ => (true, true),
         };
         let request_body = match spec.body {
+            // A command without data takes no body; an empty JSON object is tolerated.
             BodyFormat::Empty => None,
+            BodyFormat::OptionalJson if !body_has_fields => None,
             BodyFormat::Json => Some(
                 RequestBodyBuilder::new()
                     .content("application/json", json_body)
@@ -381,16 +386,7 @@ fn upload_form() -> utoipa::openapi::Content {
     let mut form = ObjectBuilder::new()
         .schema_type(Type::Object)
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
-        .property(
-            "file",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .content_media_type("application/octet-stream")
-                .description(Some(
-                    "A PDF, JPEG, PNG, HEIC or TIFF file (recognised by its leading bytes, else \
-                     422) of at most 15 MiB (else 413)",
-                )),
-        )
+        .property("file", document_file())
         .required("file")
         .required("type");
     for (name, schema) in upload_fields(false) {

@@ -17,8 +17,8 @@ use kyc_domain::values::{
     MAX_LABELS, MAX_METADATA_ENTRIES,
 };
 use utoipa::openapi::schema::{
-    AdditionalProperties, AnyOfBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
-    SchemaType, Type,
+    AdditionalProperties, AllOfBuilder, AnyOfBuilder, ObjectBuilder, OneOfBuilder, Schema,
+    SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
@@ -284,22 +284,66 @@ fn new_customer(customer_type: CustomerType) -> ObjectBuilder {
     object(properties, &["type"]).title(Some(format!("New {customer_type} customer")))
 }
 
-/// Detail changes to a customer of `customer_type`: at least one field.
-fn detail_changes(customer_type: CustomerType) -> ObjectBuilder {
-    object(details(customer_type), &[])
-        .min_properties(Some(1))
-        .title(Some(format!("Changes to an {customer_type} customer")))
-        .description(Some(
-            "A verified customer may change only email_address, phone_number, labels and \
-             metadata; once a document is submitted, identity fields are locked (409)",
-        ))
+/// `check_consistency` on create: a (non-null) `tax_identification` needs a (non-null)
+/// `address`. `properties` only constrain members that are present, so the first branch is
+/// "absent or null".
+fn tax_identification_needs_address() -> AnyOfBuilder {
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().property("tax_identification", null_only()))
+        .item(
+            ObjectBuilder::new()
+                .property("address", ObjectBuilder::new().schema_type(Type::Object))
+                .required("address"),
+        )
+}
+
+/// At least one member of `fields` given and not `null` (a `null` member is "not given").
+fn some_given<'a>(names: impl IntoIterator<Item = &'a str>) -> AnyOfBuilder {
+    names.into_iter().fold(AnyOfBuilder::new(), |any, name| {
+        any.item(
+            ObjectBuilder::new()
+                .property(
+                    name,
+                    ObjectBuilder::new().schema_type(SchemaType::from_iter([
+                        Type::String,
+                        Type::Object,
+                        Type::Array,
+                        Type::Boolean,
+                        Type::Number,
+                    ])),
+                )
+                .required(name),
+        )
+    })
+}
+
+/// Detail changes to a customer of `customer_type`: at least one field given.
+fn detail_changes(customer_type: CustomerType) -> AllOfBuilder {
+    let fields = details(customer_type);
+    let given = some_given(fields.iter().map(|(name, _)| *name));
+    AllOfBuilder::new()
+        .item(
+            object(fields, &[])
+                .title(Some(format!("Changes to an {customer_type} customer")))
+                .description(Some(
+                    "A verified customer may change only email_address, phone_number, labels \
+                     and metadata; once a document is submitted, identity fields are locked \
+                     (409)",
+                )),
+        )
+        .item(given)
 }
 
 impl PartialSchema for CustomerBody {
     fn schema() -> RefOr<Schema> {
+        let new = |customer_type| {
+            AllOfBuilder::new()
+                .item(new_customer(customer_type))
+                .item(tax_identification_needs_address())
+        };
         OneOfBuilder::new()
-            .item(new_customer(CustomerType::Individual))
-            .item(new_customer(CustomerType::Business))
+            .item(new(CustomerType::Individual))
+            .item(new(CustomerType::Business))
             .description(Some(
                 "An individual or a business, told apart by `type`; the other type's fields \
                  are refused. `tax_identification` needs `address`",
@@ -390,7 +434,11 @@ impl ToSchema for AssociateBody {}
 
 impl PartialSchema for AssociateChanges {
     fn schema() -> RefOr<Schema> {
-        done(associate(&[]).min_properties(Some(1)))
+        let fields = associate(&[]).build().properties;
+        AllOfBuilder::new()
+            .item(associate(&[]))
+            .item(some_given(fields.keys().map(String::as_str)))
+            .into()
     }
 }
 impl ToSchema for AssociateChanges {}

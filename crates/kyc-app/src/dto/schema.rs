@@ -266,6 +266,32 @@ pub fn document_base64() -> ObjectBuilder {
         ))
 }
 
+/// A multipart `file` part as text: a form field carries UTF-8 text, so only the signatures made
+/// of ASCII bytes (PDF, TIFF, HEIC) can be spelt in a pattern; JPEG and PNG files are accepted
+/// too, as the description says.
+pub fn document_file() -> ObjectBuilder {
+    let ascii: Vec<String> = ContentType::SIGNATURES
+        .iter()
+        .filter(|(_, signature)| signature.iter().all(|b| b.is_none_or(|b| b.is_ascii())))
+        .map(|(_, signature)| {
+            signature
+                .iter()
+                .map(|byte| match byte {
+                    None => r"[\u0000-\u007f]".to_owned(),
+                    Some(b) if b.is_ascii_alphanumeric() => char::from(*b).to_string(),
+                    Some(b) => format!(r"\u{b:04x}"),
+                })
+                .collect()
+        })
+        .collect();
+    string(false)
+        .pattern(Some(format!("^(?:{})", ascii.join("|"))))
+        .description(Some(
+            "A PDF, JPEG, PNG, HEIC or TIFF file, recognised by its leading bytes (else 422), of \
+             at most 15 MiB (else 413)",
+        ))
+}
+
 /// `null` only: a field Cybrid's clients send empty, which is refused when set.
 pub fn null_only() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::Null)
