@@ -76,9 +76,10 @@ pub fn one_of_values(
 pub fn country_code(nullable: bool) -> ObjectBuilder {
     let codes: Vec<String> = CountryCode::all_alpha2()
         .map(|code| {
-            code.chars()
-                .map(|c| format!("[{}{}]", c, c.to_ascii_lowercase()))
-                .collect()
+            code.chars().fold(String::new(), |mut class, c| {
+                class.extend(['[', c, c.to_ascii_lowercase(), ']']);
+                class
+            })
         })
         .collect();
     patterned(trimmed(&codes.join("|")), nullable)
@@ -247,8 +248,7 @@ fn base64_starting_with(signature: &[SignatureByte]) -> String {
             endings.push(group(&bytes));
         }
     }
-    out.push_str(&format!("(?:{})", endings.join("|")));
-    out
+    out + "(?:" + &endings.join("|") + ")"
 }
 
 /// `content_base64`: standard base64 (trimmed) of a file the server recognises by its leading

@@ -72,9 +72,9 @@ const fn exact<const N: usize>(bytes: &[u8; N]) -> [SignatureByte; N] {
 
 /// An ISO base media file whose major brand marks a HEIF/HEIC image: a 4-byte box size
 /// (any), `ftyp`, then the brand.
-const fn heif(brand: &[u8; 4]) -> [SignatureByte; 12] {
+const fn heif(brand: [u8; 4]) -> [SignatureByte; 12] {
     let tail = exact(b"ftyp");
-    let brand = exact(brand);
+    let brand = exact(&brand);
     [
         None, None, None, None, tail[0], tail[1], tail[2], tail[3], brand[0], brand[1], brand[2],
         brand[3],
@@ -94,12 +94,12 @@ impl ContentType {
         ),
         (Self::Tiff, &exact(b"II*\0")),
         (Self::Tiff, &exact(b"MM\0*")),
-        (Self::Heic, &heif(b"heic")),
-        (Self::Heic, &heif(b"heix")),
-        (Self::Heic, &heif(b"heim")),
-        (Self::Heic, &heif(b"heis")),
-        (Self::Heic, &heif(b"mif1")),
-        (Self::Heic, &heif(b"msf1")),
+        (Self::Heic, &heif(*b"heic")),
+        (Self::Heic, &heif(*b"heix")),
+        (Self::Heic, &heif(*b"heim")),
+        (Self::Heic, &heif(*b"heis")),
+        (Self::Heic, &heif(*b"mif1")),
+        (Self::Heic, &heif(*b"msf1")),
     ];
 
     /// Recognises a supported format by its leading bytes, ignoring whatever the caller
