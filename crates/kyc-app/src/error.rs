@@ -81,7 +81,8 @@ impl AppError {
                 | CustomerError::DuplicateId(_)
                 // The request is well formed; the customer it targets is of the other type,
                 // as fixed at creation: a conflict with the resource, not invalid input.
-                | CustomerError::WrongCustomerType { .. } => FailureKind::Conflict,
+                | CustomerError::WrongCustomerType { .. }
+                | CustomerError::FieldsOfOtherType { .. } => FailureKind::Conflict,
                 CustomerError::Validation(_) => FailureKind::Invalid,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
@@ -155,6 +156,19 @@ impl AppError {
                         *field,
                         kyc_domain::values::ValidationCode::NotAllowed,
                         "is locked",
+                    )
+                })
+                .collect(),
+            Self::Domain(CustomerError::FieldsOfOtherType {
+                customer_type,
+                fields,
+            }) => fields
+                .iter()
+                .map(|field| {
+                    FieldError::new(
+                        *field,
+                        kyc_domain::values::ValidationCode::NotAllowed,
+                        format!("does not apply to {customer_type} customers"),
                     )
                 })
                 .collect(),

@@ -384,6 +384,23 @@ fn type_and_external_id_never_change() {
 }
 
 #[test]
+fn updating_the_other_types_fields_conflicts_with_the_customer() {
+    // On create the body names the type, so the same fields are invalid input (above); on an
+    // update the type is the stored customer's, so the request conflicts with it.
+    given(history([create(complete_individual())]))
+        .when(update(CustomerDraft {
+            website: Some("https://ada.example".into()),
+            email_address: Some("ada@example.org".into()),
+            registration_number: Some("HRB 1".into()),
+            ..CustomerDraft::default()
+        }))
+        .then_error(&CustomerError::FieldsOfOtherType {
+            customer_type: kyc_domain::CustomerType::Individual,
+            fields: vec!["website", "registration_number"],
+        });
+}
+
+#[test]
 fn an_empty_update_is_refused() {
     given(history([create(complete_individual())]))
         .when(update(CustomerDraft::default()))

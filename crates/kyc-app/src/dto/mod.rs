@@ -9,5 +9,5 @@ pub mod response;
 pub mod schema;
 
 pub use request::*;
-pub use request_schema::{upload_fields, PATCH_STATES};
+pub use request_schema::{upload_shapes, PATCH_STATES};
 pub use response::*;

@@ -326,9 +326,10 @@ fn detail_changes(customer_type: CustomerType) -> AllOfBuilder {
             object(fields, &[])
                 .title(Some(format!("Changes to an {customer_type} customer")))
                 .description(Some(
-                    "A verified customer may change only email_address, phone_number, labels \
-                     and metadata; once a document is submitted, identity fields are locked \
-                     (409)",
+                    "Only the fields of the customer's type (the other type's: 409 \
+                     `wrong_customer_type`). A verified customer may change only \
+                     email_address, phone_number, labels and metadata; once a document is \
+                     submitted, identity fields are locked (409)",
                 )),
         )
         .item(given)
@@ -516,32 +517,51 @@ impl PartialSchema for NoFields {
 impl ToSchema for NoFields {}
 
 /// The description fields of an upload, shared by the JSON body and the multipart form
-/// (`nullable` for JSON, where `null` means "not given").
-pub fn upload_fields(nullable: bool) -> Vec<(&'static str, RefOr<Schema>)> {
-    vec![
-        (
-            "type",
-            done(one_of_values(
-                DocumentKind::ALL.iter().map(|v| v.as_str()),
-                false,
-            )),
-        ),
-        (
-            "associate_guid",
-            done(patterned("^[0-9a-f]{32}$", nullable).description(Some(
-                "For a business's identity and liveness documents: the associate they are \
-                 about (required there, refused otherwise)",
-            ))),
-        ),
-        ("file_name", done(text(FileName::MAX_LENGTH, nullable))),
-    ]
+/// (`nullable` for JSON, where `null` means "not given"), one shape per kind of document:
+/// `associate_guid` names the associate an identity document or liveness report is about (a
+/// business's need one; an individual's take none, which only the customer's type tells) and
+/// is refused on every other kind.
+pub fn upload_shapes(
+    nullable: bool,
+    extra: &[(&'static str, RefOr<Schema>)],
+    required: &[&str],
+) -> OneOfBuilder {
+    let (about_people, others): (Vec<DocumentKind>, Vec<DocumentKind>) = DocumentKind::ALL
+        .iter()
+        .partition(|kind| kind.is_identity() || **kind == DocumentKind::LivenessReport);
+    let shape = |kinds: Vec<DocumentKind>, associate: Option<RefOr<Schema>>| {
+        let mut properties = vec![
+            (
+                "type",
+                done(one_of_values(kinds.iter().map(|v| v.as_str()), false)),
+            ),
+            ("file_name", done(text(FileName::MAX_LENGTH, nullable))),
+        ];
+        properties.extend(associate.map(|schema| ("associate_guid", schema)));
+        properties.extend(extra.iter().cloned());
+        let mut all_required = vec!["type"];
+        all_required.extend_from_slice(required);
+        object(properties, &all_required)
+    };
+    let associate = patterned("^[0-9a-f]{32}$", nullable).description(Some(
+        "The associate the document is about: required for a business, refused for an \
+         individual (422)",
+    ));
+    // A form has no `null`: there the part is simply not allowed.
+    let no_associate = nullable.then(|| done(null_only()));
+    OneOfBuilder::new()
+        .item(shape(about_people, Some(done(associate))))
+        .item(shape(others, no_associate))
 }
 
 impl PartialSchema for DocumentUpload {
     fn schema() -> RefOr<Schema> {
-        let mut properties = upload_fields(true);
-        properties.push(("content_base64", done(document_base64())));
-        done(object(properties, &["type", "content_base64"]))
+        upload_shapes(
+            true,
+            &[("content_base64", done(document_base64()))],
+            &["content_base64"],
+        )
+        .into()
     }
 }
 impl ToSchema for DocumentUpload {}

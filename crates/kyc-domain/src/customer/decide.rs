@@ -366,6 +366,20 @@ fn decide_update(
             reason: LockReason::Immutable,
         });
     }
+    // The customer's type was fixed at creation: a change naming the other type's fields
+    // conflicts with this customer (on create, where the body gives the type, the same fields
+    // are invalid input instead).
+    let other_type: Vec<&'static str> = super::details::given_fields(draft)
+        .into_iter()
+        .filter(|field| !field.applies_to(record.customer_type))
+        .map(DetailField::as_str)
+        .collect();
+    if !other_type.is_empty() {
+        return Err(CustomerError::FieldsOfOtherType {
+            customer_type: record.customer_type,
+            fields: other_type,
+        });
+    }
     let mut changes = CustomerDetails::parse(draft, record.customer_type, at.date_naive())?;
     if changes.is_empty() {
         return Err(nothing_to_change());

@@ -51,6 +51,15 @@ pub enum CustomerError {
         /// The type the command needs.
         required: CustomerType,
     },
+    /// A change names fields that do not apply to the customer's type (fixed at creation):
+    /// the request is well formed, the customer it targets is of the other type.
+    #[error("{} do not apply to {customer_type} customers", .fields.join(", "))]
+    FieldsOfOtherType {
+        /// The customer's type.
+        customer_type: CustomerType,
+        /// The fields that do not apply to it.
+        fields: Vec<&'static str>,
+    },
     /// No such document on this customer.
     #[error("document {0} not found")]
     UnknownDocument(DocumentGuid),
@@ -85,7 +94,9 @@ impl CustomerError {
             Self::FieldLocked { .. } => "field_locked",
             Self::ProfileIncomplete { .. } => "profile_incomplete",
             Self::Validation(_) => "validation",
-            Self::WrongCustomerType { .. } => "wrong_customer_type",
+            Self::WrongCustomerType { .. } | Self::FieldsOfOtherType { .. } => {
+                "wrong_customer_type"
+            }
             Self::UnknownDocument(_) => "unknown_document",
             Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
             Self::UnknownAssociate(_) => "unknown_associate",
