@@ -146,9 +146,10 @@ impl AppError {
     /// Field-level details, where there are any.
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {
-            Self::Domain(CustomerError::Validation(errors)) | Self::Invalid(errors) => {
-                errors.errors().to_vec()
-            }
+            Self::Domain(
+                CustomerError::Validation(errors) | CustomerError::FieldsOfOtherType { errors, .. },
+            )
+            | Self::Invalid(errors) => errors.errors().to_vec(),
             Self::Domain(CustomerError::FieldLocked { fields, .. }) => fields
                 .iter()
                 .map(|field| {
@@ -156,19 +157,6 @@ impl AppError {
                         *field,
                         kyc_domain::values::ValidationCode::NotAllowed,
                         "is locked",
-                    )
-                })
-                .collect(),
-            Self::Domain(CustomerError::FieldsOfOtherType {
-                customer_type,
-                fields,
-            }) => fields
-                .iter()
-                .map(|field| {
-                    FieldError::new(
-                        *field,
-                        kyc_domain::values::ValidationCode::NotAllowed,
-                        format!("does not apply to {customer_type} customers"),
                     )
                 })
                 .collect(),

@@ -369,15 +369,20 @@ fn decide_update(
     // The customer's type was fixed at creation: a change naming the other type's fields
     // conflicts with this customer (on create, where the body gives the type, the same fields
     // are invalid input instead).
-    let other_type: Vec<&'static str> = super::details::given_fields(draft)
-        .into_iter()
-        .filter(|field| !field.applies_to(record.customer_type))
-        .map(DetailField::as_str)
-        .collect();
+    let mut other_type = ValidationErrors::new();
+    for field in super::details::given_fields(draft) {
+        if !field.applies_to(record.customer_type) {
+            other_type.push(FieldError::new(
+                field.as_str(),
+                ValidationCode::NotAllowed,
+                format!("does not apply to {} customers", record.customer_type),
+            ));
+        }
+    }
     if !other_type.is_empty() {
         return Err(CustomerError::FieldsOfOtherType {
             customer_type: record.customer_type,
-            fields: other_type,
+            errors: other_type,
         });
     }
     let mut changes = CustomerDetails::parse(draft, record.customer_type, at.date_naive())?;
@@ -481,7 +486,19 @@ fn parse_document(
         _ => None,
     };
     if let Some(error) = rule_error {
-        return Err(error.into());
+        // An associate_guid given with a document about no one is invalid input whatever the
+        // customer; the other rules hold for one type of customer only, which the stored
+        // customer decides: a conflict with it, as for the other type's detail fields.
+        return Err(
+            if record.customer_type == CustomerType::Business && associate_guid.is_some() {
+                error.into()
+            } else {
+                CustomerError::FieldsOfOtherType {
+                    customer_type: record.customer_type,
+                    errors: error.into(),
+                }
+            },
+        );
     }
     if let Some(guid) = associate_guid {
         if !record.associates.contains_key(&guid) {

@@ -51,14 +51,14 @@ pub enum CustomerError {
         /// The type the command needs.
         required: CustomerType,
     },
-    /// A change names fields that do not apply to the customer's type (fixed at creation):
-    /// the request is well formed, the customer it targets is of the other type.
-    #[error("{} do not apply to {customer_type} customers", .fields.join(", "))]
+    /// The request's fields do not fit the customer's type (fixed at creation): the request is
+    /// well formed, the customer it targets is of the other type.
+    #[error("the request does not fit a {customer_type} customer: {errors}")]
     FieldsOfOtherType {
         /// The customer's type.
         customer_type: CustomerType,
-        /// The fields that do not apply to it.
-        fields: Vec<&'static str>,
+        /// What does not fit, by field.
+        errors: ValidationErrors,
     },
     /// No such document on this customer.
     #[error("document {0} not found")]
