@@ -82,7 +82,8 @@ impl AppError {
                 // The request is well formed; the customer it targets is of the other type,
                 // as fixed at creation: a conflict with the resource, not invalid input.
                 | CustomerError::WrongCustomerType { .. }
-                | CustomerError::FieldsOfOtherType { .. } => FailureKind::Conflict,
+                | CustomerError::FieldsOfOtherType { .. }
+                | CustomerError::OwnershipExceeded => FailureKind::Conflict,
                 CustomerError::Validation(_) => FailureKind::Invalid,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
@@ -150,6 +151,11 @@ impl AppError {
                 CustomerError::Validation(errors) | CustomerError::FieldsOfOtherType { errors, .. },
             )
             | Self::Invalid(errors) => errors.errors().to_vec(),
+            Self::Domain(CustomerError::OwnershipExceeded) => vec![FieldError::new(
+                "ownership_percentage",
+                kyc_domain::values::ValidationCode::OutOfRange,
+                "the associates' shares would exceed 100%",
+            )],
             Self::Domain(CustomerError::FieldLocked { fields, .. }) => fields
                 .iter()
                 .map(|field| {

@@ -568,11 +568,8 @@ fn owners_shares_may_not_exceed_one_hundred_percent() {
             },
             at: at(2),
         })
-        .then_error_code("validation");
-    let CustomerError::Validation(errors) = error else {
-        unreachable!()
-    };
-    assert_eq!(errors.errors()[0].field, "ownership_percentage");
+        .then_error_code("ownership_exceeded");
+    assert_eq!(error, CustomerError::OwnershipExceeded);
 }
 
 #[test]

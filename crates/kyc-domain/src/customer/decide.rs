@@ -527,12 +527,7 @@ fn check_total_ownership(
         .map(|(_, a)| share(a))
         .sum();
     if others + share(candidate) > 10_000 {
-        return Err(FieldError::new(
-            "ownership_percentage",
-            ValidationCode::OutOfRange,
-            "the associates' shares would exceed 100%",
-        )
-        .into());
+        return Err(CustomerError::OwnershipExceeded);
     }
     Ok(())
 }

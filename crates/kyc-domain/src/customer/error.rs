@@ -60,6 +60,10 @@ pub enum CustomerError {
         /// What does not fit, by field.
         errors: ValidationErrors,
     },
+    /// The associates' shares together would exceed 100%: a conflict with the shares already
+    /// recorded, not invalid input (the same request fits another business).
+    #[error("the associates' shares would exceed 100%")]
+    OwnershipExceeded,
     /// No such document on this customer.
     #[error("document {0} not found")]
     UnknownDocument(DocumentGuid),
@@ -97,6 +101,7 @@ impl CustomerError {
             Self::WrongCustomerType { .. } | Self::FieldsOfOtherType { .. } => {
                 "wrong_customer_type"
             }
+            Self::OwnershipExceeded => "ownership_exceeded",
             Self::UnknownDocument(_) => "unknown_document",
             Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
             Self::UnknownAssociate(_) => "unknown_associate",
