@@ -13,6 +13,13 @@ one makes schemathesis revalidate it as positive, which puts back the `Authoriza
 "missing Authorization" case must not carry (it then reports the server's 422 or 400 as
 "missing required header accepted"). Keys the server must refuse (empty, too long, not
 printable ASCII) are never touched either.
+
+The same hook also mends one combination schemathesis itself makes up: when it infers stateful
+links it merges every `oneOf` branch of a body (4.32.5, `stateful/dependencies/inputs.py`,
+`_flatten_composition`), so it puts an `associate_guid` into a document upload whose `type` is
+not about a person (the spec's `oneOf` allows it only for identity documents and liveness
+reports), then reports the server's 422 as a schema-valid request rejected. For positive cases
+such an `associate_guid` is dropped, which makes the case what the spec says it is.
 """
 
 import itertools
@@ -22,6 +29,10 @@ import schemathesis
 
 # Longest key the server accepts (kyc_http::extract::MAX_IDEMPOTENCY_KEY_LEN).
 MAX_KEY_LEN = 255
+
+# Document kinds whose upload may name an associate (kyc_domain DocumentKind: identity
+# documents and the liveness report).
+ABOUT_A_PERSON = {"passport", "drivers_license", "national_id", "liveness_report"}
 
 _sequence = itertools.count(1)
 # Only in the key: the generated cases do not depend on it.
@@ -36,13 +47,26 @@ def _valid_key(value):
     )
 
 
+def _drop_misplaced_associate(case):
+    body = case.body
+    if (
+        isinstance(body, dict)
+        and case.path.endswith("/documents")
+        and "associate_guid" in body
+        and body.get("type") not in ABOUT_A_PERSON
+    ):
+        del body["associate_guid"]
+
+
 @schemathesis.hook
 def before_call(context, case, **kwargs):
-    """Gives every valid Idempotency-Key of a positive case a unique prefix, keeping it valid."""
+    """Gives every valid Idempotency-Key of a positive case a unique prefix, keeping it valid,
+    and drops an `associate_guid` schemathesis put into a document that is about no one."""
+    if case.meta is not None and case.meta.generation.mode.is_negative:
+        return
+    _drop_misplaced_associate(case)
     headers = case.headers
     if not headers:
-        return
-    if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     for name in list(headers):
         if name.lower() == "idempotency-key" and _valid_key(headers[name]):

@@ -81,7 +81,9 @@ impl AppError {
                 | CustomerError::DuplicateId(_)
                 // The request is well formed; the customer it targets is of the other type,
                 // as fixed at creation: a conflict with the resource, not invalid input.
-                | CustomerError::WrongCustomerType { .. } => FailureKind::Conflict,
+                | CustomerError::WrongCustomerType { .. }
+                | CustomerError::FieldsOfOtherType { .. }
+                | CustomerError::OwnershipExceeded => FailureKind::Conflict,
                 CustomerError::Validation(_) => FailureKind::Invalid,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
@@ -145,9 +147,15 @@ impl AppError {
     /// Field-level details, where there are any.
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {
-            Self::Domain(CustomerError::Validation(errors)) | Self::Invalid(errors) => {
-                errors.errors().to_vec()
-            }
+            Self::Domain(
+                CustomerError::Validation(errors) | CustomerError::FieldsOfOtherType { errors, .. },
+            )
+            | Self::Invalid(errors) => errors.errors().to_vec(),
+            Self::Domain(CustomerError::OwnershipExceeded) => vec![FieldError::new(
+                "ownership_percentage",
+                kyc_domain::values::ValidationCode::OutOfRange,
+                "the associates' shares would exceed 100%",
+            )],
             Self::Domain(CustomerError::FieldLocked { fields, .. }) => fields
                 .iter()
                 .map(|field| {

@@ -28,20 +28,44 @@ pub const DEFAULT_PER_PAGE: u32 = 10;
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Zero-based page.
+    #[param(schema_with = page_schema)]
     pub page: Option<u32>,
-    /// Page size, 1–100.
-    #[param(minimum = 1, maximum = 100)]
+    /// Page size, 1–100 (default 20).
+    #[param(schema_with = per_page_schema)]
     pub per_page: Option<u32>,
     /// `individual` or `business`.
     #[serde(rename = "type")]
-    #[param(rename = "type", pattern = "^(individual|business)$")]
+    #[param(rename = "type", schema_with = customer_type_schema)]
     pub customer_type: Option<String>,
     /// A lifecycle state.
-    #[param(pattern = "^(storing|unverified|verified|rejected|frozen)$")]
+    #[param(schema_with = customer_state_schema)]
     pub state: Option<String>,
-    /// A label (at most 64 characters, no control characters).
-    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    /// A label (at most 64 characters once trimmed, no control characters).
+    #[param(schema_with = label_schema)]
     pub label: Option<String>,
+}
+
+fn page_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(u32::MAX))
+}
+
+fn per_page_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    page_schema().minimum(Some(1)).maximum(Some(MAX_PER_PAGE))
+}
+
+fn customer_type_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::schema::one_of_values(CustomerType::ALL.iter().map(|v| v.as_str()), false)
+}
+
+fn customer_state_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::schema::one_of_values(CustomerState::ALL.iter().map(|v| v.as_str()), false)
+}
+
+fn label_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::schema::text(ShortText::MAX_LENGTH, false)
 }
 
 /// Answers reads.

@@ -351,7 +351,7 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
                 invalid
             } else if customer.associates.len() >= 3 {
                 // A fourth 30% owner would take the shares past 100%.
-                Expect::Refused("validation")
+                Expect::Refused("ownership_exceeded")
             } else {
                 customer.associates.push(id);
                 Expect::Events(1)

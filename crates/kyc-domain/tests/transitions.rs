@@ -384,6 +384,20 @@ fn type_and_external_id_never_change() {
 }
 
 #[test]
+fn updating_the_other_types_fields_conflicts_with_the_customer() {
+    // On create the body names the type, so the same fields are invalid input (above); on an
+    // update the type is the stored customer's, so the request conflicts with it.
+    given(history([create(complete_individual())]))
+        .when(update(CustomerDraft {
+            website: Some("https://ada.example".into()),
+            email_address: Some("ada@example.org".into()),
+            registration_number: Some("HRB 1".into()),
+            ..CustomerDraft::default()
+        }))
+        .then_error_code("wrong_customer_type");
+}
+
+#[test]
 fn an_empty_update_is_refused() {
     given(history([create(complete_individual())]))
         .when(update(CustomerDraft::default()))
@@ -425,8 +439,10 @@ fn business_documents_about_people_name_an_existing_associate() {
     let business = history([create(complete_business())]);
     let error = given(business.clone())
         .when(submit(1, document("passport")))
-        .then_error_code("validation");
-    let CustomerError::Validation(errors) = error else {
+        .then_error_code("wrong_customer_type");
+    // Which documents name an associate depends on the stored customer's type: a conflict
+    // with it (409), not invalid input.
+    let CustomerError::FieldsOfOtherType { errors, .. } = error else {
         unreachable!()
     };
     assert_eq!(errors.errors()[0].field, "associate_guid");
@@ -552,11 +568,8 @@ fn owners_shares_may_not_exceed_one_hundred_percent() {
             },
             at: at(2),
         })
-        .then_error_code("validation");
-    let CustomerError::Validation(errors) = error else {
-        unreachable!()
-    };
-    assert_eq!(errors.errors()[0].field, "ownership_percentage");
+        .then_error_code("ownership_exceeded");
+    assert_eq!(error, CustomerError::OwnershipExceeded);
 }
 
 #[test]

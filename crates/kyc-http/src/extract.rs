@@ -9,7 +9,6 @@ use kyc_app::ports::CustomerStore;
 use kyc_app::{AppError, RequestContext, Source};
 use kyc_domain::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::error::{Failure, HttpError};
 use crate::state::HttpState;
@@ -103,11 +102,6 @@ impl Ctx {
     }
 }
 
-#[derive(Deserialize)]
-struct PiiParam {
-    include_pii: Option<String>,
-}
-
 impl<S: CustomerStore> FromRequestParts<HttpState<S>> for Ctx {
     type Rejection = Failure;
 
@@ -162,10 +156,22 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, HttpError> {
 }
 
 fn include_pii(uri: &axum::http::Uri) -> Result<bool, HttpError> {
-    // Unknown parameters are judged by each route's own parameter type; this reads one.
-    let Ok(Query(PiiParam { include_pii })) = Query::<PiiParam>::try_from_uri(uri) else {
-        return Ok(false);
+    // Unknown parameters are judged by each route's own parameter type; this reads one, from
+    // the pairs, so that a query the route would otherwise ignore cannot hide a repeated or
+    // malformed `include_pii`.
+    let Ok(Query(pairs)) = Query::<Vec<(String, String)>>::try_from_uri(uri) else {
+        return Err(HttpError::malformed("the query string cannot be read"));
     };
+    let mut given = pairs
+        .into_iter()
+        .filter(|(name, _)| name == "include_pii")
+        .map(|(_, value)| value);
+    let include_pii = given.next();
+    if given.next().is_some() {
+        return Err(HttpError::malformed(
+            "query parameter include_pii is given more than once",
+        ));
+    }
     // Case-insensitive: Cybrid's Python client sends Python's `True` and `False`.
     match include_pii.as_deref() {
         None => Ok(false),

@@ -3,7 +3,8 @@
 //! wire types that parse and render the bodies, and the error answers from one table.
 
 use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Method};
-use kyc_app::dto::CustomerDto;
+use kyc_app::dto::schema::document_file;
+use kyc_app::dto::{upload_shapes, CustomerDto};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -36,23 +37,13 @@ pub struct DocumentPathParam {
     document_guid: String,
 }
 
-/// `X-Request-Id`: echoed on the answer and stored on the events.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)] // Read by the middleware; declared here for the document.
-pub struct RequestIdHeader {
-    /// 1–128 of `A–Z a–z 0–9 . _ : -`; generated when absent.
-    #[param(rename = "X-Request-Id", pattern = "^[A-Za-z0-9._:-]{1,128}$")]
-    request_id: Option<String>,
-}
-
 /// `include_pii`: personal data in the answer.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Read by the `Ctx` extractor; declared here for the document.
 pub struct IncludePiiParam {
     /// `true` to include personal data (needs `customers:pii:read`); case-insensitive.
-    #[param(pattern = "^(?i:true|false)$")]
+    #[param(pattern = "^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$")]
     include_pii: Option<String>,
 }
 
@@ -60,7 +51,7 @@ pub struct IncludePiiParam {
 #[openapi(
     info(
         title = "kyc",
-        description = "Event-sourced KYC/KYB onboarding: Cybrid's customer resource plus the onboarding flow.",
+        description = "Event-sourced KYC/KYB onboarding: Cybrid's customer resource plus the onboarding flow.\n\nEvery path answers a method it does not declare with 405, the JSON error body and an `Allow` header; an unknown path is a 404. Errors have the shape of `ErrorBody`; every answer carries `X-Request-Id`.",
     ),
     paths(
         crate::routes::customers::list,
@@ -105,15 +96,54 @@ pub fn document() -> Document {
     )]);
     for (path, item) in &mut doc.paths.paths {
         for (method, operation) in operations(item) {
+            add_parameter(operation, request_id_header());
             if path.starts_with("/api/") {
+                // Every /api route reads `include_pii` (the `Ctx` extractor).
+                for parameter in IncludePiiParam::into_params(|| None) {
+                    add_parameter(operation, parameter);
+                }
                 add_error_responses(operation, path, &method);
             } else {
-                // Operational routes need no token.
+                // Operational routes need no token; a malformed X-Request-Id is their only
+                // refusal.
                 operation.security = Some(vec![SecurityRequirement::default()]);
+                add_responses(
+                    operation,
+                    &[(
+                        "400",
+                        "Malformed request: the `X-Request-Id` header is not 1–128 of \
+                         `A–Z a–z 0–9 . _ : -`",
+                    )],
+                );
             }
         }
     }
     doc
+}
+
+/// Adds `parameter` unless the operation already declares one of that name and place.
+fn add_parameter(
+    operation: &mut utoipa::openapi::path::Operation,
+    parameter: utoipa::openapi::path::Parameter,
+) {
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if !parameters
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if p.name == parameter.name && p.parameter_in == parameter.parameter_in))
+    {
+        parameters.push(RefOr::T(parameter));
+    }
+}
+
+/// `X-Request-Id`, on every route.
+fn request_id_header() -> utoipa::openapi::path::Parameter {
+    header(
+        "X-Request-Id",
+        "Echoed on the answer and stored on the events; generated when absent. Anything but \
+         1–128 of `A–Z a–z 0–9 . _ : -` is refused (400)",
+        &format!("^[A-Za-z0-9._:-]{{1,{MAX_REQUEST_ID_LEN}}}$"),
+        MAX_REQUEST_ID_LEN,
+    )
 }
 
 /// The operations of a path item, with their methods.
@@ -140,7 +170,8 @@ fn add_error_responses(
     let mut answers = vec![
         (
             "400",
-            "Malformed request: unreadable body, header or parameter",
+            "Malformed request: unreadable body, header (`X-Request-Id`, `Idempotency-Key`) or \
+             parameter (`include_pii`)",
         ),
         ("401", "No valid bearer token"),
         ("403", "The token lacks the scope"),
@@ -152,27 +183,36 @@ fn add_error_responses(
     if path.contains('{') {
         answers.push((
             "404",
-            "No such customer, document or associate for this tenant",
+            "No such customer, document or associate for this tenant (a malformed id too)",
         ));
     }
     if *method != HttpMethod::Get {
         answers.extend([
             (
                 "409",
-                "The customer's state forbids it, or a concurrent change won",
+                "The customer's state or type forbids it, or a concurrent change won",
             ),
             ("413", "The body or document is too large"),
-            ("422", "A field is invalid; `errors` names each"),
+            (
+                "422",
+                "A field is invalid (`errors` names each), or the `Idempotency-Key` was used \
+                 for another request",
+            ),
         ]);
     } else if path == "/api/customers" {
         answers.push(("422", "A filter is invalid"));
     }
+    add_responses(operation, &answers);
+}
+
+/// Adds each error answer the operation does not list yet.
+fn add_responses(operation: &mut utoipa::openapi::path::Operation, answers: &[(&str, &str)]) {
     for (status, description) in answers {
-        if !operation.responses.responses.contains_key(status) {
+        if !operation.responses.responses.contains_key(*status) {
             operation
                 .responses
                 .responses
-                .insert(status.to_owned(), RefOr::T(error_response(description)));
+                .insert((*status).to_owned(), RefOr::T(error_response(description)));
         }
     }
 }
@@ -212,28 +252,34 @@ impl CommandVisitor for CommandEntries<'_> {
         for parameter in path_parameters(spec.path) {
             operation = operation.parameter(parameter);
         }
-        operation = operation
-            .parameter(header(
-                "Idempotency-Key",
-                "Repeats of the same request under this key replay the first answer; another \
-                 request under it is refused (422)",
-                "^[ -~]+$",
-                MAX_IDEMPOTENCY_KEY_LEN,
-            ))
-            .parameter(header(
-                "X-Request-Id",
-                "Echoed on the answer and stored on the events; generated when absent",
-                "^[A-Za-z0-9._:-]+$",
-                MAX_REQUEST_ID_LEN,
-            ));
-        for parameter in IncludePiiParam::into_params(|| None) {
-            operation = operation.parameter(parameter);
-        }
+        operation = operation.parameter(header(
+            "Idempotency-Key",
+            "1–255 printable ASCII characters (else 400). Repeats of the same request under \
+             this key replay the first answer; another request under it is refused (422)",
+            &format!("^[ -~]{{1,{MAX_IDEMPOTENCY_KEY_LEN}}}$"),
+            MAX_IDEMPOTENCY_KEY_LEN,
+        ));
         let json_body = ContentBuilder::new().schema(Some(body_ref)).build();
+        // A body that may be left out (read as `{}`) is optional only when `{}` is valid.
+        let (body_needed, body_has_fields) = match C::Body::schema() {
+            RefOr::T(Schema::Object(object)) => {
+                (!object.required.is_empty(), !object.properties.is_empty())
+            }
+            _ => (true, true),
+        };
         let request_body = match spec.body {
+            // A command without data takes no body; an empty JSON object is tolerated.
             BodyFormat::Empty => None,
+            BodyFormat::OptionalJson if !body_has_fields => None,
             BodyFormat::Json => Some(
                 RequestBodyBuilder::new()
+                    .content("application/json", json_body)
+                    .required(Some(Required::True))
+                    .build(),
+            ),
+            BodyFormat::OptionalJson if body_needed => Some(
+                RequestBodyBuilder::new()
+                    .description(Some("No body reads as `{}`, which lacks required fields"))
                     .content("application/json", json_body)
                     .required(Some(Required::True))
                     .build(),
@@ -334,22 +380,9 @@ fn header(
         .build()
 }
 
-/// The multipart form of an upload: the `file` part plus the JSON body's descriptive fields.
+/// The multipart form of an upload: the `file` part plus the JSON body's descriptive fields
+/// (a form has no `null`: a part is given or not).
 fn upload_form() -> utoipa::openapi::Content {
-    let text = || ObjectBuilder::new().schema_type(Type::String);
-    ContentBuilder::new()
-        .schema(Some(
-            ObjectBuilder::new()
-                .property(
-                    "file",
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .content_media_type("application/octet-stream"),
-                )
-                .required("file")
-                .property("type", text())
-                .property("associate_guid", text().pattern(Some("^[0-9a-f]{32}$")))
-                .property("file_name", text().max_length(Some(255))),
-        ))
-        .build()
+    let form = upload_shapes(false, &[("file", document_file().into())], &["file"]);
+    ContentBuilder::new().schema(Some(form)).build()
 }

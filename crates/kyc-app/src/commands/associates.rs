@@ -6,7 +6,7 @@ use kyc_domain::CustomerCommand;
 use serde::Serialize;
 
 use super::vocabulary::{BodyFormat, Command, CommandSpec, Method, ServerValues, Target};
-use crate::dto::{AssociateBody, NoFields};
+use crate::dto::{AssociateBody, AssociateChanges, NoFields};
 use crate::error::AppError;
 use crate::principal::Scope;
 
@@ -64,7 +64,7 @@ pub struct UpdateAssociate {
 }
 
 impl Command for UpdateAssociate {
-    type Body = AssociateBody;
+    type Body = AssociateChanges;
     const SPEC: CommandSpec = CommandSpec {
         name: "update_associate",
         legacy_names: &[],
@@ -76,11 +76,11 @@ impl Command for UpdateAssociate {
         summary: "Change an associate's details",
     };
 
-    fn from_request(target: &Target, body: AssociateBody) -> Result<Self, AppError> {
+    fn from_request(target: &Target, body: AssociateChanges) -> Result<Self, AppError> {
         Ok(Self {
             customer_guid: target.customer()?,
             associate_guid: target.associate()?,
-            draft: body.into(),
+            draft: body.0.into(),
         })
     }
 

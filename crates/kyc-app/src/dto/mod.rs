@@ -4,7 +4,10 @@
 //! code that parses and renders it.
 
 pub mod request;
+mod request_schema;
 pub mod response;
+pub mod schema;
 
 pub use request::*;
+pub use request_schema::{upload_shapes, PATCH_STATES};
 pub use response::*;

@@ -6,92 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use kyc_domain::customer::{
-    CustomerDraft, CustomerRejectionReason, CustomerType, DocumentDraft, DocumentKind,
-    DocumentRejectionReason, FreezeDraft, RejectDraft, ReviewDraft,
-};
+use kyc_domain::customer::{CustomerDraft, DocumentDraft, FreezeDraft, RejectDraft, ReviewDraft};
 use kyc_domain::values::{
-    AddressDraft, AssociateDraft, AssociateRole, EmploymentStatus, FieldError, Gender,
-    IdentificationNumberDraft, IdentificationType, NameDraft, Occupation, PepDraft, TaxIdType,
+    AddressDraft, AssociateDraft, FieldError, IdentificationNumberDraft, NameDraft, PepDraft,
     TaxIdentificationDraft, ValidationCode, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
-use utoipa::openapi::RefOr;
-use utoipa::ToSchema;
-
-/// A string schema, nullable (every optional body field accepts `null` as "not given"),
-/// limited to the wire spellings of a domain list.
-fn closed_list(values: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .enum_values(Some(values.into_iter().map(Some).chain([None])))
-        .into()
-}
-
-/// `null` only: a field Cybrid's clients send empty, which is refused when set.
-fn null_only() -> RefOr<Schema> {
-    ObjectBuilder::new().schema_type(Type::Null).into()
-}
-
-fn customer_type_schema() -> RefOr<Schema> {
-    closed_list(CustomerType::ALL.iter().map(|v| v.as_str()))
-}
-fn gender_schema() -> RefOr<Schema> {
-    closed_list(Gender::ALL.iter().map(|v| v.as_str()))
-}
-fn occupation_schema() -> RefOr<Schema> {
-    closed_list(Occupation::ALL.iter().map(|v| v.as_str()))
-}
-fn employment_status_schema() -> RefOr<Schema> {
-    closed_list(EmploymentStatus::ALL.iter().map(|v| v.as_str()))
-}
-fn identification_type_schema() -> RefOr<Schema> {
-    // Cybrid's spellings of the same types are accepted too and renamed.
-    closed_list(
-        IdentificationType::ALL.iter().map(|v| v.as_str()).chain(
-            CYBRID_IDENTIFICATION_TYPES
-                .iter()
-                .map(|(cybrid, _)| *cybrid),
-        ),
-    )
-}
-fn tax_identification_type_schema() -> RefOr<Schema> {
-    closed_list(TaxIdType::ALL.iter().map(|v| v.as_str()))
-}
-fn document_kind_schema() -> RefOr<Schema> {
-    closed_list(DocumentKind::ALL.iter().map(|v| v.as_str()))
-}
-fn review_decision_schema() -> RefOr<Schema> {
-    closed_list(["accept", "reject"])
-}
-fn document_rejection_reason_schema() -> RefOr<Schema> {
-    closed_list(DocumentRejectionReason::ALL.iter().map(|v| v.as_str()))
-}
-fn customer_rejection_reasons_schema() -> RefOr<Schema> {
-    utoipa::openapi::schema::ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(
-                    CustomerRejectionReason::ALL.iter().map(|v| v.as_str()),
-                )),
-        )
-        .min_items(Some(1))
-        .into()
-}
-fn associate_roles_schema() -> RefOr<Schema> {
-    utoipa::openapi::schema::ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(AssociateRole::ALL.iter().map(|v| v.as_str()))),
-        )
-        .min_items(Some(1))
-        .into()
-}
 
 /// Cybrid's names for identification types that have an equivalent here.
 pub const CYBRID_IDENTIFICATION_TYPES: [(&str, &str); 3] = [
@@ -101,40 +21,31 @@ pub const CYBRID_IDENTIFICATION_TYPES: [(&str, &str); 3] = [
 ];
 
 /// A customer on create, or the fields to change on update.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerBody {
     /// `individual` or `business`; required on create, never changes.
     #[serde(rename = "type")]
-    #[schema(schema_with = customer_type_schema)]
     pub customer_type: Option<String>,
     /// The caller's own id for the customer, unique per tenant; set on create only.
-    #[schema(pattern = r"^[A-Za-z0-9_.:-]{1,128}$")]
     pub external_id: Option<String>,
     /// A person's name parts, or `full` for a business's legal name.
     pub name: Option<NameBody>,
     /// Residential (individual) or registered (business) address.
     pub address: Option<AddressBody>,
     /// E.164 phone number.
-    #[schema(pattern = r"^\+[0-9]{7,15}$")]
     pub phone_number: Option<String>,
     /// Email address.
-    #[schema(format = Email, max_length = 254)]
     pub email_address: Option<String>,
     /// Date of birth (individuals), `YYYY-MM-DD`, at least 18 years ago.
-    #[schema(format = Date)]
     pub date_of_birth: Option<String>,
     /// Nationality (individuals), ISO 3166-1 alpha-2.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub nationality: Option<String>,
     /// `M`, `F` or `O` (individuals; default `O`).
-    #[schema(schema_with = gender_schema)]
     pub gender: Option<String>,
     /// Occupation code (individuals).
-    #[schema(schema_with = occupation_schema)]
     pub occupation: Option<String>,
     /// Employment status (individuals).
-    #[schema(schema_with = employment_status_schema)]
     pub employment_status: Option<String>,
     /// Political exposure (individuals).
     pub pep: Option<PepBody>,
@@ -145,117 +56,91 @@ pub struct CustomerBody {
     /// Trading names (businesses): strings, or Cybrid's `{"full": …}` objects.
     pub aliases: Option<Vec<AliasBody>>,
     /// Website (businesses).
-    #[schema(max_length = 2048)]
     pub website: Option<String>,
     /// Company registration number (businesses).
-    #[schema(
-        max_length = 64,
-        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
-    )]
     pub registration_number: Option<String>,
     /// Date of incorporation (businesses), `YYYY-MM-DD`, in the past.
-    #[schema(format = Date)]
     pub incorporation_date: Option<String>,
     /// Country of incorporation (businesses), ISO 3166-1 alpha-2.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub incorporation_country: Option<String>,
     /// The caller's labels (at most 20, each at most 64 characters).
-    #[schema(max_items = 20)]
     pub labels: Option<Vec<String>>,
     /// The caller's key/value metadata (at most 50 entries).
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
 /// A name: `first`/`middle`/`last` for a person, `full` for a business.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NameBody {
     /// Given name.
-    #[schema(max_length = 100)]
     pub first: Option<String>,
     /// Middle name(s).
-    #[schema(max_length = 100)]
     pub middle: Option<String>,
     /// Family name.
-    #[schema(max_length = 100)]
     pub last: Option<String>,
     /// A business's legal name; derived for a person.
-    #[schema(max_length = 100)]
     pub full: Option<String>,
 }
 
 /// A postal address.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
     /// Street and number.
-    #[schema(max_length = 200)]
     pub street: Option<String>,
     /// Second address line.
-    #[schema(max_length = 200)]
     pub street2: Option<String>,
     /// City or town.
-    #[schema(max_length = 200)]
     pub city: Option<String>,
     /// State, province or region.
-    #[schema(max_length = 200)]
     pub subdivision: Option<String>,
     /// Postal code.
-    #[schema(max_length = 64)]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country_code: Option<String>,
 }
 
 /// Political exposure.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PepBody {
     /// Whether the person is a politically exposed person.
     pub is_pep: Option<bool>,
     /// Why; required when `is_pep` is true.
-    #[schema(max_length = 1000)]
     pub explanation: Option<String>,
 }
 
 /// Tax identification.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaxIdentificationBody {
     /// The number.
-    #[schema(max_length = 64)]
     pub number: Option<String>,
     /// Kind of number.
     #[serde(rename = "type")]
-    #[schema(schema_with = tax_identification_type_schema)]
     pub kind: Option<String>,
     /// Issuing country, ISO 3166-1 alpha-2.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country_code: Option<String>,
 }
 
 /// A government identification number.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentificationNumberBody {
     /// Kind of number (ours, or Cybrid's spelling of the same kind).
     #[serde(rename = "type")]
-    #[schema(schema_with = identification_type_schema)]
     pub kind: Option<String>,
     /// Issuing country, ISO 3166-1 alpha-2.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub issuing_country_code: Option<String>,
     /// The number.
-    #[schema(max_length = 64)]
     pub identification_number: Option<String>,
     /// Cybrid's issuing subdivision: only `null` is accepted, since it is not stored.
-    #[schema(schema_with = null_only)]
     pub issuing_subdivision: Option<String>,
 }
 
 /// A trading name: a string, or Cybrid's alias object carrying it as `full`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AliasBody {
     /// The name.
@@ -265,117 +150,103 @@ pub enum AliasBody {
 }
 
 /// Cybrid's alias object: an alias is one name, so only `full` may be set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AliasObject {
     /// The name.
-    #[schema(max_length = 100)]
     pub full: String,
     /// Must be absent or `null`.
-    #[schema(schema_with = null_only)]
     pub first: Option<String>,
     /// Must be absent or `null`.
-    #[schema(schema_with = null_only)]
     pub middle: Option<String>,
     /// Must be absent or `null`.
-    #[schema(schema_with = null_only)]
     pub last: Option<String>,
 }
 
 /// An owner, director, control person or signer of a business.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssociateBody {
     /// The person's name.
     pub name: Option<NameBody>,
     /// Date of birth, `YYYY-MM-DD`.
-    #[schema(format = Date)]
     pub date_of_birth: Option<String>,
     /// Residential address.
     pub address: Option<AddressBody>,
     /// Email address.
-    #[schema(format = Email, max_length = 254)]
     pub email_address: Option<String>,
     /// Share of the business owned, 0–100.
-    #[schema(minimum = 0, maximum = 100)]
     pub ownership_percentage: Option<f64>,
     /// Roles; at least one.
-    #[schema(schema_with = associate_roles_schema)]
     pub roles: Option<Vec<String>>,
 }
 
+/// Changes to an associate: the fields of [`AssociateBody`], none required, at least one given.
+/// A type of its own so that its published schema can differ from an addition's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssociateChanges(pub AssociateBody);
+
 /// A review decision on a pending document.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {
     /// `accept` or `reject`.
-    #[schema(schema_with = review_decision_schema)]
     pub decision: Option<String>,
     /// Reason code; required for `reject`.
-    #[schema(schema_with = document_rejection_reason_schema)]
     pub reason_code: Option<String>,
     /// Explanation; required for `reject`.
-    #[schema(max_length = 1000)]
     pub message: Option<String>,
 }
 
 /// A rejection of the customer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     /// One or more reason codes.
-    #[schema(schema_with = customer_rejection_reasons_schema)]
     pub reason_codes: Option<Vec<String>>,
     /// Explanation.
-    #[schema(max_length = 1000)]
     pub message: Option<String>,
     /// Whether the customer may resubmit (`true`) or the rejection is final (`false`).
     pub retryable: Option<bool>,
 }
 
 /// A freeze.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FreezeBody {
     /// Why the customer is frozen.
-    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
 /// An empty object: commands that take no data accept `{}` or no body at all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoFields {}
 
 /// A document as JSON: what it is and its bytes, base64-encoded. Over HTTP the same fields
 /// may come as a multipart form with a `file` part instead.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentUpload {
     /// What the document is.
     #[serde(rename = "type")]
-    #[schema(schema_with = document_kind_schema)]
     pub kind: Option<String>,
     /// For a business, the associate whose identity document this is.
-    #[schema(pattern = "^[0-9a-f]{32}$")]
     pub associate_guid: Option<String>,
     /// The original file name.
-    #[schema(max_length = 255)]
     pub file_name: Option<String>,
     /// The bytes, standard base64: a PDF, JPEG, PNG, HEIC or TIFF file of at most 15 MiB.
-    #[schema(format = Byte)]
     pub content_base64: String,
 }
 
 /// Cybrid's `PATCH /api/customers/{guid}`: a state change or detail changes, never both.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CustomerPatchBody {
     /// `frozen` freezes; `unverified`, `verified` or `rejected` lifts a freeze, restoring the
     /// state from before it.
-    #[schema(schema_with = patch_state_schema)]
     pub state: Option<String>,
     /// Why, with `state: frozen` only.
-    #[schema(max_length = 1000)]
     pub freeze_reason: Option<String>,
     /// Detail changes, when no `state` is given.
     #[serde(flatten)]
@@ -403,10 +274,6 @@ impl<'de> Deserialize<'de> for CustomerPatchBody {
             details,
         })
     }
-}
-
-fn patch_state_schema() -> RefOr<Schema> {
-    closed_list(["frozen", "unverified", "verified", "rejected"])
 }
 
 /// Collects field errors of the wire layer, then hands back the value or all errors.

@@ -366,6 +366,25 @@ fn decide_update(
             reason: LockReason::Immutable,
         });
     }
+    // The customer's type was fixed at creation: a change naming the other type's fields
+    // conflicts with this customer (on create, where the body gives the type, the same fields
+    // are invalid input instead).
+    let mut other_type = ValidationErrors::new();
+    for field in super::details::given_fields(draft) {
+        if !field.applies_to(record.customer_type) {
+            other_type.push(FieldError::new(
+                field.as_str(),
+                ValidationCode::NotAllowed,
+                format!("does not apply to {} customers", record.customer_type),
+            ));
+        }
+    }
+    if !other_type.is_empty() {
+        return Err(CustomerError::FieldsOfOtherType {
+            customer_type: record.customer_type,
+            errors: other_type,
+        });
+    }
     let mut changes = CustomerDetails::parse(draft, record.customer_type, at.date_naive())?;
     if changes.is_empty() {
         return Err(nothing_to_change());
@@ -467,7 +486,19 @@ fn parse_document(
         _ => None,
     };
     if let Some(error) = rule_error {
-        return Err(error.into());
+        // An associate_guid given with a document about no one is invalid input whatever the
+        // customer; the other rules hold for one type of customer only, which the stored
+        // customer decides: a conflict with it, as for the other type's detail fields.
+        return Err(
+            if record.customer_type == CustomerType::Business && associate_guid.is_some() {
+                error.into()
+            } else {
+                CustomerError::FieldsOfOtherType {
+                    customer_type: record.customer_type,
+                    errors: error.into(),
+                }
+            },
+        );
     }
     if let Some(guid) = associate_guid {
         if !record.associates.contains_key(&guid) {
@@ -496,12 +527,7 @@ fn check_total_ownership(
         .map(|(_, a)| share(a))
         .sum();
     if others + share(candidate) > 10_000 {
-        return Err(FieldError::new(
-            "ownership_percentage",
-            ValidationCode::OutOfRange,
-            "the associates' shares would exceed 100%",
-        )
-        .into());
+        return Err(CustomerError::OwnershipExceeded);
     }
     Ok(())
 }

@@ -109,6 +109,38 @@ pub enum DetailField {
 }
 
 impl DetailField {
+    /// Every detail field, in the order of the wire format.
+    pub const ALL: [Self; 19] = [
+        Self::Name,
+        Self::Address,
+        Self::PhoneNumber,
+        Self::EmailAddress,
+        Self::DateOfBirth,
+        Self::Nationality,
+        Self::Gender,
+        Self::Occupation,
+        Self::EmploymentStatus,
+        Self::Pep,
+        Self::TaxIdentification,
+        Self::IdentificationNumbers,
+        Self::Aliases,
+        Self::Website,
+        Self::RegistrationNumber,
+        Self::IncorporationDate,
+        Self::IncorporationCountry,
+        Self::Labels,
+        Self::Metadata,
+    ];
+
+    /// True when customers of `customer_type` may carry the field; any other is refused with
+    /// `not_allowed`.
+    pub fn applies_to(self, customer_type: CustomerType) -> bool {
+        match customer_type {
+            CustomerType::Individual => !self.business_only(),
+            CustomerType::Business => !self.individual_only(),
+        }
+    }
+
     /// The field's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -57,25 +57,64 @@ closed_enum! {
     }
 }
 
+/// One byte of a signature: a fixed value, or any byte.
+pub type SignatureByte = Option<u8>;
+
+const fn exact<const N: usize>(bytes: &[u8; N]) -> [SignatureByte; N] {
+    let mut out = [None; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = Some(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// An ISO base media file whose major brand marks a HEIF/HEIC image: a 4-byte box size
+/// (any), `ftyp`, then the brand.
+const fn heif(brand: [u8; 4]) -> [SignatureByte; 12] {
+    let tail = exact(b"ftyp");
+    let brand = exact(&brand);
+    [
+        None, None, None, None, tail[0], tail[1], tail[2], tail[3], brand[0], brand[1], brand[2],
+        brand[3],
+    ]
+}
+
 impl ContentType {
-    /// Recognises a supported format by its leading bytes ("magic numbers"), ignoring whatever
-    /// the caller claimed: a renamed executable is not a PDF.
+    /// The leading bytes ("magic numbers") of every supported format: content is of a type when
+    /// it starts with one of the type's signatures. [`ContentType::sniff`] reads this table,
+    /// and so does the API's description of an upload.
+    pub const SIGNATURES: &'static [(Self, &'static [SignatureByte])] = &[
+        (Self::Pdf, &exact(b"%PDF-")),
+        (Self::Jpeg, &exact(&[0xFF, 0xD8, 0xFF])),
+        (
+            Self::Png,
+            &exact(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        ),
+        (Self::Tiff, &exact(b"II*\0")),
+        (Self::Tiff, &exact(b"MM\0*")),
+        (Self::Heic, &heif(*b"heic")),
+        (Self::Heic, &heif(*b"heix")),
+        (Self::Heic, &heif(*b"heim")),
+        (Self::Heic, &heif(*b"heis")),
+        (Self::Heic, &heif(*b"mif1")),
+        (Self::Heic, &heif(*b"msf1")),
+    ];
+
+    /// Recognises a supported format by its leading bytes, ignoring whatever the caller
+    /// claimed: a renamed executable is not a PDF.
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(b"%PDF-") {
-            Some(Self::Pdf)
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(Self::Jpeg)
-        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-            Some(Self::Png)
-        } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-            Some(Self::Tiff)
-        } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-            // ISO base media file: HEIF/HEIC images carry one of these major brands.
-            const HEIC_BRANDS: [&[u8]; 6] = [b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"];
-            HEIC_BRANDS.contains(&&bytes[8..12]).then_some(Self::Heic)
-        } else {
-            None
-        }
+        Self::SIGNATURES
+            .iter()
+            .find(|(_, signature)| {
+                bytes.len() >= signature.len()
+                    && signature
+                        .iter()
+                        .zip(bytes)
+                        .all(|(expected, actual)| expected.is_none_or(|e| e == *actual))
+            })
+            .map(|(kind, _)| *kind)
     }
 }
 

@@ -51,6 +51,19 @@ pub enum CustomerError {
         /// The type the command needs.
         required: CustomerType,
     },
+    /// The request's fields do not fit the customer's type (fixed at creation): the request is
+    /// well formed, the customer it targets is of the other type.
+    #[error("the request does not fit a {customer_type} customer: {errors}")]
+    FieldsOfOtherType {
+        /// The customer's type.
+        customer_type: CustomerType,
+        /// What does not fit, by field.
+        errors: ValidationErrors,
+    },
+    /// The associates' shares together would exceed 100%: a conflict with the shares already
+    /// recorded, not invalid input (the same request fits another business).
+    #[error("the associates' shares would exceed 100%")]
+    OwnershipExceeded,
     /// No such document on this customer.
     #[error("document {0} not found")]
     UnknownDocument(DocumentGuid),
@@ -85,7 +98,10 @@ impl CustomerError {
             Self::FieldLocked { .. } => "field_locked",
             Self::ProfileIncomplete { .. } => "profile_incomplete",
             Self::Validation(_) => "validation",
-            Self::WrongCustomerType { .. } => "wrong_customer_type",
+            Self::WrongCustomerType { .. } | Self::FieldsOfOtherType { .. } => {
+                "wrong_customer_type"
+            }
+            Self::OwnershipExceeded => "ownership_exceeded",
             Self::UnknownDocument(_) => "unknown_document",
             Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
             Self::UnknownAssociate(_) => "unknown_associate",

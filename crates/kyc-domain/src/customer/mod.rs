@@ -23,7 +23,8 @@ pub use command::{CommandKind, CustomerCommand, FreezeDraft, RejectDraft};
 pub use details::{given_fields, CustomerDetails, CustomerDraft, DetailField};
 pub use documents::{
     ContentType, Document, DocumentContent, DocumentDraft, DocumentKind, DocumentRejectionReason,
-    DocumentStatus, FileName, ReviewDecision, ReviewDraft, Sha256Digest, MAX_DOCUMENT_BYTES,
+    DocumentStatus, FileName, ReviewDecision, ReviewDraft, Sha256Digest, SignatureByte,
+    MAX_DOCUMENT_BYTES,
 };
 pub use error::{CustomerError, LockReason};
 pub use event::CustomerEvent;

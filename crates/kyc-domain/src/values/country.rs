@@ -29,6 +29,14 @@ impl CountryCode {
         Ok(Self([bytes[0], bytes[1]]))
     }
 
+    /// Every officially assigned code, upper case, as [`CountryCode::parse`] accepts them
+    /// (in either case).
+    pub fn all_alpha2() -> impl Iterator<Item = &'static str> {
+        isocountry::CountryCode::as_array()
+            .iter()
+            .map(isocountry::CountryCode::alpha2)
+    }
+
     /// The two upper-case letters.
     pub fn as_str(&self) -> &str {
         // Both bytes came from an ASCII alpha-2 code, so this cannot fail; fall back to an

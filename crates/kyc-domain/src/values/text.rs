@@ -15,6 +15,9 @@ use super::error::{invalid, ValidationCode, ValidationErrors};
 pub struct BoundedText<const MAX: usize>(String);
 
 impl<const MAX: usize> BoundedText<MAX> {
+    /// Most characters the trimmed text may have.
+    pub const MAX_LENGTH: usize = MAX;
+
     /// Parses raw input: trims it, then refuses empty, over-long or control-character text.
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
         let trimmed = trimmed_within(raw, MAX, Measure::Characters)?;

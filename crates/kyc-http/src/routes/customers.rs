@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{answer, Handled, PathIds};
 use crate::error::HttpError;
 use crate::extract::{query, Ctx};
-use crate::openapi::{CustomerPathParam, IncludePiiParam, RequestIdHeader};
+use crate::openapi::{CustomerPathParam, IncludePiiParam};
 use crate::state::HttpState;
 
 /// Query parameters of the customer list.
@@ -37,7 +37,7 @@ struct ListQueryParams {
     path = "/api/customers",
     operation_id = "list_customers",
     tag = "customers",
-    params(ListParams, ListBankParam, IncludePiiParam, RequestIdHeader),
+    params(ListParams, ListBankParam, IncludePiiParam),
     responses(
         (status = 200, description = "A page of the tenant's customers, newest first", body = CustomerListDto),
     )
@@ -70,25 +70,65 @@ pub async fn list<S: CustomerStore>(
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Documents the parameter that `ListQueryParams` reads.
 struct ListBankParam {
-    /// Cybrid's clients may send their tenant; another tenant's guid matches nothing.
-    #[param(pattern = "^[0-9a-f]{32}$")]
+    /// Cybrid's clients may send their tenant; any other value matches nothing.
     bank_guid: Option<String>,
 }
 
 /// Query parameters of a customer read.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 struct CustomerQueryParams {
-    /// The customer as it was at this instant (RFC 3339); not with `as_of_position`.
-    #[param(format = DateTime)]
     as_of: Option<String>,
-    /// The customer as it was at this log position; not with `as_of`.
     as_of_position: Option<i64>,
-    /// Include personal data (needs `customers:pii:read`).
     #[serde(rename = "include_pii")]
-    #[param(rename = "include_pii", pattern = "^(?i:true|false)$")]
     _include_pii: Option<String>,
+}
+
+/// The cut of a customer read, as one exploded query object: `as_of` or `as_of_position`,
+/// not both (which two separate parameters could not say).
+struct CutParam;
+
+impl utoipa::IntoParams for CutParam {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::schema::{AdditionalProperties, KnownFormat, ObjectBuilder, Type};
+        let cut = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "as_of",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                        KnownFormat::DateTime,
+                    )))
+                    .description(Some("The customer as it was at this instant (RFC 3339)")),
+            )
+            .property(
+                "as_of_position",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                        KnownFormat::Int64,
+                    )))
+                    .minimum(Some(i64::MIN))
+                    .maximum(Some(i64::MAX))
+                    .description(Some("The customer as it was at this log position")),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .max_properties(Some(1));
+        vec![utoipa::openapi::path::ParameterBuilder::new()
+            .name("cut")
+            .parameter_in(utoipa::openapi::path::ParameterIn::Query)
+            .required(utoipa::openapi::Required::False)
+            .style(Some(utoipa::openapi::path::ParameterStyle::Form))
+            .explode(Some(true))
+            .description(Some(
+                "Read the customer as it was: `as_of=<RFC 3339>` or `as_of_position=<n>`, not both",
+            ))
+            .schema(Some(cut))
+            .build()]
+    }
 }
 
 /// `GET /api/customers/{guid}` (`?as_of=<RFC 3339>` or `?as_of_position=<n>`).
@@ -97,7 +137,7 @@ struct CustomerQueryParams {
     path = "/api/customers/{guid}",
     operation_id = "get_customer",
     tag = "customers",
-    params(CustomerPathParam, CustomerQueryParams, RequestIdHeader),
+    params(CustomerPathParam, CutParam, IncludePiiParam),
     responses(
         (status = 200, description = "The customer", body = CustomerDto),
     )

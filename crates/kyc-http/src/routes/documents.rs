@@ -13,7 +13,7 @@ use kyc_domain::customer::{DocumentDraft, MAX_DOCUMENT_BYTES};
 use super::{Handled, PathIds};
 use crate::error::HttpError;
 use crate::extract::Ctx;
-use crate::openapi::{CustomerPathParam, DocumentPathParam, RequestIdHeader};
+use crate::openapi::{CustomerPathParam, DocumentPathParam};
 use crate::state::HttpState;
 
 /// Largest document upload request body: base64 of the largest document plus room for fields.
@@ -106,7 +106,7 @@ pub async fn read_multipart<S: CustomerStore>(
     path = "/api/customers/{guid}/documents/{document_guid}/content",
     operation_id = "get_document_content",
     tag = "documents",
-    params(CustomerPathParam, DocumentPathParam, RequestIdHeader),
+    params(CustomerPathParam, DocumentPathParam),
     responses(
         (status = 200, description = "The document's bytes", content(
             (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"),

@@ -15,12 +15,13 @@ use crate::state::HttpState;
 /// How long one readiness probe may take before it counts as failed.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The OpenAPI document, rendered once: it is generated from the code at start.
-static OPENAPI_JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The OpenAPI document, rendered per request: the bounds of dates (of birth, of
+/// incorporation) move with the day.
+fn openapi_json() -> String {
     crate::openapi::document()
         .to_pretty_json()
         .unwrap_or_else(|error| format!(r#"{{"error": "rendering the document: {error}"}}"#))
-});
+}
 
 /// The docs page: renders `/openapi.json` with a few lines of script, no CDN.
 const DOCS_HTML: &str = include_str!("../docs.html");
@@ -122,7 +123,7 @@ pub async fn metrics<S: CustomerStore>(
 #[utoipa::path(get, path = "/openapi.json", operation_id = "openapi", tag = "operations",
     responses((status = 200, description = "This document", body = Object)))]
 pub async fn openapi(_: CheckedRequestId) -> Response {
-    let mut response = OPENAPI_JSON.as_str().into_response();
+    let mut response = openapi_json().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

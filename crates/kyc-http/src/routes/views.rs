@@ -6,7 +6,7 @@ use kyc_app::ports::CustomerStore;
 
 use super::{answer, Handled, PathIds};
 use crate::extract::Ctx;
-use crate::openapi::{CustomerPathParam, RequestIdHeader};
+use crate::openapi::CustomerPathParam;
 use crate::state::HttpState;
 
 /// `GET /api/customers/{guid}/verification_profiles`.
@@ -15,7 +15,7 @@ use crate::state::HttpState;
     path = "/api/customers/{guid}/verification_profiles",
     operation_id = "get_verification_profiles",
     tag = "customers",
-    params(CustomerPathParam, RequestIdHeader),
+    params(CustomerPathParam),
     responses(
         (status = 200, description = "What the customer has, awaits and lacks", body = VerificationProfilesDto),
     )
@@ -38,7 +38,7 @@ pub async fn verification_profiles<S: CustomerStore>(
     path = "/api/customers/{guid}/events",
     operation_id = "get_audit_trail",
     tag = "customers",
-    params(CustomerPathParam, RequestIdHeader),
+    params(CustomerPathParam),
     responses(
         (status = 200, description = "Every event of the customer, with actor, time and request id", body = AuditTrailDto),
     )

@@ -57,6 +57,22 @@ async fn pii_is_shown_only_with_both_the_scope_and_the_flag() {
     app.get(&format!("{uri}?include_pii=yes"))
         .await
         .expect_error(400, "malformed_request");
+    // Every route reads it the same way, also where the route ignores its other parameters,
+    // and a repeated one is refused rather than skipped (the contract fuzzer found
+    // `?include_pii=null&include_pii=null` answered 200 on the views).
+    for route in ["events", "verification_profiles"] {
+        for query in ["include_pii=yes", "include_pii=null&include_pii=null"] {
+            app.get(&format!("{uri}/{route}?{query}"))
+                .await
+                .expect_error(400, "malformed_request");
+        }
+        app.get(&format!("{uri}/{route}?include_pii=TRUE&other=1"))
+            .await
+            .expect(200);
+    }
+    app.get(&format!("{uri}?include_pii=true&include_pii=true"))
+        .await
+        .expect_error(400, "malformed_request");
 }
 
 #[tokio::test]
