@@ -83,7 +83,8 @@ impl AppError {
                 // as fixed at creation: a conflict with the resource, not invalid input.
                 | CustomerError::WrongCustomerType { .. }
                 | CustomerError::FieldsOfOtherType { .. }
-                | CustomerError::OwnershipExceeded => FailureKind::Conflict,
+                | CustomerError::OwnershipExceeded
+                | CustomerError::InconsistentWithStored(_) => FailureKind::Conflict,
                 CustomerError::Validation(_) => FailureKind::Invalid,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
@@ -148,7 +149,9 @@ impl AppError {
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {
             Self::Domain(
-                CustomerError::Validation(errors) | CustomerError::FieldsOfOtherType { errors, .. },
+                CustomerError::Validation(errors)
+                | CustomerError::FieldsOfOtherType { errors, .. }
+                | CustomerError::InconsistentWithStored(errors),
             )
             | Self::Invalid(errors) => errors.errors().to_vec(),
             Self::Domain(CustomerError::OwnershipExceeded) => vec![FieldError::new(

@@ -266,6 +266,27 @@ fn tax_identification_needs_an_address() {
 }
 
 #[test]
+fn a_tax_identification_added_to_a_customer_without_an_address_conflicts_with_it() {
+    let created = CustomerDraft {
+        address: None,
+        tax_identification: None,
+        ..complete_individual()
+    };
+    let change = CustomerDraft {
+        tax_identification: complete_individual().tax_identification,
+        ..CustomerDraft::default()
+    };
+    let error = given(history([create(created)]))
+        .when(update(change))
+        .then_error_code("inconsistent_with_stored_details");
+    let CustomerError::InconsistentWithStored(errors) = error else {
+        unreachable!()
+    };
+    assert_eq!(errors.errors()[0].field, "address");
+    assert_eq!(errors.errors()[0].code, ValidationCode::MissingDependency);
+}
+
+#[test]
 fn fields_of_the_other_customer_type_are_refused() {
     let draft = CustomerDraft {
         website: Some("https://ada.example".into()),

@@ -422,7 +422,9 @@ fn decide_update(
     }
     let mut merged = current.clone();
     merged.merge(&changes);
-    merged.check_consistency()?;
+    merged
+        .check_consistency()
+        .map_err(CustomerError::InconsistentWithStored)?;
     Ok(vec![CustomerEvent::CustomerDetailsUpdated { changes, at }])
 }
 

@@ -60,6 +60,11 @@ pub enum CustomerError {
         /// What does not fit, by field.
         errors: ValidationErrors,
     },
+    /// A change that is valid on its own but leaves the customer's details inconsistent with
+    /// what is stored (tax identification without a stored address): a conflict with the
+    /// customer, not invalid input (the same request fits a customer that has an address).
+    #[error("the change does not fit the customer's stored details: {0}")]
+    InconsistentWithStored(ValidationErrors),
     /// The associates' shares together would exceed 100%: a conflict with the shares already
     /// recorded, not invalid input (the same request fits another business).
     #[error("the associates' shares would exceed 100%")]
@@ -102,6 +107,7 @@ impl CustomerError {
                 "wrong_customer_type"
             }
             Self::OwnershipExceeded => "ownership_exceeded",
+            Self::InconsistentWithStored(_) => "inconsistent_with_stored_details",
             Self::UnknownDocument(_) => "unknown_document",
             Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
             Self::UnknownAssociate(_) => "unknown_associate",
