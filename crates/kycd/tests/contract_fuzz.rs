@@ -19,12 +19,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+mod venv;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::{token, ChildKycd, Env, ALL, BANK_A};
+use venv::{pinned_venv, workspace_root};
 
 /// `--max-examples`: generated cases per operation; the issue asks for at least 100.
 const MAX_EXAMPLES: u32 = 100;
@@ -39,52 +41,9 @@ const WORKERS: u32 = 1;
 /// A run that takes longer than this is hung, not slow.
 const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// A virtualenv with the pinned schemathesis, created once and reused while the pins are
-/// unchanged; returns the `schemathesis` executable.
+/// The pinned schemathesis executable.
 fn schemathesis() -> PathBuf {
-    let root = workspace_root();
-    let requirements = root.join("tests/schemathesis/requirements.txt");
-    let pinned = std::fs::read_to_string(&requirements).unwrap();
-    let venv = root.join("target/schemathesis-venv");
-    let executable = venv.join("bin/schemathesis");
-    let marker = venv.join("installed-requirements.txt");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(pinned.as_str()) {
-        return executable;
-    }
-    let created = std::process::Command::new("python3")
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv)
-        .status();
-    assert!(
-        created.is_ok_and(|s| s.success()),
-        "python3 -m venv failed: install python3 and python3-venv to run the contract fuzz test"
-    );
-    let installed = std::process::Command::new(venv.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(&requirements)
-        .status()
-        .unwrap();
-    assert!(
-        installed.success(),
-        "pip could not install {}",
-        requirements.display()
-    );
-    std::fs::write(&marker, pinned).unwrap();
-    executable
+    pinned_venv("tests/schemathesis/requirements.txt", "schemathesis-venv").join("bin/schemathesis")
 }
 
 /// The command line, without the token (printed as `$TOKEN`).

@@ -6,60 +6,21 @@
 // Test code: a panic is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod venv;
+
+use std::path::PathBuf;
 use std::process::Command;
 
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
+use venv::{pinned_venv, workspace_root};
 
 const SECRET: &str = "cybrid-roundtrip-secret-0123456789";
 const BANK: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// A virtualenv with the pinned client, created once and reused while the pin is unchanged.
+/// Python with the pinned client.
 fn python_with_client() -> PathBuf {
-    let root = workspace_root();
-    let requirements = root.join("tests/cybrid/requirements.txt");
-    let pinned = std::fs::read_to_string(&requirements).unwrap();
-    let venv = root.join("target/cybrid-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join("installed-requirements.txt");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(pinned.as_str()) {
-        return python;
-    }
-    let created = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status();
-    assert!(
-        created.is_ok_and(|s| s.success()),
-        "python3 -m venv failed: install python3 and python3-venv to run the Cybrid client test"
-    );
-    let installed = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(&requirements)
-        .status()
-        .unwrap();
-    assert!(
-        installed.success(),
-        "pip could not install {}",
-        requirements.display()
-    );
-    std::fs::write(&marker, pinned).unwrap();
-    python
+    pinned_venv("tests/cybrid/requirements.txt", "cybrid-venv").join("bin/python")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
