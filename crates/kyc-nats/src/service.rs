@@ -287,7 +287,7 @@ impl<S: CustomerStore> NatsApi<S> {
     ) -> Result<Reply, AppError> {
         match op {
             "get" | "get_with_pii" => {
-                let guid = customer_guid(envelope)?;
+                let guid = target(envelope)?.customer()?;
                 let cut = match (envelope.as_of, envelope.as_of_position) {
                     (Some(_), Some(_)) => {
                         return Err(AppError::Malformed(
@@ -309,12 +309,12 @@ impl<S: CustomerStore> NatsApi<S> {
             }
             // The same bodies as `GET …/verification_profiles` and `GET …/events`.
             "verification_profiles" => {
-                let guid = customer_guid(envelope)?;
+                let guid = target(envelope)?.customer()?;
                 let profiles = self.queries.verification_profiles(ctx, guid).await?;
                 Ok(Reply::ok(200, &profiles))
             }
             "events" => {
-                let guid = customer_guid(envelope)?;
+                let guid = target(envelope)?.customer()?;
                 Ok(Reply::ok(200, &self.queries.audit_trail(ctx, guid).await?))
             }
             other => Err(AppError::Malformed(format!(
@@ -326,15 +326,6 @@ impl<S: CustomerStore> NatsApi<S> {
 
 fn valid_token(value: &str, max: usize) -> bool {
     !value.is_empty() && value.len() <= max && value.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// A malformed id in a request names no customer: answered like a missing one, as over HTTP.
-fn customer_guid(envelope: &Envelope) -> Result<CustomerGuid, AppError> {
-    let raw = envelope
-        .customer_guid
-        .as_deref()
-        .ok_or_else(|| AppError::Malformed("customer_guid is required".into()))?;
-    CustomerGuid::parse(raw).map_err(|_| AppError::NotFound)
 }
 
 /// The ids the envelope names; a malformed one names nothing, as over HTTP.
@@ -358,17 +349,10 @@ fn target(envelope: &Envelope) -> Result<Target, AppError> {
     })
 }
 
-fn data<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, AppError> {
-    let value = envelope
-        .data
-        .clone()
-        .ok_or_else(|| AppError::Malformed("data is required".into()))?;
-    serde_json::from_value(value).map_err(|e| AppError::Malformed(format!("data: {e}")))
-}
-
+/// The envelope's `data` as `T`, or `T::default()` without one.
 fn data_or_default<T: DeserializeOwned + Default>(envelope: &Envelope) -> Result<T, AppError> {
-    match envelope.data {
-        Some(_) => data(envelope),
+    match &envelope.data {
+        Some(value) => T::deserialize(value).map_err(|e| AppError::Malformed(format!("data: {e}"))),
         None => Ok(T::default()),
     }
 }

@@ -31,6 +31,11 @@ fn serialize_digest<S: serde::Serializer>(
     serializer.serialize_str(&hex::encode(Sha256::digest(content)))
 }
 
+/// Length of the base64 text of the largest document: the longest `content_base64` accepted,
+/// and what an adapter's body limit for uploads must leave room for.
+#[allow(clippy::cast_possible_truncation)] // 15 MiB fits every pointer width kyc builds for.
+pub const MAX_CONTENT_BASE64_LEN: usize = (MAX_DOCUMENT_BYTES as usize).div_ceil(3) * 4;
+
 /// The refusal of a document over the size limit.
 pub fn too_large() -> AppError {
     AppError::TooLarge(format!(
@@ -53,7 +58,8 @@ impl Command for SubmitDocument {
 
     fn from_request(target: &Target, body: DocumentUpload) -> Result<Self, AppError> {
         // Refuse oversize content before decoding it.
-        if body.content_base64.len() as u64 > MAX_DOCUMENT_BYTES.div_ceil(3) * 4 + 4 {
+        // Trailing white space is trimmed before decoding; a few bytes of it are tolerated.
+        if body.content_base64.len() > MAX_CONTENT_BASE64_LEN + 4 {
             return Err(too_large());
         }
         let content = base64::engine::general_purpose::STANDARD

@@ -15,7 +15,7 @@ mod vocabulary;
 
 pub use associates::{AddAssociate, RemoveAssociate, UpdateAssociate};
 pub use customer::{Create, PatchCustomer, PATCH_FREEZE_REASON};
-pub use documents::{too_large, ReviewDocument, SubmitDocument};
+pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE64_LEN};
 pub use lifecycle::{Freeze, Reject, Unfreeze, Verify};
 pub use service::{stamp, CommandService, RetryPolicy};
 pub use vocabulary::{

@@ -6,7 +6,7 @@
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use kyc_app::commands::too_large;
+use kyc_app::commands::{too_large, MAX_CONTENT_BASE64_LEN};
 use kyc_app::ports::CustomerStore;
 use kyc_domain::customer::{DocumentDraft, MAX_DOCUMENT_BYTES};
 
@@ -17,11 +17,7 @@ use crate::openapi::{CustomerPathParam, DocumentPathParam};
 use crate::state::HttpState;
 
 /// Largest document upload request body: base64 of the largest document plus room for fields.
-pub const MAX_UPLOAD_BODY_BYTES: usize = MAX_BASE64_LEN + 64 * 1024;
-
-/// Length of the base64 text of the largest document.
-#[allow(clippy::cast_possible_truncation)] // 15 MiB fits every pointer width kyc builds for.
-const MAX_BASE64_LEN: usize = (MAX_DOCUMENT_BYTES as usize).div_ceil(3) * 4;
+pub const MAX_UPLOAD_BODY_BYTES: usize = MAX_CONTENT_BASE64_LEN + 64 * 1024;
 
 fn multipart_error(ctx: &Ctx, error: &axum::extract::multipart::MultipartError) -> crate::Failure {
     if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
