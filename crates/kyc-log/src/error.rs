@@ -96,3 +96,33 @@ pub fn db_code_and_constraint(err: &sqlx::Error) -> Option<(String, Option<Strin
 
 /// SQLSTATE `unique_violation`.
 pub const UNIQUE_VIOLATION: &str = "23505";
+
+/// A JSON decoding error as logs and error texts may carry it: a data error (a value of the
+/// wrong type or outside a closed list) is reported by position only, because serde's message
+/// quotes the offending value, and stored values may be personal data.
+pub fn describe_json_error(error: &serde_json::Error) -> String {
+    match error.classify() {
+        serde_json::error::Category::Data => format!(
+            "a value does not fit its field (line {}, column {})",
+            error.line(),
+            error.column()
+        ),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_json_error;
+
+    #[test]
+    fn a_data_error_names_the_position_but_never_the_value() {
+        let error = serde_json::from_str::<Vec<u32>>(r#"[1, "Ada Lovelace"]"#).unwrap_err();
+        let described = describe_json_error(&error);
+        assert!(!described.contains("Ada"), "{described}");
+        assert!(described.contains("line 1"), "{described}");
+        // A syntax error quotes no value, and keeps serde's wording.
+        let syntax = serde_json::from_str::<Vec<u32>>("[1,").unwrap_err();
+        assert_eq!(describe_json_error(&syntax), syntax.to_string());
+    }
+}

@@ -29,7 +29,9 @@ pub mod tail;
 
 pub use checkpoints::{load_checkpoint, read_checkpoint, reset_checkpoint, save_checkpoint};
 pub use cqrs::{ChainLink, LogRepository, LINK_FIELD};
-pub use error::{db_code_and_constraint, is_unavailable, LogError, UNIQUE_VIOLATION};
+pub use error::{
+    db_code_and_constraint, describe_json_error, is_unavailable, LogError, UNIQUE_VIOLATION,
+};
 pub use events::{
     analyze, append, count_between, count_events, last_committed_position, last_link,
     last_position, load_after_fold, load_stream, load_stream_as_of, position_of, read_after,

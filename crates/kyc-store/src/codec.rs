@@ -6,7 +6,7 @@
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::RecordedEvent;
 use kyc_domain::CustomerEvent;
-use kyc_log::StoredEvent;
+use kyc_log::{describe_json_error, StoredEvent};
 use serde::Deserialize;
 
 use crate::StoreError;
@@ -19,10 +19,15 @@ pub(crate) fn recorded_event(stored: &StoredEvent) -> Result<RecordedEvent, Stor
         reason,
     };
     // Deserialized straight from the borrowed JSON values, without copying them.
-    let event = CustomerEvent::deserialize(&stored.payload)
-        .map_err(|e| corrupt(format!("event {}: {e}", stored.event_type)))?;
+    let event = CustomerEvent::deserialize(&stored.payload).map_err(|e| {
+        corrupt(format!(
+            "event {}: {}",
+            stored.event_type,
+            describe_json_error(&e)
+        ))
+    })?;
     let metadata = EventMetadata::deserialize(&stored.metadata)
-        .map_err(|e| corrupt(format!("metadata: {e}")))?;
+        .map_err(|e| corrupt(format!("metadata: {}", describe_json_error(&e))))?;
     let sequence = u64::try_from(stored.sequence).map_err(|e| corrupt(format!("sequence: {e}")))?;
     Ok(RecordedEvent {
         sequence,

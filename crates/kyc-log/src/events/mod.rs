@@ -26,7 +26,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool, Row};
 
-use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
+use crate::error::{db_code_and_constraint, describe_json_error, UNIQUE_VIOLATION};
 use crate::LogError;
 
 /// Events one transaction may append in total (the low 16 bits of `global_position`).
@@ -368,7 +368,10 @@ fn range_event<P: DeserializeOwned>(
             return Err(LogError::Undecodable {
                 aggregate_id,
                 sequence,
-                reason: format!("event payload: {source}"),
+                reason: match source.downcast_ref::<serde_json::Error>() {
+                    Some(json) => format!("event payload: {}", describe_json_error(json)),
+                    None => format!("event payload: {source}"),
+                },
             })
         }
         Err(other) => return Err(other.into()),

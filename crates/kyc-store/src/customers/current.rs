@@ -43,13 +43,13 @@ struct LoadedRow {
 /// Why the stored fold was not used.
 #[derive(Debug, Error)]
 enum Unfit {
-    #[error("customer_views record does not deserialize: {0}")]
+    #[error("customer_views record does not deserialize: {}", kyc_log::describe_json_error(.0))]
     UnreadableRecord(serde_json::Error),
     #[error("customer_views record has no customer")]
     NoRecord,
     #[error("customer_views record is not this customer's (guid, tenant, type or creation differ from its first event)")]
     Identity,
-    #[error("event {sequence} does not deserialize: {source}")]
+    #[error("event {sequence} does not deserialize: {}", kyc_log::describe_json_error(.source))]
     UnreadableEvent {
         sequence: i64,
         source: serde_json::Error,

@@ -246,7 +246,11 @@ impl CustomerStore for PgCustomerStore {
         let total: i64 = row.try_get("total").map_err(sqlx_failure)?;
         let records: serde_json::Value = row.try_get("records").map_err(sqlx_failure)?;
         let items: Vec<CustomerRecord> = serde_json::from_value(records).map_err(|e| {
-            StoreFailure::Corrupt(format!("customer_views record of {}: {e}", query.bank_guid))
+            StoreFailure::Corrupt(format!(
+                "customer_views record of {}: {}",
+                query.bank_guid,
+                kyc_log::describe_json_error(&e)
+            ))
         })?;
         Ok(ListPage {
             total: u64::try_from(total).unwrap_or_default(),
@@ -304,7 +308,10 @@ impl CustomerTransaction for PgCustomerTransaction {
             RawClaim::Fresh => IdempotencyClaim::Fresh,
             RawClaim::Replay(outcome) => {
                 IdempotencyClaim::Replay(serde_json::from_value(outcome).map_err(|e| {
-                    StoreFailure::Corrupt(format!("stored idempotency outcome: {e}"))
+                    StoreFailure::Corrupt(format!(
+                        "stored idempotency outcome: {}",
+                        kyc_log::describe_json_error(&e)
+                    ))
                 })?)
             }
             RawClaim::Mismatch => IdempotencyClaim::Mismatch,

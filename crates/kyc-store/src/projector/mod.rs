@@ -200,7 +200,10 @@ pub(crate) async fn load_folds<'e, E: sqlx::PgExecutor<'e>>(
         .map_err(|e| StoreError::Corrupt {
             aggregate_id: guid.clone(),
             sequence: last_sequence,
-            reason: format!("customer_views record: {e}"),
+            reason: format!(
+                "customer_views record: {}",
+                kyc_log::describe_json_error(&e)
+            ),
         })?;
         folds.insert(guid, (customer, row.try_get("last_position")?));
     }
