@@ -30,7 +30,7 @@ pub struct ListParams {
     /// Zero-based page.
     #[param(schema_with = page_schema)]
     pub page: Option<u32>,
-    /// Page size, 1–100 (default 20).
+    /// Page size, 1–100 (default 10, `DEFAULT_PER_PAGE`).
     #[param(schema_with = per_page_schema)]
     pub per_page: Option<u32>,
     /// `individual` or `business`.

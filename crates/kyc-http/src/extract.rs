@@ -6,8 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use kyc_app::ports::CustomerStore;
-use kyc_app::{AppError, RequestContext, Source};
-use kyc_domain::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
+use kyc_app::{RequestContext, Source};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Failure, HttpError};
@@ -262,51 +261,23 @@ impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for JsonBody<T> {
     }
 }
 
-/// An optional JSON body: empty means `T::default()`; otherwise as [`JsonBody`].
-#[derive(Debug)]
-pub struct OptionalJsonBody<T>(pub T);
-
-impl<T: DeserializeOwned + Default, St: Send + Sync> FromRequest<St> for OptionalJsonBody<T> {
-    type Rejection = Failure;
-
-    async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
-        let trace_id = request_id(request.extensions());
-        let declared_json = is_json(request.headers());
-        let bytes = body_bytes(request, state, &trace_id).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(T::default()));
-        }
-        if !declared_json {
-            return Err(Failure {
-                error: HttpError::malformed("Content-Type must be application/json"),
-                trace_id,
-            });
-        }
-        parse_json(&bytes, &trace_id).map(OptionalJsonBody)
+/// An optional JSON body: no body (or only white space) reads as `{}`; otherwise as
+/// [`JsonBody`].
+pub async fn optional_json_body<T: DeserializeOwned, St: Send + Sync>(
+    request: Request,
+    state: &St,
+    trace_id: &str,
+) -> Result<T, Failure> {
+    let declared_json = is_json(request.headers());
+    let bytes = body_bytes(request, state, trace_id).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return parse_json(b"{}", trace_id);
     }
-}
-
-/// Parses a customer id from a path; a malformed one is "not found", like a missing one.
-pub fn customer_guid(ctx: &Ctx, raw: &str) -> Result<CustomerGuid, Failure> {
-    CustomerGuid::parse(raw).map_err(|_| ctx.fail(AppError::NotFound))
-}
-
-/// Parses a document id from a path; a malformed one is "not found".
-pub fn document_guid(ctx: &Ctx, raw: &str) -> Result<DocumentGuid, Failure> {
-    DocumentGuid::parse(raw).map_err(|_| {
-        ctx.fail(HttpError::unknown_id(
-            "unknown_document",
-            "document not found",
-        ))
-    })
-}
-
-/// Parses an associate id from a path; a malformed one is "not found".
-pub fn associate_guid(ctx: &Ctx, raw: &str) -> Result<AssociateGuid, Failure> {
-    AssociateGuid::parse(raw).map_err(|_| {
-        ctx.fail(HttpError::unknown_id(
-            "unknown_associate",
-            "associate not found",
-        ))
-    })
+    if !declared_json {
+        return Err(Failure {
+            error: HttpError::malformed("Content-Type must be application/json"),
+            trace_id: trace_id.to_owned(),
+        });
+    }
+    parse_json(&bytes, trace_id)
 }

@@ -11,7 +11,7 @@ use kyc_app::ports::CustomerStore;
 use super::documents::{read_multipart, MAX_UPLOAD_BODY_BYTES};
 use super::{Handled, PathIds};
 use crate::error::{json_response, Failure, HttpError};
-use crate::extract::{body_bytes, is_json, is_multipart, parse_json, Ctx, JsonBody};
+use crate::extract::{is_json, is_multipart, optional_json_body, parse_json, Ctx, JsonBody};
 use crate::state::HttpState;
 
 /// Adds each visited command's route to a router.
@@ -75,19 +75,7 @@ async fn read_command<S: CustomerStore, C: Command>(
     let body: C::Body = match C::SPEC.body {
         BodyFormat::Json => JsonBody::<C::Body>::from_request(request, state).await?.0,
         BodyFormat::Empty => parse_json(b"{}", trace_id)?,
-        BodyFormat::OptionalJson => {
-            let declared_json = is_json(request.headers());
-            let bytes = body_bytes(request, state, trace_id).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                parse_json(b"{}", trace_id)?
-            } else if declared_json {
-                parse_json(&bytes, trace_id)?
-            } else {
-                return Err(ctx.fail(HttpError::malformed(
-                    "Content-Type must be application/json",
-                )));
-            }
-        }
+        BodyFormat::OptionalJson => optional_json_body(request, state, trace_id).await?,
         BodyFormat::Upload if is_multipart(request.headers()) => {
             let (draft, content) = read_multipart(ctx, request, state).await?;
             return C::from_upload(target, draft, content).map_err(|error| ctx.fail(error));
