@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kyc_log::{
-    append, last_position, read_checkpoint, Advance, Batch, CommitAnnouncer, LogError, NewEvent,
-    TailConfig, TailHandler, Tailer,
+    append, last_committed_position, read_checkpoint, Advance, Batch, CommitAnnouncer, LogError,
+    NewEvent, TailConfig, TailHandler, Tailer,
 };
 use kyc_testkit::fresh_database;
 use serde_json::json;
@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 /// Generous: the machine is shared; nothing here waits this long when it works.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Appends `count` one-event streams, each in its own transaction, and announces them.
+/// Appends `count` one-event streams, each in its own transaction, and announces them; returns
+/// the last one's position.
 async fn write(pool: &PgPool, prefix: &str, count: usize) -> i64 {
     let announcer = CommitAnnouncer::new(pool);
     for n in 0..count {
@@ -36,7 +37,9 @@ async fn write(pool: &PgPool, prefix: &str, count: usize) -> i64 {
         tx.commit().await.unwrap();
         announcer.announce();
     }
-    last_position(pool).await.unwrap()
+    // The newest committed position, not the reader horizon's: another test's open transaction
+    // can hold the horizon below what was just written.
+    last_committed_position(pool).await.unwrap()
 }
 
 /// Records what it handled, under an instance name; fails the first `failures` batches.
