@@ -17,6 +17,7 @@ pub mod ports;
 pub mod principal;
 pub mod queries;
 pub mod queue;
+pub mod settings;
 
 pub use commands::{Command, CommandService, RetryPolicy};
 pub use context::{RequestContext, Source};

@@ -85,20 +85,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
 }
 
-/// Parses `250ms`, `20s`, `2m`.
+/// Parses a duration setting: see [`kyc_app::settings::parse_duration`].
 fn parse_duration(raw: &str) -> Result<Duration, String> {
-    let (number, unit) = raw
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((raw, "s"), |split| raw.split_at(split));
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a duration like 20s"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(value)),
-        "s" => Ok(Duration::from_secs(value)),
-        "m" => Ok(Duration::from_secs(value * 60)),
-        _ => Err(format!("{raw:?}: unit must be ms, s or m")),
-    }
+    kyc_app::settings::parse_duration(raw).map_err(|e| e.to_string())
 }
 
 /// The URL with any password replaced, for messages and logs.
@@ -126,7 +115,8 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5h").is_err());
+        assert_eq!(parse_duration("5h"), Ok(Duration::from_secs(18_000)));
+        assert!(parse_duration("5w").is_err());
     }
 
     #[test]
