@@ -14,6 +14,7 @@
 mod blind;
 mod data_key;
 mod error;
+pub mod json;
 mod kek;
 
 pub use blind::{BlindIndexKey, BLIND_INDEX_ROOT};
