@@ -47,6 +47,7 @@ pub async fn prepare(options: PgConnectOptions, customers: u64) -> anyhow::Resul
     crate::seed(&pool, customers).await?;
     kyc_store::projector::project_until_caught_up(
         &pool,
+        &crate::env::master_keys()?,
         kyc_store::projector::CUSTOMER_VIEWS,
         5000,
     )

@@ -151,6 +151,7 @@ impl Kycd {
             .args(["--listen", &addr.to_string()])
             .args(["--log", "warn", "--log-format", "json"])
             .env("KYC_JWT_SECRET", options.jwt_secret)
+            .env("KYC_MASTER_KEY_FILE", master_key_file()?)
             .stdin(std::process::Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -272,4 +273,29 @@ pub async fn stream_messages(js: &async_nats::jetstream::Context, stream: &str) 
         Ok(mut s) => s.info().await.map_or(0, |info| info.state.messages),
         Err(_) => 0,
     }
+}
+
+/// The master key file of this run (made once, in the temporary directory): kycd children
+/// get it through `KYC_MASTER_KEY_FILE`, and the benchmark's own stores use
+/// [`master_keys`].
+pub fn master_key_file() -> anyhow::Result<&'static Path> {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(path) = FILE.get() {
+        return Ok(path);
+    }
+    let path = std::env::temp_dir().join(format!("kyc-bench-{}-master.key", std::process::id()));
+    std::fs::write(
+        &path,
+        format!("{}\n", kyc_crypto::generate_key_line("bench")),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(FILE.get_or_init(|| path))
+}
+
+/// The customers' data keys under [`master_key_file`].
+pub fn master_keys() -> anyhow::Result<kyc_store::keys::CustomerKeys> {
+    let file = kyc_crypto::LocalKeyFile::load(master_key_file()?)?;
+    Ok(kyc_store::keys::CustomerKeys::new(std::sync::Arc::new(
+        file,
+    )))
 }

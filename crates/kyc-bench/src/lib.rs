@@ -138,7 +138,10 @@ impl Plan {
 /// Seeds realistic onboarding histories (kycctl's seed) until the log holds at least
 /// `customers` customers; returns the events written.
 pub async fn seed(pool: &PgPool, customers: u64) -> anyhow::Result<u64> {
-    let store = Arc::new(kyc_store::PgCustomerStore::new(pool.clone()));
+    let store = Arc::new(kyc_store::PgCustomerStore::new(
+        pool.clone(),
+        env::master_keys()?,
+    ));
     let bank = BankGuid::from_uuid(uuid::Uuid::now_v7());
     let seeded = kycctl::seed::seed(store, bank, customers, 4, |_| {}).await?;
     Ok(seeded.events)

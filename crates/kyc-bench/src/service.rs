@@ -411,7 +411,9 @@ pub async fn replay(
     let read = kyc_log::scan_payloads(pool).await?;
     let raw = rate(read, start.elapsed());
     let start = Instant::now();
-    let rebuilt = kyc_store::projector::rebuild::rebuild(pool, options, true, |_| {}).await?;
+    let keys = crate::env::master_keys()?;
+    let rebuilt =
+        kyc_store::projector::rebuild::rebuild(pool, &keys, options, true, |_| {}).await?;
     Ok(Replay {
         events: read,
         raw_read_per_s: raw,

@@ -5,7 +5,7 @@
 //! stream that is replicated, mirrored or logged never carries personal data.
 
 use kyc_app::metadata::EventMetadata;
-use kyc_domain::customer::CustomerDetails;
+use kyc_domain::customer::DetailField;
 use kyc_domain::CustomerEvent;
 use kyc_log::StoredEvent;
 use serde::{Deserialize, Serialize};
@@ -110,12 +110,14 @@ pub fn event_id(stored: &StoredEvent) -> String {
 /// Envelopes a stored event.
 pub fn envelope(stored: &StoredEvent) -> Result<(CustomerEvent, CloudEvent), EnvelopeError> {
     let id = event_id(stored);
+    // Personal fields are sealed in the log and stay out of NATS: the relay holds no keys.
+    // What is left (ids, types, codes, states) is all the envelope carries anyway.
+    let mut clear = stored.payload.clone();
+    kyc_crypto::json::strip_sealed(&mut clear);
     let event: CustomerEvent =
-        serde_json::from_value(stored.payload.clone()).map_err(|source| {
-            EnvelopeError::Payload {
-                id: id.clone(),
-                source,
-            }
+        serde_json::from_value(clear).map_err(|source| EnvelopeError::Payload {
+            id: id.clone(),
+            source,
         })?;
     let metadata: EventMetadata =
         serde_json::from_value(stored.metadata.clone()).map_err(|source| {
@@ -140,34 +142,43 @@ pub fn envelope(stored: &StoredEvent) -> Result<(CustomerEvent, CloudEvent), Env
         globalposition: stored.global_position,
         bankguid: metadata.bank_guid,
         requestid: metadata.request_id,
-        data: pii_free_data(&event),
+        data: pii_free_data(&event, &stored.payload),
     };
     Ok((event, cloud_event))
 }
 
-fn field_names(details: &CustomerDetails) -> Vec<&'static str> {
-    details
-        .given_fields()
+/// The detail fields present in the stored payload's `member` object (sealed or not), in wire
+/// order: which fields were given or changed is not personal, their values are.
+fn field_names(payload: &Value, event_type: &str, member: &str) -> Vec<&'static str> {
+    let Some(details) = payload
+        .get(event_type)
+        .and_then(|body| body.get(member))
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    DetailField::ALL
         .into_iter()
-        .map(kyc_domain::customer::DetailField::as_str)
+        .filter(|field| {
+            details.contains_key(field.as_str())
+                || (*field == DetailField::Name && details.contains_key("legal_name"))
+        })
+        .map(DetailField::as_str)
         .collect()
 }
 
 /// What consumers may know without the PII scope. Free text (messages, freeze reasons) is left
 /// out: people type personal data into it.
-pub fn pii_free_data(event: &CustomerEvent) -> Value {
+/// `payload` is the event as stored, for the names of its detail fields.
+pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
     match event {
-        CustomerEvent::CustomerCreated {
-            customer_type,
-            details,
-            ..
-        } => json!({
+        CustomerEvent::CustomerCreated { customer_type, .. } => json!({
             "customer_type": customer_type.as_str(),
             "state": "unverified",
-            "given_fields": field_names(details),
+            "given_fields": field_names(payload, "CustomerCreated", "details"),
         }),
-        CustomerEvent::CustomerDetailsUpdated { changes, .. } => json!({
-            "changed_fields": field_names(changes),
+        CustomerEvent::CustomerDetailsUpdated { .. } => json!({
+            "changed_fields": field_names(payload, "CustomerDetailsUpdated", "changes"),
         }),
         CustomerEvent::DocumentSubmitted {
             document_guid,

@@ -92,6 +92,23 @@ pub enum StoreError {
         /// Where it was found.
         found: i64,
     },
+    /// A customer's data key could not be made, unwrapped or used (wrong key-encryption key,
+    /// a key service down, a tampered wrapped key). Never names key material.
+    #[error("data key of customer {customer}: {source}")]
+    DataKey {
+        /// The customer.
+        customer: String,
+        /// Why.
+        source: kyc_crypto::CryptoError,
+    },
+    /// Data is sealed but the customer has no data key row at all (never created: a bug or a
+    /// restored backup without its `customer_keys`).
+    #[error("customer {0} has sealed data but no data key")]
+    MissingDataKey(String),
+    /// The key-encryption keys cannot open what is stored: the configured key file lacks keys
+    /// the database was written with, or holds a different key under the same id.
+    #[error("{0}")]
+    KeyMismatch(String),
     /// A background task of this process panicked or was cancelled.
     #[error("background task failed: {0}")]
     TaskFailed(String),

@@ -14,12 +14,13 @@
 //! Functions that must be atomic with the caller's other writes (idempotency records, document
 //! contents) take a `&mut PgConnection`, which is what a `sqlx::Transaction` dereferences to.
 
-mod codec;
+pub mod codec;
 pub mod cqrs;
 mod customers;
 mod documents;
 mod error;
 mod idempotency;
+pub mod keys;
 pub mod projector;
 
 pub use customers::{

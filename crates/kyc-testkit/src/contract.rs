@@ -536,6 +536,8 @@ pub async fn document_contents_are_stored_with_the_command_and_scoped_by_tenant(
     let (bank, guid) = (bank(), customer());
     let document = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
     let bytes = pdf(1);
+    // Contents belong to a customer: its data key seals them.
+    create(&store, guid, bank).await;
 
     let mut dropped = ok(store.begin().await, "begin");
     ok(

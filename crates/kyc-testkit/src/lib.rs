@@ -14,6 +14,7 @@
 
 pub mod contract;
 pub mod fixtures;
+pub mod keys;
 pub mod locks;
 pub mod memory;
 

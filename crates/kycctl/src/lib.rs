@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod history;
+pub mod keys;
 pub mod output;
 pub mod seed;
 pub mod token;
@@ -42,6 +43,11 @@ pub struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// The master key file (`key_id:base64` lines, the first current), needed by every
+    /// command that reads or writes personal data.
+    #[arg(long, global = true, env = "KYC_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
 
     /// What to do.
     #[command(subcommand)]
@@ -126,6 +132,12 @@ pub enum Command {
         #[arg(long, env = "KYC_JWT_SECRET", hide_env_values = true)]
         secret: String,
     },
+    /// Key-encryption keys: make one, or re-wrap every data key under the current one.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Create realistic synthetic onboarding histories.
     Seed {
         /// How many customers.
@@ -137,6 +149,29 @@ pub enum Command {
         /// Customers written at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+    },
+}
+
+/// Key subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Make a new key-encryption key. With `--out`, write it to that file (created with mode
+    /// 0600), or, if the file exists, put it first so that it becomes the current key; without,
+    /// print the line.
+    Generate {
+        /// The master key file to create or extend.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The new key's id starts with this.
+        #[arg(long, default_value = "kek")]
+        prefix: String,
+    },
+    /// Re-wrap every data key under the master key file's current key; afterwards the other
+    /// keys can be removed from the file.
+    Rotate {
+        /// Data keys re-wrapped per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
     },
 }
 
@@ -164,6 +199,24 @@ fn progress_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// The customers' data keys under the master key file.
+fn keys(cli: &Cli) -> anyhow::Result<kyc_store::keys::CustomerKeys> {
+    let path = cli.master_key_file.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "this command needs the master key: set --master-key-file or KYC_MASTER_KEY_FILE \
+             (make one with `kycctl keys generate --out kyc-master.key`)"
+        )
+    })?;
+    let file = kyc_crypto::LocalKeyFile::load(path)?;
+    Ok(kyc_store::keys::CustomerKeys::new(Arc::new(file)))
+}
+
+/// A store over the database with the master key.
+async fn store(cli: &Cli) -> anyhow::Result<PgCustomerStore> {
+    let keys = keys(cli)?;
+    Ok(PgCustomerStore::new(pool(cli).await?, keys))
+}
+
 async fn pool(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
     kyc_store::connect(&cli.database_url, 4)
         .await
@@ -184,7 +237,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             restart,
         } => replay(&cli, projection, *restart).await?,
         Command::History { guid } => {
-            let store = PgCustomerStore::new(pool(&cli).await?);
+            let store = store(&cli).await?;
             history::history(&store, guid, cli.json).await?;
         }
         Command::StateAt {
@@ -192,7 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             at,
             include_pii,
         } => {
-            let store = PgCustomerStore::new(pool(&cli).await?);
+            let store = store(&cli).await?;
             let customer =
                 history::state_at(&store, guid, history::parse_cut(at)?, *include_pii).await?;
             output::json(&customer)?;
@@ -229,6 +282,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )?
             );
         }
+        Command::Keys { action } => keys_command(&cli, action).await?,
         Command::Seed {
             customers,
             tenant,
@@ -251,14 +305,16 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
         projection == "customer_views",
         "unknown projection {projection:?}; known: customer_views"
     );
+    let keys = keys(cli)?;
     let pool = pool(cli).await?;
     let options = PgConnectOptions::from_str(&cli.database_url)?;
     let total = kyc_log::count_events(&pool).await?;
     let bar = progress_bar(total, "events", cli.json);
     let started = std::time::Instant::now();
-    let rebuilt =
-        kyc_store::projector::rebuild::rebuild(&pool, &options, restart, |n| bar.set_position(n))
-            .await?;
+    let rebuilt = kyc_store::projector::rebuild::rebuild(&pool, &keys, &options, restart, |n| {
+        bar.set_position(n);
+    })
+    .await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     if cli.json {
@@ -293,10 +349,11 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
 }
 
 async fn verify(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let keys = keys(cli)?;
     let pool = pool(cli).await?;
     let total = kyc_log::count_events(&pool).await?;
     let bar = progress_bar(total, "events checked", cli.json);
-    let report = verify::verify(&pool, |n| bar.set_position(n)).await?;
+    let report = verify::verify(&pool, &keys, |n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     if cli.json {
         output::json(&report)?;
@@ -400,7 +457,7 @@ async fn seed(
         Some(raw) => BankGuid::parse(raw).map_err(|e| anyhow::anyhow!("--tenant: {e}"))?,
         None => BankGuid::from_uuid(uuid::Uuid::now_v7()),
     };
-    let store = Arc::new(PgCustomerStore::new(pool(cli).await?));
+    let store = Arc::new(store(cli).await?);
     let bar = Arc::new(progress_bar(customers, "customers", cli.json));
     let ticker = Arc::clone(&bar);
     let started = std::time::Instant::now();
@@ -424,6 +481,63 @@ async fn seed(
             seeded.events,
             rate(seeded.events, seconds)
         );
+    }
+    Ok(())
+}
+
+async fn keys_command(cli: &Cli, action: &KeysAction) -> anyhow::Result<()> {
+    match action {
+        KeysAction::Generate { out, prefix } => {
+            let line = kyc_crypto::generate_key_line(prefix);
+            let id = line.split(':').next().unwrap_or_default().to_owned();
+            match out {
+                None => println!("{line}"),
+                Some(path) => {
+                    keys::write_key_file(path, &line)?;
+                    eprintln!(
+                        "key {id} is now the current key of {}; point KYC_MASTER_KEY_FILE at it",
+                        path.display()
+                    );
+                }
+            }
+        }
+        KeysAction::Rotate { batch } => {
+            let keys = keys(cli)?;
+            let pool = pool(cli).await?;
+            let report = keys.rotate(&pool, *batch).await?;
+            let remaining = keys::wrapped_by_others(&pool, keys.current_kek_id()).await?;
+            if cli.json {
+                output::json(&serde_json::json!({
+                    "current_kek_id": keys.current_kek_id(),
+                    "customer_keys_rewrapped": report.customer_keys,
+                    "keyring_entries_rewrapped": report.keyring_entries,
+                    "destroyed_meanwhile": report.skipped_destroyed,
+                    "still_wrapped_by_other_keys": remaining,
+                }))?;
+            } else {
+                let mut table = output::table(&[
+                    "current key",
+                    "customer keys",
+                    "keyring",
+                    "destroyed meanwhile",
+                ]);
+                table.add_row(vec![
+                    keys.current_kek_id().to_owned(),
+                    report.customer_keys.to_string(),
+                    report.keyring_entries.to_string(),
+                    report.skipped_destroyed.to_string(),
+                ]);
+                println!("{table}");
+                if remaining == 0 {
+                    println!(
+                        "every data key is wrapped by {}; the other keys can be removed from the file",
+                        keys.current_kek_id()
+                    );
+                } else {
+                    println!("{remaining} keys are still wrapped by other keys (written during the rotation); run it again");
+                }
+            }
+        }
     }
     Ok(())
 }

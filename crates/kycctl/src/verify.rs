@@ -7,8 +7,10 @@ use futures::TryStreamExt;
 use kyc_app::chain::{link_hash, GENESIS_HASH};
 use kyc_app::metadata::EventMetadata;
 use kyc_app::AGGREGATE_TYPE;
-use kyc_domain::{Customer, CustomerEvent};
+use kyc_domain::Customer;
 use kyc_log::StoredEvent;
+use kyc_store::codec::{open_event_value, open_record};
+use kyc_store::keys::{CustomerKeys, KeyState};
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 
@@ -133,6 +135,8 @@ fn columns(record: &kyc_domain::CustomerRecord) -> [String; 5] {
 /// The state of one customer's stream while it is being checked.
 struct StreamCheck {
     customer: String,
+    /// The customer's data key, to open its sealed fields.
+    key: KeyState,
     expected_sequence: i64,
     previous_hash: String,
     chain_broken: bool,
@@ -213,7 +217,11 @@ impl Views<'_> {
 /// Checks every customer's stream, and compares the `customer_views` projection with a fresh
 /// fold of the events it has applied (the projection may trail the log while kycd runs: only
 /// events at or below its checkpoint must be in it).
-pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> anyhow::Result<Report> {
+pub async fn verify(
+    pool: &PgPool,
+    keys: &CustomerKeys,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<Report> {
     let checkpoint = kyc_log::read_checkpoint(pool, kyc_store::projector::CUSTOMER_VIEWS).await?;
     let mut report = Report::default();
     let mut rows = kyc_log::streams_of_type(pool, AGGREGATE_TYPE);
@@ -229,8 +237,22 @@ pub async fn verify(pool: &PgPool, mut progress: impl FnMut(u64)) -> anyhow::Res
                 finish(&done, &mut report);
             }
             report.customers += 1;
-            let view = views.take_for(&customer, &mut report.findings).await?;
+            let key = keys.get(pool, &customer).await?;
+            let mut view = views.take_for(&customer, &mut report.findings).await?;
+            if let Some(view) = view.as_mut() {
+                // Sealed fields are compared opened: each seal has its own random nonce.
+                if let Err(error) =
+                    open_record(&mut view.record, &customer, view.last_sequence, &key)
+                {
+                    report.findings.push(Finding::Unreadable {
+                        customer: customer.clone(),
+                        sequence: view.last_sequence,
+                        reason: format!("customer_views record: {error}"),
+                    });
+                }
+            }
             current = Some(StreamCheck {
+                key,
                 customer,
                 expected_sequence: 1,
                 previous_hash: GENESIS_HASH.to_owned(),
@@ -296,14 +318,16 @@ fn check_event(
     }
     // Continue from the stored link, so one edit is reported once, not at every later event.
     check.previous_hash = stored_hash;
-    match serde_json::from_value::<CustomerEvent>(payload) {
+    match open_event_value(payload, &check.customer, sequence, &check.key) {
         Ok(event) => check.folded.apply(&event),
         Err(error) => {
             check.readable = false;
             findings.push(Finding::Unreadable {
                 customer: check.customer.clone(),
                 sequence,
-                reason: error.to_string(),
+                reason: error
+                    .into_store_error(&check.customer, sequence)
+                    .to_string(),
             });
             return;
         }

@@ -66,7 +66,10 @@ async fn the_customer_through_cqrs_framework_passes_kycctl_verify() {
     let db = kyc_testkit::fresh_database().await;
     let bank = BankGuid::from_uuid(uuid::Uuid::now_v7());
     // One customer written by the service itself: the framework continues its hash chain.
-    let store = Arc::new(PgCustomerStore::new(db.pool.clone()));
+    let store = Arc::new(PgCustomerStore::new(
+        db.pool.clone(),
+        kyc_testkit::keys::test_keys(),
+    ));
     kycctl::seed::seed(store, bank, 1, 1, |_| {}).await.unwrap();
     let seeded = kyc_log::read_after(&db.pool, 0, 1000).await.unwrap()[0]
         .aggregate_id
@@ -140,15 +143,24 @@ async fn the_customer_through_cqrs_framework_passes_kycctl_verify() {
     assert_eq!(events.len(), 4);
     assert!(events.iter().all(|e| e.metadata["hash"].as_str().is_some()));
 
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        CUSTOMER_VIEWS,
+        500,
+    )
+    .await
+    .unwrap();
+    let report = kycctl::verify::verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
         .await
         .unwrap();
-    let report = kycctl::verify::verify(&db.pool, |_| {}).await.unwrap();
     assert_eq!(report.findings, Vec::new());
     assert_eq!(report.customers, 4);
 
     let verified = std::process::Command::new(env!("CARGO_BIN_EXE_kycctl"))
         .args(["--database-url", &db.url, "--json", "verify"])
+        .arg("--master-key-file")
+        .arg(kyc_testkit::keys::test_key_file())
         .output()
         .unwrap();
     assert!(

@@ -21,7 +21,10 @@ use sqlx::PgPool;
 async fn seeded(customers: u64) -> (kyc_testkit::TestDatabase, BankGuid) {
     let db = kyc_testkit::fresh_database().await;
     let bank = BankGuid::from_uuid(uuid::Uuid::now_v7());
-    let store = Arc::new(PgCustomerStore::new(db.pool.clone()));
+    let store = Arc::new(PgCustomerStore::new(
+        db.pool.clone(),
+        kyc_testkit::keys::test_keys(),
+    ));
     kycctl::seed::seed(store, bank, customers, 4, |_| {})
         .await
         .unwrap();
@@ -30,10 +33,18 @@ async fn seeded(customers: u64) -> (kyc_testkit::TestDatabase, BankGuid) {
 
 /// The projection as comparable rows, in customer order.
 async fn views(pool: &PgPool) -> Vec<(String, String, i64, serde_json::Value)> {
-    sqlx::query_as("SELECT customer_guid, state, last_sequence, record FROM customer_views ORDER BY customer_guid")
-        .fetch_all(pool)
-        .await
-        .unwrap()
+    let rows: Vec<(String, String, i64, serde_json::Value)> = sqlx::query_as(
+        "SELECT customer_guid, state, last_sequence, record FROM customer_views ORDER BY customer_guid",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut opened = Vec::with_capacity(rows.len());
+    for (guid, state, sequence, record) in rows {
+        let record = kyc_testkit::keys::opened_record(pool, &guid, sequence, record).await;
+        opened.push((guid, state, sequence, record));
+    }
+    opened
 }
 
 async fn tamper(pool: &PgPool, statement: &str) {
@@ -53,16 +64,27 @@ async fn tamper(pool: &PgPool, statement: &str) {
 #[tokio::test]
 async fn replay_equals_the_live_projection_and_verify_finds_it_intact() {
     let (db, _) = seeded(150).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
-        .await
-        .unwrap();
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        CUSTOMER_VIEWS,
+        500,
+    )
+    .await
+    .unwrap();
     let live = views(&db.pool).await;
     assert_eq!(live.len(), 150);
 
     let options = PgConnectOptions::from_str(&db.url).unwrap();
-    let rebuilt = kyc_store::projector::rebuild::rebuild(&db.pool, &options, false, |_| {})
-        .await
-        .unwrap();
+    let rebuilt = kyc_store::projector::rebuild::rebuild(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        &options,
+        false,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(rebuilt.resumed_from, 0);
     assert!(rebuilt.events > 1000, "{rebuilt:?}");
     assert_eq!(
@@ -80,7 +102,9 @@ async fn replay_equals_the_live_projection_and_verify_finds_it_intact() {
     .unwrap();
     assert!(analyzed, "events was not analyzed");
 
-    let report = verify(&db.pool, |_| {}).await.unwrap();
+    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap();
     assert_eq!(report.customers, 150);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
@@ -88,9 +112,14 @@ async fn replay_equals_the_live_projection_and_verify_finds_it_intact() {
 #[tokio::test]
 async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
     let (db, _) = seeded(30).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
-        .await
-        .unwrap();
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        CUSTOMER_VIEWS,
+        500,
+    )
+    .await
+    .unwrap();
     let customers: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 3")
             .fetch_all(&db.pool)
@@ -117,7 +146,9 @@ async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
     .await
     .unwrap();
 
-    let report = verify(&db.pool, |_| {}).await.unwrap();
+    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap();
     let findings = &report.findings;
     assert!(
         findings.contains(&Finding::BrokenChain {
@@ -154,9 +185,14 @@ async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
 #[tokio::test]
 async fn verify_reports_a_removed_last_event_through_the_projection() {
     let (db, _) = seeded(10).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
-        .await
-        .unwrap();
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        CUSTOMER_VIEWS,
+        500,
+    )
+    .await
+    .unwrap();
     let customer: String =
         sqlx::query_scalar("SELECT aggregate_id FROM events ORDER BY aggregate_id LIMIT 1")
             .fetch_one(&db.pool)
@@ -167,7 +203,9 @@ async fn verify_reports_a_removed_last_event_through_the_projection() {
         &format!("DELETE FROM events WHERE aggregate_id = '{customer}' AND sequence = (SELECT max(sequence) FROM events WHERE aggregate_id = '{customer}')"),
     )
     .await;
-    let report = verify(&db.pool, |_| {}).await.unwrap();
+    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap();
     assert!(
         report.findings.iter().any(
             |f| matches!(f, Finding::ProjectionMismatch { customer: c, detail, .. }
@@ -184,9 +222,16 @@ async fn interrupt_a_rebuild(db: &kyc_testkit::TestDatabase, settings: BulkSetti
     let options = PgConnectOptions::from_str(&db.url).unwrap();
     let pool = db.pool.clone();
     let interrupted = tokio::spawn(async move {
-        rebuild_with(&pool, &options, false, settings, |_| {
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        })
+        rebuild_with(
+            &pool,
+            &kyc_testkit::keys::test_keys(),
+            &options,
+            false,
+            settings,
+            |_| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            },
+        )
         .await
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -210,22 +255,38 @@ const SMALL_FLUSHES: BulkSettings = BulkSettings {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_replay_resumes_and_ends_equal() {
     let (db, _) = seeded(700).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
-        .await
-        .unwrap();
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        CUSTOMER_VIEWS,
+        500,
+    )
+    .await
+    .unwrap();
     let live = views(&db.pool).await;
     let options = PgConnectOptions::from_str(&db.url).unwrap();
     interrupt_a_rebuild(&db, SMALL_FLUSHES).await;
 
-    let resumed = rebuild_with(&db.pool, &options, false, SMALL_FLUSHES, |_| {})
-        .await
-        .unwrap();
+    let resumed = rebuild_with(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        &options,
+        false,
+        SMALL_FLUSHES,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert!(
         resumed.resumed_from > 0,
         "the second run started over: {resumed:?}"
     );
     assert_eq!(views(&db.pool).await, live);
-    assert!(verify(&db.pool, |_| {}).await.unwrap().findings.is_empty());
+    assert!(verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap()
+        .findings
+        .is_empty());
 }
 
 /// Rows ahead of the checkpoint (a flush whose rows committed but whose checkpoint move did
@@ -233,9 +294,14 @@ async fn an_interrupted_replay_resumes_and_ends_equal() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_whose_rows_ran_ahead_of_its_checkpoint_ends_equal() {
     let (db, _) = seeded(300).await;
-    project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 500)
-        .await
-        .unwrap();
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        CUSTOMER_VIEWS,
+        500,
+    )
+    .await
+    .unwrap();
     let live = views(&db.pool).await;
     let options = PgConnectOptions::from_str(&db.url).unwrap();
     interrupt_a_rebuild(&db, SMALL_FLUSHES).await;
@@ -243,9 +309,16 @@ async fn a_replay_whose_rows_ran_ahead_of_its_checkpoint_ends_equal() {
         .await
         .unwrap();
 
-    let rerun = rebuild_with(&db.pool, &options, false, SMALL_FLUSHES, |_| {})
-        .await
-        .unwrap();
+    let rerun = rebuild_with(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        &options,
+        false,
+        SMALL_FLUSHES,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(rerun.resumed_from, 0);
     assert_eq!(views(&db.pool).await, live);
 }
@@ -253,7 +326,10 @@ async fn a_replay_whose_rows_ran_ahead_of_its_checkpoint_ends_equal() {
 #[tokio::test]
 async fn state_at_answers_what_the_api_answers_as_of() {
     let (db, bank) = seeded(20).await;
-    let store = Arc::new(PgCustomerStore::new(db.pool.clone()));
+    let store = Arc::new(PgCustomerStore::new(
+        db.pool.clone(),
+        kyc_testkit::keys::test_keys(),
+    ));
     let queries = QueryService::new(Arc::clone(&store));
     let ctx = RequestContext {
         principal: Principal::new("auditor", bank, "customers:read customers:pii:read"),

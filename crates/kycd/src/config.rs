@@ -72,6 +72,12 @@ pub struct Config {
     #[arg(long, env = "KYC_JWT_PUBLIC_KEY")]
     pub jwt_public_key: Option<PathBuf>,
 
+    /// The master key file: `key_id:base64` lines of 256-bit key-encryption keys, the first
+    /// current. Required: every customer's personal data is sealed under a data key wrapped
+    /// by it. Make one with `kycctl keys generate --out kyc-master.key`.
+    #[arg(long, env = "KYC_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+
     /// Log format.
     #[arg(long, env = "KYC_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,

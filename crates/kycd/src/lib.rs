@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 use kyc_app::{CommandService, QueryService, RetryPolicy};
 use kyc_http::{HttpState, JwtVerifier, Probe};
 use kyc_nats::{NatsApi, Relay, RelayConfig};
+use kyc_store::keys::CustomerKeys;
 use kyc_store::PgCustomerStore;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -48,6 +49,18 @@ fn verifier(config: &Config) -> anyhow::Result<JwtVerifier> {
             "no token verification key: set KYC_JWT_SECRET (HS256) or KYC_JWT_PUBLIC_KEY (RS256 PEM)"
         ),
     }
+}
+
+/// The customers' data keys under the configured master key file.
+fn master_keys(config: &Config) -> anyhow::Result<CustomerKeys> {
+    let Some(path) = &config.master_key_file else {
+        bail!(
+            "no master key: set KYC_MASTER_KEY_FILE to a key file; make one with \
+             `kycctl keys generate --out kyc-master.key` (keep it apart from database backups)"
+        );
+    };
+    let file = kyc_crypto::LocalKeyFile::load(path)?;
+    Ok(CustomerKeys::new(Arc::new(file)))
 }
 
 /// Creates the database named in `url` if it does not exist yet.
@@ -146,6 +159,9 @@ pub async fn run(
     bound: Option<oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
     let auth = verifier(&config)?;
+    // The key file is checked before anything touches the database: a missing or malformed
+    // key stops the service with nothing written.
+    let keys = master_keys(&config)?;
     if config.create_database {
         ensure_database(&config.database_url).await?;
     }
@@ -160,7 +176,10 @@ pub async fn run(
     kyc_store::migrate(&pool)
         .await
         .context("applying database migrations")?;
-    tracing::info!(database = %redact(&config.database_url), "database ready");
+    keys.check(&pool)
+        .await
+        .context("checking the master key against the stored data keys")?;
+    tracing::info!(database = %redact(&config.database_url), kek_id = keys.current_kek_id(), "database ready");
 
     let nats = async_nats::ConnectOptions::new()
         .name("kycd")
@@ -172,8 +191,9 @@ pub async fn run(
 
     // The projector runs in this process, so lists can wait for their callers' writes on its
     // progress instead of polling its checkpoint.
-    let projector = kyc_store::projector::tailer(pool.clone());
-    let store = Arc::new(PgCustomerStore::new(pool.clone()).with_projection(projector.progress()));
+    let projector = kyc_store::projector::tailer(pool.clone(), keys.clone());
+    let store =
+        Arc::new(PgCustomerStore::new(pool.clone(), keys).with_projection(projector.progress()));
     let mut projecting = tokio::task::JoinSet::new();
     projecting.spawn(projector.run(shutdown.clone()));
     let mut tasks = spawn_background(projecting, &config, &pool, &nats, &store, &shutdown);

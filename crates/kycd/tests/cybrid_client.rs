@@ -38,6 +38,8 @@ async fn the_official_cybrid_python_client_round_trips_customers() {
         "127.0.0.1:0",
         "--jwt-secret",
         SECRET,
+        "--master-key-file",
+        &kyc_testkit::keys::test_key_file().to_string_lossy(),
         "--nats-stream",
         &format!("KYC_CYBRID_{tag}"),
         "--nats-subject-prefix",

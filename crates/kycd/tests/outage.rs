@@ -129,6 +129,8 @@ async fn kycd_refuses_to_start_without_postgres() {
             &format!("postgres://postgres@127.0.0.1:{closed}/kyc"),
             "--jwt-secret",
             support::SECRET,
+            "--master-key-file",
+            &kyc_testkit::keys::test_key_file().to_string_lossy(),
             "--listen",
             "127.0.0.1:0",
         ])

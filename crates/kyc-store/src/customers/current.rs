@@ -21,10 +21,13 @@ use kyc_app::ports::{CurrentCustomer, StoreFailure};
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::ids::CustomerGuid;
 use kyc_domain::{Customer, CustomerEvent};
+use serde::Deserialize;
 use sqlx::PgConnection;
 use thiserror::Error;
 
-use super::{failure, recorded_events};
+use super::{failure, load_opened};
+use crate::codec::{open_event_text, open_record};
+use crate::keys::{CustomerKeys, KeyState};
 
 /// Which part of the answer a row is: the stored fold, the stream's first event (to check the
 /// fold's identity), or the events from the fold's last one on.
@@ -58,12 +61,15 @@ enum Unfit {
     Gap { expected: i64, found: Option<i64> },
     #[error("event {0} has no hash in its metadata")]
     NoHash(i64),
+    #[error("sealed data does not open: {0}")]
+    Sealed(crate::StoreError),
 }
 
 /// The customer `guid` as it stands in what `conn` sees: from its stored fold when that fits
 /// the log, else from all its events.
 pub(crate) async fn load_current(
     conn: &mut PgConnection,
+    keys: &CustomerKeys,
     guid: CustomerGuid,
 ) -> Result<CurrentCustomer, StoreFailure> {
     let id = guid.to_string();
@@ -98,23 +104,29 @@ pub(crate) async fn load_current(
                 .map(|event| as_row(PART_TAIL, event)),
         )
         .collect();
-    match from_parts(guid, &rows) {
+    // A customer without events needs no key (a create's guid is new).
+    let key = if rows.is_empty() {
+        KeyState::Absent
+    } else {
+        keys.get(&mut *conn, &id).await.map_err(failure)?
+    };
+    match from_parts(guid, &rows, &key) {
         Ok(current) => Ok(current),
         Err(unfit) => {
             tracing::warn!(customer_guid = %guid, reason = %unfit, "stored fold not used; folding the whole stream");
-            full_fold(conn, &id).await
+            full_fold(conn, keys, &id).await
         }
     }
 }
 
 /// The customer from its events alone, as before snapshots: the fallback, and the judge of
 /// any corrupt event (reported as [`StoreFailure::Corrupt`]).
-async fn full_fold(conn: &mut PgConnection, id: &str) -> Result<CurrentCustomer, StoreFailure> {
-    let history = recorded_events(
-        &kyc_log::load_stream(conn, AGGREGATE_TYPE, id)
-            .await
-            .map_err(failure)?,
-    )?;
+async fn full_fold(
+    conn: &mut PgConnection,
+    keys: &CustomerKeys,
+    id: &str,
+) -> Result<CurrentCustomer, StoreFailure> {
+    let history = load_opened(conn, keys, id, None).await?;
     Ok(CurrentCustomer {
         customer: Customer::from_events(history.iter().map(|r| &r.event)),
         last_hash: history.last().map(|r| r.metadata.hash.clone()),
@@ -122,15 +134,19 @@ async fn full_fold(conn: &mut PgConnection, id: &str) -> Result<CurrentCustomer,
 }
 
 /// Starts from the stored fold (if any) and applies the tail, checking that each fits.
-fn from_parts(guid: CustomerGuid, parts: &[LoadedRow]) -> Result<CurrentCustomer, Unfit> {
+fn from_parts(
+    guid: CustomerGuid,
+    parts: &[LoadedRow],
+    key: &KeyState,
+) -> Result<CurrentCustomer, Unfit> {
     let view = parts.iter().find(|p| p.part == PART_VIEW);
     let created = parts.iter().find(|p| p.part == PART_CREATED);
     let tail = parts.iter().filter(|p| p.part == PART_TAIL);
     // `covered`: events already folded into the start; the tail begins at `expected`.
     let (mut customer, covered, mut expected) = match view {
         Some(view) => {
-            let customer = stored_customer(view)?;
-            check_identity(guid, &customer, created)?;
+            let customer = stored_customer(guid, view, key)?;
+            check_identity(guid, &customer, created, key)?;
             // The view's own last event leads the tail: its hash is the chain's head.
             (customer, view.sequence, view.sequence)
         }
@@ -145,7 +161,7 @@ fn from_parts(guid: CustomerGuid, parts: &[LoadedRow]) -> Result<CurrentCustomer
             });
         }
         if event.sequence > covered {
-            customer.apply(&decode_event(event)?);
+            customer.apply(&decode_event(guid, event, key)?);
         }
         last_hash = Some(event.hash.clone().ok_or(Unfit::NoHash(event.sequence))?);
         expected += 1;
@@ -164,11 +180,18 @@ fn from_parts(guid: CustomerGuid, parts: &[LoadedRow]) -> Result<CurrentCustomer
 }
 
 /// The serialized [`Customer`] a view row stands for: `{record, version}`, the shape the
-/// projector's unit test pins. Built as text so the record is parsed once, straight into the
-/// domain types.
-fn stored_customer(view: &LoadedRow) -> Result<Customer, Unfit> {
-    let json = format!(r#"{{"record":{},"version":{}}}"#, view.body, view.sequence);
-    let customer: Customer = serde_json::from_str(&json).map_err(Unfit::UnreadableRecord)?;
+/// projector's unit test pins, with the record's sealed fields opened.
+fn stored_customer(
+    guid: CustomerGuid,
+    view: &LoadedRow,
+    key: &KeyState,
+) -> Result<Customer, Unfit> {
+    let mut record: serde_json::Value =
+        serde_json::from_str(&view.body).map_err(Unfit::UnreadableRecord)?;
+    open_record(&mut record, &guid.to_string(), view.sequence, key).map_err(Unfit::Sealed)?;
+    let customer =
+        Customer::deserialize(&serde_json::json!({ "record": record, "version": view.sequence }))
+            .map_err(Unfit::UnreadableRecord)?;
     if customer.record().is_none() {
         return Err(Unfit::NoRecord);
     }
@@ -182,6 +205,7 @@ fn check_identity(
     guid: CustomerGuid,
     customer: &Customer,
     created: Option<&LoadedRow>,
+    key: &KeyState,
 ) -> Result<(), Unfit> {
     let record = customer.record().ok_or(Unfit::NoRecord)?;
     let Some(created) = created else {
@@ -190,7 +214,7 @@ fn check_identity(
             found: None,
         });
     };
-    match decode_event(created)? {
+    match decode_event(guid, created, key)? {
         CustomerEvent::CustomerCreated {
             customer_guid,
             bank_guid,
@@ -209,11 +233,20 @@ fn check_identity(
     }
 }
 
-fn decode_event(part: &LoadedRow) -> Result<CustomerEvent, Unfit> {
-    serde_json::from_str(&part.body).map_err(|source| Unfit::UnreadableEvent {
-        sequence: part.sequence,
-        source,
-    })
+fn decode_event(
+    guid: CustomerGuid,
+    part: &LoadedRow,
+    key: &KeyState,
+) -> Result<CustomerEvent, Unfit> {
+    open_event_text(&part.body, &guid.to_string(), part.sequence, key).map_err(
+        |error| match error {
+            crate::codec::TextEventError::Json(source) => Unfit::UnreadableEvent {
+                sequence: part.sequence,
+                source,
+            },
+            crate::codec::TextEventError::Store(error) => Unfit::Sealed(error),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -264,7 +297,7 @@ mod tests {
     #[test]
     fn the_view_and_a_contiguous_tail_are_used() {
         let (guid, parts) = load(&[1, 2, 3]);
-        let current = from_parts(guid, &parts).unwrap();
+        let current = from_parts(guid, &parts, &KeyState::Absent).unwrap();
         assert_eq!(current.customer.version(), 3);
         assert_eq!(current.last_hash.as_deref(), Some("hash3"));
     }
@@ -273,7 +306,7 @@ mod tests {
     fn a_hole_or_a_missing_head_is_unfit() {
         let (guid, parts) = load(&[1, 3]);
         assert!(matches!(
-            from_parts(guid, &parts),
+            from_parts(guid, &parts, &KeyState::Absent),
             Err(Unfit::Gap {
                 expected: 2,
                 found: Some(3)
@@ -281,19 +314,28 @@ mod tests {
         ));
         // The view's own last event is not visible.
         let (guid, parts) = load(&[2]);
-        assert!(matches!(from_parts(guid, &parts), Err(Unfit::Gap { .. })));
+        assert!(matches!(
+            from_parts(guid, &parts, &KeyState::Absent),
+            Err(Unfit::Gap { .. })
+        ));
         let (guid, parts) = load(&[]);
-        assert!(matches!(from_parts(guid, &parts), Err(Unfit::Gap { .. })));
+        assert!(matches!(
+            from_parts(guid, &parts, &KeyState::Absent),
+            Err(Unfit::Gap { .. })
+        ));
         // Another customer's view.
         let (_, parts) = load(&[1]);
         let other = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
-        assert!(matches!(from_parts(other, &parts), Err(Unfit::Identity)));
+        assert!(matches!(
+            from_parts(other, &parts, &KeyState::Absent),
+            Err(Unfit::Identity)
+        ));
     }
 
     #[test]
     fn an_empty_stream_is_a_new_customer() {
         let guid = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
-        let current = from_parts(guid, &[]).unwrap();
+        let current = from_parts(guid, &[], &KeyState::Absent).unwrap();
         assert_eq!(current, CurrentCustomer::default());
     }
 
@@ -301,11 +343,11 @@ mod tests {
     fn a_view_without_events_is_not_trusted() {
         let guid = CustomerGuid::from_uuid(uuid::Uuid::now_v7());
         assert!(matches!(
-            from_parts(guid, &[view("null", 3)]),
+            from_parts(guid, &[view("null", 3)], &KeyState::Absent),
             Err(Unfit::NoRecord)
         ));
         assert!(matches!(
-            from_parts(guid, &[view("{", 3)]),
+            from_parts(guid, &[view("{", 3)], &KeyState::Absent),
             Err(Unfit::UnreadableRecord(_))
         ));
     }

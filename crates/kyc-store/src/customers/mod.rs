@@ -8,7 +8,11 @@
 
 mod current;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use kyc_crypto::{DataKey, WrappedKey};
+use serde::Deserialize;
 
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
@@ -24,8 +28,12 @@ use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
 use kyc_log::{AsOf, CommitAnnouncer, NewEvent, Progress, StoredEvent};
 
-use crate::codec::recorded_event;
+use crate::codec::{
+    answer_customer, has_personal_data, open_answer, open_document, open_record, recorded_event,
+    seal_answer, seal_document, seal_event,
+};
 use crate::error::is_serialization_failure;
+use crate::keys::{CustomerKeys, KeyState, PendingKeys};
 use crate::{IdempotencyClaim as RawClaim, NewDocumentContent, StoreError};
 
 /// How long a request waits for a pooled connection before the store reports
@@ -76,18 +84,26 @@ pub struct PgCustomerStore {
     pool: PgPool,
     announcer: CommitAnnouncer,
     projection: Option<Progress>,
+    keys: CustomerKeys,
 }
 
 impl PgCustomerStore {
-    /// A store over a migrated database. Commits that append events are announced to the
-    /// event log's tailers (see [`CommitAnnouncer`]).
-    pub fn new(pool: PgPool) -> Self {
+    /// A store over a migrated database, sealing personal data with data keys from `keys`.
+    /// Commits that append events are announced to the event log's tailers (see
+    /// [`CommitAnnouncer`]).
+    pub fn new(pool: PgPool, keys: CustomerKeys) -> Self {
         let announcer = CommitAnnouncer::new(&pool);
         Self {
             pool,
             announcer,
             projection: None,
+            keys,
         }
+    }
+
+    /// The customers' data keys.
+    pub fn keys(&self) -> &CustomerKeys {
+        &self.keys
     }
 
     /// Lists then wait (up to [`LIST_FRESHNESS_WAIT`]) until the customer projection running
@@ -113,6 +129,67 @@ pub struct PgCustomerTransaction {
     tx: Transaction<'static, Postgres>,
     announcer: CommitAnnouncer,
     appended: bool,
+    keys: CustomerKeys,
+    /// Data keys created in this transaction (cached only once it commits).
+    pending: PendingKeys,
+}
+
+impl PgCustomerTransaction {
+    /// The key state of `guid` as this transaction sees it, its own new keys included.
+    async fn key_state(&mut self, guid: &str) -> Result<KeyState, StoreFailure> {
+        if let Some(key) = self.pending.get(guid) {
+            return Ok(KeyState::Active(key));
+        }
+        self.keys.get(&mut *self.tx, guid).await.map_err(failure)
+    }
+
+    /// Seals the personal fields of events about to follow sequence `expected` of `id`. Returns
+    /// the new data key to store after the append when the customer has none yet (a new
+    /// customer, or one created before encryption).
+    async fn seal(
+        &mut self,
+        id: &str,
+        expected: i64,
+        events: &mut [NewEvent],
+    ) -> Result<Option<NewKey>, StoreFailure> {
+        let state = if expected == 0 {
+            KeyState::Absent
+        } else {
+            self.key_state(id).await?
+        };
+        let (key, new_key) = match state {
+            KeyState::Active(key) => (key, None),
+            KeyState::Absent => {
+                let (key, wrapped) = self.keys.new_key(id).await.map_err(failure)?;
+                (Arc::clone(&key), Some((key, wrapped)))
+            }
+            KeyState::Destroyed => {
+                // Erased: nothing personal can be stored for this customer any more.
+                if let Some(event) = events
+                    .iter()
+                    .find(|e| has_personal_data(&e.payload, &e.event_type))
+                {
+                    return Err(StoreFailure::Other(format!(
+                        "customer {id} is erased; refusing to store personal data in {}",
+                        event.event_type
+                    )));
+                }
+                return Ok(None);
+            }
+        };
+        for (sequence, event) in (expected + 1..).zip(events.iter_mut()) {
+            seal_event(&mut event.payload, &event.event_type, id, sequence, &key)
+                .map_err(failure)?;
+        }
+        Ok(new_key)
+    }
+}
+
+/// A data key made for a customer in this transaction and its wrapped form, to store.
+type NewKey = (Arc<DataKey>, WrappedKey);
+
+fn key_ref(key: Option<&KeyState>) -> impl FnOnce(&str) -> Option<KeyState> + '_ {
+    move |_| key.cloned()
 }
 
 /// Maps a store (or log) error to what the application can act on.
@@ -139,12 +216,34 @@ fn sqlx_failure(err: sqlx::Error) -> StoreFailure {
     failure(StoreError::from(err))
 }
 
-fn recorded_events(stored: &[StoredEvent]) -> Result<Vec<RecordedEvent>, StoreFailure> {
+fn recorded_events(
+    stored: &[StoredEvent],
+    key: &KeyState,
+) -> Result<Vec<RecordedEvent>, StoreFailure> {
     stored
         .iter()
-        .map(recorded_event)
+        .map(|event| recorded_event(event, key))
         .collect::<Result<_, _>>()
         .map_err(failure)
+}
+
+/// Reads a customer's stream and opens it with its key (looked up only if it has events).
+async fn load_opened(
+    conn: &mut sqlx::PgConnection,
+    keys: &CustomerKeys,
+    id: &str,
+    as_of: Option<AsOf>,
+) -> Result<Vec<RecordedEvent>, StoreFailure> {
+    let stored = match as_of {
+        None => kyc_log::load_stream(&mut *conn, AGGREGATE_TYPE, id).await,
+        Some(as_of) => kyc_log::load_stream_as_of(&mut *conn, AGGREGATE_TYPE, id, as_of).await,
+    }
+    .map_err(failure)?;
+    if stored.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = keys.get(&mut *conn, id).await.map_err(failure)?;
+    recorded_events(&stored, &key)
 }
 
 impl CustomerStore for PgCustomerStore {
@@ -156,6 +255,8 @@ impl CustomerStore for PgCustomerStore {
             tx,
             announcer: self.announcer.clone(),
             appended: false,
+            keys: self.keys.clone(),
+            pending: PendingKeys::default(),
         })
     }
 
@@ -165,26 +266,20 @@ impl CustomerStore for PgCustomerStore {
         cut: Option<Cut>,
     ) -> Result<Vec<RecordedEvent>, StoreFailure> {
         let id = guid.to_string();
+        let mut conn = self.pool.acquire().await.map_err(sqlx_failure)?;
         match cut {
-            None => recorded_events(
-                &kyc_log::load_stream(&self.pool, AGGREGATE_TYPE, &id)
-                    .await
-                    .map_err(failure)?,
-            ),
+            None => load_opened(&mut conn, &self.keys, &id, None).await,
             Some(Cut::Position(position)) => {
                 // Positions follow transaction ids, not sequences (see the projector's module
                 // docs): a later sequence can sit below an earlier one. Only the contiguous
                 // prefix is a state the customer was really in.
-                let cut = recorded_events(
-                    &kyc_log::load_stream_as_of(
-                        &self.pool,
-                        AGGREGATE_TYPE,
-                        &id,
-                        AsOf::GlobalPosition(position),
-                    )
-                    .await
-                    .map_err(failure)?,
-                )?;
+                let cut = load_opened(
+                    &mut conn,
+                    &self.keys,
+                    &id,
+                    Some(AsOf::GlobalPosition(position)),
+                )
+                .await?;
                 Ok(cut
                     .into_iter()
                     .zip(1_u64..)
@@ -196,11 +291,7 @@ impl CustomerStore for PgCustomerStore {
                 // The cut is on the time the command was received (the payload's time), not
                 // on recorded_at. Taken as a prefix: a fold of a history with holes would
                 // describe a customer that never existed.
-                let all = recorded_events(
-                    &kyc_log::load_stream(&self.pool, AGGREGATE_TYPE, &id)
-                        .await
-                        .map_err(failure)?,
-                )?;
+                let all = load_opened(&mut conn, &self.keys, &id, None).await?;
                 Ok(all
                     .into_iter()
                     .take_while(|recorded| recorded.event.at() <= instant)
@@ -211,7 +302,7 @@ impl CustomerStore for PgCustomerStore {
 
     async fn load_current(&self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
         let mut conn = self.pool.acquire().await.map_err(sqlx_failure)?;
-        current::load_current(&mut conn, guid).await
+        current::load_current(&mut conn, &self.keys, guid).await
     }
 
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
@@ -245,13 +336,43 @@ impl CustomerStore for PgCustomerStore {
             .map_err(sqlx_failure)?;
         let total: i64 = row.try_get("total").map_err(sqlx_failure)?;
         let records: serde_json::Value = row.try_get("records").map_err(sqlx_failure)?;
-        let items: Vec<CustomerRecord> = serde_json::from_value(records).map_err(|e| {
-            StoreFailure::Corrupt(format!(
-                "customer_views record of {}: {}",
-                query.bank_guid,
-                kyc_log::describe_json_error(&e)
-            ))
-        })?;
+        let mut records = match records {
+            serde_json::Value::Array(records) => records,
+            serde_json::Value::Null => Vec::new(),
+            _ => {
+                return Err(StoreFailure::Corrupt(format!(
+                    "customer_views records of {} are not a list",
+                    query.bank_guid
+                )))
+            }
+        };
+        let guids: Vec<String> = records
+            .iter()
+            .map(|record| {
+                record
+                    .get("guid")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        let guid_refs: Vec<&str> = guids.iter().map(String::as_str).collect();
+        let keys = self
+            .keys
+            .get_many(&self.pool, &guid_refs)
+            .await
+            .map_err(failure)?;
+        let mut items = Vec::with_capacity(records.len());
+        for (record, guid) in records.iter_mut().zip(&guids) {
+            let key = keys.get(guid).cloned().unwrap_or(KeyState::Absent);
+            open_record(record, guid, 0, &key).map_err(failure)?;
+            items.push(CustomerRecord::deserialize(&*record).map_err(|e| {
+                StoreFailure::Corrupt(format!(
+                    "customer_views record of {guid}: {}",
+                    kyc_log::describe_json_error(&e)
+                ))
+            })?);
+        }
         Ok(ListPage {
             total: u64::try_from(total).unwrap_or_default(),
             items,
@@ -273,6 +394,31 @@ impl CustomerStore for PgCustomerStore {
         else {
             return Ok(None);
         };
+        let content = if stored.sealed {
+            match self
+                .keys
+                .get(&self.pool, &stored.customer_guid)
+                .await
+                .map_err(failure)?
+            {
+                KeyState::Active(key) => open_document(
+                    &stored.content,
+                    &stored.customer_guid,
+                    &stored.document_guid,
+                    &key,
+                )
+                .map_err(failure)?,
+                // Erased: the bytes are deleted with the key; a leftover never opens.
+                KeyState::Destroyed => return Ok(None),
+                KeyState::Absent => {
+                    return Err(failure(StoreError::MissingDataKey(
+                        stored.customer_guid.clone(),
+                    )))
+                }
+            }
+        } else {
+            stored.content
+        };
         let content_type = ContentType::parse(&stored.content_type).map_err(|_| {
             StoreFailure::Corrupt(format!(
                 "document {document_guid} has content type {:?}",
@@ -280,7 +426,7 @@ impl CustomerStore for PgCustomerStore {
             ))
         })?;
         Ok(Some(StoredDocument {
-            content: stored.content,
+            content,
             content_type,
         }))
     }
@@ -306,7 +452,13 @@ impl CustomerTransaction for PgCustomerTransaction {
             .map_err(failure)?;
         Ok(match claim {
             RawClaim::Fresh => IdempotencyClaim::Fresh,
-            RawClaim::Replay(outcome) => {
+            RawClaim::Replay(stored) => {
+                let key_state = match answer_customer(&stored).map(str::to_owned) {
+                    Some(customer) => Some(self.key_state(&customer).await?),
+                    None => None,
+                };
+                let outcome = open_answer(stored, scope, key, key_ref(key_state.as_ref()))
+                    .map_err(failure)?;
                 IdempotencyClaim::Replay(serde_json::from_value(outcome).map_err(|e| {
                     StoreFailure::Corrupt(format!(
                         "stored idempotency outcome: {}",
@@ -324,25 +476,38 @@ impl CustomerTransaction for PgCustomerTransaction {
         key: &str,
         outcome: &CommandOutcome,
     ) -> Result<(), StoreFailure> {
-        let outcome = serde_json::to_value(outcome)
+        let clear = serde_json::to_value(outcome)
             .map_err(|e| StoreFailure::Other(format!("serializing an outcome: {e}")))?;
-        crate::complete_idempotency_key(&mut self.tx, scope, key, &outcome)
+        // An executed command's answer repeats the customer's details: sealed under its key,
+        // and so erased with it. Refusals carry field names and codes only.
+        let stored = match outcome {
+            Ok(executed) => match self.key_state(&executed.customer.guid).await? {
+                KeyState::Active(data_key) => {
+                    seal_answer(&clear, &executed.customer.guid, scope, key, &data_key)
+                }
+                // The erasure's own answer: the customer it shows is already blank.
+                KeyState::Destroyed => clear,
+                KeyState::Absent => {
+                    return Err(failure(StoreError::MissingDataKey(
+                        executed.customer.guid.clone(),
+                    )))
+                }
+            },
+            Err(_) => clear,
+        };
+        crate::complete_idempotency_key(&mut self.tx, scope, key, &stored)
             .await
             .map_err(failure)
     }
 
     async fn load(&mut self, guid: CustomerGuid) -> Result<Vec<RecordedEvent>, StoreFailure> {
-        recorded_events(
-            &kyc_log::load_stream(&mut *self.tx, AGGREGATE_TYPE, &guid.to_string())
-                .await
-                .map_err(failure)?,
-        )
+        load_opened(&mut self.tx, &self.keys, &guid.to_string(), None).await
     }
 
     /// Reads `customer_views` (see the `current` module on why its lock cannot deadlock with a
     /// replay's swap).
     async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
-        current::load_current(&mut self.tx, guid).await
+        current::load_current(&mut self.tx, &self.keys, guid).await
     }
 
     async fn external_id_owner(
@@ -408,7 +573,8 @@ impl CustomerTransaction for PgCustomerTransaction {
     ) -> Result<Vec<RecordedEvent>, StoreFailure> {
         let expected = i64::try_from(expected_sequence)
             .map_err(|_| StoreFailure::Other(format!("sequence {expected_sequence} too large")))?;
-        let new_events = events
+        let id = guid.to_string();
+        let mut new_events = events
             .iter()
             .map(|(event, metadata)| {
                 Ok(NewEvent {
@@ -420,16 +586,29 @@ impl CustomerTransaction for PgCustomerTransaction {
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| StoreFailure::Other(format!("serializing events of {guid}: {e}")))?;
-        let appended = kyc_log::append(
-            &mut self.tx,
-            AGGREGATE_TYPE,
-            &guid.to_string(),
-            expected,
-            &new_events,
-        )
-        .await
-        .map_err(failure)?;
+        let new_key = self.seal(&id, expected, &mut new_events).await?;
+        let appended = kyc_log::append(&mut self.tx, AGGREGATE_TYPE, &id, expected, &new_events)
+            .await
+            .map_err(failure)?;
         self.appended = true;
+        // The key row after the events: they must be the transaction's first write.
+        if let Some((key, wrapped)) = new_key {
+            let bank_guid = events
+                .first()
+                .map(|(_, metadata)| metadata.bank_guid.clone())
+                .unwrap_or_default();
+            self.keys
+                .store_new(
+                    &mut self.tx,
+                    &mut self.pending,
+                    &bank_guid,
+                    &id,
+                    key,
+                    &wrapped,
+                )
+                .await
+                .map_err(failure)?;
+        }
         appended
             .into_iter()
             .zip(events)
@@ -454,14 +633,20 @@ impl CustomerTransaction for PgCustomerTransaction {
         content: &[u8],
         content_type: ContentType,
     ) -> Result<(), StoreFailure> {
+        let (customer, document) = (customer_guid.to_string(), document_guid.to_string());
+        let KeyState::Active(key) = self.key_state(&customer).await? else {
+            return Err(failure(StoreError::MissingDataKey(customer)));
+        };
+        let sealed = seal_document(content, &customer, &document, &key);
         crate::put_document_content(
             &mut self.tx,
             NewDocumentContent {
-                document_guid: &document_guid.to_string(),
+                document_guid: &document,
                 bank_guid: &bank_guid.to_string(),
-                customer_guid: &customer_guid.to_string(),
+                customer_guid: &customer,
                 content_type: content_type.as_str(),
                 content,
+                sealed: Some(&sealed),
             },
         )
         .await
@@ -471,6 +656,7 @@ impl CustomerTransaction for PgCustomerTransaction {
 
     async fn commit(self) -> Result<(), StoreFailure> {
         self.tx.commit().await.map_err(sqlx_failure)?;
+        self.keys.committed(self.pending);
         if self.appended {
             self.announcer.announce();
         }

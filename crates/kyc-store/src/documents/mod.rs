@@ -26,6 +26,9 @@ pub struct NewDocumentContent<'a> {
     pub content_type: &'a str,
     /// The bytes.
     pub content: &'a [u8],
+    /// The bytes as stored, sealed under the customer's data key (`None` stores them clear:
+    /// only for tools and tests that predate encryption).
+    pub sealed: Option<&'a [u8]>,
 }
 
 /// Stored content of a document.
@@ -39,8 +42,10 @@ pub struct DocumentContent {
     pub customer_guid: String,
     /// MIME type as declared at upload.
     pub content_type: String,
-    /// The bytes.
+    /// The bytes as stored: sealed when `sealed` is true.
     pub content: Vec<u8>,
+    /// Whether `content` is sealed under the customer's data key.
+    pub sealed: bool,
     /// Lowercase hex SHA-256 of `content`.
     pub sha256: String,
     /// When it was stored.
@@ -66,10 +71,11 @@ pub async fn put_document_content(
         .bind(document.document_guid)
         .bind(document.bank_guid)
         .bind(document.customer_guid)
-        .bind(document.content)
+        .bind(document.sealed.unwrap_or(document.content))
         .bind(&sha256)
         .bind(document.content_type)
         .bind(size_bytes)
+        .bind(document.sealed.is_some())
         .execute(conn)
         .await
         .map_err(|err| match db_code_and_constraint(&err) {
@@ -101,6 +107,7 @@ pub async fn get_document_content<'e, E: PgExecutor<'e>>(
         customer_guid: row.try_get("customer_guid")?,
         content_type: row.try_get("content_type")?,
         content: row.try_get("content")?,
+        sealed: row.try_get("sealed")?,
         sha256: row.try_get("sha256")?,
         created_at: row.try_get("created_at")?,
     }))

@@ -29,12 +29,15 @@ use futures::TryStreamExt;
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::{Customer, CustomerEvent};
 use kyc_log::{load_checkpoint, save_checkpoint, RangeEvent};
+use serde_json::Value;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{fold_committed_prefix, load_folds, ViewRows};
+use crate::codec::open_event_value;
 use crate::error::{db_code_and_constraint, UNIQUE_VIOLATION};
+use crate::keys::{CustomerKeys, KeyState};
 use crate::StoreError;
 
 /// How a bulk rebuild trades memory for speed.
@@ -86,9 +89,11 @@ struct Fold {
 /// tables of `rebuild` (a pool whose `search_path` resolves them) and advances checkpoint
 /// `name`, which must stand at `after`. `log` reads the events. Returns the events applied;
 /// `progress` receives the running count.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply_range(
     log: &PgPool,
     rebuild: &PgPool,
+    keys: &CustomerKeys,
     name: &str,
     after: i64,
     upto: i64,
@@ -98,8 +103,13 @@ pub(crate) async fn apply_range(
     let (sender, mut chunks) = mpsc::channel(8);
     // Both tasks end when this future is dropped (an interrupted rebuild), not behind a
     // resumed one's back.
-    let mut reader =
-        AbortOnDropHandle::new(tokio::spawn(stream_range(log.clone(), after, upto, sender)));
+    let mut reader = AbortOnDropHandle::new(tokio::spawn(stream_range(
+        log.clone(),
+        keys.clone(),
+        after,
+        upto,
+        sender,
+    )));
     let (jobs, queued) = mpsc::channel(1);
     let (written, mut flushes_written) = watch::channel(0u64);
     let mut writer = AbortOnDropHandle::new(tokio::spawn(write_flushes(
@@ -120,10 +130,10 @@ pub(crate) async fn apply_range(
         let mut position = after;
         while let Some(chunk) = chunks.recv().await {
             let chunk = chunk?;
-            load_missing(rebuild, &mut folds, &chunk).await?;
+            load_missing(log, rebuild, keys, &mut folds, &chunk).await?;
             for event in chunk {
                 position = event.position;
-                fold(log, &mut folds, event).await?;
+                fold(log, keys, &mut folds, event).await?;
                 applied += 1;
                 unflushed += 1;
             }
@@ -137,7 +147,7 @@ pub(crate) async fn apply_range(
                     }
                     folds.retain(|_, f| f.dirty);
                 }
-                if !flushes.send(&mut folds, position).await? {
+                if !flushes.send(log, keys, &mut folds, position).await? {
                     break;
                 }
                 unflushed = 0;
@@ -150,7 +160,7 @@ pub(crate) async fn apply_range(
             .map_err(|e| StoreError::TaskFailed(e.to_string()))?;
         // The last page may end before `upto` (trailing events of other aggregate types):
         // the checkpoint still moves to `upto`, every event up to it having been seen.
-        flushes.send(&mut folds, upto).await?;
+        flushes.send(log, keys, &mut folds, upto).await?;
         Ok(applied)
     }
     .await;
@@ -177,16 +187,29 @@ struct Flushes {
 impl Flushes {
     /// Queues the customers changed since the last flush, to move the checkpoint to `to`;
     /// false when the writer has stopped (it failed).
-    async fn send(&mut self, folds: &mut Folds, to: i64) -> Result<bool, StoreError> {
+    async fn send(
+        &mut self,
+        log: &PgPool,
+        keys: &CustomerKeys,
+        folds: &mut Folds,
+        to: i64,
+    ) -> Result<bool, StoreError> {
         let mut parts: Vec<Part> = (0..WRITERS).map(|_| Part::default()).collect();
+        let dirty_guids: Vec<&str> = folds
+            .iter()
+            .filter(|(_, f)| f.dirty)
+            .map(|(guid, _)| guid.as_str())
+            .collect();
+        let states = keys.get_many(log, &dirty_guids).await?;
         let dirty = folds.iter_mut().filter(|(_, f)| f.dirty);
         for ((guid, fold), part) in dirty.zip((0..WRITERS).cycle()) {
+            let key = states.get(guid).unwrap_or(&KeyState::Absent);
             let rows = if fold.stored {
                 &mut parts[part].stored
             } else {
                 &mut parts[part].new
             };
-            rows.push(guid, &fold.customer, fold.last_position)?;
+            rows.push(guid, &fold.customer, fold.last_position, key)?;
             fold.dirty = false;
             fold.stored = true;
         }
@@ -281,42 +304,46 @@ async fn write_flushes(
 /// Streams the range's customer events to `chunks`, page by page.
 async fn stream_range(
     log: PgPool,
+    keys: CustomerKeys,
     after: i64,
     upto: i64,
     chunks: mpsc::Sender<Result<Vec<BulkEvent>, StoreError>>,
 ) {
     let mut from = after;
     loop {
-        let mut rows = kyc_log::read_range::<CustomerEvent>(&log, AGGREGATE_TYPE, from, upto, PAGE);
+        let mut rows = kyc_log::read_range::<Value>(&log, AGGREGATE_TYPE, from, upto, PAGE);
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut in_page = 0;
         loop {
-            let event = match rows.try_next().await {
-                Ok(Some(row)) => Ok(bulk_event(row)),
-                Ok(None) => break,
-                Err(error) => Err(error.into()),
-            };
-            match event {
-                Ok(event) => {
-                    from = event.position;
-                    chunk.push(event);
+            match rows.try_next().await {
+                Ok(Some(row)) => {
+                    from = row.global_position;
+                    chunk.push(row);
                     in_page += 1;
                 }
+                Ok(None) => break,
                 Err(error) => {
-                    let _ = chunks.send(Err(error)).await;
+                    let _ = chunks.send(Err(error.into())).await;
                     return;
                 }
             }
-            if chunk.len() == CHUNK
-                && chunks
-                    .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
+            if chunk.len() == CHUNK {
+                let raw = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                if chunks
+                    .send(open_chunk(&log, &keys, raw).await)
                     .await
                     .is_err()
-            {
-                return;
+                {
+                    return;
+                }
             }
         }
-        if !chunk.is_empty() && chunks.send(Ok(chunk)).await.is_err() {
+        if !chunk.is_empty()
+            && chunks
+                .send(open_chunk(&log, &keys, chunk).await)
+                .await
+                .is_err()
+        {
             return;
         }
         if in_page < PAGE {
@@ -325,19 +352,38 @@ async fn stream_range(
     }
 }
 
-fn bulk_event(row: RangeEvent<CustomerEvent>) -> BulkEvent {
-    BulkEvent {
-        guid: row.aggregate_id,
-        sequence: row.sequence,
-        position: row.global_position,
-        event: row.payload,
-    }
+/// Opens a chunk of stored events with their customers' keys (one query for those not cached).
+async fn open_chunk(
+    log: &PgPool,
+    keys: &CustomerKeys,
+    rows: Vec<RangeEvent<Value>>,
+) -> Result<Vec<BulkEvent>, StoreError> {
+    let mut guids: Vec<&str> = rows.iter().map(|row| row.aggregate_id.as_str()).collect();
+    guids.sort_unstable();
+    guids.dedup();
+    let states = keys.get_many(log, &guids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let key = states.get(&row.aggregate_id).unwrap_or(&KeyState::Absent);
+            let event: CustomerEvent =
+                open_event_value(row.payload, &row.aggregate_id, row.sequence, key)
+                    .map_err(|e| e.into_store_error(&row.aggregate_id, row.sequence))?;
+            Ok(BulkEvent {
+                guid: row.aggregate_id,
+                sequence: row.sequence,
+                position: row.global_position,
+                event,
+            })
+        })
+        .collect()
 }
 
 /// Loads the stored rows of customers that continue in `chunk` but are not in memory (dropped
 /// after a flush, or written by an interrupted run), in one query.
 async fn load_missing(
+    log: &PgPool,
     rebuild: &PgPool,
+    keys: &CustomerKeys,
     folds: &mut Folds,
     chunk: &[BulkEvent],
 ) -> Result<(), StoreError> {
@@ -356,7 +402,8 @@ async fn load_missing(
     }
     missing.sort_unstable();
     missing.dedup();
-    for (guid, (customer, last_position)) in load_folds(rebuild, &missing).await? {
+    let states = keys.get_many(log, &missing).await?;
+    for (guid, (customer, last_position)) in load_folds(rebuild, &missing, &states).await? {
         let fold = Fold {
             customer,
             last_position,
@@ -370,7 +417,12 @@ async fn load_missing(
 
 /// Folds one event; skips what the customer already holds, and re-folds from the log when the
 /// event does not follow on (see the projector's module docs on holes).
-async fn fold(log: &PgPool, folds: &mut Folds, event: BulkEvent) -> Result<(), StoreError> {
+async fn fold(
+    log: &PgPool,
+    keys: &CustomerKeys,
+    folds: &mut Folds,
+    event: BulkEvent,
+) -> Result<(), StoreError> {
     let applied = folds.get(&event.guid).map_or(0, |f| f.customer.version());
     let sequence = u64::try_from(event.sequence).unwrap_or_default();
     if sequence <= applied {
@@ -394,7 +446,8 @@ async fn fold(log: &PgPool, folds: &mut Folds, event: BulkEvent) -> Result<(), S
         applied,
         "event ahead of the fold; re-folding the customer from the log"
     );
-    let (customer, last_position) = fold_committed_prefix(log, &event.guid).await?;
+    let key = keys.get(log, &event.guid).await?;
+    let (customer, last_position) = fold_committed_prefix(log, &key, &event.guid).await?;
     folds.insert(
         event.guid,
         Fold {

@@ -38,7 +38,8 @@ mod bulk;
 mod copy;
 pub mod rebuild;
 
-use crate::codec::recorded_event;
+use crate::codec::{open_record, recorded_event, seal_record};
+use crate::keys::{CustomerKeys, KeyState};
 use crate::StoreError;
 
 /// Checkpoint name of the customer projection.
@@ -60,16 +61,34 @@ struct View {
 
 /// The customer projection as a handler of the log's tailer: it writes the rows of a batch
 /// and the checkpoint in one transaction ([`Advance::Saved`]), and lets the tailer resume
-/// when another instance applied the batch first.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CustomerViews;
+/// when another instance applied the batch first. It opens events and seals the rows it
+/// writes with the customers' data keys.
+#[derive(Debug, Clone)]
+pub struct CustomerViews {
+    keys: CustomerKeys,
+}
+
+impl CustomerViews {
+    /// The projection, with the customers' data keys.
+    pub fn new(keys: CustomerKeys) -> Self {
+        Self { keys }
+    }
+}
 
 impl TailHandler for CustomerViews {
     type Error = StoreError;
 
     async fn handle(&mut self, pool: &PgPool, batch: &Batch<'_>) -> Result<Advance, StoreError> {
         Ok(
-            if apply_batch(pool, batch.checkpoint, batch.after, batch.events).await? {
+            if apply_batch(
+                pool,
+                &self.keys,
+                batch.checkpoint,
+                batch.after,
+                batch.events,
+            )
+            .await?
+            {
                 Advance::Saved
             } else {
                 Advance::Resume
@@ -81,8 +100,12 @@ impl TailHandler for CustomerViews {
 /// The tailer that keeps the customer views up to date (checkpoint [`CUSTOMER_VIEWS`]): run it
 /// with [`Tailer::run`], and hand its [`Tailer::progress`] to
 /// [`crate::PgCustomerStore::with_projection`] so lists see their callers' writes.
-pub fn tailer(pool: PgPool) -> Tailer<CustomerViews> {
-    Tailer::new(pool, CustomerViews, config(CUSTOMER_VIEWS, BATCH_SIZE))
+pub fn tailer(pool: PgPool, keys: CustomerKeys) -> Tailer<CustomerViews> {
+    Tailer::new(
+        pool,
+        CustomerViews::new(keys),
+        config(CUSTOMER_VIEWS, BATCH_SIZE),
+    )
 }
 
 fn config(name: &str, limit: i64) -> TailConfig {
@@ -96,10 +119,15 @@ fn config(name: &str, limit: i64) -> TailConfig {
 /// Applies up to `limit` events after checkpoint `name` to the customer views and returns
 /// how many events it read (fewer than `limit`: caught up for now; 0 as well when another
 /// projector applied them first).
-pub async fn project_batch(pool: &PgPool, name: &str, limit: i64) -> Result<usize, StoreError> {
+pub async fn project_batch(
+    pool: &PgPool,
+    keys: &CustomerKeys,
+    name: &str,
+    limit: i64,
+) -> Result<usize, StoreError> {
     let checkpoint = read_checkpoint(pool, name).await?;
     let events = read_after(pool, checkpoint, limit).await?;
-    if events.is_empty() || !apply_batch(pool, name, checkpoint, &events).await? {
+    if events.is_empty() || !apply_batch(pool, keys, name, checkpoint, &events).await? {
         return Ok(0);
     }
     Ok(events.len())
@@ -116,6 +144,7 @@ pub async fn project_batch(pool: &PgPool, name: &str, limit: i64) -> Result<usiz
 /// and the new checkpoint together.
 async fn apply_batch(
     pool: &PgPool,
+    keys: &CustomerKeys,
     name: &str,
     checkpoint: i64,
     events: &[StoredEvent],
@@ -123,16 +152,25 @@ async fn apply_batch(
     let Some(last) = events.last().map(|e| e.global_position) else {
         return Ok(true);
     };
-    let mut views = load_views(pool, events).await?;
+    let guids: Vec<&str> = events
+        .iter()
+        .filter(|e| e.aggregate_type == AGGREGATE_TYPE)
+        .map(|e| e.aggregate_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let key_states = keys.get_many(pool, &guids).await?;
+    let mut views = load_views(pool, &guids, &key_states).await?;
     for stored in events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE) {
-        fold(pool, &mut views, stored).await?;
+        fold(pool, &key_states, &mut views, stored).await?;
     }
+    let rows = write_views(&views, &key_states)?;
     let mut tx = pool.begin().await?;
     if load_checkpoint(&mut tx, name).await? != checkpoint {
         tx.rollback().await?;
         return Ok(false);
     }
-    write_views(&mut tx, &views).await?;
+    rows.write(&mut tx).await?;
     save_checkpoint(&mut tx, name, last).await?;
     tx.commit().await?;
     Ok(true)
@@ -142,27 +180,26 @@ async fn apply_batch(
 /// The projector's tailer, run once instead of forever (for tools, tests and benchmarks).
 pub async fn project_until_caught_up(
     pool: &PgPool,
+    keys: &CustomerKeys,
     name: &str,
     limit: i64,
 ) -> Result<usize, StoreError> {
-    Tailer::new(pool.clone(), CustomerViews, config(name, limit))
-        .catch_up()
-        .await
+    Tailer::new(
+        pool.clone(),
+        CustomerViews::new(keys.clone()),
+        config(name, limit),
+    )
+    .catch_up()
+    .await
 }
 
-/// The stored views of every customer in `events`.
+/// The stored views of the customers `guids`.
 async fn load_views(
     pool: &PgPool,
-    events: &[StoredEvent],
+    guids: &[&str],
+    keys: &HashMap<String, KeyState>,
 ) -> Result<HashMap<String, View>, StoreError> {
-    let guids: Vec<&str> = events
-        .iter()
-        .filter(|e| e.aggregate_type == AGGREGATE_TYPE)
-        .map(|e| e.aggregate_id.as_str())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    Ok(load_folds(pool, &guids)
+    Ok(load_folds(pool, guids, keys)
         .await?
         .into_iter()
         .map(|(guid, (customer, last_position))| {
@@ -182,6 +219,7 @@ async fn load_views(
 pub(crate) async fn load_folds<'e, E: sqlx::PgExecutor<'e>>(
     executor: E,
     guids: &[&str],
+    keys: &HashMap<String, KeyState>,
 ) -> Result<HashMap<String, (Customer, i64)>, StoreError> {
     let rows = sqlx::query(include_str!("load_views.sql"))
         .bind(guids)
@@ -191,7 +229,13 @@ pub(crate) async fn load_folds<'e, E: sqlx::PgExecutor<'e>>(
     for row in rows {
         let guid: String = row.try_get("customer_guid")?;
         let last_sequence: i64 = row.try_get("last_sequence")?;
-        let record: Value = row.try_get("record")?;
+        let mut record: Value = row.try_get("record")?;
+        open_record(
+            &mut record,
+            &guid,
+            last_sequence,
+            keys.get(&guid).unwrap_or(&KeyState::Absent),
+        )?;
         // The serialized form of `Customer` (its fields are private to the domain); the unit
         // test below pins this shape.
         let customer: Customer = serde_json::from_value(
@@ -213,9 +257,11 @@ pub(crate) async fn load_folds<'e, E: sqlx::PgExecutor<'e>>(
 /// Folds one event onto its customer's view.
 async fn fold(
     pool: &PgPool,
+    keys: &HashMap<String, KeyState>,
     views: &mut HashMap<String, View>,
     stored: &StoredEvent,
 ) -> Result<(), StoreError> {
+    let key = keys.get(&stored.aggregate_id).unwrap_or(&KeyState::Absent);
     let applied = views
         .get(&stored.aggregate_id)
         .map_or(0, |v| v.customer.version());
@@ -224,7 +270,7 @@ async fn fold(
         return Ok(());
     }
     let view = if sequence == applied + 1 {
-        let event = recorded_event(stored)?.event;
+        let event = recorded_event(stored, key)?.event;
         let view = views.entry(stored.aggregate_id.clone()).or_insert(View {
             customer: Customer::default(),
             last_position: 0,
@@ -241,7 +287,8 @@ async fn fold(
             applied,
             "event ahead of the view; re-folding the customer"
         );
-        let (customer, last_position) = fold_committed_prefix(pool, &stored.aggregate_id).await?;
+        let (customer, last_position) =
+            fold_committed_prefix(pool, key, &stored.aggregate_id).await?;
         views.insert(
             stored.aggregate_id.clone(),
             View {
@@ -266,6 +313,7 @@ async fn fold(
 /// position of the last event folded: the answer to a hole (see the module docs).
 pub(crate) async fn fold_committed_prefix(
     pool: &PgPool,
+    key: &KeyState,
     guid: &str,
 ) -> Result<(Customer, i64), StoreError> {
     let history = load_stream(pool, AGGREGATE_TYPE, guid).await?;
@@ -275,7 +323,7 @@ pub(crate) async fn fold_committed_prefix(
         if item.sequence != expected {
             break;
         }
-        customer.apply(&recorded_event(item)?.event);
+        customer.apply(&recorded_event(item, key)?.event);
         last_position = last_position.max(item.global_position);
     }
     Ok((customer, last_position))
@@ -352,16 +400,17 @@ impl CustomerViewRow {
     }
 }
 
-/// Upserts the changed customer and document rows.
-async fn write_views(
-    conn: &mut PgConnection,
+/// The rows of the changed customers and their documents.
+fn write_views(
     views: &HashMap<String, View>,
-) -> Result<(), StoreError> {
+    keys: &HashMap<String, KeyState>,
+) -> Result<ViewRows, StoreError> {
     let mut rows = ViewRows::default();
     for (guid, view) in views.iter().filter(|(_, v)| v.dirty) {
-        rows.push(guid, &view.customer, view.last_position)?;
+        let key = keys.get(guid).unwrap_or(&KeyState::Absent);
+        rows.push(guid, &view.customer, view.last_position, key)?;
     }
-    rows.write(conn).await
+    Ok(rows)
 }
 
 /// Customer and document rows of several customers, ready to be written in two statements.
@@ -378,6 +427,7 @@ impl ViewRows {
         guid: &str,
         customer: &Customer,
         last_position: i64,
+        key: &KeyState,
     ) -> Result<(), StoreError> {
         let Some(record) = customer.record() else {
             tracing::warn!(customer_guid = %guid, "stream does not start with CustomerCreated");
@@ -391,11 +441,23 @@ impl ViewRows {
             .flatten()
             .map(kyc_domain::values::ShortText::as_str)
             .collect();
-        let serialized = serde_json::to_string(record).map_err(|e| StoreError::Corrupt {
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt {
             aggregate_id: guid.to_owned(),
             sequence,
             reason: e.to_string(),
-        })?;
+        };
+        // A customer with a key has its personal fields sealed; one created before
+        // encryption keeps its clear record; an erased one has nothing personal left.
+        let serialized = match key {
+            KeyState::Active(key) => {
+                let mut value = serde_json::to_value(record).map_err(corrupt)?;
+                seal_record(&mut value, guid, key)?;
+                value.to_string()
+            }
+            KeyState::Destroyed | KeyState::Absent => {
+                serde_json::to_string(record).map_err(corrupt)?
+            }
+        };
         let customers = &mut self.customers;
         customers.customer_guid.push(guid.to_owned());
         customers.bank_guid.push(record.bank_guid.to_string());

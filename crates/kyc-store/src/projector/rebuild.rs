@@ -23,6 +23,7 @@ pub use super::bulk::BulkSettings;
 use super::{bulk, project_batch, CUSTOMER_VIEWS};
 use kyc_log::{last_position, read_checkpoint, reset_checkpoint};
 
+use crate::keys::CustomerKeys;
 use crate::StoreError;
 
 /// The rebuild's checkpoint name.
@@ -68,16 +69,26 @@ async fn rebuild_pool(options: &PgConnectOptions) -> Result<PgPool, StoreError> 
 /// of events applied so far.
 pub async fn rebuild(
     pool: &PgPool,
+    keys: &CustomerKeys,
     options: &PgConnectOptions,
     restart: bool,
     progress: impl FnMut(u64),
 ) -> Result<Rebuilt, StoreError> {
-    rebuild_with(pool, options, restart, BulkSettings::default(), progress).await
+    rebuild_with(
+        pool,
+        keys,
+        options,
+        restart,
+        BulkSettings::default(),
+        progress,
+    )
+    .await
 }
 
 /// [`rebuild`] with the bulk phase's memory/speed trade-off chosen by the caller.
 pub async fn rebuild_with(
     pool: &PgPool,
+    keys: &CustomerKeys,
     options: &PgConnectOptions,
     restart: bool,
     settings: BulkSettings,
@@ -109,6 +120,7 @@ pub async fn rebuild_with(
     let mut events = bulk::apply_range(
         pool,
         &rebuild,
+        keys,
         REBUILD_CHECKPOINT,
         resumed_from,
         upto,
@@ -143,7 +155,7 @@ pub async fn rebuild_with(
     // The live projector cannot advance now; make sure the rebuild has everything it has.
     let live = read_checkpoint(pool, CUSTOMER_VIEWS).await?;
     loop {
-        let read = project_batch(&rebuild, REBUILD_CHECKPOINT, REBUILD_BATCH).await?;
+        let read = project_batch(&rebuild, keys, REBUILD_CHECKPOINT, REBUILD_BATCH).await?;
         events += read as u64;
         let caught_up = usize::try_from(REBUILD_BATCH).is_ok_and(|full| read < full);
         if caught_up && read_checkpoint(pool, REBUILD_CHECKPOINT).await? >= live {

@@ -36,7 +36,7 @@ impl Subject for Postgres {
 async fn postgres() -> Postgres {
     let db = fresh_database().await;
     Postgres {
-        store: PgCustomerStore::new(db.pool.clone()),
+        store: PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys()),
         db,
     }
 }

@@ -36,7 +36,7 @@ struct Fixture {
 /// A database with one customer of `events` events (a creation, then label changes).
 async fn customer_with(events: usize) -> (kyc_testkit::TestDatabase, Fixture) {
     let db = fresh_database().await;
-    let store = PgCustomerStore::new(db.pool.clone());
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let service = CommandService::new(Arc::new(store.clone()), RetryPolicy::default());
     let bank = bank();
     let created = service
@@ -91,9 +91,14 @@ impl Fixture {
             .await
             .unwrap();
         for _ in 0..1000 {
-            project_until_caught_up(&self.pool, CUSTOMER_VIEWS, 500)
-                .await
-                .unwrap();
+            project_until_caught_up(
+                &self.pool,
+                &kyc_testkit::keys::test_keys(),
+                CUSTOMER_VIEWS,
+                500,
+            )
+            .await
+            .unwrap();
             if read_checkpoint(&self.pool, CUSTOMER_VIEWS).await.unwrap() >= last {
                 return;
             }
@@ -341,7 +346,14 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
     let replay = {
         let pool = f.pool.clone();
         tokio::spawn(async move {
-            kyc_store::projector::rebuild::rebuild(&pool, &options, true, |_| {}).await
+            kyc_store::projector::rebuild::rebuild(
+                &pool,
+                &kyc_testkit::keys::test_keys(),
+                &options,
+                true,
+                |_| {},
+            )
+            .await
         })
     };
     // The swap's `LOCK TABLE public.customer_views …` waits for the first command.

@@ -18,7 +18,7 @@ use crate::support::{bank, created, created_individual, customer, individual, me
 #[tokio::test]
 async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_quiet() {
     let db = fresh_database().await;
-    let store = PgCustomerStore::new(db.pool.clone());
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let mut listener = kyc_log::listen(&db.pool).await.unwrap();
     let (bank, guid, at) = (bank(), customer(), Utc::now());
 
@@ -45,7 +45,7 @@ async fn a_commit_that_appended_wakes_the_tailers_and_one_that_did_not_stays_qui
 #[tokio::test]
 async fn a_second_writer_at_the_same_sequence_waits_on_the_primary_key_and_then_loses() {
     let db = fresh_database().await;
-    let store = PgCustomerStore::new(db.pool.clone());
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let (bank, guid, at) = (bank(), customer(), Utc::now());
     let create = created(guid, bank, individual(), at);
     let mut tx = store.begin().await.unwrap();
@@ -89,7 +89,7 @@ async fn a_second_writer_at_the_same_sequence_waits_on_the_primary_key_and_then_
 #[tokio::test]
 async fn undecodable_stored_events_are_reported_as_corrupt_with_customer_and_sequence() {
     let db = fresh_database().await;
-    let store = PgCustomerStore::new(db.pool.clone());
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let (bank, guid, at) = (bank(), customer(), Utc::now());
     let mut tx = db.pool.begin().await.unwrap();
     let good = created(guid, bank, individual(), at);
@@ -144,7 +144,7 @@ async fn a_dead_database_is_unavailable_quickly() {
 
     let db = fresh_database().await;
     let pool = connect(&db.url, 2).await.unwrap();
-    let store = PgCustomerStore::new(pool.clone());
+    let store = PgCustomerStore::new(pool.clone(), kyc_testkit::keys::test_keys());
     store.ping().await.unwrap();
     pool.close().await;
     let err = store.ping().await.unwrap_err();

@@ -29,7 +29,10 @@ type Service = CommandService<PgCustomerStore>;
 
 fn service(pool: &PgPool) -> Service {
     CommandService::new(
-        Arc::new(PgCustomerStore::new(pool.clone())),
+        Arc::new(PgCustomerStore::new(
+            pool.clone(),
+            kyc_testkit::keys::test_keys(),
+        )),
         RetryPolicy::default(),
     )
 }
@@ -210,7 +213,7 @@ async fn random_command(
 /// Asserts that every `customer_views` row equals a fresh fold of its customer's events, and
 /// that every customer with events has a row. Returns the rows (as JSON) for comparisons.
 async fn assert_views_equal_folds(pool: &PgPool) -> BTreeMap<String, Value> {
-    let store = PgCustomerStore::new(pool.clone());
+    let store = PgCustomerStore::new(pool.clone(), kyc_testkit::keys::test_keys());
     let rows = sqlx::query(
         "SELECT customer_guid, bank_guid, customer_type, state, labels, external_id, profile_status,
                 created_at, updated_at, last_sequence, last_position, record
@@ -246,11 +249,19 @@ async fn assert_views_equal_folds(pool: &PgPool) -> BTreeMap<String, Value> {
             .collect();
         let mut labels: Vec<String> = row.get("labels");
         labels.sort();
-        assert_eq!(
-            row.get::<Value, _>("record"),
-            serde_json::to_value(record).unwrap(),
-            "{guid}"
+        let stored: Value = row.get("record");
+        assert!(
+            !stored.to_string().contains("\"first\""),
+            "{guid}: a name is stored in clear"
         );
+        let opened = kyc_testkit::keys::opened_record(
+            pool,
+            &guid,
+            row.get::<i64, _>("last_sequence"),
+            stored,
+        )
+        .await;
+        assert_eq!(opened, serde_json::to_value(record).unwrap(), "{guid}");
         assert_eq!(
             row.get::<String, _>("bank_guid"),
             record.bank_guid.to_string()
@@ -285,10 +296,7 @@ async fn assert_views_equal_folds(pool: &PgPool) -> BTreeMap<String, Value> {
             events.iter().map(|e| e.global_position).max().unwrap()
         );
         assert_documents_equal(pool, &guid, record).await;
-        snapshot.insert(
-            guid,
-            serde_json::to_value(row.get::<Value, _>("record")).unwrap(),
-        );
+        snapshot.insert(guid, opened);
     }
     snapshot
 }
@@ -334,7 +342,7 @@ async fn table_snapshot(pool: &PgPool) -> Vec<Value> {
 async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes_nothing() {
     let db = fresh_database().await;
     let service = service(&db.pool);
-    let store = PgCustomerStore::new(db.pool.clone());
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let seed = fastrand::u64(..);
     println!("seed {seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -349,7 +357,7 @@ async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes
         random_command(&service, &store, &mut rng, bank, guid, n).await;
         if n % 40 == 17 {
             // Project part-way, in small batches, so later events fold onto stored rows.
-            project_until_caught_up(&db.pool, CUSTOMER_VIEWS, 7)
+            project_until_caught_up(&db.pool, &kyc_testkit::keys::test_keys(), CUSTOMER_VIEWS, 7)
                 .await
                 .unwrap();
         }
@@ -370,13 +378,25 @@ async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes
 
     let before = table_snapshot(&db.pool).await;
     assert_eq!(
-        project_batch(&db.pool, CUSTOMER_VIEWS, 100).await.unwrap(),
+        project_batch(
+            &db.pool,
+            &kyc_testkit::keys::test_keys(),
+            CUSTOMER_VIEWS,
+            100
+        )
+        .await
+        .unwrap(),
         0
     );
     // Replaying the whole log from 0 under another checkpoint name skips every applied event.
-    project_until_caught_up(&db.pool, "customer_views_again", 13)
-        .await
-        .unwrap();
+    project_until_caught_up(
+        &db.pool,
+        &kyc_testkit::keys::test_keys(),
+        "customer_views_again",
+        13,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         table_snapshot(&db.pool).await,
         before,
@@ -393,7 +413,7 @@ pub(crate) async fn wait_and_project(pool: &PgPool) -> usize {
         .unwrap();
     let mut read = 0;
     for _ in 0..1000 {
-        read += project_until_caught_up(pool, CUSTOMER_VIEWS, 50)
+        read += project_until_caught_up(pool, &kyc_testkit::keys::test_keys(), CUSTOMER_VIEWS, 50)
             .await
             .unwrap();
         if read_checkpoint(pool, CUSTOMER_VIEWS).await.unwrap() >= last {
@@ -408,7 +428,7 @@ pub(crate) async fn wait_and_project(pool: &PgPool) -> usize {
 async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
     let db = fresh_database().await;
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let projector = tailer(db.pool.clone());
+    let projector = tailer(db.pool.clone(), kyc_testkit::keys::test_keys());
     let progress = projector.progress();
     let projector = tokio::spawn(projector.run(shutdown.clone()));
     let bank = bank();
@@ -417,7 +437,7 @@ async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
         let pool = db.pool.clone();
         writers.push(tokio::spawn(async move {
             let service = service(&pool);
-            let store = PgCustomerStore::new(pool.clone());
+            let store = PgCustomerStore::new(pool.clone(), kyc_testkit::keys::test_keys());
             let mut rng = fastrand::Rng::with_seed(w);
             let mut customers = Vec::new();
             for _ in 0..3 {
@@ -454,7 +474,7 @@ async fn concurrent_writers_while_the_projector_runs_lose_nothing() {
 #[tokio::test]
 async fn events_must_be_the_first_write_so_positions_follow_sequences() {
     let db = fresh_database().await;
-    let store = PgCustomerStore::new(db.pool.clone());
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let (bank, guid, at) = (bank(), crate::support::customer(), Utc::now());
     let create = created(guid, bank, individual(), at);
 

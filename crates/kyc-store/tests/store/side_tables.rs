@@ -68,6 +68,7 @@ async fn document_content_round_trips_per_tenant_once() {
         customer_guid: "c-1",
         content_type: "image/png",
         content: b"hello",
+        sealed: None,
     };
     let mut conn = db.pool.acquire().await.unwrap();
     let sha = put_document_content(&mut conn, doc).await.unwrap();
@@ -128,6 +129,7 @@ async fn document_content_is_limited_to_15_mib() {
         customer_guid: "c-1",
         content_type: "application/pdf",
         content,
+        sealed: None,
     };
     let err = put_document_content(&mut conn, doc("d-big", &big))
         .await

@@ -130,6 +130,8 @@ impl Env {
             &listen.to_string(),
             "--jwt-secret",
             SECRET,
+            "--master-key-file",
+            &kyc_testkit::keys::test_key_file().to_string_lossy(),
             "--log",
             "warn",
             "--log-format",

@@ -1,0 +1,430 @@
+//! Customers' data keys: created with the customer, unwrapped on demand, destroyed on erasure,
+//! re-wrapped on rotation.
+//!
+//! Unwrapped keys are cached in memory for [`CACHE_TTL`]: a command, a read or a projector
+//! batch for a customer whose key was used recently costs no query and no call to the
+//! key-encryption keys. Keys created by a transaction enter the cache only once it commits
+//! ([`PendingKeys`]), so a rolled-back create never leaves a key that the database lacks.
+//! The TTL bounds how long another instance that used an erased customer's key may still open
+//! its old events (the current state is blank anyway: it folds `CustomerErased`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use kyc_crypto::{DataKey, KeyEncryptionKeys, WrappedKey};
+use sqlx::{PgConnection, PgExecutor, PgPool, Row};
+
+use crate::StoreError;
+
+/// How long an unwrapped key is used without asking the database again.
+pub const CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// Most keys cached at once; beyond it the cache starts afresh (a simple bound, rarely hit).
+const CACHE_CAPACITY: usize = 200_000;
+
+/// What a customer's key row says.
+#[derive(Debug, Clone)]
+pub enum KeyState {
+    /// The key, unwrapped.
+    Active(Arc<DataKey>),
+    /// Destroyed by erasure: sealed data reads as erased.
+    Destroyed,
+    /// No row: a customer created before encryption (its events are clear), or none at all.
+    Absent,
+}
+
+/// The customers' data keys over the key-encryption keys. Cheap to clone (shared cache).
+#[derive(Clone)]
+pub struct CustomerKeys {
+    keks: Arc<dyn KeyEncryptionKeys>,
+    cache: Arc<Mutex<HashMap<String, (Arc<DataKey>, Instant)>>>,
+}
+
+impl std::fmt::Debug for CustomerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerKeys")
+            .field("current_kek_id", &self.keks.current_kek_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys created inside one transaction, cached once it commits.
+#[derive(Debug, Default)]
+pub(crate) struct PendingKeys(HashMap<String, Arc<DataKey>>);
+
+impl PendingKeys {
+    /// The key this transaction created for `guid`, if any.
+    pub(crate) fn get(&self, guid: &str) -> Option<Arc<DataKey>> {
+        self.0.get(guid).cloned()
+    }
+}
+
+/// What one rotation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RotationReport {
+    /// Customer keys re-wrapped under the current key-encryption key.
+    pub customer_keys: u64,
+    /// Keyring entries re-wrapped.
+    pub keyring_entries: u64,
+    /// Keys destroyed by an erasure while the rotation ran (left destroyed).
+    pub skipped_destroyed: u64,
+}
+
+fn customer_context(guid: &str) -> Vec<u8> {
+    [b"customer:".as_slice(), guid.as_bytes()].concat()
+}
+
+fn keyring_context(name: &str) -> Vec<u8> {
+    [b"keyring:".as_slice(), name.as_bytes()].concat()
+}
+
+impl CustomerKeys {
+    /// Data keys wrapped by `keks`.
+    pub fn new(keks: Arc<dyn KeyEncryptionKeys>) -> Self {
+        Self {
+            keks,
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The id of the key-encryption key new keys are wrapped with.
+    pub fn current_kek_id(&self) -> &str {
+        self.keks.current_kek_id()
+    }
+
+    fn cached(&self, guid: &str) -> Option<Arc<DataKey>> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(guid)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(key, _)| Arc::clone(key))
+    }
+
+    fn remember(&self, guid: &str, key: &Arc<DataKey>) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(guid.to_owned(), (Arc::clone(key), Instant::now()));
+    }
+
+    /// Forgets `guid`'s key in this process (after destroying it).
+    pub(crate) fn forget(&self, guid: &str) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.remove(guid);
+    }
+
+    /// Caches the keys a transaction created, once it has committed.
+    pub(crate) fn committed(&self, pending: PendingKeys) {
+        for (guid, key) in pending.0 {
+            self.remember(&guid, &key);
+        }
+    }
+
+    async fn unwrap_row(
+        &self,
+        guid: &str,
+        kek_id: Option<String>,
+        wrapped: Option<Vec<u8>>,
+    ) -> Result<KeyState, StoreError> {
+        let (Some(kek_id), Some(ciphertext)) = (kek_id, wrapped) else {
+            return Ok(KeyState::Destroyed);
+        };
+        let wrapped = WrappedKey { kek_id, ciphertext };
+        let key = self
+            .keks
+            .unwrap(&wrapped, &customer_context(guid))
+            .await
+            .map_err(|source| StoreError::DataKey {
+                customer: guid.to_owned(),
+                source,
+            })?;
+        let key = Arc::new(key);
+        self.remember(guid, &key);
+        Ok(KeyState::Active(key))
+    }
+
+    /// The key state of one customer, as `executor` sees it.
+    pub async fn get<'e, E: PgExecutor<'e>>(
+        &self,
+        executor: E,
+        guid: &str,
+    ) -> Result<KeyState, StoreError> {
+        if let Some(key) = self.cached(guid) {
+            return Ok(KeyState::Active(key));
+        }
+        let row =
+            sqlx::query("SELECT kek_id, wrapped_key FROM customer_keys WHERE customer_guid = $1")
+                .bind(guid)
+                .fetch_optional(executor)
+                .await?;
+        match row {
+            None => Ok(KeyState::Absent),
+            Some(row) => {
+                self.unwrap_row(guid, row.try_get("kek_id")?, row.try_get("wrapped_key")?)
+                    .await
+            }
+        }
+    }
+
+    /// The key states of many customers in one query (cached ones without any). Customers
+    /// without a row are [`KeyState::Absent`].
+    pub async fn get_many<'e, E: PgExecutor<'e>>(
+        &self,
+        executor: E,
+        guids: &[&str],
+    ) -> Result<HashMap<String, KeyState>, StoreError> {
+        let mut states = HashMap::with_capacity(guids.len());
+        let mut missing = Vec::new();
+        for guid in guids {
+            match self.cached(guid) {
+                Some(key) => {
+                    states.insert((*guid).to_owned(), KeyState::Active(key));
+                }
+                None => missing.push(*guid),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(states);
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        let rows = sqlx::query(
+            "SELECT customer_guid, kek_id, wrapped_key FROM customer_keys WHERE customer_guid = ANY($1)",
+        )
+        .bind(&missing)
+        .fetch_all(executor)
+        .await?;
+        for row in rows {
+            let guid: String = row.try_get("customer_guid")?;
+            let state = self
+                .unwrap_row(&guid, row.try_get("kek_id")?, row.try_get("wrapped_key")?)
+                .await?;
+            states.insert(guid, state);
+        }
+        for guid in missing {
+            states.entry(guid.to_owned()).or_insert(KeyState::Absent);
+        }
+        Ok(states)
+    }
+
+    /// A fresh data key for `guid` and its wrapped form (nothing stored yet).
+    pub(crate) async fn new_key(
+        &self,
+        guid: &str,
+    ) -> Result<(Arc<DataKey>, WrappedKey), StoreError> {
+        let key = DataKey::generate();
+        let wrapped = self
+            .keks
+            .wrap(&key, &customer_context(guid))
+            .await
+            .map_err(|source| StoreError::DataKey {
+                customer: guid.to_owned(),
+                source,
+            })?;
+        Ok((Arc::new(key), wrapped))
+    }
+
+    /// Stores a key made by [`Self::new_key`] in `conn`'s transaction and remembers it in
+    /// `pending` until that commits.
+    pub(crate) async fn store_new(
+        &self,
+        conn: &mut PgConnection,
+        pending: &mut PendingKeys,
+        bank_guid: &str,
+        guid: &str,
+        key: Arc<DataKey>,
+        wrapped: &WrappedKey,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO customer_keys (customer_guid, bank_guid, kek_id, wrapped_key) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(guid)
+        .bind(bank_guid)
+        .bind(&wrapped.kek_id)
+        .bind(&wrapped.ciphertext)
+        .execute(conn)
+        .await?;
+        pending.0.insert(guid.to_owned(), key);
+        Ok(())
+    }
+
+    /// Destroys `guid`'s key in `conn`'s transaction (a tombstone row remains, so reads know
+    /// the data was erased). Also forgets it in this process at once: a rollback then only
+    /// costs the next reader a query.
+    pub async fn destroy(
+        &self,
+        conn: &mut PgConnection,
+        bank_guid: &str,
+        guid: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(include_str!("destroy.sql"))
+            .bind(guid)
+            .bind(bank_guid)
+            .execute(conn)
+            .await?;
+        self.forget(guid);
+        Ok(())
+    }
+
+    /// Re-wraps every key not wrapped by the current key-encryption key, `batch` rows per
+    /// transaction. A key destroyed meanwhile stays destroyed: each update only replaces the
+    /// exact wrapped bytes it read.
+    pub async fn rotate(&self, pool: &PgPool, batch: i64) -> Result<RotationReport, StoreError> {
+        let current = self.keks.current_kek_id().to_owned();
+        let mut report = RotationReport::default();
+        let mut after = String::new();
+        loop {
+            let rows = sqlx::query(include_str!("rotate_page.sql"))
+                .bind(&current)
+                .bind(&after)
+                .bind(batch.max(1))
+                .fetch_all(pool)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("customer_guid")?;
+            let mut tx = pool.begin().await?;
+            for row in &rows {
+                let guid: String = row.try_get("customer_guid")?;
+                let wrapped = WrappedKey {
+                    kek_id: row.try_get("kek_id")?,
+                    ciphertext: row.try_get("wrapped_key")?,
+                };
+                let context = customer_context(&guid);
+                let rewrapped = self.rewrap(&guid, &wrapped, &context).await?;
+                let updated = sqlx::query(include_str!("rotate_one.sql"))
+                    .bind(&guid)
+                    .bind(&wrapped.ciphertext)
+                    .bind(&rewrapped.kek_id)
+                    .bind(&rewrapped.ciphertext)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 1 {
+                    report.customer_keys += 1;
+                } else {
+                    report.skipped_destroyed += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        let entries =
+            sqlx::query("SELECT name, kek_id, wrapped_key FROM keyring WHERE kek_id <> $1")
+                .bind(&current)
+                .fetch_all(pool)
+                .await?;
+        for row in entries {
+            let name: String = row.try_get("name")?;
+            let wrapped = WrappedKey {
+                kek_id: row.try_get("kek_id")?,
+                ciphertext: row.try_get("wrapped_key")?,
+            };
+            let rewrapped = self
+                .rewrap(&name, &wrapped, &keyring_context(&name))
+                .await?;
+            sqlx::query("UPDATE keyring SET kek_id = $2, wrapped_key = $3 WHERE name = $1")
+                .bind(&name)
+                .bind(&rewrapped.kek_id)
+                .bind(&rewrapped.ciphertext)
+                .execute(pool)
+                .await?;
+            report.keyring_entries += 1;
+        }
+        Ok(report)
+    }
+
+    async fn rewrap(
+        &self,
+        owner: &str,
+        wrapped: &WrappedKey,
+        context: &[u8],
+    ) -> Result<WrappedKey, StoreError> {
+        let data_error = |source| StoreError::DataKey {
+            customer: owner.to_owned(),
+            source,
+        };
+        let key = self
+            .keks
+            .unwrap(wrapped, context)
+            .await
+            .map_err(data_error)?;
+        self.keks.wrap(&key, context).await.map_err(data_error)
+    }
+
+    /// The secret stored under `name` in the keyring (created on first use, by whichever
+    /// instance gets there first).
+    pub async fn keyring_secret(&self, pool: &PgPool, name: &str) -> Result<DataKey, StoreError> {
+        let context = keyring_context(name);
+        let fresh = DataKey::generate();
+        let wrapped =
+            self.keks
+                .wrap(&fresh, &context)
+                .await
+                .map_err(|source| StoreError::DataKey {
+                    customer: name.to_owned(),
+                    source,
+                })?;
+        sqlx::query(
+            "INSERT INTO keyring (name, kek_id, wrapped_key) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(&wrapped.kek_id)
+        .bind(&wrapped.ciphertext)
+        .execute(pool)
+        .await?;
+        let row = sqlx::query("SELECT kek_id, wrapped_key FROM keyring WHERE name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await?;
+        let stored = WrappedKey {
+            kek_id: row.try_get("kek_id")?,
+            ciphertext: row.try_get("wrapped_key")?,
+        };
+        self.keks
+            .unwrap(&stored, &context)
+            .await
+            .map_err(|source| StoreError::DataKey {
+                customer: name.to_owned(),
+                source,
+            })
+    }
+
+    /// Checks that the key-encryption keys can open what the database holds: every
+    /// key-encryption key a stored key names is present, and one key of each opens. Run at
+    /// start, before anything is written, so a wrong or incomplete key file stops the service
+    /// instead of failing every request.
+    pub async fn check(&self, pool: &PgPool) -> Result<(), StoreError> {
+        let samples = sqlx::query(include_str!("check_samples.sql"))
+            .fetch_all(pool)
+            .await?;
+        for row in samples {
+            let owner: String = row.try_get("owner")?;
+            let is_keyring: bool = row.try_get("is_keyring")?;
+            let wrapped = WrappedKey {
+                kek_id: row.try_get("kek_id")?,
+                ciphertext: row.try_get("wrapped_key")?,
+            };
+            let context = if is_keyring {
+                keyring_context(&owner)
+            } else {
+                customer_context(&owner)
+            };
+            if let Err(error) = self.keks.unwrap(&wrapped, &context).await {
+                return Err(StoreError::KeyMismatch(match error {
+                    kyc_crypto::CryptoError::UnknownKek(id) => format!(
+                        "the database holds data keys wrapped by key-encryption key {id:?}, which \
+                         the master key file does not contain; add its line back (keys are \
+                         removed only after `kycctl keys rotate`)"
+                    ),
+                    other => format!(
+                        "key-encryption key {:?} of the master key file does not open the data \
+                         keys it wrapped ({other}): the file holds a different key under that id",
+                        wrapped.kek_id
+                    ),
+                }));
+            }
+        }
+        Ok(())
+    }
+}
