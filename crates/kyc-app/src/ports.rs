@@ -220,6 +220,13 @@ pub trait CustomerTransaction: Send {
 
     /// Appends events after `expected_sequence` (0 for a new customer); [`StoreFailure::Conflict`]
     /// when another writer got there first.
+    ///
+    /// The store links the hash chain: it sets each event's `metadata.chain` and
+    /// `metadata.hash` ([`crate::chain::link_event`]) after the customer's latest link, over
+    /// the payload exactly as it stores it, and returns the events as recorded, links
+    /// included. What the caller puts in those two fields is ignored. An adapter may take the
+    /// latest link from an earlier [`CustomerTransaction::load_current`] of the same customer
+    /// at the same sequence in this transaction, instead of reading it again.
     fn append(
         &mut self,
         guid: CustomerGuid,

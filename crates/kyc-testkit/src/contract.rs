@@ -74,6 +74,7 @@ macro_rules! customer_store_contract {
     ($make:path) => {
         $crate::customer_store_contract!(@tests $make;
             appends_commit_together_and_load_back_exactly,
+            the_store_links_each_appended_event_into_the_chain,
             a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands,
             load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends,
             external_ids_are_unique_per_tenant_and_name_the_first_customer,
@@ -113,12 +114,11 @@ async fn create<S: CustomerStore>(store: &S, guid: CustomerGuid, bank: BankGuid)
     ok(tx.commit().await, "commit the creation");
 }
 
-/// A details update of a customer that has `history`, each event with `hash` as its link.
+/// A details update of a customer that has `history`.
 fn relabel(
     history: &[CustomerEvent],
     label: &str,
     bank: BankGuid,
-    hash: &str,
 ) -> Vec<(CustomerEvent, EventMetadata)> {
     let events = Customer::from_events(history)
         .decide(CustomerCommand::UpdateDetails {
@@ -131,11 +131,7 @@ fn relabel(
         .unwrap_or_else(|refusal| panic!("the relabel is refused: {refusal:?}"));
     events
         .into_iter()
-        .map(|event| {
-            let mut metadata = metadata(bank, Utc::now());
-            hash.clone_into(&mut metadata.hash);
-            (event, metadata)
-        })
+        .map(|event| (event, metadata(bank, Utc::now())))
         .collect()
 }
 
@@ -182,6 +178,48 @@ pub async fn appends_commit_together_and_load_back_exactly(subject: impl Subject
     assert!(ok(store.load(other, None).await, "load").is_empty());
 }
 
+/// The store sets every appended event's link (v2, whatever the caller passed), one per
+/// event, each new; what append reports is what load returns; an append in a later
+/// transaction, with or without reading the customer first, chains on.
+pub async fn the_store_links_each_appended_event_into_the_chain(subject: impl Subject) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    let mut forged = created_individual(guid, bank, Utc::now());
+    for (_, metadata) in &mut forged {
+        metadata.hash = "f".repeat(64);
+        metadata.chain = Some(1);
+    }
+    let mut tx = ok(store.begin().await, "begin");
+    let mut links = ok(tx.append(guid, 0, forged).await, "append the creation");
+    ok(tx.commit().await, "commit");
+    for read_first in [true, false] {
+        let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
+            .into_iter()
+            .map(|r| r.event)
+            .collect();
+        let mut tx = ok(store.begin().await, "begin");
+        if read_first {
+            ok(tx.load_current(guid).await, "load_current");
+        }
+        let expected = history.len() as u64;
+        links.extend(ok(
+            tx.append(guid, expected, relabel(&history, "x", bank))
+                .await,
+            "append",
+        ));
+        ok(tx.commit().await, "commit");
+    }
+    assert_eq!(ok(store.load(guid, None).await, "load"), links);
+    let mut seen = std::collections::HashSet::new();
+    for recorded in &links {
+        assert_eq!(recorded.metadata.chain, Some(2), "{recorded:?}");
+        assert_eq!(recorded.metadata.hash.len(), 64, "{recorded:?}");
+        assert!(seen.insert(recorded.metadata.hash.clone()), "{recorded:?}");
+    }
+    let current = ok(store.load_current(guid).await, "load_current");
+    assert_eq!(current.previous_hash(), links.last().unwrap().metadata.hash);
+}
+
 /// A stale expected sequence conflicts at once; of two writers expecting the same sequence,
 /// exactly one lands and the other sees a conflict (at its append or at its commit).
 pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands(
@@ -197,7 +235,7 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
 
     let mut stale = ok(store.begin().await, "begin");
     let err = stale
-        .append(guid, 0, relabel(&history, "stale", bank, &"1".repeat(64)))
+        .append(guid, 0, relabel(&history, "stale", bank))
         .await
         .map(drop)
         .unwrap_err();
@@ -205,7 +243,7 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
     drop(stale);
     let mut invented = ok(store.begin().await, "begin");
     let err = invented
-        .append(guid, 5, relabel(&history, "gap", bank, &"1".repeat(64)))
+        .append(guid, 5, relabel(&history, "gap", bank))
         .await
         .map(drop)
         .unwrap_err();
@@ -215,13 +253,13 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
     let mut first = ok(store.begin().await, "begin");
     ok(
         first
-            .append(guid, 1, relabel(&history, "first", bank, &"2".repeat(64)))
+            .append(guid, 1, relabel(&history, "first", bank))
             .await,
         "the first writer's append",
     );
     let second = {
         let store = store.clone();
-        let events = relabel(&history, "second", bank, &"3".repeat(64));
+        let events = relabel(&history, "second", bank);
         tokio::spawn(async move {
             let mut tx = store.begin().await?;
             tx.append(guid, 1, events).await?;
@@ -250,18 +288,20 @@ pub async fn load_current_is_the_fold_and_the_latest_link_and_sees_only_committe
     let store = subject.store();
     let (bank, guid) = (bank(), customer());
     create(&store, guid, bank).await;
-    for (label, hash) in [("a", "a".repeat(64)), ("b", "b".repeat(64))] {
+    let mut last_link = String::new();
+    for label in ["a", "b"] {
         let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
             .into_iter()
             .map(|r| r.event)
             .collect();
         let mut tx = ok(store.begin().await, "begin");
         let expected = history.len() as u64;
-        ok(
-            tx.append(guid, expected, relabel(&history, label, bank, &hash))
+        let appended = ok(
+            tx.append(guid, expected, relabel(&history, label, bank))
                 .await,
             "append",
         );
+        last_link.clone_from(&appended[0].metadata.hash);
         ok(tx.commit().await, "commit");
     }
 
@@ -272,19 +312,18 @@ pub async fn load_current_is_the_fold_and_the_latest_link_and_sees_only_committe
         Customer::from_events(events.iter().map(|r| &r.event))
     );
     assert_eq!(current.customer.version(), 3);
-    assert_eq!(current.previous_hash(), "b".repeat(64));
+    assert_eq!(current.previous_hash(), last_link);
     let mut tx = ok(store.begin().await, "begin");
     assert_eq!(ok(tx.load_current(guid).await, "load_current"), current);
 
     let history: Vec<CustomerEvent> = events.into_iter().map(|r| r.event).collect();
-    ok(
-        tx.append(guid, 3, relabel(&history, "c", bank, &"f".repeat(64)))
-            .await,
+    let appended = ok(
+        tx.append(guid, 3, relabel(&history, "c", bank)).await,
         "append",
     );
     let own = ok(tx.load_current(guid).await, "load_current");
     assert_eq!(own.customer.version(), 4);
-    assert_eq!(own.previous_hash(), "f".repeat(64));
+    assert_eq!(own.previous_hash(), appended[0].metadata.hash);
     assert_eq!(ok(store.load_current(guid).await, "load_current"), current);
     ok(tx.commit().await, "commit");
     assert_eq!(ok(store.load_current(guid).await, "load_current"), own);

@@ -11,7 +11,8 @@
 //!   answer (or a fresh key, after a rollback);
 //! - external ids are unique per tenant;
 //! - `global_position` is drawn like the PostgreSQL store does: `(transaction id << 16) + index`;
-//! - lists are newest first, filtered by type, state and label.
+//! - lists are newest first, filtered by type, state and label;
+//! - appends link the hash chain (v2) over the payload as this store keeps it (`serde_json`'s).
 //!
 //! [`MemoryStore::set_unavailable`] simulates an outage: every operation then fails with
 //! [`StoreFailure::Unavailable`]. [`MemoryStore::until_claims_wait`] tells a test that claims
@@ -22,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
+use kyc_app::chain::link_event;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
@@ -446,8 +448,21 @@ impl CustomerTransaction for MemoryTransaction {
         if self.stream(guid).len() as u64 != expected_sequence {
             return Err(StoreFailure::Conflict);
         }
+        let mut previous = current(&self.stream(guid)).previous_hash().to_owned();
         let mut recorded = Vec::with_capacity(events.len());
-        for (offset, (event, metadata)) in events.into_iter().enumerate() {
+        for (offset, (event, mut metadata)) in events.into_iter().enumerate() {
+            // This store keeps the payload as serde_json writes it: the link covers that.
+            let payload = serde_json::to_value(&event)
+                .map_err(|e| StoreFailure::Other(format!("serializing an event: {e}")))?;
+            link_event(
+                &previous,
+                event.event_type(),
+                event.event_version(),
+                &payload,
+                &mut metadata,
+            )
+            .map_err(|e| StoreFailure::Other(format!("linking an event: {e}")))?;
+            previous.clone_from(&metadata.hash);
             self.appended_in_tx += 1;
             recorded.push(RecordedEvent {
                 sequence: expected_sequence + offset as u64 + 1,

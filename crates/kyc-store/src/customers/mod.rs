@@ -6,10 +6,12 @@
 //! [`StoreFailure`] the application can act on (retry a conflict, answer 503 when the
 //! database is down, report corrupt data loudly).
 
+mod chain;
 mod current;
 
 use std::time::Duration;
 
+use kyc_app::chain::GENESIS_HASH;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
@@ -22,8 +24,9 @@ use kyc_domain::{CustomerEvent, CustomerRecord};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
-use kyc_log::{AsOf, CommitAnnouncer, NewEvent, Progress, StoredEvent};
+use kyc_log::{AsOf, CommitAnnouncer, Progress, StoredEvent};
 
+use self::chain::{chain_events, Unlinked};
 use crate::codec::recorded_event;
 use crate::error::is_serialization_failure;
 use crate::{IdempotencyClaim as RawClaim, NewDocumentContent, StoreError};
@@ -113,6 +116,18 @@ pub struct PgCustomerTransaction {
     tx: Transaction<'static, Postgres>,
     announcer: CommitAnnouncer,
     appended: bool,
+    /// The latest chain link this transaction read or wrote: an append after it links from
+    /// it without reading it again (a command's `load_current` then `append`).
+    head: Option<ChainHead>,
+}
+
+/// A customer's latest link at a sequence. Events are immutable, so it stays true; an
+/// append after it still fails if the stream has moved on since.
+#[derive(Debug, Clone)]
+struct ChainHead {
+    guid: CustomerGuid,
+    sequence: u64,
+    hash: String,
 }
 
 /// Maps a store (or log) error to what the application can act on.
@@ -156,6 +171,7 @@ impl CustomerStore for PgCustomerStore {
             tx,
             announcer: self.announcer.clone(),
             appended: false,
+            head: None,
         })
     }
 
@@ -294,6 +310,39 @@ impl CustomerStore for PgCustomerStore {
     }
 }
 
+impl PgCustomerTransaction {
+    /// The link an append after `expected_sequence` chains from: the head this transaction
+    /// already knows when it is that one, else read (a conflict at once when the stream is
+    /// not at `expected_sequence`, as the append would find).
+    async fn previous_hash(
+        &mut self,
+        guid: CustomerGuid,
+        expected_sequence: u64,
+    ) -> Result<String, StoreFailure> {
+        if expected_sequence == 0 {
+            return Ok(GENESIS_HASH.to_owned());
+        }
+        if let Some(head) = &self.head {
+            if head.guid == guid && head.sequence == expected_sequence {
+                return Ok(head.hash.clone());
+            }
+        }
+        match kyc_log::last_link(&mut *self.tx, AGGREGATE_TYPE, &guid.to_string())
+            .await
+            .map_err(failure)?
+        {
+            Some((sequence, hash)) if u64::try_from(sequence).ok() == Some(expected_sequence) => {
+                hash.ok_or_else(|| {
+                    StoreFailure::Corrupt(format!(
+                        "customer {guid} at sequence {sequence}: no hash in the metadata"
+                    ))
+                })
+            }
+            _ => Err(StoreFailure::Conflict),
+        }
+    }
+}
+
 impl CustomerTransaction for PgCustomerTransaction {
     async fn claim_idempotency(
         &mut self,
@@ -342,7 +391,13 @@ impl CustomerTransaction for PgCustomerTransaction {
     /// Reads `customer_views` (see the `current` module on why its lock cannot deadlock with a
     /// replay's swap).
     async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
-        current::load_current(&mut self.tx, guid).await
+        let current = current::load_current(&mut self.tx, guid).await?;
+        self.head = Some(ChainHead {
+            guid,
+            sequence: current.customer.version(),
+            hash: current.previous_hash().to_owned(),
+        });
+        Ok(current)
     }
 
     async fn external_id_owner(
@@ -408,18 +463,29 @@ impl CustomerTransaction for PgCustomerTransaction {
     ) -> Result<Vec<RecordedEvent>, StoreFailure> {
         let expected = i64::try_from(expected_sequence)
             .map_err(|_| StoreFailure::Other(format!("sequence {expected_sequence} too large")))?;
-        let new_events = events
-            .iter()
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let previous_hash = self.previous_hash(guid, expected_sequence).await?;
+        let unlinked = events
+            .into_iter()
             .map(|(event, metadata)| {
-                Ok(NewEvent {
+                let unlinked = Unlinked {
                     event_type: event.event_type().to_owned(),
                     event_version: event.event_version().to_owned(),
-                    payload: serde_json::to_value(event)?,
-                    metadata: serde_json::to_value(metadata)?,
-                })
+                    payload: serde_json::to_value(&event)?,
+                    metadata,
+                };
+                Ok((event, unlinked))
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| StoreFailure::Other(format!("serializing events of {guid}: {e}")))?;
+        let (events, unlinked): (Vec<_>, Vec<_>) = unlinked.into_iter().unzip();
+        // The chain covers the payloads exactly as stored: any change to them comes before.
+        let (new_events, metadata): (Vec<_>, Vec<_>) = chain_events(&previous_hash, unlinked)
+            .map_err(|e| StoreFailure::Other(format!("linking events of {guid}: {e}")))?
+            .into_iter()
+            .unzip();
         let appended = kyc_log::append(
             &mut self.tx,
             AGGREGATE_TYPE,
@@ -430,9 +496,9 @@ impl CustomerTransaction for PgCustomerTransaction {
         .await
         .map_err(failure)?;
         self.appended = true;
-        appended
+        let recorded = appended
             .into_iter()
-            .zip(events)
+            .zip(events.into_iter().zip(metadata))
             .map(|(at, (event, metadata))| {
                 Ok(RecordedEvent {
                     sequence: u64::try_from(at.sequence)
@@ -443,7 +509,15 @@ impl CustomerTransaction for PgCustomerTransaction {
                     recorded_at: at.recorded_at,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreFailure>>()?;
+        if let Some(last) = recorded.last() {
+            self.head = Some(ChainHead {
+                guid,
+                sequence: last.sequence,
+                hash: last.metadata.hash.clone(),
+            });
+        }
+        Ok(recorded)
     }
 
     async fn put_document(
