@@ -79,6 +79,7 @@ macro_rules! customer_store_contract {
             load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends,
             external_ids_are_unique_per_tenant_and_name_the_first_customer,
             idempotency_claims_replay_the_stored_answer_and_refuse_another_request,
+            an_answer_is_replayed_within_the_idempotency_window_and_then_the_key_is_fresh,
             a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer,
             a_rolled_back_claim_passes_to_the_waiting_duplicate,
             of_many_concurrent_duplicates_one_runs_and_the_others_replay_it,
@@ -371,7 +372,10 @@ pub async fn external_ids_are_unique_per_tenant_and_name_the_first_customer(subj
     );
     // The refusal leaves the transaction usable: the answer can still be stored.
     assert_eq!(
-        ok(tx.claim_idempotency("scope", "key", "fp").await, "claim"),
+        ok(
+            tx.claim_idempotency("scope", "key", "fp", Utc::now()).await,
+            "claim"
+        ),
         IdempotencyClaim::Fresh
     );
     drop(tx);
@@ -405,6 +409,45 @@ pub async fn external_ids_are_unique_per_tenant_and_name_the_first_customer(subj
     ok(tx.commit().await, "commit");
 }
 
+/// With the default window (a day): a retry up to a day after the answer replays it; a
+/// claim later than that, before any purge, finds the key fresh, for any request.
+pub async fn an_answer_is_replayed_within_the_idempotency_window_and_then_the_key_is_fresh(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let answer = stored_outcome("status-201");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let day = chrono::Duration::days(1);
+    let mut tx = ok(store.begin().await, "begin");
+    ok(tx.claim_idempotency("s", "k", "fp-1", t0).await, "claim");
+    ok(tx.complete_idempotency("s", "k", &answer).await, "complete");
+    ok(tx.commit().await, "commit");
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("s", "k", "fp-1", t0 + day).await,
+            "claim"
+        ),
+        IdempotencyClaim::Replay(answer)
+    );
+    drop(tx);
+    let later = t0 + day + chrono::Duration::seconds(1);
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(tx.claim_idempotency("s", "k", "fp-2", later).await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    let second = stored_outcome("status-200");
+    ok(tx.complete_idempotency("s", "k", &second).await, "complete");
+    ok(tx.commit().await, "commit");
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(tx.claim_idempotency("s", "k", "fp-2", later).await, "claim"),
+        IdempotencyClaim::Replay(second)
+    );
+}
+
 /// A completed key replays its answer to the same request, refuses another request, is
 /// independent per scope; completing an unclaimed key is an error; a rolled-back claim
 /// leaves the key fresh.
@@ -416,7 +459,8 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut tx = ok(store.begin().await, "begin");
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            tx.claim_idempotency("bank/actor", "k1", "fp-1", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Fresh
@@ -430,21 +474,24 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut tx = ok(store.begin().await, "begin");
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            tx.claim_idempotency("bank/actor", "k1", "fp-1", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Replay(answer)
     );
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/actor", "k1", "fp-2").await,
+            tx.claim_idempotency("bank/actor", "k1", "fp-2", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Mismatch
     );
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/other", "k1", "fp-2").await,
+            tx.claim_idempotency("bank/other", "k1", "fp-2", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Fresh
@@ -461,7 +508,7 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut rolled_back = ok(store.begin().await, "begin");
     ok(
         rolled_back
-            .claim_idempotency("bank/actor", "k2", "fp")
+            .claim_idempotency("bank/actor", "k2", "fp", Utc::now())
             .await,
         "claim",
     );
@@ -469,7 +516,9 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut again = ok(store.begin().await, "begin");
     assert_eq!(
         ok(
-            again.claim_idempotency("bank/actor", "k2", "fp").await,
+            again
+                .claim_idempotency("bank/actor", "k2", "fp", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Fresh
@@ -488,12 +537,15 @@ async fn hold_a_key_and_queue_a_duplicate<S: Subject>(
     let store = subject.store();
     let mut first = ok(store.begin().await, "begin");
     assert_eq!(
-        ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
+        ok(
+            first.claim_idempotency("s", "k", "f1", Utc::now()).await,
+            "claim"
+        ),
         IdempotencyClaim::Fresh
     );
     let duplicate = tokio::spawn(async move {
         let mut tx = store.begin().await?;
-        let claim = tx.claim_idempotency("s", "k", "f1").await?;
+        let claim = tx.claim_idempotency("s", "k", "f1", Utc::now()).await?;
         if claim == IdempotencyClaim::Fresh {
             let answer = stored_outcome("status-202");
             tx.complete_idempotency("s", "k", &answer).await?;
@@ -541,7 +593,7 @@ pub async fn of_many_concurrent_duplicates_one_runs_and_the_others_replay_it(
         let (subject, answer) = (subject.clone(), answer.clone());
         tasks.spawn(async move {
             let mut tx = subject.store().begin().await?;
-            let claim = tx.claim_idempotency("s", "k", "f").await?;
+            let claim = tx.claim_idempotency("s", "k", "f", Utc::now()).await?;
             if claim == IdempotencyClaim::Fresh {
                 // The "command" runs while every duplicate waits for it.
                 subject.until_claims_wait(CLAIMS - 1).await;

@@ -43,6 +43,7 @@ type KeyId = (String, String);
 struct IdempotencyRecord {
     fingerprint: String,
     answer: Option<CommandOutcome>,
+    created_at: DateTime<Utc>,
 }
 
 /// What committed transactions left behind.
@@ -61,6 +62,8 @@ struct Shared {
     key_locks: Mutex<HashMap<KeyId, Arc<tokio::sync::Mutex<()>>>>,
     next_transaction: AtomicI64,
     unavailable: AtomicBool,
+    /// How long idempotency answers are replayed; `None`: the PostgreSQL store's default.
+    idempotency_window: Mutex<Option<std::time::Duration>>,
     /// How many claims found their key held and wait for it: the signal tests wait on.
     claims_waiting: tokio::sync::watch::Sender<usize>,
 }
@@ -102,6 +105,18 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Idempotency answers are replayed for `window` after they were stored, as
+    /// [`kyc_store::PgCustomerStore::with_idempotency_window`] (its default without this).
+    #[must_use]
+    pub fn with_idempotency_window(self, window: std::time::Duration) -> Self {
+        *self
+            .shared
+            .idempotency_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(window);
+        self
     }
 
     /// Simulates an outage (`true`) or its end (`false`).
@@ -286,6 +301,7 @@ struct HeldKey {
     _guard: OwnedMutexGuard<()>,
     fingerprint: String,
     answer: Option<CommandOutcome>,
+    created_at: DateTime<Utc>,
 }
 
 /// An append waiting for commit.
@@ -330,6 +346,7 @@ impl CustomerTransaction for MemoryTransaction {
         scope: &str,
         key: &str,
         fingerprint: &str,
+        now: DateTime<Utc>,
     ) -> Result<IdempotencyClaim, StoreFailure> {
         self.shared.check_available()?;
         let id = (scope.to_owned(), key.to_owned());
@@ -349,7 +366,21 @@ impl CustomerTransaction for MemoryTransaction {
                 lock.lock_owned().await
             }
         };
-        let existing = self.shared.committed().idempotency.get(&id).cloned();
+        let window = self
+            .shared
+            .idempotency_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or(kyc_store::DEFAULT_IDEMPOTENCY_WINDOW);
+        let expired_before = kyc_store::expired_before(now, window);
+        // An expired answer counts as absent: the key is fresh again.
+        let existing = self
+            .shared
+            .committed()
+            .idempotency
+            .get(&id)
+            .filter(|record| record.created_at >= expired_before)
+            .cloned();
         let claim = match existing {
             Some(record) if record.fingerprint != fingerprint => IdempotencyClaim::Mismatch,
             Some(IdempotencyRecord {
@@ -365,6 +396,7 @@ impl CustomerTransaction for MemoryTransaction {
                     _guard: guard,
                     fingerprint: fingerprint.to_owned(),
                     answer: None,
+                    created_at: now,
                 },
             );
         }
@@ -545,6 +577,7 @@ impl CustomerTransaction for MemoryTransaction {
                 IdempotencyRecord {
                     fingerprint: held.fingerprint.clone(),
                     answer: held.answer.clone(),
+                    created_at: held.created_at,
                 },
             );
         }

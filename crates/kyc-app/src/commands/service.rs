@@ -145,7 +145,10 @@ impl<S: CustomerStore> CommandService<S> {
         };
         if let Some(key) = &ctx.idempotency_key {
             let scope = idempotency_scope(ctx);
-            match tx.claim_idempotency(&scope, key, fingerprint).await? {
+            match tx
+                .claim_idempotency(&scope, key, fingerprint, ctx.received_at)
+                .await?
+            {
                 IdempotencyClaim::Fresh => tx.complete_idempotency(&scope, key, &outcome).await?,
                 // Dropping the transaction rolls back what this attempt wrote.
                 IdempotencyClaim::Replay(first) => return Ok(Attempt::Done(first)),

@@ -11,6 +11,8 @@ mod current;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use kyc_app::chain::GENESIS_HASH;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
@@ -79,6 +81,7 @@ pub struct PgCustomerStore {
     pool: PgPool,
     announcer: CommitAnnouncer,
     projection: Option<Progress>,
+    idempotency_window: Duration,
 }
 
 impl PgCustomerStore {
@@ -90,7 +93,22 @@ impl PgCustomerStore {
             pool,
             announcer,
             projection: None,
+            idempotency_window: crate::DEFAULT_IDEMPOTENCY_WINDOW,
         }
+    }
+
+    /// Idempotency answers are replayed for `window` after they were stored (see
+    /// [`crate::claim_idempotency_key`]); [`crate::DEFAULT_IDEMPOTENCY_WINDOW`] without this.
+    /// Purge with the same window.
+    #[must_use]
+    pub fn with_idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window;
+        self
+    }
+
+    /// How long idempotency answers are replayed.
+    pub fn idempotency_window(&self) -> Duration {
+        self.idempotency_window
     }
 
     /// Lists then wait (up to [`LIST_FRESHNESS_WAIT`]) until the customer projection running
@@ -116,6 +134,7 @@ pub struct PgCustomerTransaction {
     tx: Transaction<'static, Postgres>,
     announcer: CommitAnnouncer,
     appended: bool,
+    idempotency_window: Duration,
     /// The latest chain link this transaction read or wrote: an append after it links from
     /// it without reading it again (a command's `load_current` then `append`).
     head: Option<ChainHead>,
@@ -171,6 +190,7 @@ impl CustomerStore for PgCustomerStore {
             tx,
             announcer: self.announcer.clone(),
             appended: false,
+            idempotency_window: self.idempotency_window,
             head: None,
         })
     }
@@ -349,10 +369,18 @@ impl CustomerTransaction for PgCustomerTransaction {
         scope: &str,
         key: &str,
         fingerprint: &str,
+        now: DateTime<Utc>,
     ) -> Result<IdempotencyClaim, StoreFailure> {
-        let claim = crate::claim_idempotency_key(&mut self.tx, scope, key, fingerprint)
-            .await
-            .map_err(failure)?;
+        let claim = crate::claim_idempotency_key(
+            &mut self.tx,
+            scope,
+            key,
+            fingerprint,
+            now,
+            self.idempotency_window,
+        )
+        .await
+        .map_err(failure)?;
         Ok(match claim {
             RawClaim::Fresh => IdempotencyClaim::Fresh,
             RawClaim::Replay(outcome) => {

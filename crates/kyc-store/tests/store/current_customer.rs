@@ -393,7 +393,7 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
             .await
             .unwrap();
         first
-            .claim_idempotency("scope", "first", "fp")
+            .claim_idempotency("scope", "first", "fp", Utc::now())
             .await
             .unwrap();
         first.commit().await.unwrap();
