@@ -21,6 +21,11 @@ pub struct EventMetadata {
     pub source: Source,
     /// When the command was received.
     pub occurred_at: DateTime<Utc>,
-    /// This event's link in the customer's hash chain.
+    /// The version of this event's chain link (see [`crate::chain`]): `None` for v1, the
+    /// events written before the store linked the chain; `Some(2)` for every new event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<u32>,
+    /// This event's link in the customer's hash chain. Set by the store when it appends (what
+    /// a caller passes is replaced), over the payload as stored and the other fields above.
     pub hash: String,
 }

@@ -171,13 +171,19 @@ pub trait CustomerStore: Send + Sync + 'static {
 
 /// One atomic unit of work; dropping it without [`CustomerTransaction::commit`] rolls back.
 pub trait CustomerTransaction: Send {
-    /// Claims `key` for `fingerprint` within `scope`. A concurrent claim of the same key waits
-    /// until this transaction ends. Comes after the append (see the module docs).
+    /// Claims `key` for `fingerprint` within `scope` at `now` (when the command was received).
+    /// A concurrent claim of the same key waits until this transaction ends. Comes after the
+    /// append (see the module docs).
+    ///
+    /// Answers are kept for the store's idempotency window: one stored longer before `now`
+    /// has expired, and the key is [`IdempotencyClaim::Fresh`] again, whether or not the
+    /// store has purged it yet.
     fn claim_idempotency(
         &mut self,
         scope: &str,
         key: &str,
         fingerprint: &str,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<IdempotencyClaim, StoreFailure>> + Send;
 
     /// Stores the answer for a claimed key.
@@ -220,6 +226,13 @@ pub trait CustomerTransaction: Send {
 
     /// Appends events after `expected_sequence` (0 for a new customer); [`StoreFailure::Conflict`]
     /// when another writer got there first.
+    ///
+    /// The store links the hash chain: it sets each event's `metadata.chain` and
+    /// `metadata.hash` ([`crate::chain::link_event`]) after the customer's latest link, over
+    /// the payload exactly as it stores it, and returns the events as recorded, links
+    /// included. What the caller puts in those two fields is ignored. An adapter may take the
+    /// latest link from an earlier [`CustomerTransaction::load_current`] of the same customer
+    /// at the same sequence in this transaction, instead of reading it again.
     fn append(
         &mut self,
         guid: CustomerGuid,

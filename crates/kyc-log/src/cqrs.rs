@@ -5,7 +5,8 @@
 //! service's own appends:
 //!
 //! * each event's metadata carries its hash-chain link in [`LINK_FIELD`], computed by the
-//!   caller's [`ChainLink`] from the stream's previous link, so `kycctl verify` holds;
+//!   caller's [`ChainLink`] from the stream's previous link, the payload and the rest of the
+//!   metadata as stored, so `kycctl verify` holds;
 //! * the commit is announced to the log's tailers ([`crate::CommitAnnouncer`]);
 //! * `stream_all_events` replays in commit (`global_position`) order, through [`read_after`]:
 //!   postgres-es's `replay_all` orders by per-aggregate sequence instead, and can stop early.
@@ -41,13 +42,16 @@ const REPLAY_QUEUE: usize = 1_024;
 /// it is computed from is the caller's business).
 pub trait ChainLink: Send + Sync {
     /// The link of an event following one whose link is `previous` (`None`: the stream's
-    /// first event).
+    /// first event). `payload` and `metadata` are what the log will store, except that the
+    /// repository then sets [`LINK_FIELD`] to the returned link; the chain may add fields of
+    /// its own to `metadata` first (a version mark), and should cover them.
     fn link(
         &self,
         previous: Option<&str>,
         event_type: &str,
         event_version: &str,
         payload: &Value,
+        metadata: &mut serde_json::Map<String, Value>,
     ) -> String;
 }
 
@@ -93,17 +97,19 @@ impl<L: ChainLink> LogRepository<L> {
             .and_then(|(_, link)| link);
         let mut linked = Vec::with_capacity(events.len());
         for event in events {
-            let link = self.chain.link(
-                previous.as_deref(),
-                &event.event_type,
-                &event.event_version,
-                &event.payload,
-            );
             let mut metadata = match &event.metadata {
                 Value::Object(fields) => fields.clone(),
                 Value::Null => serde_json::Map::new(),
                 _ => return Err(unknown("event metadata must be a JSON object")),
             };
+            metadata.remove(LINK_FIELD);
+            let link = self.chain.link(
+                previous.as_deref(),
+                &event.event_type,
+                &event.event_version,
+                &event.payload,
+                &mut metadata,
+            );
             metadata.insert(LINK_FIELD.to_owned(), Value::String(link.clone()));
             linked.push(NewEvent {
                 event_type: event.event_type.clone(),
@@ -236,8 +242,26 @@ fn serialized(event: StoredEvent) -> Result<SerializedEvent, PersistenceError> {
         event_type: event.event_type,
         event_version: event.event_version,
         payload: event.payload,
-        metadata: event.metadata,
+        metadata: string_metadata(event.metadata),
     })
+}
+
+/// cqrs-es reads metadata as a map of strings; the log's may hold other JSON values (a
+/// chain's version mark is a number). Those are handed over as their JSON text, so events
+/// written by any writer load through the framework.
+fn string_metadata(metadata: Value) -> Value {
+    match metadata {
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, value)| match value {
+                    Value::String(_) => (key, value),
+                    other => (key, Value::String(other.to_string())),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn persistence(error: LogError) -> PersistenceError {

@@ -45,12 +45,25 @@ impl Aggregate for Counter {
     fn apply(&mut self, _event: Counted) {}
 }
 
-/// Links each event to the previous link and its payload, visibly.
+/// Links each event to the previous link, its payload and its request id, visibly; marks the
+/// metadata it covered.
 struct Concat;
 
 impl ChainLink for Concat {
-    fn link(&self, previous: Option<&str>, event_type: &str, _: &str, payload: &Value) -> String {
-        format!("{}>{event_type}{payload}", previous.unwrap_or("genesis"))
+    fn link(
+        &self,
+        previous: Option<&str>,
+        event_type: &str,
+        _: &str,
+        payload: &Value,
+        metadata: &mut serde_json::Map<String, Value>,
+    ) -> String {
+        metadata.insert("chain".to_owned(), json!(7));
+        format!(
+            "{}>{event_type}{payload}@{}",
+            previous.unwrap_or("genesis"),
+            metadata["request_id"].as_str().unwrap_or_default()
+        )
     }
 }
 
@@ -95,14 +108,18 @@ async fn commits_chain_on_the_stored_link_and_a_stale_sequence_is_an_optimistic_
     assert_eq!(
         links,
         [
-            r#"genesis>Counted{"n":1}"#,
-            r#"genesis>Counted{"n":1}>Counted{"n":2}"#,
-            r#"genesis>Counted{"n":1}>Counted{"n":2}>Counted{"n":3}"#,
+            r#"genesis>Counted{"n":1}@r1"#,
+            r#"genesis>Counted{"n":1}@r1>Counted{"n":2}@r2"#,
+            r#"genesis>Counted{"n":1}@r1>Counted{"n":2}@r2>Counted{"n":3}@r3"#,
         ]
     );
     assert_eq!(
         stored[2].metadata["request_id"], "r3",
         "the caller's metadata is kept"
+    );
+    assert_eq!(
+        stored[2].metadata["chain"], 7,
+        "what the chain adds is stored"
     );
 
     let after_two = repository.get_last_events::<Counter>("c", 2).await.unwrap();
@@ -110,6 +127,8 @@ async fn commits_chain_on_the_stored_link_and_a_stale_sequence_is_an_optimistic_
         after_two.iter().map(|e| e.sequence).collect::<Vec<_>>(),
         [3]
     );
+    // cqrs-es reads metadata as strings: a number comes as its JSON text.
+    assert_eq!(after_two[0].metadata["chain"], "7");
 }
 
 #[tokio::test]

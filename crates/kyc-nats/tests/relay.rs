@@ -115,6 +115,7 @@ async fn seed(pool: &PgPool, customers: usize) -> BTreeSet<(String, i64)> {
                         idempotency_key: None,
                         source: Source::Cli,
                         occurred_at: at,
+                        chain: None,
                         hash: "0".repeat(64),
                     })
                     .unwrap(),

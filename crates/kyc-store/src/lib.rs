@@ -32,7 +32,8 @@ pub use documents::{
 };
 pub use error::StoreError;
 pub use idempotency::{
-    claim_idempotency_key, complete_idempotency_key, idempotency_scope, IdempotencyClaim,
+    claim_idempotency_key, complete_idempotency_key, expired_before, idempotency_scope,
+    purge_expired_idempotency_records, IdempotencyClaim, DEFAULT_IDEMPOTENCY_WINDOW, PURGE_BATCH,
 };
 
 /// Applies the SQL migrations of the repository's `migrations/` folder (idempotent).

@@ -74,10 +74,12 @@ macro_rules! customer_store_contract {
     ($make:path) => {
         $crate::customer_store_contract!(@tests $make;
             appends_commit_together_and_load_back_exactly,
+            the_store_links_each_appended_event_into_the_chain,
             a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands,
             load_current_is_the_fold_and_the_latest_link_and_sees_only_committed_or_own_appends,
             external_ids_are_unique_per_tenant_and_name_the_first_customer,
             idempotency_claims_replay_the_stored_answer_and_refuse_another_request,
+            an_answer_is_replayed_within_the_idempotency_window_and_then_the_key_is_fresh,
             a_concurrent_claim_waits_for_the_holder_and_then_replays_its_answer,
             a_rolled_back_claim_passes_to_the_waiting_duplicate,
             of_many_concurrent_duplicates_one_runs_and_the_others_replay_it,
@@ -113,12 +115,11 @@ async fn create<S: CustomerStore>(store: &S, guid: CustomerGuid, bank: BankGuid)
     ok(tx.commit().await, "commit the creation");
 }
 
-/// A details update of a customer that has `history`, each event with `hash` as its link.
+/// A details update of a customer that has `history`.
 fn relabel(
     history: &[CustomerEvent],
     label: &str,
     bank: BankGuid,
-    hash: &str,
 ) -> Vec<(CustomerEvent, EventMetadata)> {
     let events = Customer::from_events(history)
         .decide(CustomerCommand::UpdateDetails {
@@ -131,11 +132,7 @@ fn relabel(
         .unwrap_or_else(|refusal| panic!("the relabel is refused: {refusal:?}"));
     events
         .into_iter()
-        .map(|event| {
-            let mut metadata = metadata(bank, Utc::now());
-            hash.clone_into(&mut metadata.hash);
-            (event, metadata)
-        })
+        .map(|event| (event, metadata(bank, Utc::now())))
         .collect()
 }
 
@@ -182,6 +179,48 @@ pub async fn appends_commit_together_and_load_back_exactly(subject: impl Subject
     assert!(ok(store.load(other, None).await, "load").is_empty());
 }
 
+/// The store sets every appended event's link (v2, whatever the caller passed), one per
+/// event, each new; what append reports is what load returns; an append in a later
+/// transaction, with or without reading the customer first, chains on.
+pub async fn the_store_links_each_appended_event_into_the_chain(subject: impl Subject) {
+    let store = subject.store();
+    let (bank, guid) = (bank(), customer());
+    let mut forged = created_individual(guid, bank, Utc::now());
+    for (_, metadata) in &mut forged {
+        metadata.hash = "f".repeat(64);
+        metadata.chain = Some(1);
+    }
+    let mut tx = ok(store.begin().await, "begin");
+    let mut links = ok(tx.append(guid, 0, forged).await, "append the creation");
+    ok(tx.commit().await, "commit");
+    for read_first in [true, false] {
+        let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
+            .into_iter()
+            .map(|r| r.event)
+            .collect();
+        let mut tx = ok(store.begin().await, "begin");
+        if read_first {
+            ok(tx.load_current(guid).await, "load_current");
+        }
+        let expected = history.len() as u64;
+        links.extend(ok(
+            tx.append(guid, expected, relabel(&history, "x", bank))
+                .await,
+            "append",
+        ));
+        ok(tx.commit().await, "commit");
+    }
+    assert_eq!(ok(store.load(guid, None).await, "load"), links);
+    let mut seen = std::collections::HashSet::new();
+    for recorded in &links {
+        assert_eq!(recorded.metadata.chain, Some(2), "{recorded:?}");
+        assert_eq!(recorded.metadata.hash.len(), 64, "{recorded:?}");
+        assert!(seen.insert(recorded.metadata.hash.clone()), "{recorded:?}");
+    }
+    let current = ok(store.load_current(guid).await, "load_current");
+    assert_eq!(current.previous_hash(), links.last().unwrap().metadata.hash);
+}
+
 /// A stale expected sequence conflicts at once; of two writers expecting the same sequence,
 /// exactly one lands and the other sees a conflict (at its append or at its commit).
 pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_lands(
@@ -197,7 +236,7 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
 
     let mut stale = ok(store.begin().await, "begin");
     let err = stale
-        .append(guid, 0, relabel(&history, "stale", bank, &"1".repeat(64)))
+        .append(guid, 0, relabel(&history, "stale", bank))
         .await
         .map(drop)
         .unwrap_err();
@@ -205,7 +244,7 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
     drop(stale);
     let mut invented = ok(store.begin().await, "begin");
     let err = invented
-        .append(guid, 5, relabel(&history, "gap", bank, &"1".repeat(64)))
+        .append(guid, 5, relabel(&history, "gap", bank))
         .await
         .map(drop)
         .unwrap_err();
@@ -215,13 +254,13 @@ pub async fn a_stale_expected_sequence_conflicts_and_of_two_racing_writers_one_l
     let mut first = ok(store.begin().await, "begin");
     ok(
         first
-            .append(guid, 1, relabel(&history, "first", bank, &"2".repeat(64)))
+            .append(guid, 1, relabel(&history, "first", bank))
             .await,
         "the first writer's append",
     );
     let second = {
         let store = store.clone();
-        let events = relabel(&history, "second", bank, &"3".repeat(64));
+        let events = relabel(&history, "second", bank);
         tokio::spawn(async move {
             let mut tx = store.begin().await?;
             tx.append(guid, 1, events).await?;
@@ -250,18 +289,20 @@ pub async fn load_current_is_the_fold_and_the_latest_link_and_sees_only_committe
     let store = subject.store();
     let (bank, guid) = (bank(), customer());
     create(&store, guid, bank).await;
-    for (label, hash) in [("a", "a".repeat(64)), ("b", "b".repeat(64))] {
+    let mut last_link = String::new();
+    for label in ["a", "b"] {
         let history: Vec<CustomerEvent> = ok(store.load(guid, None).await, "load")
             .into_iter()
             .map(|r| r.event)
             .collect();
         let mut tx = ok(store.begin().await, "begin");
         let expected = history.len() as u64;
-        ok(
-            tx.append(guid, expected, relabel(&history, label, bank, &hash))
+        let appended = ok(
+            tx.append(guid, expected, relabel(&history, label, bank))
                 .await,
             "append",
         );
+        last_link.clone_from(&appended[0].metadata.hash);
         ok(tx.commit().await, "commit");
     }
 
@@ -272,19 +313,18 @@ pub async fn load_current_is_the_fold_and_the_latest_link_and_sees_only_committe
         Customer::from_events(events.iter().map(|r| &r.event))
     );
     assert_eq!(current.customer.version(), 3);
-    assert_eq!(current.previous_hash(), "b".repeat(64));
+    assert_eq!(current.previous_hash(), last_link);
     let mut tx = ok(store.begin().await, "begin");
     assert_eq!(ok(tx.load_current(guid).await, "load_current"), current);
 
     let history: Vec<CustomerEvent> = events.into_iter().map(|r| r.event).collect();
-    ok(
-        tx.append(guid, 3, relabel(&history, "c", bank, &"f".repeat(64)))
-            .await,
+    let appended = ok(
+        tx.append(guid, 3, relabel(&history, "c", bank)).await,
         "append",
     );
     let own = ok(tx.load_current(guid).await, "load_current");
     assert_eq!(own.customer.version(), 4);
-    assert_eq!(own.previous_hash(), "f".repeat(64));
+    assert_eq!(own.previous_hash(), appended[0].metadata.hash);
     assert_eq!(ok(store.load_current(guid).await, "load_current"), current);
     ok(tx.commit().await, "commit");
     assert_eq!(ok(store.load_current(guid).await, "load_current"), own);
@@ -332,7 +372,10 @@ pub async fn external_ids_are_unique_per_tenant_and_name_the_first_customer(subj
     );
     // The refusal leaves the transaction usable: the answer can still be stored.
     assert_eq!(
-        ok(tx.claim_idempotency("scope", "key", "fp").await, "claim"),
+        ok(
+            tx.claim_idempotency("scope", "key", "fp", Utc::now()).await,
+            "claim"
+        ),
         IdempotencyClaim::Fresh
     );
     drop(tx);
@@ -366,6 +409,45 @@ pub async fn external_ids_are_unique_per_tenant_and_name_the_first_customer(subj
     ok(tx.commit().await, "commit");
 }
 
+/// With the default window (a day): a retry up to a day after the answer replays it; a
+/// claim later than that, before any purge, finds the key fresh, for any request.
+pub async fn an_answer_is_replayed_within_the_idempotency_window_and_then_the_key_is_fresh(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let answer = stored_outcome("status-201");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let day = chrono::Duration::days(1);
+    let mut tx = ok(store.begin().await, "begin");
+    ok(tx.claim_idempotency("s", "k", "fp-1", t0).await, "claim");
+    ok(tx.complete_idempotency("s", "k", &answer).await, "complete");
+    ok(tx.commit().await, "commit");
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("s", "k", "fp-1", t0 + day).await,
+            "claim"
+        ),
+        IdempotencyClaim::Replay(answer)
+    );
+    drop(tx);
+    let later = t0 + day + chrono::Duration::seconds(1);
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(tx.claim_idempotency("s", "k", "fp-2", later).await, "claim"),
+        IdempotencyClaim::Fresh
+    );
+    let second = stored_outcome("status-200");
+    ok(tx.complete_idempotency("s", "k", &second).await, "complete");
+    ok(tx.commit().await, "commit");
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(tx.claim_idempotency("s", "k", "fp-2", later).await, "claim"),
+        IdempotencyClaim::Replay(second)
+    );
+}
+
 /// A completed key replays its answer to the same request, refuses another request, is
 /// independent per scope; completing an unclaimed key is an error; a rolled-back claim
 /// leaves the key fresh.
@@ -377,7 +459,8 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut tx = ok(store.begin().await, "begin");
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            tx.claim_idempotency("bank/actor", "k1", "fp-1", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Fresh
@@ -391,21 +474,24 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut tx = ok(store.begin().await, "begin");
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/actor", "k1", "fp-1").await,
+            tx.claim_idempotency("bank/actor", "k1", "fp-1", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Replay(answer)
     );
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/actor", "k1", "fp-2").await,
+            tx.claim_idempotency("bank/actor", "k1", "fp-2", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Mismatch
     );
     assert_eq!(
         ok(
-            tx.claim_idempotency("bank/other", "k1", "fp-2").await,
+            tx.claim_idempotency("bank/other", "k1", "fp-2", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Fresh
@@ -422,7 +508,7 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut rolled_back = ok(store.begin().await, "begin");
     ok(
         rolled_back
-            .claim_idempotency("bank/actor", "k2", "fp")
+            .claim_idempotency("bank/actor", "k2", "fp", Utc::now())
             .await,
         "claim",
     );
@@ -430,7 +516,9 @@ pub async fn idempotency_claims_replay_the_stored_answer_and_refuse_another_requ
     let mut again = ok(store.begin().await, "begin");
     assert_eq!(
         ok(
-            again.claim_idempotency("bank/actor", "k2", "fp").await,
+            again
+                .claim_idempotency("bank/actor", "k2", "fp", Utc::now())
+                .await,
             "claim"
         ),
         IdempotencyClaim::Fresh
@@ -449,12 +537,15 @@ async fn hold_a_key_and_queue_a_duplicate<S: Subject>(
     let store = subject.store();
     let mut first = ok(store.begin().await, "begin");
     assert_eq!(
-        ok(first.claim_idempotency("s", "k", "f1").await, "claim"),
+        ok(
+            first.claim_idempotency("s", "k", "f1", Utc::now()).await,
+            "claim"
+        ),
         IdempotencyClaim::Fresh
     );
     let duplicate = tokio::spawn(async move {
         let mut tx = store.begin().await?;
-        let claim = tx.claim_idempotency("s", "k", "f1").await?;
+        let claim = tx.claim_idempotency("s", "k", "f1", Utc::now()).await?;
         if claim == IdempotencyClaim::Fresh {
             let answer = stored_outcome("status-202");
             tx.complete_idempotency("s", "k", &answer).await?;
@@ -502,7 +593,7 @@ pub async fn of_many_concurrent_duplicates_one_runs_and_the_others_replay_it(
         let (subject, answer) = (subject.clone(), answer.clone());
         tasks.spawn(async move {
             let mut tx = subject.store().begin().await?;
-            let claim = tx.claim_idempotency("s", "k", "f").await?;
+            let claim = tx.claim_idempotency("s", "k", "f", Utc::now()).await?;
             if claim == IdempotencyClaim::Fresh {
                 // The "command" runs while every duplicate waits for it.
                 subject.until_claims_wait(CLAIMS - 1).await;

@@ -26,7 +26,7 @@ pub fn customer() -> CustomerGuid {
     CustomerGuid::from_uuid(uuid::Uuid::now_v7())
 }
 
-/// Metadata for events appended directly through the port (a placeholder chain link).
+/// Metadata for events appended directly through the port (the store sets the chain link).
 pub fn metadata(bank: BankGuid, at: DateTime<Utc>) -> EventMetadata {
     EventMetadata {
         actor: "tester".to_owned(),
@@ -35,7 +35,8 @@ pub fn metadata(bank: BankGuid, at: DateTime<Utc>) -> EventMetadata {
         idempotency_key: None,
         source: Source::Cli,
         occurred_at: at,
-        hash: "0".repeat(64),
+        chain: None,
+        hash: String::new(),
     }
 }
 

@@ -11,7 +11,8 @@
 //!   answer (or a fresh key, after a rollback);
 //! - external ids are unique per tenant;
 //! - `global_position` is drawn like the PostgreSQL store does: `(transaction id << 16) + index`;
-//! - lists are newest first, filtered by type, state and label.
+//! - lists are newest first, filtered by type, state and label;
+//! - appends link the hash chain (v2) over the payload as this store keeps it (`serde_json`'s).
 //!
 //! [`MemoryStore::set_unavailable`] simulates an outage: every operation then fails with
 //! [`StoreFailure::Unavailable`]. [`MemoryStore::until_claims_wait`] tells a test that claims
@@ -22,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
+use kyc_app::chain::link_event;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
@@ -41,6 +43,7 @@ type KeyId = (String, String);
 struct IdempotencyRecord {
     fingerprint: String,
     answer: Option<CommandOutcome>,
+    created_at: DateTime<Utc>,
 }
 
 /// What committed transactions left behind.
@@ -59,6 +62,8 @@ struct Shared {
     key_locks: Mutex<HashMap<KeyId, Arc<tokio::sync::Mutex<()>>>>,
     next_transaction: AtomicI64,
     unavailable: AtomicBool,
+    /// How long idempotency answers are replayed; `None`: the PostgreSQL store's default.
+    idempotency_window: Mutex<Option<std::time::Duration>>,
     /// How many claims found their key held and wait for it: the signal tests wait on.
     claims_waiting: tokio::sync::watch::Sender<usize>,
 }
@@ -100,6 +105,18 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Idempotency answers are replayed for `window` after they were stored, as
+    /// [`kyc_store::PgCustomerStore::with_idempotency_window`] (its default without this).
+    #[must_use]
+    pub fn with_idempotency_window(self, window: std::time::Duration) -> Self {
+        *self
+            .shared
+            .idempotency_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(window);
+        self
     }
 
     /// Simulates an outage (`true`) or its end (`false`).
@@ -284,6 +301,7 @@ struct HeldKey {
     _guard: OwnedMutexGuard<()>,
     fingerprint: String,
     answer: Option<CommandOutcome>,
+    created_at: DateTime<Utc>,
 }
 
 /// An append waiting for commit.
@@ -328,6 +346,7 @@ impl CustomerTransaction for MemoryTransaction {
         scope: &str,
         key: &str,
         fingerprint: &str,
+        now: DateTime<Utc>,
     ) -> Result<IdempotencyClaim, StoreFailure> {
         self.shared.check_available()?;
         let id = (scope.to_owned(), key.to_owned());
@@ -347,7 +366,21 @@ impl CustomerTransaction for MemoryTransaction {
                 lock.lock_owned().await
             }
         };
-        let existing = self.shared.committed().idempotency.get(&id).cloned();
+        let window = self
+            .shared
+            .idempotency_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or(kyc_store::DEFAULT_IDEMPOTENCY_WINDOW);
+        let expired_before = kyc_store::expired_before(now, window);
+        // An expired answer counts as absent: the key is fresh again.
+        let existing = self
+            .shared
+            .committed()
+            .idempotency
+            .get(&id)
+            .filter(|record| record.created_at >= expired_before)
+            .cloned();
         let claim = match existing {
             Some(record) if record.fingerprint != fingerprint => IdempotencyClaim::Mismatch,
             Some(IdempotencyRecord {
@@ -363,6 +396,7 @@ impl CustomerTransaction for MemoryTransaction {
                     _guard: guard,
                     fingerprint: fingerprint.to_owned(),
                     answer: None,
+                    created_at: now,
                 },
             );
         }
@@ -446,8 +480,21 @@ impl CustomerTransaction for MemoryTransaction {
         if self.stream(guid).len() as u64 != expected_sequence {
             return Err(StoreFailure::Conflict);
         }
+        let mut previous = current(&self.stream(guid)).previous_hash().to_owned();
         let mut recorded = Vec::with_capacity(events.len());
-        for (offset, (event, metadata)) in events.into_iter().enumerate() {
+        for (offset, (event, mut metadata)) in events.into_iter().enumerate() {
+            // This store keeps the payload as serde_json writes it: the link covers that.
+            let payload = serde_json::to_value(&event)
+                .map_err(|e| StoreFailure::Other(format!("serializing an event: {e}")))?;
+            link_event(
+                &previous,
+                event.event_type(),
+                event.event_version(),
+                &payload,
+                &mut metadata,
+            )
+            .map_err(|e| StoreFailure::Other(format!("linking an event: {e}")))?;
+            previous.clone_from(&metadata.hash);
             self.appended_in_tx += 1;
             recorded.push(RecordedEvent {
                 sequence: expected_sequence + offset as u64 + 1,
@@ -530,6 +577,7 @@ impl CustomerTransaction for MemoryTransaction {
                 IdempotencyRecord {
                     fingerprint: held.fingerprint.clone(),
                     answer: held.answer.clone(),
+                    created_at: held.created_at,
                 },
             );
         }

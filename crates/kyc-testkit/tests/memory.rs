@@ -133,7 +133,8 @@ async fn an_outage_fails_every_operation_until_it_ends() {
     let mut tx = store.begin().await.unwrap();
     store.set_unavailable(true);
     assert!(matches!(
-        tx.claim_idempotency("s", "k", "f").await,
+        tx.claim_idempotency("s", "k", "f", chrono::Utc::now())
+            .await,
         Err(StoreFailure::Unavailable(_))
     ));
     assert!(matches!(

@@ -1,7 +1,7 @@
 //! `kycctl history` and `kycctl state-at`: what happened to a customer, and how it stood.
 
 use anyhow::{bail, Context};
-use kyc_app::dto::{audit_trail, CustomerDto};
+use kyc_app::dto::{audit_trail, AuditDecisionDto, CustomerDto};
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_domain::ids::CustomerGuid;
 use kyc_domain::Customer;
@@ -9,7 +9,8 @@ use kyc_store::PgCustomerStore;
 
 use crate::output;
 
-/// Prints every event of a customer with actor, time, request id, source and state change.
+/// Prints every event of a customer with actor, time, request id, source, state change and,
+/// for transitions and reviews, the reasons they recorded.
 pub async fn history(store: &PgCustomerStore, guid: &str, as_json: bool) -> anyhow::Result<()> {
     let guid = CustomerGuid::parse(guid).map_err(|e| anyhow::anyhow!("customer guid: {e}"))?;
     let events = store
@@ -32,6 +33,7 @@ pub async fn history(store: &PgCustomerStore, guid: &str, as_json: bool) -> anyh
         "source",
         "request id",
         "state",
+        "why",
     ]);
     for entry in &trail {
         let state = match &entry.state_before {
@@ -52,10 +54,45 @@ pub async fn history(store: &PgCustomerStore, guid: &str, as_json: bool) -> anyh
             entry.source.clone(),
             entry.request_id.clone(),
             state,
+            entry.decision.as_ref().map(why).unwrap_or_default(),
         ]);
     }
     println!("{table}");
     Ok(())
+}
+
+/// A decision in one cell: `codes: message`, then what else it records, e.g.
+/// `identity_unverifiable, document_issues: "We could not…" (retryable)`.
+fn why(decision: &AuditDecisionDto) -> String {
+    let mut parts = Vec::new();
+    if !decision.reason_codes.is_empty() {
+        parts.push(decision.reason_codes.join(", "));
+    }
+    if let Some(message) = &decision.message {
+        parts.push(format!("{message:?}"));
+    }
+    let mut why = parts.join(": ");
+    let mut notes = Vec::new();
+    match decision.retryable {
+        Some(true) => notes.push("retryable".to_owned()),
+        Some(false) => notes.push("final".to_owned()),
+        None => {}
+    }
+    if let Some(policy) = &decision.policy_version {
+        notes.push(format!("policy {policy}"));
+    }
+    if let Some(document) = &decision.document_guid {
+        notes.push(format!("document {document}"));
+    }
+    if !notes.is_empty() {
+        if !why.is_empty() {
+            why.push(' ');
+        }
+        why.push('(');
+        why.push_str(&notes.join(", "));
+        why.push(')');
+    }
+    why
 }
 
 /// Parses `--at`: an RFC 3339 instant or a log position.
@@ -86,4 +123,34 @@ pub async fn state_at(
         bail!("customer {guid} did not exist at that point");
     };
     Ok(CustomerDto::new(record, include_pii))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_reads_as_codes_message_and_notes() {
+        let rejection = AuditDecisionDto {
+            reason_codes: vec!["sanctions_match".into(), "pep_high_risk".into()],
+            message: Some("Listed".into()),
+            retryable: Some(false),
+            ..AuditDecisionDto::default()
+        };
+        assert_eq!(
+            why(&rejection),
+            r#"sanctions_match, pep_high_risk: "Listed" (final)"#
+        );
+        let freeze = AuditDecisionDto {
+            message: Some("Fraud report".into()),
+            ..AuditDecisionDto::default()
+        };
+        assert_eq!(why(&freeze), r#""Fraud report""#);
+        let verified = AuditDecisionDto {
+            policy_version: Some("v1".into()),
+            ..AuditDecisionDto::default()
+        };
+        assert_eq!(why(&verified), "(policy v1)");
+        assert_eq!(why(&AuditDecisionDto::default()), "");
+    }
 }

@@ -4,8 +4,7 @@
 use std::fmt;
 
 use futures::TryStreamExt;
-use kyc_app::chain::{link_hash, GENESIS_HASH};
-use kyc_app::metadata::EventMetadata;
+use kyc_app::chain::{expected_link, GENESIS_HASH, HASH_FIELD};
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::Customer;
 use kyc_log::StoredEvent;
@@ -305,11 +304,22 @@ fn check_event(
         });
     }
     check.expected_sequence = sequence + 1;
-    let expected_hash = link_hash(&check.previous_hash, &event_type, &event_version, &payload);
-    let stored_hash = serde_json::from_value::<EventMetadata>(metadata)
-        .map(|m| m.hash)
-        .unwrap_or_default();
-    if stored_hash != expected_hash && !check.chain_broken {
+    // v1 events (no `chain` mark) by the old formula, v2 ones over payload and metadata; an
+    // unknown mark cannot be checked, so it breaks the chain too.
+    let expected_hash = expected_link(
+        &check.previous_hash,
+        &event_type,
+        &event_version,
+        &payload,
+        &metadata,
+    )
+    .ok();
+    let stored_hash = metadata
+        .get(HASH_FIELD)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if expected_hash.as_deref() != Some(stored_hash.as_str()) && !check.chain_broken {
         check.chain_broken = true;
         findings.push(Finding::BrokenChain {
             customer: check.customer.clone(),

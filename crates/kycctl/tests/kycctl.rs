@@ -216,6 +216,176 @@ async fn verify_reports_a_removed_last_event_through_the_projection() {
     );
 }
 
+#[tokio::test]
+async fn verify_reports_edited_metadata_and_a_removed_chain_mark() {
+    let (db, _) = seeded(5).await;
+    let unmarked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE NOT metadata ? 'chain'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(unmarked, 0, "the store writes every new event v2");
+    let customers: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 2")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let (edited, unmarked) = (&customers[0], &customers[1]);
+    tamper(
+        &db.pool,
+        &format!(
+            "UPDATE events SET metadata = jsonb_set(metadata, '{{actor}}', '\"mallory\"') \
+             WHERE aggregate_id = '{edited}' AND sequence = 2"
+        ),
+    )
+    .await;
+    // Passing a v2 event off as v1 (whose link does not cover the metadata) fails too.
+    tamper(
+        &db.pool,
+        &format!(
+            "UPDATE events SET metadata = metadata - 'chain' \
+             WHERE aggregate_id = '{unmarked}' AND sequence = 3"
+        ),
+    )
+    .await;
+
+    let findings = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap()
+        .findings;
+    let broken: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::BrokenChain { .. }))
+        .collect();
+    assert_eq!(
+        broken,
+        [
+            &Finding::BrokenChain {
+                customer: edited.clone(),
+                sequence: 2
+            },
+            &Finding::BrokenChain {
+                customer: unmarked.clone(),
+                sequence: 3
+            },
+        ],
+        "{findings:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_v1_log_written_the_old_way_still_verifies_and_chains_on_in_v2() {
+    use kyc_app::chain::{link_hash, GENESIS_HASH};
+    use kyc_app::ports::CustomerTransaction;
+    use kyc_domain::{Customer, CustomerCommand};
+
+    let db = kyc_testkit::fresh_database().await;
+    let (bank, guid, at) = (
+        kyc_testkit::fixtures::bank(),
+        kyc_testkit::fixtures::customer(),
+        chrono::Utc::now(),
+    );
+    let mut events =
+        kyc_testkit::fixtures::created(guid, bank, kyc_testkit::fixtures::individual(), at);
+    events.extend(
+        Customer::from_events(&events)
+            .decide(CustomerCommand::Freeze {
+                draft: kyc_domain::customer::FreezeDraft {
+                    reason: Some("sanctions screening".into()),
+                },
+                at,
+            })
+            .unwrap(),
+    );
+    // Written as kyc-app did before v2: the link over the payload only, no `chain` mark.
+    let mut previous = GENESIS_HASH.to_owned();
+    let mut rows = Vec::new();
+    for event in &events {
+        let payload = serde_json::to_value(event).unwrap();
+        let hash = link_hash(
+            &previous,
+            event.event_type(),
+            event.event_version(),
+            &payload,
+        );
+        let mut metadata = kyc_testkit::fixtures::metadata(bank, at);
+        metadata.hash.clone_from(&hash);
+        rows.push(kyc_log::NewEvent {
+            event_type: event.event_type().to_owned(),
+            event_version: event.event_version().to_owned(),
+            payload,
+            metadata: serde_json::to_value(&metadata).unwrap(),
+        });
+        previous = hash;
+    }
+    assert!(rows.iter().all(|row| row.metadata.get("chain").is_none()));
+    let mut tx = db.pool.begin().await.unwrap();
+    kyc_log::append(
+        &mut tx,
+        kyc_app::AGGREGATE_TYPE,
+        &guid.to_string(),
+        0,
+        &rows,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.events, 2);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+
+    // The next event chains on in v2, from the last v1 link.
+    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
+    let mut tx = store.begin().await.unwrap();
+    let current = tx.load_current(guid).await.unwrap();
+    assert_eq!(current.previous_hash(), previous);
+    let unfreeze = current
+        .customer
+        .decide(CustomerCommand::Unfreeze { at })
+        .unwrap();
+    let appended = tx
+        .append(
+            guid,
+            2,
+            unfreeze
+                .into_iter()
+                .map(|e| (e, kyc_testkit::fixtures::metadata(bank, at)))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(appended[0].metadata.chain, Some(2));
+    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.events, 3);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+
+    // A v1 event's payload edited is still caught.
+    tamper(
+        &db.pool,
+        &format!(
+            "UPDATE events SET payload = jsonb_set(payload, '{{CustomerFrozen,reason}}', '\"none\"') \
+             WHERE aggregate_id = '{guid}' AND sequence = 2"
+        ),
+    )
+    .await;
+    let findings = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
+        .await
+        .unwrap()
+        .findings;
+    assert_eq!(
+        findings,
+        [Finding::BrokenChain {
+            customer: guid.to_string(),
+            sequence: 2
+        }]
+    );
+}
+
 /// Starts a rebuild with small flushes and slowed-down folding, and stops it as soon as one
 /// flush has committed (the rebuild's checkpoint moved).
 async fn interrupt_a_rebuild(db: &kyc_testkit::TestDatabase, settings: BulkSettings) {

@@ -86,6 +86,11 @@ pub struct Config {
     #[arg(long, env = "KYC_LOG", default_value = "info")]
     pub log: String,
 
+    /// How long a stored idempotency answer is replayed to a retry with the same key; after
+    /// it the key is fresh again, and a periodic task purges the record.
+    #[arg(long, env = "KYC_IDEMPOTENCY_WINDOW", default_value = "24h", value_parser = parse_duration)]
+    pub idempotency_window: Duration,
+
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     #[arg(long, env = "KYC_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
@@ -123,6 +128,16 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert_eq!(parse_duration("5h"), Ok(Duration::from_secs(18_000)));
         assert!(parse_duration("5w").is_err());
+    }
+
+    #[test]
+    fn the_idempotency_window_defaults_to_a_day_and_reads_the_duration_grammar() {
+        use clap::Parser;
+        let config = Config::try_parse_from(["kycd"]).unwrap();
+        assert_eq!(config.idempotency_window, Duration::from_secs(86_400));
+        let config = Config::try_parse_from(["kycd", "--idempotency-window", "90m"]).unwrap();
+        assert_eq!(config.idempotency_window, Duration::from_secs(5_400));
+        assert!(Config::try_parse_from(["kycd", "--idempotency-window", "soon"]).is_err());
     }
 
     #[test]

@@ -151,6 +151,42 @@ fn spawn_background(
     tasks
 }
 
+/// How often expired idempotency records are purged: a quarter of the window, at most ten
+/// minutes (at least a second). Expiry itself does not wait for it: a claim treats an expired
+/// record as absent.
+pub fn purge_interval(window: Duration) -> Duration {
+    (window / 4).clamp(Duration::from_secs(1), Duration::from_secs(600))
+}
+
+/// Purges expired idempotency records every [`purge_interval`] until `shutdown`. A failed run
+/// is logged and retried at the next tick.
+async fn purge_idempotency_records(
+    pool: sqlx::PgPool,
+    window: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(purge_interval(window));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        match kyc_store::purge_expired_idempotency_records(
+            &pool,
+            chrono::Utc::now(),
+            window,
+            kyc_store::PURGE_BATCH,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency records purged"),
+            Err(error) => tracing::warn!(%error, "purging expired idempotency records"),
+        }
+    }
+}
+
 /// Runs the service until `shutdown` is cancelled. `bound` receives the HTTP address once the
 /// listener is open (tests bind port 0).
 pub async fn run(
@@ -192,10 +228,18 @@ pub async fn run(
     // The projector runs in this process, so lists can wait for their callers' writes on its
     // progress instead of polling its checkpoint.
     let projector = kyc_store::projector::tailer(pool.clone(), keys.clone());
-    let store =
-        Arc::new(PgCustomerStore::new(pool.clone(), keys).with_projection(projector.progress()));
+    let store = Arc::new(
+        PgCustomerStore::new(pool.clone(), keys)
+            .with_projection(projector.progress())
+            .with_idempotency_window(config.idempotency_window),
+    );
     let mut projecting = tokio::task::JoinSet::new();
     projecting.spawn(projector.run(shutdown.clone()));
+    projecting.spawn(purge_idempotency_records(
+        pool.clone(),
+        config.idempotency_window,
+        shutdown.clone(),
+    ));
     let mut tasks = spawn_background(projecting, &config, &pool, &nats, &store, &shutdown);
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
@@ -262,4 +306,22 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     }
     tracing::info!("shutting down");
     token.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_runs_four_times_a_window_at_most_every_ten_minutes() {
+        assert_eq!(
+            purge_interval(Duration::from_secs(86_400)),
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            purge_interval(Duration::from_secs(1_200)),
+            Duration::from_secs(300)
+        );
+        assert_eq!(purge_interval(Duration::ZERO), Duration::from_secs(1));
+    }
 }

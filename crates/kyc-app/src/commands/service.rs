@@ -11,7 +11,7 @@ use kyc_domain::CustomerError;
 use sha2::{Digest, Sha256};
 
 use super::vocabulary::{Command, ServerValues};
-use crate::chain::{canonical_json, link_hash};
+use crate::chain::canonical_json;
 use crate::context::RequestContext;
 use crate::dto::CustomerDto;
 use crate::error::AppError;
@@ -145,7 +145,10 @@ impl<S: CustomerStore> CommandService<S> {
         };
         if let Some(key) = &ctx.idempotency_key {
             let scope = idempotency_scope(ctx);
-            match tx.claim_idempotency(&scope, key, fingerprint).await? {
+            match tx
+                .claim_idempotency(&scope, key, fingerprint, ctx.received_at)
+                .await?
+            {
                 IdempotencyClaim::Fresh => tx.complete_idempotency(&scope, key, &outcome).await?,
                 // Dropping the transaction rolls back what this attempt wrote.
                 IdempotencyClaim::Replay(first) => return Ok(Attempt::Done(first)),
@@ -174,11 +177,10 @@ impl<S: CustomerStore> CommandService<S> {
             .customer_guid()
             .unwrap_or_else(|| CustomerGuid::from_uuid(prepared.new_customer));
         tracing::Span::current().record("customer_guid", tracing::field::display(customer_guid));
-        // The current state and chain link, not the history: the store may answer from its
-        // snapshot, so a long-lived customer costs about as much as a new one.
-        let current = tx.load_current(customer_guid).await?;
-        let previous_hash = current.previous_hash().to_owned();
-        let mut customer = current.customer;
+        // The current state, not the history: the store may answer from its snapshot, so a
+        // long-lived customer costs about as much as a new one. The store also remembers the
+        // chain link it read here, and links the appended events after it.
+        let mut customer = tx.load_current(customer_guid).await?.customer;
         if customer.record().is_some_and(|r| r.bank_guid != bank_guid) {
             // Another tenant's customer is indistinguishable from a missing one.
             return Err(AppError::NotFound);
@@ -205,7 +207,7 @@ impl<S: CustomerStore> CommandService<S> {
                 return Err(AppError::DuplicateExternalId);
             }
         }
-        let to_append = stamp(ctx, &previous_hash, &events)?;
+        let to_append = stamp(ctx, &events);
         if !to_append.is_empty() {
             tx.append(customer_guid, customer.version(), to_append)
                 .await?;
@@ -248,39 +250,31 @@ impl<S: CustomerStore> CommandService<S> {
     }
 }
 
-/// Pairs each event with its metadata: who, which request, and its hash-chain link after
-/// `previous_hash` (the hash of the customer's latest stored event, or the genesis hash).
+/// Pairs each event with its metadata: who acted, through which request. The hash-chain link
+/// is left empty: the store sets it when it appends (see [`crate::chain`]), over the payload
+/// as it stores it.
 pub fn stamp(
     ctx: &RequestContext,
-    previous_hash: &str,
     events: &[kyc_domain::CustomerEvent],
-) -> Result<Vec<(kyc_domain::CustomerEvent, EventMetadata)>, AppError> {
-    let mut previous_hash = previous_hash.to_owned();
-    let mut stamped = Vec::with_capacity(events.len());
-    for event in events {
-        let payload = serde_json::to_value(event)
-            .map_err(|e| AppError::Internal(format!("serializing {}: {e}", event.event_type())))?;
-        let hash = link_hash(
-            &previous_hash,
-            event.event_type(),
-            event.event_version(),
-            &payload,
-        );
-        previous_hash.clone_from(&hash);
-        stamped.push((
-            event.clone(),
-            EventMetadata {
-                actor: ctx.principal.subject().to_owned(),
-                bank_guid: ctx.principal.bank_guid().to_string(),
-                request_id: ctx.request_id.clone(),
-                idempotency_key: ctx.idempotency_key.clone(),
-                source: ctx.source,
-                occurred_at: ctx.received_at,
-                hash,
-            },
-        ));
-    }
-    Ok(stamped)
+) -> Vec<(kyc_domain::CustomerEvent, EventMetadata)> {
+    events
+        .iter()
+        .map(|event| {
+            (
+                event.clone(),
+                EventMetadata {
+                    actor: ctx.principal.subject().to_owned(),
+                    bank_guid: ctx.principal.bank_guid().to_string(),
+                    request_id: ctx.request_id.clone(),
+                    idempotency_key: ctx.idempotency_key.clone(),
+                    source: ctx.source,
+                    occurred_at: ctx.received_at,
+                    chain: None,
+                    hash: String::new(),
+                },
+            )
+        })
+        .collect()
 }
 
 /// Idempotency keys are scoped to the tenant and the actor: one caller's key never replays

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use kyc_domain::customer::{Document, DocumentStatus, ProfileStatus, VerificationProfile};
 use kyc_domain::values::{Address, AssociateDetails, IdentificationNumber, PepStatus};
-use kyc_domain::{CustomerRecord, CustomerType};
+use kyc_domain::{CustomerEvent, CustomerRecord, CustomerType};
 use serde::{Deserialize, Serialize};
 
 use crate::ports::RecordedEvent;
@@ -584,9 +584,88 @@ pub struct AuditEntryDto {
     pub state_after: String,
     /// The event's hash-chain link.
     pub hash: String,
+    /// Why: the reason codes and message a transition or a review recorded. Absent for
+    /// events that are neither (creation, detail and associate changes, submissions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AuditDecisionDto>,
 }
 
-/// Builds the audit trail of a customer's events: who, when, and the state before → after.
+/// What a transition or a review recorded about itself. Each field is present only when the
+/// event type records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditDecisionDto {
+    /// Reason codes (a rejection's, a document rejection's); empty when the event records none.
+    pub reason_codes: Vec<String>,
+    /// The explanation: a rejection's message, or the free-text reason of a freeze.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Whether a rejected customer may resubmit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retryable: Option<bool>,
+    /// The rules a verification was decided under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    /// The document a review was about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_guid: Option<String>,
+}
+
+impl AuditDecisionDto {
+    /// The decision `event` records, if it is a transition or a review.
+    ///
+    /// One arm per event type and no catch-all: a new event type does not compile until it
+    /// says here what its audit entry shows.
+    pub fn of(event: &CustomerEvent) -> Option<Self> {
+        use CustomerEvent as E;
+        match event {
+            E::CustomerCreated { .. }
+            | E::CustomerDetailsUpdated { .. }
+            | E::DocumentSubmitted { .. }
+            | E::AssociateAdded { .. }
+            | E::AssociateUpdated { .. }
+            | E::AssociateRemoved { .. } => None,
+            E::DocumentAccepted { document_guid, .. } => Some(Self {
+                document_guid: Some(document_guid.to_string()),
+                ..Self::default()
+            }),
+            E::DocumentRejected {
+                document_guid,
+                reason,
+                message,
+                ..
+            } => Some(Self {
+                reason_codes: vec![reason.as_str().to_owned()],
+                message: Some(message.to_string()),
+                document_guid: Some(document_guid.to_string()),
+                ..Self::default()
+            }),
+            E::CustomerVerified { policy_version, .. } => Some(Self {
+                policy_version: Some(policy_version.as_str().to_owned()),
+                ..Self::default()
+            }),
+            E::CustomerRejected {
+                reasons,
+                message,
+                retryable,
+                ..
+            } => Some(Self {
+                reason_codes: reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+                message: message.as_ref().map(ToString::to_string),
+                retryable: Some(*retryable),
+                ..Self::default()
+            }),
+            E::CustomerFrozen { reason, .. } => Some(Self {
+                message: Some(reason.to_string()),
+                ..Self::default()
+            }),
+            // Transitions that record no reason: the entry still says it is one.
+            E::VerificationReopened { .. } | E::CustomerUnfrozen { .. } => Some(Self::default()),
+        }
+    }
+}
+
+/// Builds the audit trail of a customer's events: who, when, the state before → after, and
+/// the reasons of each transition or review.
 pub fn audit_trail(events: &[RecordedEvent]) -> Vec<AuditEntryDto> {
     let mut customer = kyc_domain::Customer::default();
     events
@@ -612,6 +691,7 @@ pub fn audit_trail(events: &[RecordedEvent]) -> Vec<AuditEntryDto> {
                     .map(|s| s.as_str().to_owned())
                     .unwrap_or_default(),
                 hash: recorded.metadata.hash.clone(),
+                decision: AuditDecisionDto::of(&recorded.event),
             }
         })
         .collect()

@@ -202,3 +202,114 @@ async fn verification_profiles_and_the_audit_trail() {
         .await
         .expect_error(404, "customer_not_found");
 }
+
+#[tokio::test]
+async fn the_audit_trail_shows_the_reasons_of_every_transition_and_review() {
+    let app = App::new();
+    let trail = |guid: String| {
+        let app = &app;
+        async move {
+            let reply = app
+                .get(&format!("/api/customers/{guid}/events"))
+                .await
+                .expect(200);
+            reply.json["events"].as_array().unwrap().clone()
+        }
+    };
+
+    // A review: the document's reason code and message.
+    let guid = app.create(individual()).await;
+    let document = app.upload(&guid, "passport").await;
+    app.post(
+        &format!("/api/customers/{guid}/documents/{document}/review"),
+        json!({ "decision": "reject", "reason_code": "unreadable", "message": "Too dark" }),
+    )
+    .await
+    .expect(200);
+    // A rejection: its codes, message and whether it may be retried.
+    app.post(
+        &format!("/api/customers/{guid}/reject"),
+        json!({
+            "reason_codes": ["identity_unverifiable", "document_issues"],
+            "message": "We could not verify the identity",
+            "retryable": true
+        }),
+    )
+    .await
+    .expect(200);
+    let events = trail(guid.clone()).await;
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "CustomerCreated",
+            "DocumentSubmitted",
+            "DocumentRejected",
+            "CustomerRejected"
+        ]
+    );
+    assert!(events[0].get("decision").is_none(), "{}", events[0]);
+    assert!(events[1].get("decision").is_none(), "{}", events[1]);
+    assert_eq!(
+        events[2]["decision"],
+        json!({
+            "reason_codes": ["unreadable"],
+            "message": "Too dark",
+            "document_guid": document,
+        })
+    );
+    assert_eq!(
+        events[3]["decision"],
+        json!({
+            "reason_codes": ["identity_unverifiable", "document_issues"],
+            "message": "We could not verify the identity",
+            "retryable": true,
+        })
+    );
+    assert_eq!(events[3]["state_after"], "rejected");
+
+    // Verification, freeze and unfreeze.
+    let guid = app.ready_individual().await;
+    app.post(&format!("/api/customers/{guid}/verify"), json!({}))
+        .await
+        .expect(200);
+    app.post(
+        &format!("/api/customers/{guid}/freeze"),
+        json!({ "reason": "Suspicious activity reported" }),
+    )
+    .await
+    .expect(200);
+    app.post(&format!("/api/customers/{guid}/unfreeze"), json!({}))
+        .await
+        .expect(200);
+    let events = trail(guid).await;
+    let last: Vec<(&str, &serde_json::Value)> = events
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|e| (e["event_type"].as_str().unwrap(), &e["decision"]))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            (
+                "CustomerVerified",
+                &json!({ "reason_codes": [], "policy_version": "v1" })
+            ),
+            (
+                "CustomerFrozen",
+                &json!({ "reason_codes": [], "message": "Suspicious activity reported" })
+            ),
+            ("CustomerUnfrozen", &json!({ "reason_codes": [] })),
+        ]
+    );
+    // An accepted document's review names the document.
+    assert!(events
+        .iter()
+        .filter(|e| e["event_type"] == "DocumentAccepted")
+        .all(|e| e["decision"]["document_guid"].is_string()));
+}

@@ -6,14 +6,17 @@
 //! [`StoreFailure`] the application can act on (retry a conflict, answer 503 when the
 //! database is down, report corrupt data loudly).
 
+mod chain;
 mod current;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use kyc_crypto::{DataKey, WrappedKey};
 use serde::Deserialize;
 
+use kyc_app::chain::GENESIS_HASH;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
@@ -26,8 +29,9 @@ use kyc_domain::{CustomerEvent, CustomerRecord};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
-use kyc_log::{AsOf, CommitAnnouncer, NewEvent, Progress, StoredEvent};
+use kyc_log::{AsOf, CommitAnnouncer, Progress, StoredEvent};
 
+use self::chain::{chain_events, Unlinked};
 use crate::codec::{
     answer_customer, has_personal_data, open_answer, open_document, open_record, recorded_event,
     seal_answer, seal_document, seal_event,
@@ -85,6 +89,7 @@ pub struct PgCustomerStore {
     announcer: CommitAnnouncer,
     projection: Option<Progress>,
     keys: CustomerKeys,
+    idempotency_window: Duration,
 }
 
 impl PgCustomerStore {
@@ -98,12 +103,27 @@ impl PgCustomerStore {
             announcer,
             projection: None,
             keys,
+            idempotency_window: crate::DEFAULT_IDEMPOTENCY_WINDOW,
         }
     }
 
     /// The customers' data keys.
     pub fn keys(&self) -> &CustomerKeys {
         &self.keys
+    }
+
+    /// Idempotency answers are replayed for `window` after they were stored (see
+    /// [`crate::claim_idempotency_key`]); [`crate::DEFAULT_IDEMPOTENCY_WINDOW`] without this.
+    /// Purge with the same window.
+    #[must_use]
+    pub fn with_idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window;
+        self
+    }
+
+    /// How long idempotency answers are replayed.
+    pub fn idempotency_window(&self) -> Duration {
+        self.idempotency_window
     }
 
     /// Lists then wait (up to [`LIST_FRESHNESS_WAIT`]) until the customer projection running
@@ -132,6 +152,19 @@ pub struct PgCustomerTransaction {
     keys: CustomerKeys,
     /// Data keys created in this transaction (cached only once it commits).
     pending: PendingKeys,
+    idempotency_window: Duration,
+    /// The latest chain link this transaction read or wrote: an append after it links from
+    /// it without reading it again (a command's `load_current` then `append`).
+    head: Option<ChainHead>,
+}
+
+/// A customer's latest link at a sequence. Events are immutable, so it stays true; an
+/// append after it still fails if the stream has moved on since.
+#[derive(Debug, Clone)]
+struct ChainHead {
+    guid: CustomerGuid,
+    sequence: u64,
+    hash: String,
 }
 
 impl PgCustomerTransaction {
@@ -150,7 +183,7 @@ impl PgCustomerTransaction {
         &mut self,
         id: &str,
         expected: i64,
-        events: &mut [NewEvent],
+        events: &mut [Unlinked],
     ) -> Result<Option<NewKey>, StoreFailure> {
         let state = if expected == 0 {
             KeyState::Absent
@@ -257,6 +290,8 @@ impl CustomerStore for PgCustomerStore {
             appended: false,
             keys: self.keys.clone(),
             pending: PendingKeys::default(),
+            idempotency_window: self.idempotency_window,
+            head: None,
         })
     }
 
@@ -440,16 +475,57 @@ impl CustomerStore for PgCustomerStore {
     }
 }
 
+impl PgCustomerTransaction {
+    /// The link an append after `expected_sequence` chains from: the head this transaction
+    /// already knows when it is that one, else read (a conflict at once when the stream is
+    /// not at `expected_sequence`, as the append would find).
+    async fn previous_hash(
+        &mut self,
+        guid: CustomerGuid,
+        expected_sequence: u64,
+    ) -> Result<String, StoreFailure> {
+        if expected_sequence == 0 {
+            return Ok(GENESIS_HASH.to_owned());
+        }
+        if let Some(head) = &self.head {
+            if head.guid == guid && head.sequence == expected_sequence {
+                return Ok(head.hash.clone());
+            }
+        }
+        match kyc_log::last_link(&mut *self.tx, AGGREGATE_TYPE, &guid.to_string())
+            .await
+            .map_err(failure)?
+        {
+            Some((sequence, hash)) if u64::try_from(sequence).ok() == Some(expected_sequence) => {
+                hash.ok_or_else(|| {
+                    StoreFailure::Corrupt(format!(
+                        "customer {guid} at sequence {sequence}: no hash in the metadata"
+                    ))
+                })
+            }
+            _ => Err(StoreFailure::Conflict),
+        }
+    }
+}
+
 impl CustomerTransaction for PgCustomerTransaction {
     async fn claim_idempotency(
         &mut self,
         scope: &str,
         key: &str,
         fingerprint: &str,
+        now: DateTime<Utc>,
     ) -> Result<IdempotencyClaim, StoreFailure> {
-        let claim = crate::claim_idempotency_key(&mut self.tx, scope, key, fingerprint)
-            .await
-            .map_err(failure)?;
+        let claim = crate::claim_idempotency_key(
+            &mut self.tx,
+            scope,
+            key,
+            fingerprint,
+            now,
+            self.idempotency_window,
+        )
+        .await
+        .map_err(failure)?;
         Ok(match claim {
             RawClaim::Fresh => IdempotencyClaim::Fresh,
             RawClaim::Replay(stored) => {
@@ -507,7 +583,13 @@ impl CustomerTransaction for PgCustomerTransaction {
     /// Reads `customer_views` (see the `current` module on why its lock cannot deadlock with a
     /// replay's swap).
     async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
-        current::load_current(&mut self.tx, &self.keys, guid).await
+        let current = current::load_current(&mut self.tx, &self.keys, guid).await?;
+        self.head = Some(ChainHead {
+            guid,
+            sequence: current.customer.version(),
+            hash: current.previous_hash().to_owned(),
+        });
+        Ok(current)
     }
 
     async fn external_id_owner(
@@ -573,30 +655,41 @@ impl CustomerTransaction for PgCustomerTransaction {
     ) -> Result<Vec<RecordedEvent>, StoreFailure> {
         let expected = i64::try_from(expected_sequence)
             .map_err(|_| StoreFailure::Other(format!("sequence {expected_sequence} too large")))?;
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let id = guid.to_string();
-        let mut new_events = events
-            .iter()
+        let previous_hash = self.previous_hash(guid, expected_sequence).await?;
+        let unlinked = events
+            .into_iter()
             .map(|(event, metadata)| {
-                Ok(NewEvent {
+                let unlinked = Unlinked {
                     event_type: event.event_type().to_owned(),
                     event_version: event.event_version().to_owned(),
-                    payload: serde_json::to_value(event)?,
-                    metadata: serde_json::to_value(metadata)?,
-                })
+                    payload: serde_json::to_value(&event)?,
+                    metadata,
+                };
+                Ok((event, unlinked))
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| StoreFailure::Other(format!("serializing events of {guid}: {e}")))?;
-        let new_key = self.seal(&id, expected, &mut new_events).await?;
+        let (events, mut unlinked): (Vec<_>, Vec<_>) = unlinked.into_iter().unzip();
+        let bank_guid = unlinked
+            .first()
+            .map(|event| event.metadata.bank_guid.clone())
+            .unwrap_or_default();
+        let new_key = self.seal(&id, expected, &mut unlinked).await?;
+        // The chain covers the payloads exactly as stored (sealed): it is linked last.
+        let (new_events, metadata): (Vec<_>, Vec<_>) = chain_events(&previous_hash, unlinked)
+            .map_err(|e| StoreFailure::Other(format!("linking events of {guid}: {e}")))?
+            .into_iter()
+            .unzip();
         let appended = kyc_log::append(&mut self.tx, AGGREGATE_TYPE, &id, expected, &new_events)
             .await
             .map_err(failure)?;
         self.appended = true;
         // The key row after the events: they must be the transaction's first write.
         if let Some((key, wrapped)) = new_key {
-            let bank_guid = events
-                .first()
-                .map(|(_, metadata)| metadata.bank_guid.clone())
-                .unwrap_or_default();
             self.keys
                 .store_new(
                     &mut self.tx,
@@ -609,9 +702,9 @@ impl CustomerTransaction for PgCustomerTransaction {
                 .await
                 .map_err(failure)?;
         }
-        appended
+        let recorded = appended
             .into_iter()
-            .zip(events)
+            .zip(events.into_iter().zip(metadata))
             .map(|(at, (event, metadata))| {
                 Ok(RecordedEvent {
                     sequence: u64::try_from(at.sequence)
@@ -622,7 +715,15 @@ impl CustomerTransaction for PgCustomerTransaction {
                     recorded_at: at.recorded_at,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreFailure>>()?;
+        if let Some(last) = recorded.last() {
+            self.head = Some(ChainHead {
+                guid,
+                sequence: last.sequence,
+                hash: last.metadata.hash.clone(),
+            });
+        }
+        Ok(recorded)
     }
 
     async fn put_document(

@@ -10,9 +10,21 @@
 //!
 //! Use READ COMMITTED (PostgreSQL's default): under REPEATABLE READ the waiting duplicate fails
 //! with a serialization error instead of seeing the first transaction's answer.
+//!
+//! # The window
+//!
+//! An answer is kept for a window ([`DEFAULT_IDEMPOTENCY_WINDOW`] unless configured): a retry
+//! within it replays the answer; after it, the key is fresh again. Expiry is decided by the
+//! claim itself (a record older than the window counts as absent and is taken over), so it
+//! never depends on when [`purge_expired_idempotency_records`] last ran; the purge only
+//! reclaims the space. Both take the time as an argument (the claim the command's, the purge
+//! its caller's clock): tests move the clock instead of sleeping.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 use crate::StoreError;
 
@@ -33,18 +45,38 @@ pub fn idempotency_scope(bank_guid: &str, principal: &str) -> String {
     format!("{bank_guid}/{principal}")
 }
 
-/// Claims `key` within `scope` for the caller's transaction, or reports its earlier use.
-/// May block until a concurrent transaction holding the same key ends (see the module docs).
+/// How long a stored answer is replayed when nothing else is configured.
+pub const DEFAULT_IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Records a purge deletes per statement: bounded, so it never holds many row locks or one
+/// long transaction.
+pub const PURGE_BATCH: i64 = 1_000;
+
+/// The instant before which a record created has expired, at `now` with `window`.
+pub fn expired_before(now: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(window)
+        .ok()
+        .and_then(|window| now.checked_sub_signed(window))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Claims `key` within `scope` for the caller's transaction at `now`, or reports its earlier
+/// use within `window` (an older record has expired: the key is fresh again). May block until
+/// a concurrent transaction holding the same key ends (see the module docs).
 pub async fn claim_idempotency_key(
     conn: &mut PgConnection,
     scope: &str,
     key: &str,
     request_hash: &str,
+    now: DateTime<Utc>,
+    window: Duration,
 ) -> Result<IdempotencyClaim, StoreError> {
     let claimed: Option<bool> = sqlx::query_scalar(include_str!("claim.sql"))
         .bind(scope)
         .bind(key)
         .bind(request_hash)
+        .bind(now)
+        .bind(expired_before(now, window))
         .fetch_optional(&mut *conn)
         .await?;
     if claimed.is_some() {
@@ -90,5 +122,31 @@ pub async fn complete_idempotency_key(
             scope: scope.to_owned(),
             key: key.to_owned(),
         })
+    }
+}
+
+/// Deletes every record older than `window` at `now`, in batches of `batch` (each its own
+/// statement), and returns how many it deleted. Records an in-flight claim holds are left for
+/// a later run.
+pub async fn purge_expired_idempotency_records(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    window: Duration,
+    batch: i64,
+) -> Result<u64, StoreError> {
+    let cutoff = expired_before(now, window);
+    let batch = batch.max(1);
+    let mut purged = 0;
+    loop {
+        let deleted = sqlx::query(include_str!("purge.sql"))
+            .bind(cutoff)
+            .bind(batch)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        purged += deleted;
+        if deleted < u64::try_from(batch).unwrap_or(u64::MAX) {
+            return Ok(purged);
+        }
     }
 }

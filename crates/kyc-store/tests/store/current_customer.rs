@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use kyc_app::chain::{link_hash, GENESIS_HASH};
+use kyc_app::chain::{expected_link, GENESIS_HASH};
 use kyc_app::commands::{Create, PatchCustomer};
 use kyc_app::ports::{CurrentCustomer, CustomerStore, CustomerTransaction};
 use kyc_app::{CommandOutcome, CommandService, FailureKind, RetryPolicy, AGGREGATE_TYPE};
@@ -159,12 +159,18 @@ impl Fixture {
         let mut previous = GENESIS_HASH.to_owned();
         for (expected_sequence, event) in (1_i64..).zip(&stream) {
             assert_eq!(event.sequence, expected_sequence);
-            let hash = link_hash(
+            assert_eq!(
+                event.metadata["chain"], 2,
+                "event {expected_sequence} is v2"
+            );
+            let hash = expected_link(
                 &previous,
                 &event.event_type,
                 &event.event_version,
                 &event.payload,
-            );
+                &event.metadata,
+            )
+            .unwrap();
             assert_eq!(
                 event.metadata["hash"].as_str(),
                 Some(hash.as_str()),
@@ -392,14 +398,14 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
             at: context.received_at,
         })
         .unwrap();
-    let stamped = kyc_app::commands::stamp(&context, current.previous_hash(), &events).unwrap();
+    let stamped = kyc_app::commands::stamp(&context, &events);
     tokio::time::timeout(Duration::from_secs(5), async {
         first
             .append(f.guid, current.customer.version(), stamped)
             .await
             .unwrap();
         first
-            .claim_idempotency("scope", "first", "fp")
+            .claim_idempotency("scope", "first", "fp", Utc::now())
             .await
             .unwrap();
         first.commit().await.unwrap();

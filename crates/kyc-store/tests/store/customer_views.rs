@@ -480,7 +480,9 @@ async fn events_must_be_the_first_write_so_positions_follow_sequences() {
 
     // A writes something else first and so takes its transaction id early ...
     let mut slow = store.begin().await.unwrap();
-    slow.claim_idempotency("scope", "key", "fp").await.unwrap();
+    slow.claim_idempotency("scope", "key", "fp", Utc::now())
+        .await
+        .unwrap();
     // ... B creates the customer and commits ...
     let mut fast = store.begin().await.unwrap();
     let first = fast
@@ -515,7 +517,7 @@ async fn events_must_be_the_first_write_so_positions_follow_sequences() {
         .await
         .unwrap();
     in_order
-        .claim_idempotency("scope", "key", "fp")
+        .claim_idempotency("scope", "key", "fp", Utc::now())
         .await
         .unwrap();
     in_order.commit().await.unwrap();
