@@ -234,7 +234,9 @@ async fn replay_log(pool: PgPool, aggregate_type: &'static str, mut feed: Replay
     }
 }
 
-fn serialized(event: StoredEvent) -> Result<SerializedEvent, PersistenceError> {
+/// A stored event as cqrs-es's `SerializedEvent` (metadata values as strings), for
+/// repositories that wrap this one.
+pub fn serialized(event: StoredEvent) -> Result<SerializedEvent, PersistenceError> {
     Ok(SerializedEvent {
         aggregate_id: event.aggregate_id,
         sequence: usize::try_from(event.sequence).map_err(|_| unknown("negative sequence"))?,

@@ -28,7 +28,7 @@ mod notify;
 pub mod tail;
 
 pub use checkpoints::{load_checkpoint, read_checkpoint, reset_checkpoint, save_checkpoint};
-pub use cqrs::{ChainLink, LogRepository, LINK_FIELD};
+pub use cqrs::{serialized, ChainLink, LogRepository, LINK_FIELD};
 pub use error::{
     db_code_and_constraint, describe_json_error, is_unavailable, LogError, UNIQUE_VIOLATION,
 };

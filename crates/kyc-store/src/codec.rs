@@ -130,12 +130,15 @@ fn context(customer: &str, record: Record<'_>, path: &str) -> Vec<u8> {
     format!("kyc/v1\u{1f}{customer}\u{1f}{record}\u{1f}{path}").into_bytes()
 }
 
+/// What [`walk`] calls with each object it reaches and its dotted location.
+type Visitor<'a> = dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), StoreError> + 'a;
+
 /// Calls `visit` with every object `path` leads to under `value`, and its dotted location.
 fn walk(
     value: &mut Value,
     path: &[&str],
     location: &mut String,
-    visit: &mut dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), StoreError>,
+    visit: &mut Visitor<'_>,
 ) -> Result<(), StoreError> {
     let Value::Object(object) = value else {
         return Ok(());
@@ -398,6 +401,29 @@ impl TextEventError {
             Self::Store(error) => error,
         }
     }
+}
+
+/// Opens (or, with a destroyed key, drops) the sealed fields of a stored event payload in place.
+pub fn open_payload(
+    payload: &mut Value,
+    event_type: &str,
+    customer: &str,
+    sequence: i64,
+    key: &KeyState,
+) -> Result<(), StoreError> {
+    if let (Some(regions), Some(body)) =
+        (event_regions(event_type), event_body(payload, event_type))
+    {
+        open_regions(
+            body,
+            regions,
+            key,
+            customer,
+            Record::Event(sequence),
+            sequence,
+        )?;
+    }
+    Ok(())
 }
 
 /// Opens and decodes one stored event of a customer stream.

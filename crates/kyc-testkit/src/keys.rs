@@ -11,6 +11,9 @@ use kyc_store::keys::CustomerKeys;
 pub const TEST_KEY_LINE: &str = "test-kek:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=";
 
 /// The customers' data keys under the tests' master key.
+///
+/// # Panics
+/// If [`TEST_KEY_LINE`] is not a valid key file line.
 pub fn test_keys() -> CustomerKeys {
     // The line above is a valid key file; a broken constant fails every test at once.
     let file = LocalKeyFile::parse(std::path::Path::new("test key"), TEST_KEY_LINE)
@@ -19,6 +22,9 @@ pub fn test_keys() -> CustomerKeys {
 }
 
 /// A key file holding the tests' master key, for kycd and kycctl started by tests.
+///
+/// # Panics
+/// If the temporary directory cannot be written.
 pub fn test_key_file() -> PathBuf {
     let path = std::env::temp_dir().join(format!("kyc-test-{}-master.key", std::process::id()));
     if !path.exists() {
@@ -30,6 +36,9 @@ pub fn test_key_file() -> PathBuf {
 
 /// A `customer_views.record` as stored, with its sealed fields opened (seals carry random
 /// nonces, so two writes of the same record differ until opened).
+///
+/// # Panics
+/// If the customer's key cannot be read or the record does not open.
 pub async fn opened_record(
     pool: &sqlx::PgPool,
     customer_guid: &str,

@@ -15,7 +15,7 @@ use kyc_app::aggregate::CustomerAggregate;
 use kyc_app::dto::CustomerBody;
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_domain::CustomerCommand;
-use kyc_store::cqrs::{customer_cqrs, CustomerChain};
+use kyc_store::cqrs::customer_cqrs;
 use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
 use kyc_store::PgCustomerStore;
 use serde_json::json;
@@ -75,7 +75,7 @@ async fn the_customer_through_cqrs_framework_passes_kycctl_verify() {
         .aggregate_id
         .clone();
 
-    let cqrs = customer_cqrs(db.pool.clone(), Vec::new());
+    let cqrs = customer_cqrs(db.pool.clone(), kyc_testkit::keys::test_keys(), Vec::new());
     let ids: Vec<CustomerGuid> = (0..3)
         .map(|_| CustomerGuid::from_uuid(uuid::Uuid::now_v7()))
         .collect();
@@ -115,27 +115,12 @@ async fn the_customer_through_cqrs_framework_passes_kycctl_verify() {
         before
     );
 
-    // stream_all_events replays in commit order: exactly what a tailer reads.
-    let repository = kyc_log::LogRepository::new(db.pool.clone(), CustomerChain);
-    let mut replay = repository
-        .stream_all_events::<CustomerAggregate>()
-        .await
-        .unwrap();
-    let mut replayed = Vec::new();
-    while let Some(event) = replay.next::<CustomerAggregate>(&[]).await {
-        let event = event.unwrap();
-        replayed.push((event.aggregate_id, event.sequence));
-    }
-    let logged: Vec<(String, usize)> = kyc_log::read_after(&db.pool, 0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.aggregate_id, usize::try_from(e.sequence).unwrap()))
-        .collect();
-    assert_eq!(replayed, logged);
-    assert!(replayed.len() >= 3 * 4 + 3, "{}", replayed.len());
+    let replayed = assert_replay_in_commit_order(&db.pool).await;
+    assert!(replayed >= 3 * 4 + 3, "{replayed}");
 
     // Loading through the framework's store folds the same customer the service loads.
+    let repository =
+        kyc_store::cqrs::SealedLogRepository::new(db.pool.clone(), kyc_testkit::keys::test_keys());
     let events = repository
         .get_events::<CustomerAggregate>(&guids[1])
         .await
@@ -172,4 +157,27 @@ async fn the_customer_through_cqrs_framework_passes_kycctl_verify() {
     let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
     assert_eq!(report["findings"], json!([]));
     assert_eq!(report["customers"], 4);
+}
+
+/// `stream_all_events` replays in commit order, opened: exactly what a tailer reads.
+async fn assert_replay_in_commit_order(pool: &sqlx::PgPool) -> usize {
+    let repository =
+        kyc_store::cqrs::SealedLogRepository::new(pool.clone(), kyc_testkit::keys::test_keys());
+    let mut replay = repository
+        .stream_all_events::<CustomerAggregate>()
+        .await
+        .unwrap();
+    let mut replayed = Vec::new();
+    while let Some(event) = replay.next::<CustomerAggregate>(&[]).await {
+        let event = event.unwrap();
+        replayed.push((event.aggregate_id, event.sequence));
+    }
+    let logged: Vec<(String, usize)> = kyc_log::read_after(pool, 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.aggregate_id, usize::try_from(e.sequence).unwrap()))
+        .collect();
+    assert_eq!(replayed, logged);
+    replayed.len()
 }

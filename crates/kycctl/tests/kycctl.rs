@@ -278,6 +278,7 @@ async fn a_v1_log_written_the_old_way_still_verifies_and_chains_on_in_v2() {
     use kyc_app::chain::{link_hash, GENESIS_HASH};
     use kyc_app::ports::CustomerTransaction;
     use kyc_domain::{Customer, CustomerCommand};
+    let keys = kyc_testkit::keys::test_keys();
 
     let db = kyc_testkit::fresh_database().await;
     let (bank, guid, at) = (
@@ -330,14 +331,12 @@ async fn a_v1_log_written_the_old_way_still_verifies_and_chains_on_in_v2() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
-        .await
-        .unwrap();
+    let report = verify(&db.pool, &keys, |_| {}).await.unwrap();
     assert_eq!(report.events, 2);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 
     // The next event chains on in v2, from the last v1 link.
-    let store = PgCustomerStore::new(db.pool.clone(), kyc_testkit::keys::test_keys());
+    let store = PgCustomerStore::new(db.pool.clone(), keys.clone());
     let mut tx = store.begin().await.unwrap();
     let current = tx.load_current(guid).await.unwrap();
     assert_eq!(current.previous_hash(), previous);
@@ -358,9 +357,7 @@ async fn a_v1_log_written_the_old_way_still_verifies_and_chains_on_in_v2() {
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(appended[0].metadata.chain, Some(2));
-    let report = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
-        .await
-        .unwrap();
+    let report = verify(&db.pool, &keys, |_| {}).await.unwrap();
     assert_eq!(report.events, 3);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 
@@ -373,10 +370,7 @@ async fn a_v1_log_written_the_old_way_still_verifies_and_chains_on_in_v2() {
         ),
     )
     .await;
-    let findings = verify(&db.pool, &kyc_testkit::keys::test_keys(), |_| {})
-        .await
-        .unwrap()
-        .findings;
+    let findings = verify(&db.pool, &keys, |_| {}).await.unwrap().findings;
     assert_eq!(
         findings,
         [Finding::BrokenChain {

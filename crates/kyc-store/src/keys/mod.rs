@@ -34,11 +34,14 @@ pub enum KeyState {
     Absent,
 }
 
+/// Unwrapped keys by customer guid, with the time each was unwrapped.
+type KeyCache = HashMap<String, (Arc<DataKey>, Instant)>;
+
 /// The customers' data keys over the key-encryption keys. Cheap to clone (shared cache).
 #[derive(Clone)]
 pub struct CustomerKeys {
     keks: Arc<dyn KeyEncryptionKeys>,
-    cache: Arc<Mutex<HashMap<String, (Arc<DataKey>, Instant)>>>,
+    cache: Arc<Mutex<KeyCache>>,
 }
 
 impl std::fmt::Debug for CustomerKeys {
@@ -248,6 +251,34 @@ impl CustomerKeys {
         .await?;
         pending.0.insert(guid.to_owned(), key);
         Ok(())
+    }
+
+    /// `guid`'s key, made and committed now (in a transaction of its own) when it has none.
+    /// For writers that cannot store the key with their events (the cqrs-es repository): a
+    /// key whose events never come is harmless.
+    pub async fn ensure(
+        &self,
+        pool: &PgPool,
+        bank_guid: &str,
+        guid: &str,
+    ) -> Result<KeyState, StoreError> {
+        match self.get(pool, guid).await? {
+            KeyState::Absent => {}
+            known => return Ok(known),
+        }
+        let (key, wrapped) = self.new_key(guid).await?;
+        sqlx::query(
+            "INSERT INTO customer_keys (customer_guid, bank_guid, kek_id, wrapped_key) VALUES ($1, $2, $3, $4) ON CONFLICT (customer_guid) DO NOTHING",
+        )
+        .bind(guid)
+        .bind(bank_guid)
+        .bind(&wrapped.kek_id)
+        .bind(&wrapped.ciphertext)
+        .execute(pool)
+        .await?;
+        drop(key);
+        // Another writer may have made one first: theirs is the key.
+        self.get(pool, guid).await
     }
 
     /// Destroys `guid`'s key in `conn`'s transaction (a tombstone row remains, so reads know
