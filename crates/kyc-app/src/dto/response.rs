@@ -119,8 +119,9 @@ pub struct CriterionErrorDto {
     pub name: String,
     /// Rejection reason code.
     pub code: String,
-    /// Reviewer's message.
-    pub message: String,
+    /// Reviewer's message; absent once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Criteria by standing.
@@ -218,7 +219,7 @@ impl DocumentDto {
             DocumentStatus::Rejected { reason, message } => (
                 "rejected",
                 Some(reason.as_str().to_owned()),
-                Some(message.to_string()),
+                message.as_ref().map(ToString::to_string),
             ),
         };
         Self {
@@ -311,8 +312,9 @@ pub struct RejectionDto {
 /// An active freeze.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FreezeDto {
-    /// Why.
-    pub reason: String,
+    /// Why; absent once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The state an unfreeze restores.
     pub previous_state: String,
     /// When.
@@ -521,7 +523,7 @@ impl CustomerDto {
                 rejected_at: r.at,
             }),
             frozen: record.frozen.as_ref().map(|f| FreezeDto {
-                reason: f.reason.to_string(),
+                reason: f.reason.as_ref().map(ToString::to_string),
                 previous_state: f.previous_state.as_str().to_owned(),
                 frozen_at: f.at,
             }),
