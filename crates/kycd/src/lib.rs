@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use kyc_app::tenant::TenantPolicies;
 use kyc_app::{CommandService, QueryService, RetryPolicy};
 use kyc_http::{HttpState, JwtVerifier, Probe};
 use kyc_nats::{NatsApi, Relay, RelayConfig};
@@ -92,6 +93,7 @@ fn spawn_background(
     pool: &sqlx::PgPool,
     nats: &async_nats::Client,
     store: &Arc<PgCustomerStore>,
+    policies: &TenantPolicies,
     shutdown: &CancellationToken,
 ) -> tokio::task::JoinSet<()> {
     if config.relay {
@@ -109,8 +111,9 @@ fn spawn_background(
     }
     if config.nats_service {
         let api = Arc::new(NatsApi::new(
-            CommandService::new(Arc::clone(store), RetryPolicy::default()),
-            QueryService::new(Arc::clone(store)),
+            CommandService::new(Arc::clone(store), RetryPolicy::default())
+                .with_tenant_policies(policies.clone()),
+            QueryService::new(Arc::clone(store)).with_tenant_policies(policies.clone()),
         ));
         let (client, prefix, stop) = (
             nats.clone(),
@@ -146,6 +149,7 @@ pub async fn run(
     bound: Option<oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
     let auth = verifier(&config)?;
+    let policies = config.tenant_policies()?;
     if config.create_database {
         ensure_database(&config.database_url).await?;
     }
@@ -176,10 +180,13 @@ pub async fn run(
     let store = Arc::new(PgCustomerStore::new(pool.clone()).with_projection(projector.progress()));
     let mut projecting = tokio::task::JoinSet::new();
     projecting.spawn(projector.run(shutdown.clone()));
-    let mut tasks = spawn_background(projecting, &config, &pool, &nats, &store, &shutdown);
+    let mut tasks = spawn_background(
+        projecting, &config, &pool, &nats, &store, &policies, &shutdown,
+    );
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?
+        .with_tenant_policies(policies)
         .with_probe(Probe::new("nats", move || {
             let state = nats_probe.connection_state();
             async move {

@@ -324,9 +324,10 @@ impl CustomerTransaction for PgCustomerTransaction {
         key: &str,
         outcome: &CommandOutcome,
     ) -> Result<(), StoreFailure> {
+        let customer = kyc_app::outcome::outcome_customer(outcome).map(|g| g.to_string());
         let outcome = serde_json::to_value(outcome)
             .map_err(|e| StoreFailure::Other(format!("serializing an outcome: {e}")))?;
-        crate::complete_idempotency_key(&mut self.tx, scope, key, &outcome)
+        crate::complete_idempotency_key(&mut self.tx, scope, key, &outcome, customer.as_deref())
             .await
             .map_err(failure)
     }
@@ -467,6 +468,28 @@ impl CustomerTransaction for PgCustomerTransaction {
         .await
         .map(drop)
         .map_err(failure)
+    }
+
+    async fn erase_customer_data(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+    ) -> Result<(), StoreFailure> {
+        let (bank, customer) = (bank_guid.to_string(), customer_guid.to_string());
+        sqlx::query(include_str!("erase_documents.sql"))
+            .bind(&bank)
+            .bind(&customer)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(sqlx_failure)?;
+        sqlx::query(include_str!("erase_answers.sql"))
+            .bind(&customer)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(sqlx_failure)?;
+        // data key destruction: added by the encryption work (delete the customer's data key
+        // here, in this transaction, so the key and CustomerErased commit together).
+        Ok(())
     }
 
     async fn commit(self) -> Result<(), StoreFailure> {

@@ -19,7 +19,7 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
         .await
         .unwrap();
     assert_eq!(claim, IdempotencyClaim::Fresh);
-    complete_idempotency_key(&mut tx, &scope, "k1", &body)
+    complete_idempotency_key(&mut tx, &scope, "k1", &body, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -47,11 +47,11 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
     );
     // Completing twice, or completing an unclaimed key, is a caller bug.
     assert!(matches!(
-        complete_idempotency_key(&mut tx, &scope, "k1", &json!({})).await,
+        complete_idempotency_key(&mut tx, &scope, "k1", &json!({}), None).await,
         Err(StoreError::IdempotencyKeyNotClaimed { .. })
     ));
     assert!(matches!(
-        complete_idempotency_key(&mut tx, &scope, "never", &json!({})).await,
+        complete_idempotency_key(&mut tx, &scope, "never", &json!({}), None).await,
         Err(StoreError::IdempotencyKeyNotClaimed { .. })
     ));
 }
@@ -73,7 +73,7 @@ async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
                     // The "command" runs while PostgreSQL shows every duplicate waiting for
                     // this transaction's claim; only then does it answer and commit.
                     until_blocked(&pool, "INSERT INTO idempotency_records", CLAIMS - 1).await;
-                    complete_idempotency_key(&mut tx, &scope, "k1", &json!({ "n": 1 }))
+                    complete_idempotency_key(&mut tx, &scope, "k1", &json!({ "n": 1 }), None)
                         .await
                         .unwrap();
                 }
@@ -117,7 +117,7 @@ async fn a_rolled_back_claim_passes_to_the_waiting_duplicate() {
             let claim = claim_idempotency_key(&mut tx, &scope, "k1", "hash-a")
                 .await
                 .unwrap();
-            complete_idempotency_key(&mut tx, &scope, "k1", &json!({}))
+            complete_idempotency_key(&mut tx, &scope, "k1", &json!({}), None)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
