@@ -1,6 +1,7 @@
 //! Why a request failed: typed errors, their transport-neutral class, and the [`Refusal`]
 //! callers are told (and idempotency records keep). Status codes are the adapters' business.
 
+use chrono::{DateTime, Utc};
 use kyc_domain::values::{FieldError, ValidationErrors};
 use kyc_domain::CustomerError;
 use thiserror::Error;
@@ -84,7 +85,13 @@ impl AppError {
                 | CustomerError::WrongCustomerType { .. }
                 | CustomerError::FieldsOfOtherType { .. }
                 | CustomerError::OwnershipExceeded
-                | CustomerError::InconsistentWithStored(_) => FailureKind::Conflict,
+                | CustomerError::InconsistentWithStored(_)
+                // Record keeping: what the customer's history and holds allow, not the input.
+                | CustomerError::Erased
+                | CustomerError::LegalHold
+                | CustomerError::RetentionHold { .. }
+                | CustomerError::RetentionNotStarted
+                | CustomerError::LegalHoldUnchanged { .. } => FailureKind::Conflict,
                 CustomerError::Validation(_) => FailureKind::Invalid,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
@@ -105,6 +112,12 @@ impl AppError {
             kind: self.kind(),
             code: self.code().to_owned(),
             message: self.public_message(),
+            retention_until: match self {
+                Self::Domain(CustomerError::RetentionHold { retention_until }) => {
+                    Some(*retention_until)
+                }
+                _ => None,
+            },
             errors: self
                 .field_errors()
                 .into_iter()
@@ -249,6 +262,9 @@ pub struct Refusal {
     pub code: String,
     /// The sentence.
     pub message: String,
+    /// For `retention_hold`: when the records may be erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_until: Option<DateTime<Utc>>,
     /// Field details, where there are any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldErrorDto>,
@@ -261,6 +277,7 @@ impl Refusal {
             kind,
             code: code.to_owned(),
             message: message.into(),
+            retention_until: None,
             errors: Vec::new(),
         }
     }

@@ -18,6 +18,7 @@ pub mod principal;
 pub mod queries;
 pub mod queue;
 pub mod settings;
+pub mod tenant;
 
 pub use commands::{Command, CommandService, RetryPolicy};
 pub use context::{RequestContext, Source};

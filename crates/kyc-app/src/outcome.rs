@@ -17,3 +17,9 @@ pub struct Executed {
 /// The outcome of a command: carried out, or refused. A refusal is an answer like any other:
 /// a retry under the same idempotency key gets the same one.
 pub type CommandOutcome = Result<Executed, Refusal>;
+
+/// The customer a stored outcome shows, if it shows one: what erasure deletes stored answers by.
+pub fn outcome_customer(outcome: &CommandOutcome) -> Option<kyc_domain::ids::CustomerGuid> {
+    let executed = outcome.as_ref().ok()?;
+    kyc_domain::ids::CustomerGuid::parse(&executed.customer.guid).ok()
+}

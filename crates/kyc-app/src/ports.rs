@@ -250,6 +250,15 @@ pub trait CustomerTransaction: Send {
         content_type: ContentType,
     ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
 
+    /// Deletes what the store keeps of a customer beside its events: document contents and the
+    /// stored answers (idempotency records) whose outcome is this customer. Called in the
+    /// transaction that appends `CustomerErased`, after the append.
+    fn erase_customer_data(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+
     /// Makes everything durable.
     fn commit(self) -> impl Future<Output = Result<(), StoreFailure>> + Send;
 }

@@ -20,17 +20,23 @@ pub enum Scope {
     CustomersReview,
     /// Freeze and unfreeze customers.
     CustomersFreeze,
+    /// Close relationships and place or lift legal holds.
+    CustomersClose,
+    /// Erase customers' personal data.
+    CustomersErase,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::CustomersRead,
         Self::CustomersWrite,
         Self::CustomersExecute,
         Self::CustomersPiiRead,
         Self::CustomersReview,
         Self::CustomersFreeze,
+        Self::CustomersClose,
+        Self::CustomersErase,
     ];
 
     /// The scope as written in a token's `scope` claim.
@@ -42,6 +48,8 @@ impl Scope {
             Self::CustomersPiiRead => "customers:pii:read",
             Self::CustomersReview => "customers:review",
             Self::CustomersFreeze => "customers:freeze",
+            Self::CustomersClose => "customers:close",
+            Self::CustomersErase => "customers:erase",
         }
     }
 

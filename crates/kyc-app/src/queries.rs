@@ -16,6 +16,7 @@ use crate::dto::{
 use crate::error::AppError;
 use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};
 use crate::principal::Scope;
+use crate::tenant::TenantPolicies;
 
 /// Largest page of a customer list.
 pub const MAX_PER_PAGE: u32 = 100;
@@ -71,20 +72,37 @@ fn label_schema() -> utoipa::openapi::schema::ObjectBuilder {
 /// Answers reads.
 pub struct QueryService<S> {
     store: Arc<S>,
+    policies: Arc<TenantPolicies>,
 }
 
 impl<S> Clone for QueryService<S> {
     fn clone(&self) -> Self {
         Self {
             store: Arc::clone(&self.store),
+            policies: Arc::clone(&self.policies),
         }
     }
 }
 
 impl<S: CustomerStore> QueryService<S> {
-    /// A service over `store`.
+    /// A service over `store`, with the default tenant policy (see [`Self::with_tenant_policies`]).
     pub fn new(store: Arc<S>) -> Self {
-        Self { store }
+        Self {
+            store,
+            policies: Arc::default(),
+        }
+    }
+
+    /// The same service under `policies`, which `retention_until` is computed with.
+    #[must_use]
+    pub fn with_tenant_policies(mut self, policies: TenantPolicies) -> Self {
+        self.policies = Arc::new(policies);
+        self
+    }
+
+    fn render(&self, ctx: &RequestContext, record: &CustomerRecord) -> CustomerDto {
+        let retention = self.policies.policy(record.bank_guid).retention;
+        CustomerDto::new(record, ctx.include_pii()).with_retention(record, retention)
     }
 
     /// The customer's record, optionally as it was at `cut`.
@@ -118,7 +136,7 @@ impl<S: CustomerStore> QueryService<S> {
         cut: Option<Cut>,
     ) -> Result<CustomerDto, AppError> {
         let record = self.record(ctx, guid, cut).await?;
-        Ok(CustomerDto::new(&record, ctx.include_pii()))
+        Ok(self.render(ctx, &record))
     }
 
     /// The customer's verification profiles.
@@ -172,7 +190,7 @@ impl<S: CustomerStore> QueryService<S> {
             objects: page
                 .items
                 .iter()
-                .map(|record| CustomerDto::new(record, ctx.include_pii()))
+                .map(|record| self.render(ctx, record))
                 .collect(),
         })
     }

@@ -59,6 +59,10 @@ fn every_event_type() -> Vec<CustomerEvent> {
                 at: at(203),
             },
             CustomerCommand::Unfreeze { at: at(204) },
+            legal_hold(true, 205),
+            legal_hold(false, 206),
+            close(207),
+            erase(208, 0),
         ],
     );
     business.into_iter().chain(individual).collect()
@@ -88,7 +92,7 @@ fn every_event_type_round_trips_through_json() {
 #[test]
 fn released_wire_form_is_stable() {
     let frozen = CustomerEvent::CustomerFrozen {
-        reason: kyc_domain::values::LongText::parse("Suspicious activity reported").unwrap(),
+        reason: Some(kyc_domain::values::LongText::parse("Suspicious activity reported").unwrap()),
         previous_state: kyc_domain::CustomerState::Verified,
         at: at(0),
     };

@@ -1,11 +1,16 @@
 //! A property test: a deliberately simple reference model of the customer lifecycle and its
 //! verification criteria, written without reusing the aggregate's logic, is run side by side
-//! with the real aggregate over random command sequences.
+//! with the real aggregate over random command sequences, closing, legal holds and erasure
+//! included.
 //!
 //! After every step the invariants of DESIGN.md §7 are checked: folding the emitted events
 //! (through their JSON form) reproduces the state; refused commands emit nothing; a verified
-//! customer has every criterion complete; a frozen customer accepts only Unfreeze; the type
-//! never changes; sequences are contiguous; unfreeze restores exactly the pre-freeze record.
+//! customer has every criterion complete; a frozen customer accepts only Unfreeze, Close and
+//! legal holds, a closed one only legal holds and Erase, an erased one nothing; the type never
+//! changes; sequences are contiguous; unfreeze restores exactly the pre-freeze record; and
+//! erasure commutes with blanking: folding the log and then `CustomerErased` equals folding
+//! the log with every personal field blanked and then `CustomerErased` (what lets a replay
+//! after crypto-shredding rebuild identical projections).
 //!
 //! `KYC_PROPTEST_CASES` overrides the number of cases (default 1,000, each up to 50 steps).
 
@@ -16,7 +21,10 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kyc_domain::customer::{CustomerDraft, CustomerRecord, DocumentStatus};
+use kyc_domain::customer::{
+    CloseDraft, CustomerDraft, CustomerRecord, DocumentStatus, EraseDraft, LegalHoldDraft,
+    RetentionPeriod,
+};
 use kyc_domain::ids::{AssociateGuid, DocumentGuid};
 use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
 use proptest::prelude::*;
@@ -35,7 +43,11 @@ enum Life {
     Verified,
     Rejected { retryable: bool },
     Frozen(Box<Life>),
+    Closed,
 }
+
+/// The tenant's retention period in the model, in minutes (one step is one minute).
+const RETENTION_MINUTES: u64 = 10;
 
 /// What a document counts towards.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,6 +72,7 @@ enum Review {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)]
 struct ModelCustomer {
     business: bool,
     pep: bool,
@@ -69,6 +82,12 @@ struct ModelCustomer {
     documents: Vec<(Slot, Review)>,
     /// Model ids of live associates; each is a fully identified 30% owner and control person.
     associates: Vec<u64>,
+    /// Something was submitted or decided: records must be kept.
+    duty: bool,
+    /// The minute the relationship ended (close or final rejection).
+    ended_at: Option<u64>,
+    legal_hold: bool,
+    erased: bool,
 }
 
 /// The outcome the model predicts: how many events, or which error code.
@@ -109,6 +128,11 @@ enum Step {
     },
     Freeze,
     Unfreeze,
+    Close,
+    LegalHold {
+        on: bool,
+    },
+    Erase,
 }
 
 impl ModelCustomer {
@@ -195,6 +219,14 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
         (3, Just(Step::Unfreeze).boxed()),
         (1, Just(Step::UpdateEmail).boxed()),
         (1, Just(Step::CompleteDetails).boxed()),
+        (1, Just(Step::Close).boxed()),
+        (
+            1,
+            proptest::bool::ANY
+                .prop_map(|on| Step::LegalHold { on })
+                .boxed(),
+        ),
+        (1, Just(Step::Erase).boxed()),
         (
             if customer.business { 3 } else { 1 },
             Just(Step::AddAssociate).boxed(),
@@ -278,6 +310,10 @@ impl ReferenceStateMachine for LifecycleModel {
                         life: Life::Unverified,
                         documents: Vec::new(),
                         associates: Vec::new(),
+                        duty: false,
+                        ended_at: None,
+                        legal_hold: false,
+                        erased: false,
                     });
                     Expect::Events(1)
                 }
@@ -293,6 +329,14 @@ impl ReferenceStateMachine for LifecycleModel {
 /// The lifecycle rules, stated per command, as a person would read them off DESIGN.md.
 fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
     let invalid = Expect::Refused("invalid_transition");
+    // Step `k` runs at minute `k`; the model's id is one ahead.
+    let now = id - 1;
+    if matches!(step, Step::AddAssociate) && !customer.business {
+        return Expect::Refused("wrong_customer_type");
+    }
+    if customer.erased {
+        return Expect::Refused("customer_erased");
+    }
     let life = customer.life.clone();
     let open = life == Life::Unverified;
     let retryable = life == Life::Rejected { retryable: true };
@@ -322,6 +366,7 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
                 return invalid;
             }
             customer.documents.push((*slot, Review::Pending));
+            customer.duty = true;
             if retryable {
                 customer.life = Life::Unverified;
                 Expect::Events(2)
@@ -369,6 +414,7 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
                 invalid
             } else if customer.verifiable() {
                 customer.life = Life::Verified;
+                customer.duty = true;
                 Expect::Events(1)
             } else {
                 Expect::Refused("profile_incomplete")
@@ -381,10 +427,14 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
             customer.life = Life::Rejected {
                 retryable: *retryable,
             };
+            customer.duty = true;
+            if !*retryable {
+                customer.ended_at = Some(now);
+            }
             Expect::Events(1)
         }
         Step::Freeze => {
-            if matches!(life, Life::Frozen(_)) {
+            if matches!(life, Life::Frozen(_) | Life::Closed) {
                 return invalid;
             }
             customer.life = Life::Frozen(Box::new(life));
@@ -397,6 +447,44 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
             }
             _ => invalid,
         },
+        Step::Close => {
+            if life == Life::Closed {
+                return invalid;
+            }
+            customer.life = Life::Closed;
+            customer.ended_at = Some(now);
+            Expect::Events(1)
+        }
+        Step::LegalHold { on } => {
+            if *on == customer.legal_hold {
+                return Expect::Refused("legal_hold_unchanged");
+            }
+            customer.legal_hold = *on;
+            Expect::Events(1)
+        }
+        Step::Erase => {
+            if !matches!(
+                life,
+                Life::Unverified | Life::Rejected { retryable: false } | Life::Closed
+            ) {
+                return invalid;
+            }
+            if customer.legal_hold {
+                return Expect::Refused("legal_hold");
+            }
+            if customer.duty {
+                match customer.ended_at {
+                    None => return Expect::Refused("retention_not_started"),
+                    Some(ended) if now < ended + RETENTION_MINUTES => {
+                        return Expect::Refused("retention_hold")
+                    }
+                    Some(_) => {}
+                }
+            }
+            customer.erased = true;
+            customer.life = Life::Closed;
+            Expect::Events(1)
+        }
     }
 }
 
@@ -534,6 +622,29 @@ impl Harness {
                 at: now,
             },
             Step::Unfreeze => CustomerCommand::Unfreeze { at: now },
+            Step::Close => CustomerCommand::Close {
+                draft: CloseDraft {
+                    reason: Some("risk_exit".into()),
+                    message: Some(format!("Closed at step {}", self.steps)),
+                },
+                at: now,
+            },
+            Step::LegalHold { on } => CustomerCommand::SetLegalHold {
+                draft: LegalHoldDraft {
+                    on: Some(*on),
+                    reason: Some("Litigation hold".into()),
+                },
+                at: now,
+            },
+            Step::Erase => CustomerCommand::Erase {
+                draft: EraseDraft {
+                    reason: Some("Retention ended".into()),
+                },
+                retention: RetentionPeriod::new(std::time::Duration::from_secs(
+                    RETENTION_MINUTES * 60,
+                )),
+                at: now,
+            },
         }
     }
 }
@@ -544,6 +655,8 @@ struct CustomerLifecycleTest;
 static REACHED_VERIFIED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_REOPENED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_UNFROZEN: AtomicUsize = AtomicUsize::new(0);
+static REACHED_ERASED: AtomicUsize = AtomicUsize::new(0);
+static REACHED_ERASED_AFTER_RETENTION: AtomicUsize = AtomicUsize::new(0);
 
 fn model_life_state(life: &Life) -> CustomerState {
     match life {
@@ -551,6 +664,7 @@ fn model_life_state(life: &Life) -> CustomerState {
         Life::Verified => CustomerState::Verified,
         Life::Rejected { .. } => CustomerState::Rejected,
         Life::Frozen(_) => CustomerState::Frozen,
+        Life::Closed => CustomerState::Closed,
     }
 }
 
@@ -566,6 +680,8 @@ fn without_freeze_bookkeeping(record: &CustomerRecord) -> CustomerRecord {
     let mut record = record.clone();
     record.updated_at = record.created_at;
     record.frozen = None;
+    // A hold may be placed or lifted during the freeze; it is no part of the lifecycle.
+    record.legal_hold = None;
     record
 }
 
@@ -587,6 +703,15 @@ impl StateMachineTest for CustomerLifecycleTest {
 
     fn apply(mut harness: Harness, model: &Model, step: Step) -> Harness {
         let was_frozen = harness.customer.state() == Some(CustomerState::Frozen);
+        let was_closed = harness.customer.state() == Some(CustomerState::Closed);
+        let was_erased = harness
+            .customer
+            .record()
+            .is_some_and(|r| r.erased_at.is_some());
+        let had_duty = harness
+            .customer
+            .record()
+            .is_some_and(kyc_domain::CustomerRecord::has_record_keeping_duty);
         let was_created = harness.customer.record().is_some();
         let before = harness.customer.clone();
         let before_associates = harness.associates.len();
@@ -605,9 +730,19 @@ impl StateMachineTest for CustomerLifecycleTest {
         }
         if was_frozen {
             assert!(
-                result.is_err() || matches!(step, Step::Unfreeze),
+                result.is_err()
+                    || matches!(step, Step::Unfreeze | Step::Close | Step::LegalHold { .. }),
                 "frozen accepted {step:?}"
             );
+        }
+        if was_closed {
+            assert!(
+                result.is_err() || matches!(step, Step::Erase | Step::LegalHold { .. }),
+                "closed accepted {step:?}"
+            );
+        }
+        if was_erased {
+            assert!(result.is_err(), "erased accepted {step:?}");
         }
         let Ok(events) = result else {
             // A refusal emits nothing and changes nothing.
@@ -628,6 +763,8 @@ impl StateMachineTest for CustomerLifecycleTest {
             Step::Verify => Some(&REACHED_VERIFIED),
             Step::Submit(_) if events_reopened(&harness.log) => Some(&REACHED_REOPENED),
             Step::Unfreeze => Some(&REACHED_UNFROZEN),
+            Step::Erase if had_duty => Some(&REACHED_ERASED_AFTER_RETENTION),
+            Step::Erase => Some(&REACHED_ERASED),
             _ => None,
         };
         if let Some(counter) = reached {
@@ -661,6 +798,23 @@ impl StateMachineTest for CustomerLifecycleTest {
             .map(|e| serde_json::from_value(serde_json::to_value(e).unwrap()).unwrap())
             .collect();
         assert_eq!(Customer::from_events(&stored), harness.customer);
+        // Erasure commutes with blanking every personal field of the log.
+        let erased = CustomerEvent::CustomerErased {
+            reason: kyc_domain::values::LongText::parse("Property check").unwrap(),
+            at: at(1_000),
+        };
+        let blanked: Vec<CustomerEvent> = harness
+            .log
+            .iter()
+            .map(CustomerEvent::without_personal_data)
+            .chain([erased.clone()])
+            .collect();
+        let original: Vec<CustomerEvent> = harness.log.iter().cloned().chain([erased]).collect();
+        assert_eq!(
+            Customer::from_events(&blanked),
+            Customer::from_events(&original),
+            "erasure must not depend on the personal data"
+        );
         // Sequences are contiguous: one version per event.
         assert_eq!(harness.customer.version(), harness.log.len() as u64);
         let (Some(record), Some(expected)) = (harness.customer.record(), &model.customer) else {
@@ -737,13 +891,16 @@ fn the_aggregate_follows_the_reference_model() {
     let verified = REACHED_VERIFIED.load(Ordering::Relaxed);
     let reopened = REACHED_REOPENED.load(Ordering::Relaxed);
     let unfrozen = REACHED_UNFROZEN.load(Ordering::Relaxed);
+    let erased = REACHED_ERASED.load(Ordering::Relaxed);
+    let retained = REACHED_ERASED_AFTER_RETENTION.load(Ordering::Relaxed);
     println!(
         "proptest-state-machine: {passed} cases passed, {} steps in all (up to 50 per case); \
-         reached: {verified} verifications, {reopened} reopenings, {unfrozen} unfreezes",
+         reached: {verified} verifications, {reopened} reopenings, {unfrozen} unfreezes, \
+         {erased} erasures without a duty, {retained} after retention",
         steps.into_inner()
     );
     assert!(
-        verified > 0 && reopened > 0 && unfrozen > 0,
+        verified > 0 && reopened > 0 && unfrozen > 0 && erased > 0 && retained > 0,
         "the search missed part of the lifecycle"
     );
 }

@@ -21,27 +21,35 @@ enum Stage {
     RejectedRetryable,
     RejectedFinal,
     Frozen,
+    Closed,
 }
 
-const STAGES: [Stage; 5] = [
+const STAGES: [Stage; 6] = [
     Stage::Unverified,
     Stage::Verified,
     Stage::RejectedRetryable,
     Stage::RejectedFinal,
     Stage::Frozen,
+    Stage::Closed,
 ];
 
 /// The table, restated independently of the aggregate: which commands each stage allows.
 fn expected_allowed(command: CommandKind, stage: Stage) -> bool {
     use CommandKind as C;
+    // Legal holds concern the records and are allowed in every state.
+    if command == C::SetLegalHold {
+        return true;
+    }
     match stage {
         Stage::Unverified => !matches!(command, C::Create | C::Unfreeze),
-        Stage::Verified => matches!(command, C::UpdateDetails | C::Freeze),
-        Stage::RejectedRetryable => {
-            matches!(command, C::UpdateDetails | C::SubmitDocument | C::Freeze)
-        }
-        Stage::RejectedFinal => command == C::Freeze,
-        Stage::Frozen => command == C::Unfreeze,
+        Stage::Verified => matches!(command, C::UpdateDetails | C::Freeze | C::Close),
+        Stage::RejectedRetryable => matches!(
+            command,
+            C::UpdateDetails | C::SubmitDocument | C::Freeze | C::Close
+        ),
+        Stage::RejectedFinal => matches!(command, C::Freeze | C::Close | C::Erase),
+        Stage::Frozen => matches!(command, C::Unfreeze | C::Close),
+        Stage::Closed => command == C::Erase,
     }
 }
 
@@ -71,6 +79,7 @@ fn customer_in(stage: Stage, ready: fn() -> Vec<CustomerEvent>) -> Vec<CustomerE
                 at: at(200),
             }],
         ),
+        Stage::Closed => then_run(events, [close(200)]),
     }
 }
 
@@ -128,6 +137,10 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
             at: now,
         },
         CommandKind::Unfreeze => CustomerCommand::Unfreeze { at: now },
+        CommandKind::Close => close(300),
+        CommandKind::SetLegalHold => legal_hold(true, 300),
+        // A period that has run out by `now` for a clock started at `at(200)`.
+        CommandKind::Erase => erase(300, 60),
     }
 }
 
@@ -149,6 +162,10 @@ fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
                     "wrong_customer_type",
                     "{kind} on an individual"
                 );
+            } else if kind == CommandKind::Erase && stage == Stage::Unverified {
+                // Allowed from `unverified` only before any record-keeping duty; the ready
+                // fixtures have submitted documents.
+                assert_eq!(result.unwrap_err().code(), "retention_not_started");
             } else if expected_allowed(kind, stage) {
                 let events = result.unwrap_or_else(|e| panic!("{kind} in {stage:?}: {e:?}"));
                 assert!(!events.is_empty(), "{kind} in {stage:?} emitted nothing");

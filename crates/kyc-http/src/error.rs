@@ -37,6 +37,9 @@ pub struct ErrorBody {
     pub message_code: String,
     /// The request id (`X-Request-Id`), to quote when asking about the request.
     pub trace_id: String,
+    /// For `retention_hold`: when the retention period ends and the customer may be erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_until: Option<chrono::DateTime<chrono::Utc>>,
     /// Field details, for validation failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldErrorDto>>,
@@ -50,6 +53,7 @@ impl ErrorBody {
             error_message: refusal.message.clone(),
             message_code: refusal.code.clone(),
             trace_id: trace_id.to_owned(),
+            retention_until: refusal.retention_until,
             errors: (!refusal.errors.is_empty()).then(|| refusal.errors.clone()),
         }
     }

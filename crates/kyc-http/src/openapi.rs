@@ -190,7 +190,8 @@ fn add_error_responses(
         answers.extend([
             (
                 "409",
-                "The customer's state or type forbids it, or a concurrent change won",
+                "The customer's state or type forbids it (or, for erasure, a retention period or legal \
+                 hold: `retention_until` names the end), or a concurrent change won",
             ),
             ("413", "The body or document is too large"),
             (

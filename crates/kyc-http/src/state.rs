@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use kyc_app::ports::CustomerStore;
+use kyc_app::tenant::TenantPolicies;
 use kyc_app::{CommandService, QueryService, RetryPolicy};
 use prometheus::Registry;
 
@@ -108,6 +109,14 @@ impl<S: CustomerStore> HttpState<S> {
             auth,
             Registry::new(),
         )
+    }
+
+    /// The same state with `policies` (retention, dormancy per tenant) for both services.
+    #[must_use]
+    pub fn with_tenant_policies(mut self, policies: TenantPolicies) -> Self {
+        self.commands = self.commands.with_tenant_policies(policies.clone());
+        self.queries = self.queries.with_tenant_policies(policies);
+        self
     }
 
     /// Adds a readiness probe.

@@ -29,6 +29,9 @@ pub fn event_name(event: &CustomerEvent) -> &'static str {
         CustomerEvent::VerificationReopened { .. } => "verification_reopened",
         CustomerEvent::CustomerFrozen { .. } => "frozen",
         CustomerEvent::CustomerUnfrozen { .. } => "unfrozen",
+        CustomerEvent::CustomerClosed { .. } => "closed",
+        CustomerEvent::LegalHoldChanged { .. } => "legal_hold_changed",
+        CustomerEvent::CustomerErased { .. } => "erased",
     }
 }
 
@@ -242,5 +245,19 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
         CustomerEvent::CustomerUnfrozen { restored_state, .. } => json!({
             "state": restored_state.as_str(),
         }),
+        // The message and the hold's reason are free text, so they stay out.
+        CustomerEvent::CustomerClosed {
+            reason,
+            previous_state,
+            ..
+        } => json!({
+            "state": "closed",
+            "reason_code": reason.as_str(),
+            "previous_state": previous_state.as_str(),
+        }),
+        CustomerEvent::LegalHoldChanged { on, .. } => json!({ "legal_hold": on }),
+        CustomerEvent::CustomerErased { .. } => {
+            json!({ "state": "closed", "personal_data": "erased" })
+        }
     }
 }

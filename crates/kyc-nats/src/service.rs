@@ -34,9 +34,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 
-/// Every scope but personal data: NATS subject permissions, not tokens, bound NATS callers.
-const NATS_SCOPES: &str =
-    "customers:read customers:write customers:execute customers:review customers:freeze";
+/// Every scope but personal data: NATS subject permissions, not tokens, bound NATS callers
+/// (grant `….cmd.customer.erase` only to the callers that may erase).
+const NATS_SCOPES: &str = "customers:read customers:write customers:execute customers:review \
+                           customers:freeze customers:close customers:erase";
 
 /// Command operations, by subject token: every registered command's name, then the older
 /// names still answered.

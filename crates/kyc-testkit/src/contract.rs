@@ -86,6 +86,7 @@ macro_rules! customer_store_contract {
             document_contents_are_stored_with_the_command_and_scoped_by_tenant,
             history_is_cut_at_a_position_or_at_the_time_commands_were_received,
             lists_filter_by_tenant_type_state_and_label_newest_first_with_totals,
+            erasure_deletes_the_customers_document_contents_and_stored_answers_only,
         );
     };
     (@tests $make:path; $($name:ident),+ $(,)?) => {$(
@@ -885,6 +886,123 @@ pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_total
 }
 
 /// An outcome to store under a key, told apart by `code`.
+/// A stored answer showing the customer `guid` of `bank`.
+fn answer_showing(guid: CustomerGuid, bank: BankGuid) -> kyc_app::Executed {
+    let events: Vec<CustomerEvent> = created_individual(guid, bank, Utc::now())
+        .into_iter()
+        .map(|(event, _)| event)
+        .collect();
+    let customer = Customer::from_events(&events);
+    kyc_app::Executed {
+        created: true,
+        customer: Box::new(kyc_app::dto::CustomerDto::new(
+            customer.record().unwrap(),
+            true,
+        )),
+    }
+}
+
+/// Erasure deletes, in the erasing transaction, the customer's document contents and the
+/// stored answers that show it, and nothing of any other customer; a rolled-back erasure
+/// deletes nothing.
+pub async fn erasure_deletes_the_customers_document_contents_and_stored_answers_only(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let bank = bank();
+    let (erased, kept) = (customer(), customer());
+    let erased_doc = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    let kept_doc = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    let kept_answer: CommandOutcome = Ok(answer_showing(kept, bank));
+    let mut tx = ok(store.begin().await, "begin");
+    for (doc, key, answer) in [
+        (erased_doc, "k-erased", Ok(answer_showing(erased, bank))),
+        (kept_doc, "k-kept", kept_answer.clone()),
+    ] {
+        let guid = if key == "k-kept" { kept } else { erased };
+        ok(
+            tx.put_document(bank, guid, doc, &pdf(1), ContentType::Pdf)
+                .await,
+            "put_document",
+        );
+        assert_eq!(
+            ok(
+                tx.claim_idempotency("bank/actor", key, key, Utc::now())
+                    .await,
+                "claim"
+            ),
+            IdempotencyClaim::Fresh
+        );
+        ok(
+            tx.complete_idempotency("bank/actor", key, &answer).await,
+            "complete",
+        );
+    }
+    // A refusal shows no customer (and holds no personal data): it stays.
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k-refused", "k-refused", Utc::now())
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh
+    );
+    ok(
+        tx.complete_idempotency("bank/actor", "k-refused", &stored_outcome("refused"))
+            .await,
+        "complete",
+    );
+    ok(tx.commit().await, "commit");
+
+    let mut rolled_back = ok(store.begin().await, "begin");
+    ok(
+        rolled_back.erase_customer_data(bank, erased).await,
+        "erase_customer_data",
+    );
+    drop(rolled_back);
+    assert!(ok(store.document_content(bank, erased_doc).await, "read").is_some());
+
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.erase_customer_data(bank, erased).await,
+        "erase_customer_data",
+    );
+    ok(tx.commit().await, "commit");
+    assert_eq!(
+        ok(store.document_content(bank, erased_doc).await, "read"),
+        None
+    );
+    assert!(ok(store.document_content(bank, kept_doc).await, "read").is_some());
+
+    let mut tx = ok(store.begin().await, "begin");
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k-erased", "k-erased", Utc::now())
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Fresh,
+        "the erased customer's stored answer is gone"
+    );
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k-kept", "k-kept", Utc::now())
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Replay(kept_answer),
+    );
+    assert_eq!(
+        ok(
+            tx.claim_idempotency("bank/actor", "k-refused", "k-refused", Utc::now())
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Replay(stored_outcome("refused")),
+    );
+    drop(tx);
+}
+
 fn stored_outcome(code: &str) -> CommandOutcome {
     Err(Refusal::new(
         FailureKind::Conflict,

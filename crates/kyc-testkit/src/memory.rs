@@ -46,13 +46,21 @@ struct IdempotencyRecord {
     created_at: DateTime<Utc>,
 }
 
+impl IdempotencyRecord {
+    fn customer(&self) -> Option<CustomerGuid> {
+        self.answer
+            .as_ref()
+            .and_then(kyc_app::outcome::outcome_customer)
+    }
+}
+
 /// What committed transactions left behind.
 #[derive(Debug, Default)]
 struct Committed {
     streams: HashMap<CustomerGuid, Vec<RecordedEvent>>,
     idempotency: HashMap<KeyId, IdempotencyRecord>,
     external_ids: HashMap<(BankGuid, String), CustomerGuid>,
-    documents: HashMap<(BankGuid, DocumentGuid), StoredDocument>,
+    documents: HashMap<(BankGuid, DocumentGuid), (CustomerGuid, StoredDocument)>,
 }
 
 #[derive(Debug, Default)]
@@ -190,6 +198,7 @@ impl CustomerStore for MemoryStore {
             appended_in_tx: 0,
             external_ids: Vec::new(),
             documents: Vec::new(),
+            erasures: Vec::new(),
         })
     }
 
@@ -272,7 +281,7 @@ impl CustomerStore for MemoryStore {
             .committed()
             .documents
             .get(&(bank_guid, document_guid))
-            .cloned())
+            .map(|(_, document)| document.clone()))
     }
 
     async fn ping(&self) -> Result<(), StoreFailure> {
@@ -320,7 +329,8 @@ pub struct MemoryTransaction {
     appends: Vec<PendingAppend>,
     appended_in_tx: i64,
     external_ids: Vec<(BankGuid, String, CustomerGuid)>,
-    documents: Vec<(BankGuid, DocumentGuid, StoredDocument)>,
+    documents: Vec<(BankGuid, CustomerGuid, DocumentGuid, StoredDocument)>,
+    erasures: Vec<(BankGuid, CustomerGuid)>,
 }
 
 impl MemoryTransaction {
@@ -515,7 +525,7 @@ impl CustomerTransaction for MemoryTransaction {
     async fn put_document(
         &mut self,
         bank_guid: BankGuid,
-        _customer_guid: CustomerGuid,
+        customer_guid: CustomerGuid,
         document_guid: DocumentGuid,
         content: &[u8],
         content_type: ContentType,
@@ -523,12 +533,23 @@ impl CustomerTransaction for MemoryTransaction {
         self.shared.check_available()?;
         self.documents.push((
             bank_guid,
+            customer_guid,
             document_guid,
             StoredDocument {
                 content: content.to_vec(),
                 content_type,
             },
         ));
+        Ok(())
+    }
+
+    async fn erase_customer_data(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+    ) -> Result<(), StoreFailure> {
+        self.shared.check_available()?;
+        self.erasures.push((bank_guid, customer_guid));
         Ok(())
     }
 
@@ -566,10 +587,20 @@ impl CustomerTransaction for MemoryTransaction {
         for (bank_guid, raw, guid) in self.external_ids {
             committed.external_ids.insert((bank_guid, raw), guid);
         }
-        for (bank_guid, document_guid, document) in self.documents {
+        for (bank_guid, customer_guid, document_guid, document) in self.documents {
             committed
                 .documents
-                .insert((bank_guid, document_guid), document);
+                .insert((bank_guid, document_guid), (customer_guid, document));
+        }
+        // Before this transaction's own answers are stored, as in PostgreSQL, where the delete
+        // runs before the idempotency claim: the erasing request's answer stays replayable.
+        for (bank_guid, customer_guid) in &self.erasures {
+            committed
+                .documents
+                .retain(|(bank, _), (customer, _)| bank != bank_guid || customer != customer_guid);
+            committed
+                .idempotency
+                .retain(|_, record| record.customer() != Some(*customer_guid));
         }
         for (id, held) in &self.held_keys {
             committed.idempotency.insert(

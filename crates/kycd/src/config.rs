@@ -1,5 +1,6 @@
 //! Configuration: flags, each with an environment fallback and a default for a local setup.
 
+use kyc_app::tenant::{TenantPolicies, TenantPolicy};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -94,6 +95,36 @@ pub struct Config {
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     #[arg(long, env = "KYC_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+
+    /// How long a customer's records are kept after its relationship ends (close or final
+    /// rejection) before it may be erased; a tenant may override it in --tenant-policy-file.
+    #[arg(long, env = "KYC_RETENTION_DEFAULT", default_value = "5y", value_parser = parse_duration)]
+    pub retention_default: Duration,
+
+    /// How long an application may see no command before it counts as abandoned (dormant);
+    /// a tenant may override it in --tenant-policy-file.
+    #[arg(long, env = "KYC_DORMANT_AFTER", default_value = "1y", value_parser = parse_duration)]
+    pub dormant_after: Duration,
+
+    /// JSON file of per-tenant overrides:
+    /// `{"tenants": {"<bank_guid>": {"retention": "7y", "dormant_after": "180d"}}}`.
+    #[arg(long, env = "KYC_TENANT_POLICY_FILE")]
+    pub tenant_policy_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Every tenant's policy: the defaults given, with the overrides of the policy file.
+    pub fn tenant_policies(&self) -> anyhow::Result<TenantPolicies> {
+        use anyhow::Context as _;
+        let defaults = TenantPolicy::new(self.retention_default, self.dormant_after);
+        let Some(path) = &self.tenant_policy_file else {
+            return Ok(TenantPolicies::uniform(defaults));
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading KYC_TENANT_POLICY_FILE {}", path.display()))?;
+        TenantPolicies::from_json(defaults, &text)
+            .with_context(|| format!("KYC_TENANT_POLICY_FILE {}", path.display()))
+    }
 }
 
 /// Parses a duration setting: see [`kyc_app::settings::parse_duration`].

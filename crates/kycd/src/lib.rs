@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use kyc_app::tenant::TenantPolicies;
 use kyc_app::{CommandService, QueryService, RetryPolicy};
 use kyc_http::{HttpState, JwtVerifier, Probe};
 use kyc_nats::{NatsApi, Relay, RelayConfig};
@@ -105,6 +106,7 @@ fn spawn_background(
     pool: &sqlx::PgPool,
     nats: &async_nats::Client,
     store: &Arc<PgCustomerStore>,
+    policies: &TenantPolicies,
     shutdown: &CancellationToken,
 ) -> tokio::task::JoinSet<()> {
     if config.relay {
@@ -122,8 +124,9 @@ fn spawn_background(
     }
     if config.nats_service {
         let api = Arc::new(NatsApi::new(
-            CommandService::new(Arc::clone(store), RetryPolicy::default()),
-            QueryService::new(Arc::clone(store)),
+            CommandService::new(Arc::clone(store), RetryPolicy::default())
+                .with_tenant_policies(policies.clone()),
+            QueryService::new(Arc::clone(store)).with_tenant_policies(policies.clone()),
         ));
         let (client, prefix, stop) = (
             nats.clone(),
@@ -198,6 +201,7 @@ pub async fn run(
     // The key file is checked before anything touches the database: a missing or malformed
     // key stops the service with nothing written.
     let keys = master_keys(&config)?;
+    let policies = config.tenant_policies()?;
     if config.create_database {
         ensure_database(&config.database_url).await?;
     }
@@ -240,10 +244,13 @@ pub async fn run(
         config.idempotency_window,
         shutdown.clone(),
     ));
-    let mut tasks = spawn_background(projecting, &config, &pool, &nats, &store, &shutdown);
+    let mut tasks = spawn_background(
+        projecting, &config, &pool, &nats, &store, &policies, &shutdown,
+    );
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?
+        .with_tenant_policies(policies)
         .with_probe(Probe::new("nats", move || {
             let state = nats_probe.connection_state();
             async move {

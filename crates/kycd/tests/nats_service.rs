@@ -134,6 +134,7 @@ async fn every_operation_round_trips_over_nats() {
     wait_for_service(&nats).await;
     let ada = individual_lifecycle(&nats).await;
     reject_and_associates(&nats).await;
+    closure(&nats).await;
     queries(&nats, &ada).await;
 
     // Every operation the service lists was exercised.
@@ -284,7 +285,52 @@ async fn reject_and_associates(nats: &Nats) {
     );
 }
 
-/// Every query, on the verified individual `ada` (and the three customers in all).
+/// `close`, `legal_hold` and `erase`, on a customer of their own.
+async fn closure(nats: &Nats) {
+    let created = nats
+        .cmd("create", &json!({ "data": individual() }))
+        .await
+        .expect(201);
+    let guid = created.json["guid"].as_str().unwrap().to_owned();
+    let closed = nats
+        .cmd(
+            "close",
+            &json!({ "customer_guid": guid, "data": { "reason": "customer_request" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(closed.json["state"], "closed");
+    let held = nats
+        .cmd(
+            "legal_hold",
+            &json!({ "customer_guid": guid, "data": { "on": true, "reason": "Subpoena" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(held.json["legal_hold"]["on"], true);
+    nats.cmd(
+        "erase",
+        &json!({ "customer_guid": guid, "data": { "reason": "Created by mistake" } }),
+    )
+    .await
+    .expect_error(409, "legal_hold");
+    nats.cmd(
+        "legal_hold",
+        &json!({ "customer_guid": guid, "data": { "on": false, "reason": "Lifted" } }),
+    )
+    .await
+    .expect(200);
+    let erased = nats
+        .cmd(
+            "erase",
+            &json!({ "customer_guid": guid, "data": { "reason": "Created by mistake" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(erased.json["personal_data"], "erased");
+}
+
+/// Every query, on the verified individual `ada` (and the four customers in all).
 async fn queries(nats: &Nats, ada: &str) {
     let got = nats
         .query("get", &json!({ "customer_guid": ada }))
@@ -343,17 +389,13 @@ async fn queries(nats: &Nats, ada: &str) {
         "{}",
         profiles.json
     );
-    let listed = support::eventually(
-        Duration::from_secs(10),
-        "three customers listed",
-        || async {
-            let list = nats
-                .query("list", &json!({ "data": { "per_page": 10 } }))
-                .await
-                .expect(200);
-            (list.json["total"] == 3).then_some(list.json)
-        },
-    )
+    let listed = support::eventually(Duration::from_secs(10), "four customers listed", || async {
+        let list = nats
+            .query("list", &json!({ "data": { "per_page": 10 } }))
+            .await
+            .expect(200);
+        (list.json["total"] == 4).then_some(list.json)
+    })
     .await;
     assert!(
         listed["objects"]

@@ -169,7 +169,10 @@ async fn no_personal_value_is_stored_or_published_in_clear() {
     let (person, _business) = write_canaries(&api).await;
 
     // The service itself still reads everything back (with the PII scope).
-    let read = api.get(&format!("/api/customers/{person}")).await.expect(200);
+    let read = api
+        .get(&format!("/api/customers/{person}"))
+        .await
+        .expect(200);
     assert_eq!(read.json["name"]["first"], "Kanariefirst", "{}", read.json);
     let history = api
         .get(&format!("/api/customers/{person}/events"))
@@ -188,7 +191,11 @@ async fn no_personal_value_is_stored_or_published_in_clear() {
 
     let dump = pg_dump(&env.db.url);
     assert!(dump.contains("customer_keys"), "the dump holds the data");
-    assert_eq!(canaries_in(&dump), Vec::<&str>::new(), "found in clear in pg_dump");
+    assert_eq!(
+        canaries_in(&dump),
+        Vec::<&str>::new(),
+        "found in clear in pg_dump"
+    );
     let document_hex = hex::encode(b"KANARIE document bytes");
     assert!(
         !dump.to_lowercase().contains(&document_hex),
@@ -202,7 +209,11 @@ async fn no_personal_value_is_stored_or_published_in_clear() {
         .map(|(_, _, raw)| raw.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(canaries_in(&raw), Vec::<&str>::new(), "found in clear on NATS");
+    assert_eq!(
+        canaries_in(&raw),
+        Vec::<&str>::new(),
+        "found in clear on NATS"
+    );
 
     kycd.stop().await;
     env.drop_stream().await;

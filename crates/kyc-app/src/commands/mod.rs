@@ -7,6 +7,7 @@
 //! OpenAPI document are all built from that registration.
 
 mod associates;
+mod closure;
 mod customer;
 mod documents;
 mod lifecycle;
@@ -14,6 +15,7 @@ mod service;
 mod vocabulary;
 
 pub use associates::{AddAssociate, RemoveAssociate, UpdateAssociate};
+pub use closure::{Close, Erase, SetLegalHold};
 pub use customer::{Create, PatchCustomer, PATCH_FREEZE_REASON};
 pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE64_LEN};
 pub use lifecycle::{Freeze, Reject, Unfreeze, Verify};

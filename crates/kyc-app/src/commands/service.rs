@@ -7,7 +7,7 @@ use std::time::Duration;
 use kyc_domain::customer::{ContentType, DocumentContent, Sha256Digest};
 use kyc_domain::ids::{CustomerGuid, DocumentGuid};
 use kyc_domain::values::{FieldError, ValidationCode};
-use kyc_domain::CustomerError;
+use kyc_domain::{CustomerError, CustomerEvent};
 use sha2::{Digest, Sha256};
 
 use super::vocabulary::{Command, ServerValues};
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::metadata::EventMetadata;
 use crate::outcome::{CommandOutcome, Executed};
 use crate::ports::{CustomerStore, CustomerTransaction, IdempotencyClaim, StoreFailure};
+use crate::tenant::TenantPolicies;
 
 /// How hard to try when concurrent writers keep winning.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +65,7 @@ pub struct CommandService<S> {
     store: Arc<S>,
     retry: RetryPolicy,
     queue: Arc<crate::queue::CustomerQueue>,
+    policies: Arc<TenantPolicies>,
 }
 
 impl<S> Clone for CommandService<S> {
@@ -72,6 +74,7 @@ impl<S> Clone for CommandService<S> {
             store: Arc::clone(&self.store),
             retry: self.retry,
             queue: Arc::clone(&self.queue),
+            policies: Arc::clone(&self.policies),
         }
     }
 }
@@ -83,13 +86,21 @@ enum Attempt {
 }
 
 impl<S: CustomerStore> CommandService<S> {
-    /// A service over `store`.
+    /// A service over `store`, with the default tenant policy (see [`Self::with_tenant_policies`]).
     pub fn new(store: Arc<S>, retry: RetryPolicy) -> Self {
         Self {
             store,
             retry,
             queue: Arc::default(),
+            policies: Arc::default(),
         }
+    }
+
+    /// The same service under `policies` (retention periods and dormancy, per tenant).
+    #[must_use]
+    pub fn with_tenant_policies(mut self, policies: TenantPolicies) -> Self {
+        self.policies = Arc::new(policies);
+        self
     }
 
     /// Executes `command` for the caller in `ctx`: carried out or refused. With an
@@ -191,6 +202,7 @@ impl<S: CustomerStore> CommandService<S> {
             new_id: prepared.new_id,
             at: ctx.received_at,
             content: prepared.content.clone(),
+            policy: self.policies.policy(bank_guid),
         };
         let events = match customer.decide(command.to_domain(&server)?) {
             Ok(events) => events,
@@ -226,6 +238,13 @@ impl<S: CustomerStore> CommandService<S> {
                 other => other?,
             }
         }
+        if events
+            .iter()
+            .any(|e| matches!(e, CustomerEvent::CustomerErased { .. }))
+        {
+            // In the same transaction as the event: the contents and stored answers go with it.
+            tx.erase_customer_data(bank_guid, customer_guid).await?;
+        }
         if let (Some(content), Some(described)) = (command.content(), &prepared.content) {
             let document_guid = DocumentGuid::from_uuid(prepared.new_id);
             tx.put_document(
@@ -245,7 +264,10 @@ impl<S: CustomerStore> CommandService<S> {
             .ok_or_else(|| AppError::Internal("a decided command left no customer".to_owned()))?;
         Ok(Executed {
             created: C::SPEC.creates,
-            customer: Box::new(CustomerDto::new(record, ctx.include_pii())),
+            customer: Box::new(
+                CustomerDto::new(record, ctx.include_pii())
+                    .with_retention(record, server.policy.retention),
+            ),
         })
     }
 }

@@ -8,11 +8,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{
-    AddAssociate, Create, Freeze, PatchCustomer, Reject, RemoveAssociate, ReviewDocument,
-    SubmitDocument, Unfreeze, UpdateAssociate, Verify,
+    AddAssociate, Close, Create, Erase, Freeze, PatchCustomer, Reject, RemoveAssociate,
+    ReviewDocument, SetLegalHold, SubmitDocument, Unfreeze, UpdateAssociate, Verify,
 };
 use crate::error::AppError;
 use crate::principal::Scope;
+use crate::tenant::TenantPolicy;
 
 /// The HTTP method of a command's route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,8 @@ pub struct ServerValues {
     pub at: DateTime<Utc>,
     /// What uploaded bytes are, for commands that carry some.
     pub content: Option<DocumentContent>,
+    /// The tenant's record-keeping policy (retention period, dormancy).
+    pub policy: TenantPolicy,
 }
 
 /// A command of the API: how a caller's request becomes a domain command.
@@ -168,6 +171,9 @@ pub fn visit_commands(visitor: &mut impl CommandVisitor) {
     visitor.visit::<Reject>();
     visitor.visit::<Freeze>();
     visitor.visit::<Unfreeze>();
+    visitor.visit::<Close>();
+    visitor.visit::<SetLegalHold>();
+    visitor.visit::<Erase>();
 }
 
 /// Every command's registration, in [`visit_commands`] order.

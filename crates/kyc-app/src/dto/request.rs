@@ -6,7 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use kyc_domain::customer::{CustomerDraft, DocumentDraft, FreezeDraft, RejectDraft, ReviewDraft};
+use kyc_domain::customer::{
+    CloseDraft, CustomerDraft, DocumentDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft,
+    ReviewDraft,
+};
 use kyc_domain::values::{
     AddressDraft, AssociateDraft, FieldError, IdentificationNumberDraft, NameDraft, PepDraft,
     TaxIdentificationDraft, ValidationCode, ValidationErrors,
@@ -216,6 +219,34 @@ pub struct RejectBody {
 #[serde(deny_unknown_fields)]
 pub struct FreezeBody {
     /// Why the customer is frozen.
+    pub reason: Option<String>,
+}
+
+/// A closure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseBody {
+    /// `customer_request`, `risk_exit`, `deceased`, `dormant` or `other`.
+    pub reason: Option<String>,
+    /// Explanation.
+    pub message: Option<String>,
+}
+
+/// A legal hold placed or lifted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalHoldBody {
+    /// `true` places the hold, `false` lifts it.
+    pub on: Option<bool>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// An erasure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    /// Why. Kept in clear after the erasure, for audit: never put personal data here.
     pub reason: Option<String>,
 }
 
@@ -439,6 +470,32 @@ impl From<RejectBody> for RejectDraft {
 
 impl From<FreezeBody> for FreezeDraft {
     fn from(body: FreezeBody) -> Self {
+        Self {
+            reason: body.reason,
+        }
+    }
+}
+
+impl From<CloseBody> for CloseDraft {
+    fn from(body: CloseBody) -> Self {
+        Self {
+            reason: body.reason,
+            message: body.message,
+        }
+    }
+}
+
+impl From<LegalHoldBody> for LegalHoldDraft {
+    fn from(body: LegalHoldBody) -> Self {
+        Self {
+            on: body.on,
+            reason: body.reason,
+        }
+    }
+}
+
+impl From<EraseBody> for EraseDraft {
+    fn from(body: EraseBody) -> Self {
         Self {
             reason: body.reason,
         }

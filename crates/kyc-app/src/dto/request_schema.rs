@@ -7,8 +7,8 @@
 //! do not.
 
 use kyc_domain::customer::{
-    CustomerRejectionReason, CustomerType, DetailField, DocumentKind, DocumentRejectionReason,
-    FileName,
+    ClosureReason, CustomerRejectionReason, CustomerType, DetailField, DocumentKind,
+    DocumentRejectionReason, FileName,
 };
 use kyc_domain::ids::ExternalId;
 use kyc_domain::values::{
@@ -24,8 +24,9 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::request::{
-    AssociateBody, AssociateChanges, CustomerBody, CustomerPatchBody, DocumentUpload, FreezeBody,
-    NoFields, RejectBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
+    AssociateBody, AssociateChanges, CloseBody, CustomerBody, CustomerPatchBody, DocumentUpload,
+    EraseBody, FreezeBody, LegalHoldBody, NoFields, RejectBody, ReviewBody,
+    CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
     adult_date_of_birth, array, country_code, document_base64, done, null_only, object,
@@ -508,6 +509,54 @@ impl PartialSchema for FreezeBody {
     }
 }
 impl ToSchema for FreezeBody {}
+
+impl PartialSchema for CloseBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![
+                (
+                    "reason",
+                    done(one_of_values(
+                        ClosureReason::ALL.iter().map(|v| v.as_str()),
+                        false,
+                    )),
+                ),
+                ("message", done(text(LongText::MAX_LENGTH, true))),
+            ],
+            &["reason"],
+        ))
+    }
+}
+impl ToSchema for CloseBody {}
+
+impl PartialSchema for LegalHoldBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![
+                ("on", done(boolean())),
+                ("reason", done(text(LongText::MAX_LENGTH, false))),
+            ],
+            &["on", "reason"],
+        ))
+    }
+}
+impl ToSchema for LegalHoldBody {}
+
+impl PartialSchema for EraseBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![(
+                "reason",
+                done(text(LongText::MAX_LENGTH, false).description(Some(
+                    "Why. It stays readable after the erasure, for audit: never put personal \
+                     data here",
+                ))),
+            )],
+            &["reason"],
+        ))
+    }
+}
+impl ToSchema for EraseBody {}
 
 impl PartialSchema for NoFields {
     fn schema() -> RefOr<Schema> {

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kyc_domain::customer::{Document, DocumentStatus, ProfileStatus, VerificationProfile};
+use kyc_domain::customer::{
+    Document, DocumentStatus, ProfileStatus, RetentionPeriod, VerificationProfile,
+};
 use kyc_domain::values::{Address, AssociateDetails, IdentificationNumber, PepStatus};
 use kyc_domain::{CustomerEvent, CustomerRecord, CustomerType};
 use serde::{Deserialize, Serialize};
@@ -119,8 +121,9 @@ pub struct CriterionErrorDto {
     pub name: String,
     /// Rejection reason code.
     pub code: String,
-    /// Reviewer's message.
-    pub message: String,
+    /// Reviewer's message; absent once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Criteria by standing.
@@ -218,7 +221,7 @@ impl DocumentDto {
             DocumentStatus::Rejected { reason, message } => (
                 "rejected",
                 Some(reason.as_str().to_owned()),
-                Some(message.to_string()),
+                message.as_ref().map(ToString::to_string),
             ),
         };
         Self {
@@ -311,12 +314,51 @@ pub struct RejectionDto {
 /// An active freeze.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FreezeDto {
-    /// Why.
-    pub reason: String,
+    /// Why; absent once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The state an unfreeze restores.
     pub previous_state: String,
     /// When.
     pub frozen_at: DateTime<Utc>,
+}
+
+/// How a relationship ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ClosureDto {
+    /// `customer_request`, `risk_exit`, `deceased`, `dormant` or `other`.
+    pub reason: String,
+    /// Explanation; absent once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The state it was closed from.
+    pub previous_state: String,
+    /// When (the retention clock starts).
+    pub closed_at: DateTime<Utc>,
+}
+
+/// Whether a legal hold blocks erasure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LegalHoldDto {
+    /// True while the hold is on.
+    pub on: bool,
+    /// Since when, while on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// Why, while on; absent once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Whether the customer's personal data can still be read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonalData {
+    /// Stored (shown to callers with the PII scope).
+    #[default]
+    Available,
+    /// Erased: every personal field is absent, for good.
+    Erased,
 }
 
 /// The customer resource (Cybrid's fields first, then the onboarding flow's).
@@ -407,6 +449,24 @@ pub struct CustomerDto {
     /// The active freeze.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<FreezeDto>,
+    /// How the relationship ended, once closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closure: Option<ClosureDto>,
+    /// The legal hold.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub legal_hold: LegalHoldDto,
+    /// Until when records must be kept under the tenant's policy, once the retention clock has
+    /// started (close or final rejection) and only when there is something to keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_until: Option<DateTime<Utc>>,
+    /// `available`, or `erased` once erased: then every personal field is absent.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub personal_data: PersonalData,
+    /// When the personal data was erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl CustomerDto {
@@ -521,11 +581,40 @@ impl CustomerDto {
                 rejected_at: r.at,
             }),
             frozen: record.frozen.as_ref().map(|f| FreezeDto {
-                reason: f.reason.to_string(),
+                reason: f.reason.as_ref().map(ToString::to_string),
                 previous_state: f.previous_state.as_str().to_owned(),
                 frozen_at: f.at,
             }),
+            closure: record.closure.as_ref().map(|c| ClosureDto {
+                reason: c.reason.as_str().to_owned(),
+                message: c.message.as_ref().map(ToString::to_string),
+                previous_state: c.previous_state.as_str().to_owned(),
+                closed_at: c.at,
+            }),
+            legal_hold: record
+                .legal_hold
+                .as_ref()
+                .map(|hold| LegalHoldDto {
+                    on: true,
+                    since: Some(hold.since),
+                    reason: hold.reason.as_ref().map(ToString::to_string),
+                })
+                .unwrap_or_default(),
+            retention_until: None,
+            personal_data: if record.erased_at.is_some() {
+                PersonalData::Erased
+            } else {
+                PersonalData::Available
+            },
+            erased_at: record.erased_at,
         }
+    }
+
+    /// The same customer with `retention_until` under the tenant's retention period.
+    #[must_use]
+    pub fn with_retention(mut self, record: &CustomerRecord, period: RetentionPeriod) -> Self {
+        self.retention_until = record.retention_until(period);
+        self
     }
 }
 
@@ -635,7 +724,7 @@ impl AuditDecisionDto {
                 ..
             } => Some(Self {
                 reason_codes: vec![reason.as_str().to_owned()],
-                message: Some(message.to_string()),
+                message: message.as_ref().map(ToString::to_string),
                 document_guid: Some(document_guid.to_string()),
                 ..Self::default()
             }),
@@ -655,6 +744,27 @@ impl AuditDecisionDto {
                 ..Self::default()
             }),
             E::CustomerFrozen { reason, .. } => Some(Self {
+                message: reason.as_ref().map(ToString::to_string),
+                ..Self::default()
+            }),
+            E::CustomerClosed {
+                reason, message, ..
+            } => Some(Self {
+                reason_codes: vec![reason.as_str().to_owned()],
+                message: message.as_ref().map(ToString::to_string),
+                ..Self::default()
+            }),
+            E::LegalHoldChanged { on, reason, .. } => Some(Self {
+                reason_codes: vec![if *on {
+                    "legal_hold_on"
+                } else {
+                    "legal_hold_off"
+                }
+                .to_owned()],
+                message: reason.as_ref().map(ToString::to_string),
+                ..Self::default()
+            }),
+            E::CustomerErased { reason, .. } => Some(Self {
                 message: Some(reason.to_string()),
                 ..Self::default()
             }),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::details::CustomerDraft;
 use super::documents::{DocumentContent, DocumentDraft, ReviewDraft};
+use super::retention::RetentionPeriod;
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use crate::values::AssociateDraft;
 
@@ -112,6 +113,30 @@ pub enum CustomerCommand {
         /// Now.
         at: DateTime<Utc>,
     },
+    /// End the relationship: the customer is `closed` and accepts only erasure and legal hold.
+    Close {
+        /// Why.
+        draft: CloseDraft,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// Place or lift a legal hold, which blocks erasure while it is on.
+    SetLegalHold {
+        /// On or off, and why.
+        draft: LegalHoldDraft,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// Erase the customer's personal data.
+    Erase {
+        /// Why (kept in clear for audit: never personal data).
+        draft: EraseDraft,
+        /// How long records must be kept after the retention clock starts: the tenant's
+        /// policy, supplied by the server.
+        retention: RetentionPeriod,
+        /// Now.
+        at: DateTime<Utc>,
+    },
 }
 
 impl std::fmt::Display for CommandKind {
@@ -151,7 +176,10 @@ impl CustomerCommand {
             | Self::Verify { at }
             | Self::Reject { at, .. }
             | Self::Freeze { at, .. }
-            | Self::Unfreeze { at } => *at,
+            | Self::Unfreeze { at }
+            | Self::Close { at, .. }
+            | Self::SetLegalHold { at, .. }
+            | Self::Erase { at, .. } => *at,
         }
     }
 }
@@ -171,5 +199,30 @@ pub struct RejectDraft {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FreezeDraft {
     /// Why the customer is frozen.
+    pub reason: Option<String>,
+}
+
+/// A closure as a caller sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CloseDraft {
+    /// `customer_request`, `risk_exit`, `deceased`, `dormant` or `other`.
+    pub reason: Option<String>,
+    /// Explanation.
+    pub message: Option<String>,
+}
+
+/// A legal hold change as a caller sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LegalHoldDraft {
+    /// `true` places the hold, `false` lifts it.
+    pub on: Option<bool>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// An erasure as a caller sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EraseDraft {
+    /// Why; it survives the erasure, so it must hold no personal data.
     pub reason: Option<String>,
 }

@@ -10,7 +10,9 @@ use super::{
     CommandKind, CustomerCommand, CustomerError, CustomerEvent, CustomerRecord,
     CustomerRejectionReason, CustomerState, CustomerType, LockReason, PolicyVersion,
 };
-use crate::customer::command::{FreezeDraft, RejectDraft};
+use crate::customer::command::{CloseDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft};
+use crate::customer::reasons::ClosureReason;
+use crate::customer::retention::RetentionPeriod;
 use crate::customer::Customer;
 use crate::ids::AssociateGuid;
 use crate::values::{
@@ -28,6 +30,7 @@ enum Stage {
     RejectedRetryable,
     RejectedFinal,
     Frozen,
+    Closed,
 }
 
 impl Stage {
@@ -41,6 +44,7 @@ impl Stage {
             }
             CustomerState::Rejected => Self::RejectedFinal,
             CustomerState::Frozen => Self::Frozen,
+            CustomerState::Closed => Self::Closed,
         }
     }
 }
@@ -66,6 +70,15 @@ fn allowed(command: CommandKind, stage: Stage) -> bool {
             S::Unverified | S::Verified | S::RejectedRetryable | S::RejectedFinal
         ),
         C::Unfreeze => stage == S::Frozen,
+        C::Close => matches!(
+            stage,
+            S::Unverified | S::Verified | S::RejectedRetryable | S::RejectedFinal | S::Frozen
+        ),
+        // A hold concerns the records, whatever the lifecycle.
+        C::SetLegalHold => stage != S::Storing,
+        // From `unverified` only without a record-keeping duty; elsewhere once retention ends
+        // (checked in the handler).
+        C::Erase => matches!(stage, S::Unverified | S::RejectedFinal | S::Closed),
     }
 }
 
@@ -97,6 +110,9 @@ impl Customer {
                 command: kind,
                 required: CustomerType::Business,
             });
+        }
+        if record.erased_at.is_some() {
+            return Err(CustomerError::Erased);
         }
         let stage = Stage::of(record);
         if !allowed(kind, stage) {
@@ -149,7 +165,7 @@ impl Customer {
                 }])
             }
             CustomerCommand::Freeze { draft, at } => Ok(vec![CustomerEvent::CustomerFrozen {
-                reason: parse_freeze(&draft)?,
+                reason: Some(parse_freeze(&draft)?),
                 previous_state: record.state,
                 at,
             }]),
@@ -160,8 +176,69 @@ impl Customer {
                     .map_or(CustomerState::Unverified, |f| f.previous_state);
                 Ok(vec![CustomerEvent::CustomerUnfrozen { restored_state, at }])
             }
+            CustomerCommand::Close { draft, at } => decide_close(record, &draft, at),
+            CustomerCommand::SetLegalHold { draft, at } => decide_legal_hold(record, &draft, at),
+            CustomerCommand::Erase {
+                draft,
+                retention,
+                at,
+            } => decide_erase(record, &draft, retention, at),
         }
     }
+}
+
+fn decide_close(
+    record: &CustomerRecord,
+    draft: &CloseDraft,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let (reason, message) = parse_close(draft)?;
+    Ok(vec![CustomerEvent::CustomerClosed {
+        reason,
+        message,
+        previous_state: record.state,
+        at,
+    }])
+}
+
+fn decide_legal_hold(
+    record: &CustomerRecord,
+    draft: &LegalHoldDraft,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let (on, reason) = parse_legal_hold(draft)?;
+    if on == record.legal_hold_on() {
+        return Err(CustomerError::LegalHoldUnchanged { on });
+    }
+    Ok(vec![CustomerEvent::LegalHoldChanged {
+        on,
+        reason: Some(reason),
+        at,
+    }])
+}
+
+/// Erasure: never under a legal hold; with a record-keeping duty, only once the retention
+/// clock has started and the tenant's period has run out (see `retention`).
+fn decide_erase(
+    record: &CustomerRecord,
+    draft: &EraseDraft,
+    retention: RetentionPeriod,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let reason = parse_erase(draft)?;
+    if record.legal_hold_on() {
+        return Err(CustomerError::LegalHold);
+    }
+    if record.has_record_keeping_duty() {
+        match record.retention_until(retention) {
+            None => return Err(CustomerError::RetentionNotStarted),
+            Some(retention_until) if at < retention_until => {
+                return Err(CustomerError::RetentionHold { retention_until })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(vec![CustomerEvent::CustomerErased { reason, at }])
 }
 
 type At = chrono::DateTime<chrono::Utc>;
@@ -219,7 +296,7 @@ fn decide_review(
         ReviewDecision::Reject { reason, message } => CustomerEvent::DocumentRejected {
             document_guid,
             reason,
-            message,
+            message: Some(message),
             at,
         },
     }])
@@ -579,6 +656,61 @@ fn parse_rejection(draft: &RejectDraft) -> Result<ParsedRejection, CustomerError
 }
 
 fn parse_freeze(draft: &FreezeDraft) -> Result<LongText, CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let reason = required(
+        &mut errors,
+        "reason",
+        draft.reason.as_deref(),
+        LongText::parse,
+    );
+    match reason {
+        Some(reason) => Ok(reason),
+        None => Err(errors.into()),
+    }
+}
+
+fn parse_close(draft: &CloseDraft) -> Result<(ClosureReason, Option<LongText>), CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let reason = required(
+        &mut errors,
+        "reason",
+        draft.reason.as_deref(),
+        ClosureReason::parse,
+    );
+    let message = optional(
+        &mut errors,
+        "message",
+        draft.message.as_deref(),
+        LongText::parse,
+    );
+    match reason {
+        Some(reason) if errors.is_empty() => Ok((reason, message)),
+        _ => Err(errors.into()),
+    }
+}
+
+fn parse_legal_hold(draft: &LegalHoldDraft) -> Result<(bool, LongText), CustomerError> {
+    let mut errors = ValidationErrors::new();
+    if draft.on.is_none() {
+        errors.push(FieldError::new(
+            "on",
+            ValidationCode::Required,
+            "say whether the hold is placed (true) or lifted (false)",
+        ));
+    }
+    let reason = required(
+        &mut errors,
+        "reason",
+        draft.reason.as_deref(),
+        LongText::parse,
+    );
+    match (draft.on, reason) {
+        (Some(on), Some(reason)) if errors.is_empty() => Ok((on, reason)),
+        _ => Err(errors.into()),
+    }
+}
+
+fn parse_erase(draft: &EraseDraft) -> Result<LongText, CustomerError> {
     let mut errors = ValidationErrors::new();
     let reason = required(
         &mut errors,

@@ -197,8 +197,9 @@ pub enum DocumentStatus {
     Rejected {
         /// Why.
         reason: DocumentRejectionReason,
-        /// Explanation for the customer.
-        message: LongText,
+        /// Explanation for the customer (always given; blank only after erasure).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<LongText>,
     },
 }
 

@@ -1,5 +1,6 @@
 //! Why the aggregate refused a command. A refusal changes nothing and emits no event.
 
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::command::CommandKind;
@@ -81,6 +82,28 @@ pub enum CustomerError {
     /// A new document or associate reused an existing id.
     #[error("id {0} is already used on this customer")]
     DuplicateId(String),
+    /// The customer's personal data was erased; it accepts no further command.
+    #[error("the customer's personal data was erased; it accepts no further command")]
+    Erased,
+    /// Erasure is blocked while a legal hold is on.
+    #[error("a legal hold is on; lift it before erasing the customer")]
+    LegalHold,
+    /// The records must be kept until the retention period ends.
+    #[error("the customer's records must be kept until {}", .retention_until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))]
+    RetentionHold {
+        /// When the retention period ends.
+        retention_until: DateTime<Utc>,
+    },
+    /// A record-keeping duty began and the relationship is still open: the retention clock has
+    /// not started.
+    #[error("the customer's records must be kept: close the relationship first; retention runs from the close")]
+    RetentionNotStarted,
+    /// The legal hold is already as asked.
+    #[error("the legal hold is already {}", if *.on { "on" } else { "off" })]
+    LegalHoldUnchanged {
+        /// The hold's current setting.
+        on: bool,
+    },
 }
 
 /// Why fields are locked.
@@ -112,6 +135,11 @@ impl CustomerError {
             Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
             Self::UnknownAssociate(_) => "unknown_associate",
             Self::DuplicateId(_) => "duplicate_id",
+            Self::Erased => "customer_erased",
+            Self::LegalHold => "legal_hold",
+            Self::RetentionHold { .. } => "retention_hold",
+            Self::RetentionNotStarted => "retention_not_started",
+            Self::LegalHoldUnchanged { .. } => "legal_hold_unchanged",
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::details::CustomerDetails;
 use super::documents::{DocumentContent, DocumentKind, DocumentRejectionReason, FileName};
 use super::profile::PolicyVersion;
-use super::reasons::CustomerRejectionReason;
+use super::reasons::{ClosureReason, CustomerRejectionReason};
 use super::{CustomerState, CustomerType};
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use crate::values::{AssociateDetails, LongText};
@@ -73,8 +73,9 @@ pub enum CustomerEvent {
         document_guid: DocumentGuid,
         /// Why.
         reason: DocumentRejectionReason,
-        /// Explanation for the customer.
-        message: LongText,
+        /// Explanation for the customer (always given; blank only after erasure).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<LongText>,
         /// When.
         at: DateTime<Utc>,
     },
@@ -129,8 +130,9 @@ pub enum CustomerEvent {
     },
     /// The customer was frozen.
     CustomerFrozen {
-        /// Why.
-        reason: LongText,
+        /// Why (always given; blank only after erasure).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<LongText>,
         /// The state a later unfreeze restores.
         previous_state: CustomerState,
         /// When.
@@ -143,11 +145,41 @@ pub enum CustomerEvent {
         /// When.
         at: DateTime<Utc>,
     },
+    /// The relationship ended; the retention clock starts.
+    CustomerClosed {
+        /// Why.
+        reason: ClosureReason,
+        /// Explanation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<LongText>,
+        /// The state it was closed from.
+        previous_state: CustomerState,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A legal hold was placed (`on`) or lifted.
+    LegalHoldChanged {
+        /// Whether the hold is on now.
+        on: bool,
+        /// Why (always given; blank only after erasure).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<LongText>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The customer's personal data was erased: its data key destroyed, document contents and
+    /// stored answers deleted. Every personal field reads as erased from now on.
+    CustomerErased {
+        /// Why; stays in clear for audit, so it never holds personal data.
+        reason: LongText,
+        /// When.
+        at: DateTime<Utc>,
+    },
 }
 
 impl CustomerEvent {
     /// Every event type, as stored in the event log's `event_type` column.
-    pub const TYPES: [&'static str; 13] = [
+    pub const TYPES: [&'static str; 16] = [
         "CustomerCreated",
         "CustomerDetailsUpdated",
         "DocumentSubmitted",
@@ -161,6 +193,9 @@ impl CustomerEvent {
         "VerificationReopened",
         "CustomerFrozen",
         "CustomerUnfrozen",
+        "CustomerClosed",
+        "LegalHoldChanged",
+        "CustomerErased",
     ];
 
     /// The event's type name, stable forever.
@@ -179,6 +214,9 @@ impl CustomerEvent {
             Self::VerificationReopened { .. } => "VerificationReopened",
             Self::CustomerFrozen { .. } => "CustomerFrozen",
             Self::CustomerUnfrozen { .. } => "CustomerUnfrozen",
+            Self::CustomerClosed { .. } => "CustomerClosed",
+            Self::LegalHoldChanged { .. } => "LegalHoldChanged",
+            Self::CustomerErased { .. } => "CustomerErased",
         }
     }
 
@@ -202,7 +240,10 @@ impl CustomerEvent {
             | Self::CustomerRejected { at, .. }
             | Self::VerificationReopened { at }
             | Self::CustomerFrozen { at, .. }
-            | Self::CustomerUnfrozen { at, .. } => *at,
+            | Self::CustomerUnfrozen { at, .. }
+            | Self::CustomerClosed { at, .. }
+            | Self::LegalHoldChanged { at, .. }
+            | Self::CustomerErased { at, .. } => *at,
         }
     }
 }

@@ -9,17 +9,21 @@ mod command;
 mod decide;
 mod details;
 mod documents;
+mod erasure;
 mod error;
 mod event;
 pub mod profile;
 mod reasons;
+mod retention;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use command::{CommandKind, CustomerCommand, FreezeDraft, RejectDraft};
+pub use command::{
+    CloseDraft, CommandKind, CustomerCommand, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft,
+};
 pub use details::{given_fields, CustomerDetails, CustomerDraft, DetailField};
 pub use documents::{
     ContentType, Document, DocumentContent, DocumentDraft, DocumentKind, DocumentRejectionReason,
@@ -32,7 +36,8 @@ pub use profile::{
     Criteria, Criterion, CriterionError, PolicyVersion, ProfileName, ProfileStatus,
     VerificationProfile,
 };
-pub use reasons::CustomerRejectionReason;
+pub use reasons::{ClosureReason, CustomerRejectionReason};
+pub use retention::RetentionPeriod;
 
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use crate::values::{closed_enum::closed_enum, AssociateDetails, LongText};
@@ -59,8 +64,10 @@ closed_enum! {
         Verified => "verified",
         /// Rejected, retryable or final.
         Rejected => "rejected",
-        /// Frozen; only unfreezing is possible.
+        /// Frozen; only unfreezing, closing and legal holds are possible.
         Frozen => "frozen",
+        /// The relationship ended (terminal); only legal holds and erasure are possible.
+        Closed => "closed",
     }
 }
 
@@ -80,12 +87,37 @@ pub struct Rejection {
 /// An active freeze.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Freeze {
-    /// Why.
-    pub reason: LongText,
+    /// Why (always given; blank only after erasure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LongText>,
     /// The state an unfreeze restores.
     pub previous_state: CustomerState,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// How a relationship ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    /// Why.
+    pub reason: ClosureReason,
+    /// Explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<LongText>,
+    /// The state it was closed from.
+    pub previous_state: CustomerState,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An active legal hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalHold {
+    /// Why (always given; blank only after erasure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LongText>,
+    /// Since when.
+    pub since: DateTime<Utc>,
 }
 
 /// Everything known about a created customer.
@@ -113,6 +145,15 @@ pub struct CustomerRecord {
     pub frozen: Option<Freeze>,
     /// The policy the verification was decided under.
     pub verified_under: Option<PolicyVersion>,
+    /// How the relationship ended, once closed (the retention clock's start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closure: Option<Closure>,
+    /// The active legal hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<LegalHold>,
+    /// When its personal data was erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the latest event.
@@ -189,6 +230,9 @@ impl Customer {
                 rejection: None,
                 frozen: None,
                 verified_under: None,
+                closure: None,
+                legal_hold: None,
+                erased_at: None,
                 created_at: *at,
                 updated_at: *at,
             });
@@ -304,6 +348,33 @@ impl CustomerRecord {
             CustomerEvent::CustomerUnfrozen { restored_state, .. } => {
                 record.state = *restored_state;
                 record.frozen = None;
+            }
+            CustomerEvent::CustomerClosed {
+                reason,
+                message,
+                previous_state,
+                at,
+            } => {
+                record.state = CustomerState::Closed;
+                record.frozen = None;
+                record.closure = Some(Closure {
+                    reason: *reason,
+                    message: message.clone(),
+                    previous_state: *previous_state,
+                    at: *at,
+                });
+            }
+            CustomerEvent::LegalHoldChanged { on, reason, at } => {
+                record.legal_hold = on.then(|| LegalHold {
+                    reason: reason.clone(),
+                    since: *at,
+                });
+            }
+            CustomerEvent::CustomerErased { at, .. } => {
+                // An erased customer is closed, whatever it was erased from.
+                *record = record.without_personal_data();
+                record.state = CustomerState::Closed;
+                record.erased_at = Some(*at);
             }
         }
     }

@@ -95,8 +95,9 @@ pub struct CriterionError {
     pub name: Criterion,
     /// The rejection reason code.
     pub code: String,
-    /// The reviewer's message.
-    pub message: String,
+    /// The reviewer's message; `None` once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Criteria by standing; each criterion is in exactly one of the three lists.
@@ -333,7 +334,7 @@ fn document_standing<'a>(
             DocumentStatus::Rejected { reason, message } => Some(CriterionError {
                 name: criterion,
                 code: reason.as_str().to_owned(),
-                message: message.as_str().to_owned(),
+                message: message.as_ref().map(|m| m.as_str().to_owned()),
             }),
             _ => None,
         }),

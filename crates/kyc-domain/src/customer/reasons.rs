@@ -1,4 +1,4 @@
-//! Why a customer is rejected or frozen.
+//! Why a customer is rejected or its relationship closed.
 
 use crate::values::closed_enum::closed_enum;
 
@@ -23,6 +23,22 @@ closed_enum! {
         DuplicateCustomer => "duplicate_customer",
         /// Required information was not provided.
         IncompleteInformation => "incomplete_information",
+        /// Another reason, explained in the message.
+        Other => "other",
+    }
+}
+
+closed_enum! {
+    /// Why a relationship was closed.
+    pub enum ClosureReason {
+        /// The customer asked to leave.
+        CustomerRequest => "customer_request",
+        /// The platform ended the relationship as outside its risk appetite.
+        RiskExit => "risk_exit",
+        /// The customer died.
+        Deceased => "deceased",
+        /// An application was abandoned (no command for the tenant's dormancy period).
+        Dormant => "dormant",
         /// Another reason, explained in the message.
         Other => "other",
     }

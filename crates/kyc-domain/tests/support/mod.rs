@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kyc_domain::customer::{
-    ContentType, CustomerDraft, DocumentContent, DocumentDraft, FreezeDraft, RejectDraft,
-    ReviewDraft, Sha256Digest,
+    CloseDraft, ContentType, CustomerDraft, DocumentContent, DocumentDraft, EraseDraft,
+    FreezeDraft, LegalHoldDraft, RejectDraft, RetentionPeriod, ReviewDraft, Sha256Digest,
 };
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::values::{
@@ -187,6 +187,39 @@ pub fn rejection(retryable: bool) -> RejectDraft {
 pub fn freeze_reason() -> FreezeDraft {
     FreezeDraft {
         reason: Some("Suspicious activity reported".into()),
+    }
+}
+
+/// Close the relationship at `at(minutes)`, at the customer's request.
+pub fn close(minutes: i64) -> CustomerCommand {
+    CustomerCommand::Close {
+        draft: CloseDraft {
+            reason: Some("customer_request".into()),
+            message: Some("Moving abroad".into()),
+        },
+        at: at(minutes),
+    }
+}
+
+/// Place (`on`) or lift a legal hold at `at(minutes)`.
+pub fn legal_hold(on: bool, minutes: i64) -> CustomerCommand {
+    CustomerCommand::SetLegalHold {
+        draft: LegalHoldDraft {
+            on: Some(on),
+            reason: Some("Subpoena 2026-117".into()),
+        },
+        at: at(minutes),
+    }
+}
+
+/// Erase at `at(minutes)` under a retention period of `retention_minutes`.
+pub fn erase(minutes: i64, retention_minutes: u64) -> CustomerCommand {
+    CustomerCommand::Erase {
+        draft: EraseDraft {
+            reason: Some("Retention period ended".into()),
+        },
+        retention: RetentionPeriod::new(std::time::Duration::from_secs(retention_minutes * 60)),
+        at: at(minutes),
     }
 }
 

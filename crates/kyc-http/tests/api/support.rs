@@ -19,7 +19,7 @@ use tower::ServiceExt;
 pub const SECRET: &[u8] = b"kyc-http-test-secret";
 pub const BANK_A: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
 pub const BANK_B: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7e";
-pub const ALL: &str = "customers:read customers:write customers:execute customers:pii:read customers:review customers:freeze";
+pub const ALL: &str = "customers:read customers:write customers:execute customers:pii:read customers:review customers:freeze customers:close customers:erase";
 /// A well-formed customer id that exists nowhere.
 pub const NOBODY: &str = "0190f5a3c2b47c3e8a1d2e3f00000000";
 
@@ -92,6 +92,19 @@ impl App {
         let store = MemoryStore::new();
         let state =
             HttpState::for_store(Arc::new(store.clone()), JwtVerifier::hs256(SECRET)).unwrap();
+        Self {
+            router: router(state.clone()),
+            store,
+            state,
+        }
+    }
+
+    /// An app whose tenants keep records under `policies`.
+    pub fn with_policies(policies: kyc_app::tenant::TenantPolicies) -> Self {
+        let store = MemoryStore::new();
+        let state = HttpState::for_store(Arc::new(store.clone()), JwtVerifier::hs256(SECRET))
+            .unwrap()
+            .with_tenant_policies(policies);
         Self {
             router: router(state.clone()),
             store,

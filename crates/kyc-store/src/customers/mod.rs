@@ -552,6 +552,7 @@ impl CustomerTransaction for PgCustomerTransaction {
         key: &str,
         outcome: &CommandOutcome,
     ) -> Result<(), StoreFailure> {
+        let customer = kyc_app::outcome::outcome_customer(outcome).map(|g| g.to_string());
         let clear = serde_json::to_value(outcome)
             .map_err(|e| StoreFailure::Other(format!("serializing an outcome: {e}")))?;
         // An executed command's answer repeats the customer's details: sealed under its key,
@@ -571,7 +572,7 @@ impl CustomerTransaction for PgCustomerTransaction {
             },
             Err(_) => clear,
         };
-        crate::complete_idempotency_key(&mut self.tx, scope, key, &stored)
+        crate::complete_idempotency_key(&mut self.tx, scope, key, &stored, customer.as_deref())
             .await
             .map_err(failure)
     }
@@ -753,6 +754,32 @@ impl CustomerTransaction for PgCustomerTransaction {
         .await
         .map(drop)
         .map_err(failure)
+    }
+
+    async fn erase_customer_data(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+    ) -> Result<(), StoreFailure> {
+        let (bank, customer) = (bank_guid.to_string(), customer_guid.to_string());
+        sqlx::query(include_str!("erase_documents.sql"))
+            .bind(&bank)
+            .bind(&customer)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(sqlx_failure)?;
+        sqlx::query(include_str!("erase_answers.sql"))
+            .bind(&customer)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(sqlx_failure)?;
+        // The key goes in the same transaction as CustomerErased: everything sealed with it,
+        // in the log, the projections and anywhere else, can never be opened again.
+        self.pending.remove(&customer);
+        self.keys
+            .destroy(&mut self.tx, &bank, &customer)
+            .await
+            .map_err(failure)
     }
 
     async fn commit(self) -> Result<(), StoreFailure> {

@@ -102,17 +102,19 @@ pub async fn claim_idempotency_key(
 }
 
 /// Stores the serialized outcome for a key this transaction claimed
-/// ([`IdempotencyClaim::Fresh`]).
+/// ([`IdempotencyClaim::Fresh`]), with the customer it shows (what erasure deletes it by).
 pub async fn complete_idempotency_key(
     conn: &mut PgConnection,
     scope: &str,
     key: &str,
     outcome: &Value,
+    customer_guid: Option<&str>,
 ) -> Result<(), StoreError> {
     let done = sqlx::query(include_str!("complete.sql"))
         .bind(scope)
         .bind(key)
         .bind(outcome)
+        .bind(customer_guid)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 1 {

@@ -57,6 +57,11 @@ impl std::fmt::Debug for CustomerKeys {
 pub(crate) struct PendingKeys(HashMap<String, Arc<DataKey>>);
 
 impl PendingKeys {
+    /// Drops the key this transaction created for `guid` (it is being destroyed).
+    pub(crate) fn remove(&mut self, guid: &str) {
+        self.0.remove(guid);
+    }
+
     /// The key this transaction created for `guid`, if any.
     pub(crate) fn get(&self, guid: &str) -> Option<Arc<DataKey>> {
         self.0.get(guid).cloned()

@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use kyc_app::commands::{
-    Create, Freeze, PatchCustomer, Reject, ReviewDocument, SubmitDocument, Unfreeze, Verify,
+    Close, Create, Erase, Freeze, PatchCustomer, Reject, ReviewDocument, SetLegalHold,
+    SubmitDocument, Unfreeze, Verify,
 };
 use kyc_app::ports::{CustomerStore, CustomerTransaction};
+use kyc_app::tenant::{TenantPolicies, TenantPolicy};
 use kyc_app::{CommandOutcome, CommandService, FailureKind, RetryPolicy};
 use kyc_domain::customer::{
-    CustomerDraft, DocumentDraft, DocumentStatus, FreezeDraft, RejectDraft, ReviewDraft,
+    CloseDraft, CustomerDraft, DocumentDraft, DocumentStatus, EraseDraft, FreezeDraft,
+    LegalHoldDraft, RejectDraft, ReviewDraft,
 };
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_domain::Customer;
@@ -27,6 +30,7 @@ use crate::support::{bank, business, created, ctx, individual, metadata, pdf};
 
 type Service = CommandService<PgCustomerStore>;
 
+/// Records are kept for no time, so random histories reach erasure after a close.
 fn service(pool: &PgPool) -> Service {
     CommandService::new(
         Arc::new(PgCustomerStore::new(
@@ -35,6 +39,10 @@ fn service(pool: &PgPool) -> Service {
         )),
         RetryPolicy::default(),
     )
+    .with_tenant_policies(TenantPolicies::uniform(TenantPolicy::new(
+        Duration::ZERO,
+        Duration::from_secs(3600),
+    )))
 }
 
 fn guid_of(outcome: &CommandOutcome) -> CustomerGuid {
@@ -82,7 +90,7 @@ async fn random_command(
         .map(|d| d.guid);
     let labels = ["vip", "eu", "us", "batch"];
     let ctx = ctx(bank, None, Utc::now());
-    let outcome = match rng.u8(0..10) {
+    let outcome = match rng.u8(0..13) {
         0 | 1 => {
             service
                 .execute(
@@ -183,6 +191,47 @@ async fn random_command(
                         customer_guid: guid,
                         draft: FreezeDraft {
                             reason: Some("Fraud alert".into()),
+                        },
+                    },
+                )
+                .await
+        }
+        10 => {
+            service
+                .execute(
+                    &ctx,
+                    Close {
+                        customer_guid: guid,
+                        draft: CloseDraft {
+                            reason: Some("risk_exit".into()),
+                            message: Some("Outside appetite".into()),
+                        },
+                    },
+                )
+                .await
+        }
+        11 => {
+            service
+                .execute(
+                    &ctx,
+                    SetLegalHold {
+                        customer_guid: guid,
+                        draft: LegalHoldDraft {
+                            on: Some(rng.bool()),
+                            reason: Some("Litigation".into()),
+                        },
+                    },
+                )
+                .await
+        }
+        12 => {
+            service
+                .execute(
+                    &ctx,
+                    Erase {
+                        customer_guid: guid,
+                        draft: EraseDraft {
+                            reason: Some("Retention ended".into()),
                         },
                     },
                 )

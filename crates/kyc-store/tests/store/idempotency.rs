@@ -29,7 +29,7 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
     .await
     .unwrap();
     assert_eq!(claim, IdempotencyClaim::Fresh);
-    complete_idempotency_key(&mut tx, &scope, "k1", &body)
+    complete_idempotency_key(&mut tx, &scope, "k1", &body, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -78,11 +78,11 @@ async fn a_completed_key_replays_its_answer_and_refuses_another_request() {
     );
     // Completing twice, or completing an unclaimed key, is a caller bug.
     assert!(matches!(
-        complete_idempotency_key(&mut tx, &scope, "k1", &json!({})).await,
+        complete_idempotency_key(&mut tx, &scope, "k1", &json!({}), None).await,
         Err(StoreError::IdempotencyKeyNotClaimed { .. })
     ));
     assert!(matches!(
-        complete_idempotency_key(&mut tx, &scope, "never", &json!({})).await,
+        complete_idempotency_key(&mut tx, &scope, "never", &json!({}), None).await,
         Err(StoreError::IdempotencyKeyNotClaimed { .. })
     ));
 }
@@ -111,7 +111,7 @@ async fn concurrent_duplicates_wait_for_the_first_and_replay_its_answer() {
                     // The "command" runs while PostgreSQL shows every duplicate waiting for
                     // this transaction's claim; only then does it answer and commit.
                     until_blocked(&pool, "INSERT INTO idempotency_records", CLAIMS - 1).await;
-                    complete_idempotency_key(&mut tx, &scope, "k1", &json!({ "n": 1 }))
+                    complete_idempotency_key(&mut tx, &scope, "k1", &json!({ "n": 1 }), None)
                         .await
                         .unwrap();
                 }
@@ -169,7 +169,7 @@ async fn a_rolled_back_claim_passes_to_the_waiting_duplicate() {
             )
             .await
             .unwrap();
-            complete_idempotency_key(&mut tx, &scope, "k1", &json!({}))
+            complete_idempotency_key(&mut tx, &scope, "k1", &json!({}), None)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
@@ -188,7 +188,7 @@ async fn answered(pool: &sqlx::PgPool, scope: &str, key: &str, at: DateTime<Utc>
         .await
         .unwrap();
     assert_eq!(claim, IdempotencyClaim::Fresh);
-    complete_idempotency_key(&mut tx, scope, key, &json!({ "at": at }))
+    complete_idempotency_key(&mut tx, scope, key, &json!({ "at": at }), None)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -242,7 +242,7 @@ async fn answered_again(pool: &sqlx::PgPool, scope: &str, at: DateTime<Utc>) {
         .await
         .unwrap();
     assert_eq!(claim, IdempotencyClaim::Fresh);
-    complete_idempotency_key(&mut tx, scope, "k1", &json!({ "second": true }))
+    complete_idempotency_key(&mut tx, scope, "k1", &json!({ "second": true }), None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

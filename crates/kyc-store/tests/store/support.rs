@@ -15,7 +15,7 @@ pub(crate) fn ctx(bank: BankGuid, key: Option<&str>, at: DateTime<Utc>) -> Reque
         principal: Principal::new(
             "tester",
             bank,
-            "customers:read customers:write customers:review customers:freeze customers:pii:read",
+            "customers:read customers:write customers:review customers:freeze customers:close customers:erase customers:pii:read",
         ),
         request_id: format!("req-{}", uuid::Uuid::now_v7().simple()),
         idempotency_key: key.map(str::to_owned),

@@ -1,0 +1,188 @@
+//! Per-tenant policy: how long a tenant's records are kept once a relationship ends, and after
+//! how long without a command an application counts as abandoned.
+//!
+//! Defaults come from `KYC_RETENTION_DEFAULT` (5y) and `KYC_DORMANT_AFTER` (1y); a tenant may
+//! override either in the JSON file named by `KYC_TENANT_POLICY_FILE`:
+//!
+//! ```json
+//! {"tenants": {"0190f5a3c2b47c3e8a1d2e3f4a5b6c7d": {"retention": "7y", "dormant_after": "180d"}}}
+//! ```
+//!
+//! Durations use the one grammar of [`crate::settings`]. Reading the file is the binary's job;
+//! this module only parses its text, so it stays free of IO.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use kyc_domain::customer::RetentionPeriod;
+use kyc_domain::ids::BankGuid;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::settings::parse_duration;
+
+/// The retention period when nothing else is configured: five years.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(5 * 365 * 86_400);
+/// The dormancy threshold when nothing else is configured: one year.
+pub const DEFAULT_DORMANT_AFTER: Duration = Duration::from_secs(365 * 86_400);
+
+/// One tenant's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantPolicy {
+    /// How long records are kept after the retention clock starts.
+    pub retention: RetentionPeriod,
+    /// How long an application may see no command before it is closed as `dormant`.
+    pub dormant_after: Duration,
+}
+
+impl TenantPolicy {
+    /// A policy keeping records for `retention` and calling applications dormant after
+    /// `dormant_after`.
+    pub const fn new(retention: Duration, dormant_after: Duration) -> Self {
+        Self {
+            retention: RetentionPeriod::new(retention),
+            dormant_after,
+        }
+    }
+}
+
+impl Default for TenantPolicy {
+    fn default() -> Self {
+        Self {
+            retention: RetentionPeriod::new(DEFAULT_RETENTION),
+            dormant_after: DEFAULT_DORMANT_AFTER,
+        }
+    }
+}
+
+/// Every tenant's policy: the defaults, and the tenants that override them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantPolicies {
+    defaults: TenantPolicy,
+    tenants: HashMap<BankGuid, TenantPolicy>,
+}
+
+/// Why a tenant policy file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TenantPolicyError {
+    /// The text is not the expected JSON shape.
+    #[error("the tenant policy file is not {{\"tenants\": {{\"<bank_guid>\": {{\"retention\": \"7y\", \"dormant_after\": \"180d\"}}}}}}: {0}")]
+    Shape(String),
+    /// A key is not a tenant id.
+    #[error("tenant {0:?}: not a bank_guid (32 lowercase hex characters)")]
+    Tenant(String),
+    /// A duration could not be read.
+    #[error("tenant {tenant}: {field}: {message}")]
+    Duration {
+        /// The tenant.
+        tenant: String,
+        /// `retention` or `dormant_after`.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    tenants: BTreeMap<String, PolicyOverride>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyOverride {
+    retention: Option<String>,
+    dormant_after: Option<String>,
+}
+
+impl TenantPolicies {
+    /// The same policy for every tenant.
+    pub fn uniform(defaults: TenantPolicy) -> Self {
+        Self {
+            defaults,
+            tenants: HashMap::new(),
+        }
+    }
+
+    /// `defaults`, with the overrides of a policy file's text.
+    pub fn from_json(defaults: TenantPolicy, json: &str) -> Result<Self, TenantPolicyError> {
+        let file: PolicyFile =
+            serde_json::from_str(json).map_err(|e| TenantPolicyError::Shape(e.to_string()))?;
+        let mut tenants = HashMap::new();
+        for (raw, given) in file.tenants {
+            let bank_guid =
+                BankGuid::parse(&raw).map_err(|_| TenantPolicyError::Tenant(raw.clone()))?;
+            let read = |field: &'static str, value: Option<&String>| {
+                value.map(|v| parse_duration(v)).transpose().map_err(|e| {
+                    TenantPolicyError::Duration {
+                        tenant: raw.clone(),
+                        field,
+                        message: e.to_string(),
+                    }
+                })
+            };
+            let retention = read("retention", given.retention.as_ref())?;
+            let dormant_after = read("dormant_after", given.dormant_after.as_ref())?;
+            tenants.insert(
+                bank_guid,
+                TenantPolicy {
+                    retention: retention.map_or(defaults.retention, RetentionPeriod::new),
+                    dormant_after: dormant_after.unwrap_or(defaults.dormant_after),
+                },
+            );
+        }
+        Ok(Self { defaults, tenants })
+    }
+
+    /// The policy of `bank_guid`.
+    pub fn policy(&self, bank_guid: BankGuid) -> TenantPolicy {
+        self.tenants
+            .get(&bank_guid)
+            .copied()
+            .unwrap_or(self.defaults)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BANK: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
+    const OTHER: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7e";
+
+    #[test]
+    fn tenants_override_the_defaults_field_by_field() {
+        let json = format!(r#"{{"tenants": {{"{BANK}": {{"retention": "7y"}}}}}}"#);
+        let policies = TenantPolicies::from_json(TenantPolicy::default(), &json).unwrap();
+        let bank = policies.policy(BankGuid::parse(BANK).unwrap());
+        assert_eq!(
+            bank.retention.duration(),
+            Duration::from_secs(7 * 365 * 86_400)
+        );
+        assert_eq!(bank.dormant_after, DEFAULT_DORMANT_AFTER);
+        assert_eq!(
+            policies.policy(BankGuid::parse(OTHER).unwrap()),
+            TenantPolicy::default()
+        );
+    }
+
+    #[test]
+    fn a_bad_file_names_the_tenant_and_the_field() {
+        let json = format!(r#"{{"tenants": {{"{BANK}": {{"dormant_after": "soon"}}}}}}"#);
+        let error = TenantPolicies::from_json(TenantPolicy::default(), &json).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains(BANK) && message.contains("dormant_after"),
+            "{message}"
+        );
+        let error =
+            TenantPolicies::from_json(TenantPolicy::default(), r#"{"tenants": {"acme": {}}}"#)
+                .unwrap_err();
+        assert_eq!(error, TenantPolicyError::Tenant("acme".into()));
+        assert!(matches!(
+            TenantPolicies::from_json(TenantPolicy::default(), r#"{"tenant": {}}"#),
+            Err(TenantPolicyError::Shape(_))
+        ));
+    }
+}
