@@ -914,6 +914,9 @@ pub async fn erasure_deletes_the_customers_document_contents_and_stored_answers_
     let erased_doc = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
     let kept_doc = DocumentGuid::from_uuid(uuid::Uuid::now_v7());
     let kept_answer: CommandOutcome = Ok(answer_showing(kept, bank));
+    // Contents and answers belong to customers: their data keys seal them.
+    create(&store, erased, bank).await;
+    create(&store, kept, bank).await;
     let mut tx = ok(store.begin().await, "begin");
     for (doc, key, answer) in [
         (erased_doc, "k-erased", Ok(answer_showing(erased, bank))),
