@@ -73,7 +73,8 @@ impl AppError {
             Self::Domain(error) => match error {
                 CustomerError::NotFound
                 | CustomerError::UnknownDocument(_)
-                | CustomerError::UnknownAssociate(_) => FailureKind::NotFound,
+                | CustomerError::UnknownAssociate(_)
+                | CustomerError::UnknownDuplicate(_) => FailureKind::NotFound,
                 CustomerError::InvalidTransition { .. }
                 | CustomerError::FieldLocked { .. }
                 | CustomerError::ProfileIncomplete { .. }

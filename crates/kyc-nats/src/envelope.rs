@@ -29,6 +29,8 @@ pub fn event_name(event: &CustomerEvent) -> &'static str {
         CustomerEvent::VerificationReopened { .. } => "verification_reopened",
         CustomerEvent::CustomerFrozen { .. } => "frozen",
         CustomerEvent::CustomerUnfrozen { .. } => "unfrozen",
+        CustomerEvent::DuplicateIdentityFlagged { .. } => "duplicate_identity_flagged",
+        CustomerEvent::DuplicateIdentityResolved { .. } => "duplicate_identity_resolved",
     }
 }
 
@@ -241,6 +243,23 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
         }),
         CustomerEvent::CustomerUnfrozen { restored_state, .. } => json!({
             "state": restored_state.as_str(),
+        }),
+        CustomerEvent::DuplicateIdentityFlagged {
+            other_customer_guid,
+            kind,
+            ..
+        } => json!({
+            "other_customer_guid": other_customer_guid.to_string(),
+            "kind": kind.as_str(),
+        }),
+        // The reviewer's note is free text: left out.
+        CustomerEvent::DuplicateIdentityResolved {
+            other_customer_guid,
+            resolution,
+            ..
+        } => json!({
+            "other_customer_guid": other_customer_guid.to_string(),
+            "resolution": resolution.as_str(),
         }),
     }
 }

@@ -127,6 +127,7 @@ fn relabel(
                 labels: Some(vec![label.to_owned()]),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: Utc::now(),
         })
         .unwrap_or_else(|refusal| panic!("the relabel is refused: {refusal:?}"));
@@ -700,6 +701,7 @@ pub async fn history_is_cut_at_a_position_or_at_the_time_commands_were_received(
                 email_address: Some("new@example.com".into()),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: t1,
         })
         .unwrap_or_else(|refusal| panic!("{refusal:?}"));

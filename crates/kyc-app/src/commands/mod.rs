@@ -9,6 +9,7 @@
 mod associates;
 mod customer;
 mod documents;
+mod duplicates;
 mod lifecycle;
 mod service;
 mod vocabulary;
@@ -16,6 +17,7 @@ mod vocabulary;
 pub use associates::{AddAssociate, RemoveAssociate, UpdateAssociate};
 pub use customer::{Create, PatchCustomer, PATCH_FREEZE_REASON};
 pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE64_LEN};
+pub use duplicates::ResolveDuplicate;
 pub use lifecycle::{Freeze, Reject, Unfreeze, Verify};
 pub use service::{stamp, CommandService, RetryPolicy};
 pub use vocabulary::{

@@ -191,6 +191,7 @@ impl<S: CustomerStore> CommandService<S> {
             new_id: prepared.new_id,
             at: ctx.received_at,
             content: prepared.content.clone(),
+            identity_matches: Vec::new(),
         };
         let events = match customer.decide(command.to_domain(&server)?) {
             Ok(events) => events,

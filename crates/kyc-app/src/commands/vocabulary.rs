@@ -1,15 +1,15 @@
 //! What every command declares, and the one list of commands.
 
 use chrono::{DateTime, Utc};
-use kyc_domain::customer::{DocumentContent, DocumentDraft};
+use kyc_domain::customer::{DocumentContent, DocumentDraft, IdentityMatch};
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::CustomerCommand;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{
-    AddAssociate, Create, Freeze, PatchCustomer, Reject, RemoveAssociate, ReviewDocument,
-    SubmitDocument, Unfreeze, UpdateAssociate, Verify,
+    AddAssociate, Create, Freeze, PatchCustomer, Reject, RemoveAssociate, ResolveDuplicate,
+    ReviewDocument, SubmitDocument, Unfreeze, UpdateAssociate, Verify,
 };
 use crate::error::AppError;
 use crate::principal::Scope;
@@ -105,6 +105,9 @@ pub struct ServerValues {
     pub at: DateTime<Utc>,
     /// What uploaded bytes are, for commands that carry some.
     pub content: Option<DocumentContent>,
+    /// Other customers of the tenant holding a tax or identification number that a create or
+    /// update carries (found by the store's blind index; empty for other commands).
+    pub identity_matches: Vec<IdentityMatch>,
 }
 
 /// A command of the API: how a caller's request becomes a domain command.
@@ -168,6 +171,7 @@ pub fn visit_commands(visitor: &mut impl CommandVisitor) {
     visitor.visit::<Reject>();
     visitor.visit::<Freeze>();
     visitor.visit::<Unfreeze>();
+    visitor.visit::<ResolveDuplicate>();
 }
 
 /// Every command's registration, in [`visit_commands`] order.

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use kyc_domain::customer::{CustomerDraft, DocumentDraft, FreezeDraft, RejectDraft, ReviewDraft};
+use kyc_domain::customer::{
+    CustomerDraft, DocumentDraft, FreezeDraft, RejectDraft, ResolveDuplicateDraft, ReviewDraft,
+};
 use kyc_domain::values::{
     AddressDraft, AssociateDraft, FieldError, IdentificationNumberDraft, NameDraft, PepDraft,
     TaxIdentificationDraft, ValidationCode, ValidationErrors,
@@ -217,6 +219,18 @@ pub struct RejectBody {
 pub struct FreezeBody {
     /// Why the customer is frozen.
     pub reason: Option<String>,
+}
+
+/// A reviewer's resolution of a possible duplicate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveDuplicateBody {
+    /// The other customer named by the `duplicate_identity` entry.
+    pub other_customer_guid: Option<String>,
+    /// `not_same_person` or `same_person_allowed`.
+    pub resolution: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
 }
 
 /// An empty object: commands that take no data accept `{}` or no body at all.
@@ -433,6 +447,16 @@ impl From<RejectBody> for RejectDraft {
             reason_codes: body.reason_codes,
             message: body.message,
             retryable: body.retryable,
+        }
+    }
+}
+
+impl From<ResolveDuplicateBody> for ResolveDuplicateDraft {
+    fn from(body: ResolveDuplicateBody) -> Self {
+        Self {
+            other_customer_guid: body.other_customer_guid,
+            resolution: body.resolution,
+            note: body.note,
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use kyc_domain::customer::{
     CustomerRejectionReason, CustomerType, DetailField, DocumentKind, DocumentRejectionReason,
-    FileName,
+    DuplicateResolution, FileName,
 };
 use kyc_domain::ids::ExternalId;
 use kyc_domain::values::{
@@ -25,7 +25,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::request::{
     AssociateBody, AssociateChanges, CustomerBody, CustomerPatchBody, DocumentUpload, FreezeBody,
-    NoFields, RejectBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
+    NoFields, RejectBody, ResolveDuplicateBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
     adult_date_of_birth, array, country_code, document_base64, done, null_only, object,
@@ -508,6 +508,32 @@ impl PartialSchema for FreezeBody {
     }
 }
 impl ToSchema for FreezeBody {}
+
+impl PartialSchema for ResolveDuplicateBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![
+                (
+                    "other_customer_guid",
+                    done(patterned("^[0-9a-f]{32}$", false).description(Some(
+                        "The other customer a `duplicate_identity` entry names (404 if \
+                             none does)",
+                    ))),
+                ),
+                (
+                    "resolution",
+                    done(one_of_values(
+                        DuplicateResolution::ALL.iter().map(|v| v.as_str()),
+                        false,
+                    )),
+                ),
+                ("note", done(text(LongText::MAX_LENGTH, true))),
+            ],
+            &["other_customer_guid", "resolution"],
+        ))
+    }
+}
+impl ToSchema for ResolveDuplicateBody {}
 
 impl PartialSchema for NoFields {
     fn schema() -> RefOr<Schema> {

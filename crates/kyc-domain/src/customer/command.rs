@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::details::CustomerDraft;
 use super::documents::{DocumentContent, DocumentDraft, ReviewDraft};
+use super::identity::IdentityMatch;
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use crate::values::AssociateDraft;
 
@@ -33,6 +34,9 @@ pub enum CustomerCommand {
         bank_guid: BankGuid,
         /// Type and details.
         draft: CustomerDraft,
+        /// Other customers of the tenant that hold a tax or identification number this one
+        /// gives, as the store's blind index found them (the domain does no IO).
+        identity_matches: Vec<IdentityMatch>,
         /// Now.
         at: DateTime<Utc>,
     },
@@ -40,6 +44,9 @@ pub enum CustomerCommand {
     UpdateDetails {
         /// The fields to change.
         draft: CustomerDraft,
+        /// Other customers of the tenant that hold a tax or identification number this
+        /// change gives.
+        identity_matches: Vec<IdentityMatch>,
         /// Now.
         at: DateTime<Utc>,
     },
@@ -112,6 +119,13 @@ pub enum CustomerCommand {
         /// Now.
         at: DateTime<Utc>,
     },
+    /// Settle a possible duplicate: a reviewer says whether the other customer is the same.
+    ResolveDuplicate {
+        /// The other customer, the resolution and a note.
+        draft: ResolveDuplicateDraft,
+        /// Now.
+        at: DateTime<Utc>,
+    },
 }
 
 impl std::fmt::Display for CommandKind {
@@ -151,7 +165,8 @@ impl CustomerCommand {
             | Self::Verify { at }
             | Self::Reject { at, .. }
             | Self::Freeze { at, .. }
-            | Self::Unfreeze { at } => *at,
+            | Self::Unfreeze { at }
+            | Self::ResolveDuplicate { at, .. } => *at,
         }
     }
 }
@@ -172,4 +187,15 @@ pub struct RejectDraft {
 pub struct FreezeDraft {
     /// Why the customer is frozen.
     pub reason: Option<String>,
+}
+
+/// A duplicate's resolution as a reviewer sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResolveDuplicateDraft {
+    /// The other customer named by the `duplicate_identity` entry.
+    pub other_customer_guid: Option<String>,
+    /// `not_same_person` or `same_person_allowed`.
+    pub resolution: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
 }

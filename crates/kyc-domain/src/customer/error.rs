@@ -5,7 +5,7 @@ use thiserror::Error;
 use super::command::CommandKind;
 use super::profile::Criterion;
 use super::{CustomerState, CustomerType};
-use crate::ids::{AssociateGuid, DocumentGuid};
+use crate::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
 use crate::values::ValidationErrors;
 
 /// A refused command.
@@ -78,6 +78,9 @@ pub enum CustomerError {
     /// No such associate on this customer.
     #[error("associate {0} not found")]
     UnknownAssociate(AssociateGuid),
+    /// No possible duplicate naming this customer was flagged.
+    #[error("no duplicate naming customer {0} was flagged")]
+    UnknownDuplicate(CustomerGuid),
     /// A new document or associate reused an existing id.
     #[error("id {0} is already used on this customer")]
     DuplicateId(String),
@@ -112,6 +115,7 @@ impl CustomerError {
             Self::DocumentAlreadyReviewed(_) => "document_already_reviewed",
             Self::UnknownAssociate(_) => "unknown_associate",
             Self::DuplicateId(_) => "duplicate_id",
+            Self::UnknownDuplicate(_) => "unknown_duplicate",
         }
     }
 }

@@ -11,6 +11,7 @@ mod details;
 mod documents;
 mod error;
 mod event;
+mod identity;
 pub mod profile;
 mod reasons;
 
@@ -19,7 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use command::{CommandKind, CustomerCommand, FreezeDraft, RejectDraft};
+pub use command::{CommandKind, CustomerCommand, FreezeDraft, RejectDraft, ResolveDuplicateDraft};
 pub use details::{given_fields, CustomerDetails, CustomerDraft, DetailField};
 pub use documents::{
     ContentType, Document, DocumentContent, DocumentDraft, DocumentKind, DocumentRejectionReason,
@@ -28,6 +29,9 @@ pub use documents::{
 };
 pub use error::{CustomerError, LockReason};
 pub use event::CustomerEvent;
+pub use identity::{
+    DuplicateFlag, DuplicateResolution, IdentityKind, IdentityMatch, IdentityValue,
+};
 pub use profile::{
     Criteria, Criterion, CriterionError, PolicyVersion, ProfileName, ProfileStatus,
     VerificationProfile,
@@ -113,6 +117,10 @@ pub struct CustomerRecord {
     pub frozen: Option<Freeze>,
     /// The policy the verification was decided under.
     pub verified_under: Option<PolicyVersion>,
+    /// Possible duplicates: other customers of the tenant with the same tax or identification
+    /// number, in the order they were noticed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<DuplicateFlag>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the latest event.
@@ -189,6 +197,7 @@ impl Customer {
                 rejection: None,
                 frozen: None,
                 verified_under: None,
+                duplicates: Vec::new(),
                 created_at: *at,
                 updated_at: *at,
             });
@@ -304,6 +313,29 @@ impl CustomerRecord {
             CustomerEvent::CustomerUnfrozen { restored_state, .. } => {
                 record.state = *restored_state;
                 record.frozen = None;
+            }
+            CustomerEvent::DuplicateIdentityFlagged {
+                other_customer_guid,
+                kind,
+                at,
+            } => record.duplicates.push(DuplicateFlag {
+                other_customer_guid: *other_customer_guid,
+                kind: *kind,
+                flagged_at: *at,
+                resolution: None,
+            }),
+            CustomerEvent::DuplicateIdentityResolved {
+                other_customer_guid,
+                resolution,
+                ..
+            } => {
+                for flag in record
+                    .duplicates
+                    .iter_mut()
+                    .filter(|f| f.other_customer_guid == *other_customer_guid)
+                {
+                    flag.resolution = Some(*resolution);
+                }
             }
         }
     }

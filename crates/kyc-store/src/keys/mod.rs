@@ -34,11 +34,14 @@ pub enum KeyState {
     Absent,
 }
 
+/// Unwrapped keys by customer, with when each was cached.
+type KeyCache = HashMap<String, (Arc<DataKey>, Instant)>;
+
 /// The customers' data keys over the key-encryption keys. Cheap to clone (shared cache).
 #[derive(Clone)]
 pub struct CustomerKeys {
     keks: Arc<dyn KeyEncryptionKeys>,
-    cache: Arc<Mutex<HashMap<String, (Arc<DataKey>, Instant)>>>,
+    cache: Arc<Mutex<KeyCache>>,
 }
 
 impl std::fmt::Debug for CustomerKeys {
