@@ -1,6 +1,7 @@
 //! Why a request failed: typed errors, their transport-neutral class, and the [`Refusal`]
 //! callers are told (and idempotency records keep). Status codes are the adapters' business.
 
+use kyc_domain::customer::Criterion;
 use kyc_domain::values::{FieldError, ValidationErrors};
 use kyc_domain::CustomerError;
 use thiserror::Error;
@@ -193,10 +194,15 @@ impl AppError {
                         "was rejected",
                     ),
                 ] {
-                    details.extend(
-                        list.iter()
-                            .map(|c| FieldError::new(c.as_str(), code, message)),
-                    );
+                    details.extend(list.iter().map(|c| {
+                        let message = if *c == Criterion::UniqueIdentity {
+                            "another customer has the same tax or identification number \
+                             (resolve_duplicate)"
+                        } else {
+                            message
+                        };
+                        FieldError::new(c.as_str(), code, message)
+                    }));
                 }
                 details
             }

@@ -284,12 +284,16 @@ fn decide_verify(record: &CustomerRecord, at: At) -> Result<Vec<CustomerEvent>, 
         return Err(CustomerError::ProfileIncomplete {
             required: profile.criteria.required,
             pending: profile.criteria.pending,
-            errors: profile
-                .criteria
-                .errors
-                .into_iter()
-                .map(|e| e.name)
-                .collect(),
+            errors: {
+                let mut names: Vec<_> = profile
+                    .criteria
+                    .errors
+                    .into_iter()
+                    .map(|e| e.name)
+                    .collect();
+                names.dedup();
+                names
+            },
         });
     }
     Ok(vec![CustomerEvent::CustomerVerified {
