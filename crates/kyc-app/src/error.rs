@@ -2,6 +2,7 @@
 //! callers are told (and idempotency records keep). Status codes are the adapters' business.
 
 use chrono::{DateTime, Utc};
+use kyc_domain::customer::Criterion;
 use kyc_domain::values::{FieldError, ValidationErrors};
 use kyc_domain::CustomerError;
 use thiserror::Error;
@@ -74,7 +75,8 @@ impl AppError {
             Self::Domain(error) => match error {
                 CustomerError::NotFound
                 | CustomerError::UnknownDocument(_)
-                | CustomerError::UnknownAssociate(_) => FailureKind::NotFound,
+                | CustomerError::UnknownAssociate(_)
+                | CustomerError::UnknownDuplicate(_) => FailureKind::NotFound,
                 CustomerError::InvalidTransition { .. }
                 | CustomerError::FieldLocked { .. }
                 | CustomerError::ProfileIncomplete { .. }
@@ -205,10 +207,15 @@ impl AppError {
                         "was rejected",
                     ),
                 ] {
-                    details.extend(
-                        list.iter()
-                            .map(|c| FieldError::new(c.as_str(), code, message)),
-                    );
+                    details.extend(list.iter().map(|c| {
+                        let message = if *c == Criterion::UniqueIdentity {
+                            "another customer has the same tax or identification number \
+                             (resolve_duplicate)"
+                        } else {
+                            message
+                        };
+                        FieldError::new(c.as_str(), code, message)
+                    }));
                 }
                 details
             }

@@ -12,7 +12,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use kyc_domain::customer::ContentType;
+use kyc_domain::customer::{ContentType, IdentityKind, IdentityMatch, IdentityValue};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerEvent, CustomerRecord, CustomerState, CustomerType};
 use thiserror::Error;
@@ -101,6 +101,27 @@ pub struct ListQuery {
     pub state: Option<CustomerState>,
     /// Only customers carrying this label.
     pub label: Option<String>,
+    /// Only customers with this email address (matched through the blind index).
+    pub email_address: Option<IdentityValue>,
+    /// Only customers with this phone number (matched through the blind index).
+    pub phone_number: Option<IdentityValue>,
+    /// Only customers with this tax or identification number (matched through the blind
+    /// index, under the value's own kind).
+    pub identification_number: Option<IdentityValue>,
+}
+
+impl ListQuery {
+    /// The identity values every listed customer must hold.
+    pub fn identity_filters(&self) -> Vec<&IdentityValue> {
+        [
+            &self.email_address,
+            &self.phone_number,
+            &self.identification_number,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 /// One page of customers, newest first.
@@ -215,6 +236,25 @@ pub trait CustomerTransaction: Send {
         bank_guid: BankGuid,
         external_id: &ExternalId,
     ) -> impl Future<Output = Result<Option<CustomerGuid>, StoreFailure>> + Send;
+
+    /// The customers of the tenant holding any of `values` (the customer acting included, when
+    /// it holds one), one entry per customer and kind, from the blind index: only the
+    /// tenant's own index is searched. A read: safe before the append.
+    fn identity_matches(
+        &mut self,
+        bank_guid: BankGuid,
+        values: &[IdentityValue],
+    ) -> impl Future<Output = Result<Vec<IdentityMatch>, StoreFailure>> + Send;
+
+    /// Replaces what the blind index holds for `customer_guid` under `kinds` with `values`
+    /// (each of one of those kinds). A write: after the append.
+    fn index_identity(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+        kinds: &[IdentityKind],
+        values: &[IdentityValue],
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
 
     /// Reserves a tenant-unique external id for a new customer.
     fn reserve_external_id(

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use kyc_domain::customer::IdentityValue;
 use kyc_domain::ids::{CustomerGuid, DocumentGuid};
 use kyc_domain::values::{FieldError, ShortText, ValidationCode, ValidationErrors};
 use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
@@ -44,6 +45,30 @@ pub struct ListParams {
     /// A label (at most 64 characters once trimmed, no control characters).
     #[param(schema_with = label_schema)]
     pub label: Option<String>,
+    /// Customers with this email address (case aside). Needs `customers:pii:read` (else 403);
+    /// matched through a keyed digest, never the stored address.
+    #[param(schema_with = email_schema)]
+    pub email_address: Option<String>,
+    /// Customers with this E.164 phone number. Needs `customers:pii:read` (else 403).
+    #[param(schema_with = phone_schema)]
+    pub phone_number: Option<String>,
+    /// Customers with this tax or identification number, given with its type and country
+    /// (`ssn:US:123-45-6789`; spaces, dashes and dots inside the number and the case do not
+    /// matter). Needs `customers:pii:read` (else 403).
+    #[param(schema_with = typed_number_schema)]
+    pub identification_number: Option<String>,
+}
+
+fn email_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::email_address(false)
+}
+
+fn phone_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::phone_number(false)
+}
+
+fn typed_number_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::typed_number()
 }
 
 fn page_schema() -> utoipa::openapi::schema::ObjectBuilder {
@@ -227,7 +252,63 @@ fn require(ctx: &RequestContext, scope: Scope) -> Result<(), AppError> {
     }
 }
 
+/// The identity filters of a list: personal data, so only with the PII scope; a malformed one
+/// is a 400 naming its parameter (the value is never echoed).
+type IdentityFilters = (
+    Option<IdentityValue>,
+    Option<IdentityValue>,
+    Option<IdentityValue>,
+);
+
+fn identity_filters(
+    ctx: &RequestContext,
+    params: &ListParams,
+) -> Result<IdentityFilters, AppError> {
+    let given = [
+        params.email_address.is_some(),
+        params.phone_number.is_some(),
+        params.identification_number.is_some(),
+    ];
+    if given.contains(&true) {
+        require(ctx, Scope::CustomersPiiRead)?;
+    }
+    let parse = |name: &str,
+                 raw: Option<&str>,
+                 parse: fn(&str) -> Result<IdentityValue, ValidationErrors>|
+     -> Result<Option<IdentityValue>, AppError> {
+        raw.map(|raw| {
+            parse(raw).map_err(|errors| {
+                let reason = errors
+                    .errors()
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default();
+                AppError::Malformed(format!("query parameter {name} {reason}"))
+            })
+        })
+        .transpose()
+    };
+    Ok((
+        parse(
+            "email_address",
+            params.email_address.as_deref(),
+            IdentityValue::parse_email,
+        )?,
+        parse(
+            "phone_number",
+            params.phone_number.as_deref(),
+            IdentityValue::parse_phone,
+        )?,
+        parse(
+            "identification_number",
+            params.identification_number.as_deref(),
+            IdentityValue::parse_number,
+        )?,
+    ))
+}
+
 fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, AppError> {
+    let (email_address, phone_number, identification_number) = identity_filters(ctx, params)?;
     let mut errors = ValidationErrors::new();
     let per_page = params.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if per_page == 0 || per_page > MAX_PER_PAGE {
@@ -262,5 +343,8 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
         customer_type,
         state,
         label: label.map(String::from),
+        email_address,
+        phone_number,
+        identification_number,
     })
 }

@@ -8,9 +8,15 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use kyc_domain::values::AssociateDraft;
+use kyc_domain::customer::{IdentityKind, IdentityMatch, ResolveDuplicateDraft};
+use kyc_domain::ids::CustomerGuid;
+use kyc_domain::values::{AssociateDraft, IdentificationNumberDraft};
 use kyc_domain::{CustomerCommand, CustomerEvent};
 use support::*;
+
+fn other_customer() -> CustomerGuid {
+    CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c99").unwrap()
+}
 
 /// A history that emits every event type at least once.
 fn every_event_type() -> Vec<CustomerEvent> {
@@ -34,6 +40,29 @@ fn every_event_type() -> Vec<CustomerEvent> {
                 associate_guid: associate_guid(1),
                 at: at(3),
             },
+            CustomerCommand::UpdateDetails {
+                draft: kyc_domain::customer::CustomerDraft {
+                    identification_numbers: Some(vec![IdentificationNumberDraft {
+                        kind: Some("business_registration_number".into()),
+                        issuing_country_code: Some("DE".into()),
+                        identification_number: Some("HRB 12345".into()),
+                    }]),
+                    ..Default::default()
+                },
+                identity_matches: vec![IdentityMatch {
+                    kind: IdentityKind::IdentificationNumber,
+                    customer_guid: other_customer(),
+                }],
+                at: at(4),
+            },
+            CustomerCommand::ResolveDuplicate {
+                draft: ResolveDuplicateDraft {
+                    other_customer_guid: Some(other_customer().to_string()),
+                    resolution: Some("same_person_allowed".into()),
+                    note: Some("a second account of the same firm".into()),
+                },
+                at: at(5),
+            },
         ],
     );
     let individual = then_run(
@@ -45,6 +74,7 @@ fn every_event_type() -> Vec<CustomerEvent> {
                     email_address: Some("ada@new.example".into()),
                     ..Default::default()
                 },
+                identity_matches: Vec::new(),
                 at: at(200),
             },
             CustomerCommand::Reject {

@@ -22,10 +22,10 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kyc_domain::customer::{
-    CloseDraft, CustomerDraft, CustomerRecord, DocumentStatus, EraseDraft, LegalHoldDraft,
-    RetentionPeriod,
+    CloseDraft, CustomerDraft, CustomerRecord, DocumentStatus, EraseDraft, IdentityKind,
+    IdentityMatch, LegalHoldDraft, ResolveDuplicateDraft, RetentionPeriod,
 };
-use kyc_domain::ids::{AssociateGuid, DocumentGuid};
+use kyc_domain::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -88,6 +88,15 @@ struct ModelCustomer {
     ended_at: Option<u64>,
     legal_hold: bool,
     erased: bool,
+    /// A possible duplicate flagged at creation, and whether a reviewer resolved it.
+    duplicate: Duplicate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Duplicate {
+    None,
+    Open,
+    Resolved,
 }
 
 /// The outcome the model predicts: how many events, or which error code.
@@ -110,6 +119,8 @@ enum Step {
         business: bool,
         complete: bool,
         pep: bool,
+        /// Another customer holds the same tax number.
+        duplicate: bool,
     },
     UpdateEmail,
     CompleteDetails,
@@ -133,6 +144,7 @@ enum Step {
         on: bool,
     },
     Erase,
+    ResolveDuplicate,
 }
 
 impl ModelCustomer {
@@ -144,7 +156,7 @@ impl ModelCustomer {
 
     /// The model's statement of "every criterion complete".
     fn verifiable(&self) -> bool {
-        if !self.complete_details {
+        if !self.complete_details || self.duplicate == Duplicate::Open {
             return false;
         }
         if self.business {
@@ -167,8 +179,8 @@ impl ModelCustomer {
 fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
     let Some(customer) = &model.customer else {
         return prop_oneof![
-            4 => (proptest::bool::weighted(0.4), proptest::bool::weighted(0.85), proptest::bool::weighted(0.3))
-                .prop_map(|(business, complete, pep)| Step::Create { business, complete, pep }),
+            4 => (proptest::bool::weighted(0.4), proptest::bool::weighted(0.85), proptest::bool::weighted(0.3), proptest::bool::weighted(0.2))
+                .prop_map(|(business, complete, pep, duplicate)| Step::Create { business, complete, pep, duplicate }),
             1 => Just(Step::Verify),
             1 => Just(Step::Freeze),
         ]
@@ -228,6 +240,14 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
         ),
         (1, Just(Step::Erase).boxed()),
         (
+            if customer.duplicate == Duplicate::Open {
+                4
+            } else {
+                1
+            },
+            Just(Step::ResolveDuplicate).boxed(),
+        ),
+        (
             if customer.business { 3 } else { 1 },
             Just(Step::AddAssociate).boxed(),
         ),
@@ -237,6 +257,7 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
                 business: false,
                 complete: true,
                 pep: false,
+                duplicate: false,
             })
             .boxed(),
         ),
@@ -302,7 +323,10 @@ impl ReferenceStateMachine for LifecycleModel {
                     business,
                     complete,
                     pep,
+                    duplicate,
                 } => {
+                    // Only a complete draft gives a tax number another customer could hold.
+                    let flagged = *duplicate && *complete;
                     model.customer = Some(ModelCustomer {
                         business: *business,
                         pep: *pep && !*business,
@@ -314,8 +338,13 @@ impl ReferenceStateMachine for LifecycleModel {
                         ended_at: None,
                         legal_hold: false,
                         erased: false,
+                        duplicate: if flagged {
+                            Duplicate::Open
+                        } else {
+                            Duplicate::None
+                        },
                     });
-                    Expect::Events(1)
+                    Expect::Events(if flagged { 2 } else { 1 })
                 }
                 _ => Expect::Refused("customer_not_found"),
             };
@@ -485,6 +514,16 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
             customer.life = Life::Closed;
             Expect::Events(1)
         }
+        Step::ResolveDuplicate => {
+            if !(open || retryable) {
+                invalid
+            } else if customer.duplicate != Duplicate::None {
+                customer.duplicate = Duplicate::Resolved;
+                Expect::Events(1)
+            } else {
+                Expect::Refused("unknown_duplicate")
+            }
+        }
     }
 }
 
@@ -530,6 +569,7 @@ impl Harness {
                 business,
                 complete,
                 pep,
+                duplicate,
             } => {
                 let draft = match (business, complete) {
                     (true, true) => complete_business(),
@@ -541,6 +581,14 @@ impl Harness {
                     customer_guid: customer_guid(),
                     bank_guid: bank_guid(),
                     draft,
+                    identity_matches: if *duplicate {
+                        vec![IdentityMatch {
+                            kind: IdentityKind::TaxId,
+                            customer_guid: other_customer(),
+                        }]
+                    } else {
+                        Vec::new()
+                    },
                     at: now,
                 }
             }
@@ -549,6 +597,7 @@ impl Harness {
                     email_address: Some(format!("user{}@example.com", self.steps)),
                     ..CustomerDraft::default()
                 },
+                identity_matches: Vec::new(),
                 at: now,
             },
             Step::CompleteDetails => {
@@ -560,7 +609,11 @@ impl Harness {
                 draft.customer_type = None;
                 draft.pep = None;
                 draft.email_address = None;
-                CustomerCommand::UpdateDetails { draft, at: now }
+                CustomerCommand::UpdateDetails {
+                    draft,
+                    identity_matches: Vec::new(),
+                    at: now,
+                }
             }
             Step::Submit(slot) => {
                 let guid = document_guid(self.steps as u64);
@@ -645,8 +698,21 @@ impl Harness {
                 )),
                 at: now,
             },
+            Step::ResolveDuplicate => CustomerCommand::ResolveDuplicate {
+                draft: ResolveDuplicateDraft {
+                    other_customer_guid: Some(other_customer().to_string()),
+                    resolution: Some("not_same_person".into()),
+                    note: None,
+                },
+                at: now,
+            },
         }
     }
+}
+
+/// The customer that holds the same tax number, when a step says one does.
+fn other_customer() -> CustomerGuid {
+    CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c99").unwrap()
 }
 
 struct CustomerLifecycleTest;

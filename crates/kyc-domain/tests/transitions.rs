@@ -6,7 +6,11 @@
 
 mod support;
 
-use kyc_domain::customer::{CustomerDraft, LockReason, PolicyVersion};
+use kyc_domain::customer::{
+    Criterion, CustomerDraft, DuplicateResolution, IdentityKind, IdentityMatch, LockReason,
+    PolicyVersion, ResolveDuplicateDraft,
+};
+use kyc_domain::ids::CustomerGuid;
 use kyc_domain::values::{AssociateDraft, ValidationCode};
 use kyc_domain::{
     CommandKind, Customer, CustomerCommand, CustomerError, CustomerEvent, CustomerState,
@@ -45,7 +49,7 @@ fn expected_allowed(command: CommandKind, stage: Stage) -> bool {
         Stage::Verified => matches!(command, C::UpdateDetails | C::Freeze | C::Close),
         Stage::RejectedRetryable => matches!(
             command,
-            C::UpdateDetails | C::SubmitDocument | C::Freeze | C::Close
+            C::UpdateDetails | C::SubmitDocument | C::Freeze | C::Close | C::ResolveDuplicate
         ),
         Stage::RejectedFinal => matches!(command, C::Freeze | C::Close | C::Erase),
         Stage::Frozen => matches!(command, C::Unfreeze | C::Close),
@@ -93,6 +97,7 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
                 email_address: Some("new@example.com".into()),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: now,
         },
         CommandKind::SubmitDocument => submit(
@@ -141,13 +146,59 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
         CommandKind::SetLegalHold => legal_hold(true, 300),
         // A period that has run out by `now` for a clock started at `at(200)`.
         CommandKind::Erase => erase(300, 60),
+        CommandKind::ResolveDuplicate => CustomerCommand::ResolveDuplicate {
+            draft: resolution(&other_customer(), "same_person_allowed"),
+            at: now,
+        },
     }
+}
+
+/// Another customer of the tenant, holding the same tax number.
+fn other_customer() -> CustomerGuid {
+    CustomerGuid::parse("0190f5a3c2b47c3e8a1d2e3f4a5b6c99").unwrap()
+}
+
+fn resolution(other: &CustomerGuid, resolution: &str) -> ResolveDuplicateDraft {
+    ResolveDuplicateDraft {
+        other_customer_guid: Some(other.to_string()),
+        resolution: Some(resolution.into()),
+        note: Some("different dates of birth".into()),
+    }
+}
+
+fn tax_match() -> IdentityMatch {
+    IdentityMatch {
+        kind: IdentityKind::TaxId,
+        customer_guid: other_customer(),
+    }
+}
+
+/// A duplicate flagged at creation and already resolved, so that the customer can still be
+/// verified and a reviewer can resolve it again.
+fn resolved_duplicate() -> [CustomerEvent; 2] {
+    [
+        CustomerEvent::DuplicateIdentityFlagged {
+            other_customer_guid: other_customer(),
+            kind: IdentityKind::TaxId,
+            at: at(0),
+        },
+        CustomerEvent::DuplicateIdentityResolved {
+            other_customer_guid: other_customer(),
+            resolution: DuplicateResolution::NotSamePerson,
+            note: None,
+            at: at(0),
+        },
+    ]
 }
 
 fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
     for stage in STAGES {
         for kind in CommandKind::all() {
-            let customer = Customer::from_events(&customer_in(stage, ready));
+            let mut events = customer_in(stage, ready);
+            if kind == CommandKind::ResolveDuplicate {
+                events.splice(1..1, resolved_duplicate());
+            }
+            let customer = Customer::from_events(&events);
             let state = customer.state().unwrap();
             let result = customer.decide(valid_command(kind, business));
             let associate_command = matches!(
@@ -332,7 +383,11 @@ fn create_on_an_existing_customer_is_an_invalid_transition() {
 // --- UpdateDetails ------------------------------------------------------------------------
 
 fn update(draft: CustomerDraft) -> CustomerCommand {
-    CustomerCommand::UpdateDetails { draft, at: at(400) }
+    CustomerCommand::UpdateDetails {
+        draft,
+        identity_matches: Vec::new(),
+        at: at(400),
+    }
 }
 
 fn new_name() -> CustomerDraft {
@@ -754,4 +809,205 @@ fn freeze_needs_a_reason_and_remembers_the_state_it_left() {
             "unfreeze from {stage:?} restores exactly the earlier record"
         );
     }
+}
+
+// --- Duplicates ---------------------------------------------------------------------------
+
+fn create_with(identity_matches: Vec<IdentityMatch>) -> CustomerCommand {
+    create_of(complete_individual(), identity_matches)
+}
+
+fn create_of(draft: CustomerDraft, identity_matches: Vec<IdentityMatch>) -> CustomerCommand {
+    let CustomerCommand::Create {
+        customer_guid,
+        bank_guid,
+        draft,
+        at,
+        ..
+    } = create(draft)
+    else {
+        unreachable!()
+    };
+    CustomerCommand::Create {
+        customer_guid,
+        bank_guid,
+        draft,
+        identity_matches,
+        at,
+    }
+}
+
+#[test]
+fn a_create_whose_tax_number_another_customer_holds_flags_the_duplicate() {
+    given(vec![])
+        .when(create_with(vec![
+            tax_match(),
+            tax_match(),
+            // Emails are shared by families and firms: never a duplicate.
+            IdentityMatch {
+                kind: IdentityKind::Email,
+                customer_guid: other_customer(),
+            },
+            // The customer itself is no duplicate of itself.
+            IdentityMatch {
+                kind: IdentityKind::TaxId,
+                customer_guid: customer_guid(),
+            },
+        ]))
+        .then_state(CustomerState::Unverified);
+    let events = Customer::default()
+        .decide(create_with(vec![tax_match(), tax_match()]))
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        events[1],
+        CustomerEvent::DuplicateIdentityFlagged {
+            other_customer_guid: other_customer(),
+            kind: IdentityKind::TaxId,
+            at: at(0),
+        }
+    );
+}
+
+#[test]
+fn a_match_on_a_kind_the_command_does_not_give_flags_nothing() {
+    let without_numbers = CustomerDraft {
+        identification_numbers: None,
+        ..complete_individual()
+    };
+    let events = Customer::default()
+        .decide(create_of(
+            without_numbers,
+            vec![IdentityMatch {
+                kind: IdentityKind::IdentificationNumber,
+                customer_guid: other_customer(),
+            }],
+        ))
+        .unwrap();
+    assert_eq!(events.len(), 1);
+}
+
+#[test]
+fn an_open_duplicate_is_a_profile_error_naming_the_other_customer_and_blocks_verification() {
+    let mut events = ready_individual();
+    events.push(CustomerEvent::DuplicateIdentityFlagged {
+        other_customer_guid: other_customer(),
+        kind: IdentityKind::TaxId,
+        at: at(150),
+    });
+    let customer = Customer::from_events(&events);
+    let profile = customer.record().unwrap().verification_profile();
+    assert_eq!(profile.criteria.required, [Criterion::UniqueIdentity]);
+    assert_eq!(profile.criteria.errors.len(), 1);
+    let error = &profile.criteria.errors[0];
+    assert_eq!(error.code, "duplicate_identity");
+    assert!(error
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains(&other_customer().to_string()));
+    let refused = given(&events)
+        .when(CustomerCommand::Verify { at: at(300) })
+        .then_error_code("profile_incomplete");
+    let CustomerError::ProfileIncomplete {
+        required, errors, ..
+    } = refused
+    else {
+        unreachable!()
+    };
+    assert_eq!(required, [Criterion::UniqueIdentity]);
+    assert_eq!(errors, [Criterion::UniqueIdentity]);
+
+    let resolve = CustomerCommand::ResolveDuplicate {
+        draft: resolution(&other_customer(), "not_same_person"),
+        at: at(301),
+    };
+    let resolved = then_run(events, [resolve]);
+    let customer = Customer::from_events(&resolved);
+    assert!(customer
+        .record()
+        .unwrap()
+        .verification_profile()
+        .is_satisfied());
+    given(&resolved)
+        .when(CustomerCommand::Verify { at: at(302) })
+        .then_state(CustomerState::Verified);
+}
+
+#[test]
+fn an_update_flags_only_new_matches_of_the_kinds_it_changes() {
+    let flagged = history([create(CustomerDraft {
+        tax_identification: None,
+        ..complete_individual()
+    })]);
+    let update = |draft: CustomerDraft| CustomerCommand::UpdateDetails {
+        draft,
+        identity_matches: vec![tax_match()],
+        at: at(400),
+    };
+    let new_tax = CustomerDraft {
+        tax_identification: Some(tax()),
+        ..CustomerDraft::default()
+    };
+    let events = given(&flagged)
+        .when(update(new_tax.clone()))
+        .result()
+        .unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(
+        events[1],
+        CustomerEvent::DuplicateIdentityFlagged { .. }
+    ));
+    // Already flagged: not again.
+    let twice = then_run(flagged, [update(new_tax)]);
+    let again = given(&twice)
+        .when(update(CustomerDraft {
+            tax_identification: Some(kyc_domain::values::TaxIdentificationDraft {
+                number: Some("987-65-4321".into()),
+                ..tax()
+            }),
+            ..CustomerDraft::default()
+        }))
+        .result()
+        .unwrap();
+    assert_eq!(again.len(), 1, "{again:?}");
+    // A change of the email only: the tax match is not this command's.
+    let email = given(&twice)
+        .when(update(CustomerDraft {
+            email_address: Some("other@example.com".into()),
+            ..CustomerDraft::default()
+        }))
+        .result()
+        .unwrap();
+    assert_eq!(email.len(), 1);
+}
+
+#[test]
+fn resolving_needs_a_flagged_customer_and_a_known_resolution() {
+    given(ready_individual())
+        .when(CustomerCommand::ResolveDuplicate {
+            draft: resolution(&other_customer(), "not_same_person"),
+            at: at(300),
+        })
+        .then_error(&CustomerError::UnknownDuplicate(other_customer()));
+    let error = given(ready_individual())
+        .when(CustomerCommand::ResolveDuplicate {
+            draft: ResolveDuplicateDraft {
+                other_customer_guid: Some("nope".into()),
+                resolution: Some("maybe".into()),
+                note: None,
+            },
+            at: at(300),
+        })
+        .then_error_code("validation");
+    let CustomerError::Validation(errors) = error else {
+        unreachable!()
+    };
+    assert_eq!(
+        errors.fields_and_codes(),
+        [
+            ("other_customer_guid", ValidationCode::InvalidFormat),
+            ("resolution", ValidationCode::UnknownValue),
+        ]
+    );
 }

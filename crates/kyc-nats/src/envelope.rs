@@ -32,6 +32,8 @@ pub fn event_name(event: &CustomerEvent) -> &'static str {
         CustomerEvent::CustomerClosed { .. } => "closed",
         CustomerEvent::LegalHoldChanged { .. } => "legal_hold_changed",
         CustomerEvent::CustomerErased { .. } => "erased",
+        CustomerEvent::DuplicateIdentityFlagged { .. } => "duplicate_identity_flagged",
+        CustomerEvent::DuplicateIdentityResolved { .. } => "duplicate_identity_resolved",
     }
 }
 
@@ -259,5 +261,22 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
         CustomerEvent::CustomerErased { .. } => {
             json!({ "state": "closed", "personal_data": "erased" })
         }
+        CustomerEvent::DuplicateIdentityFlagged {
+            other_customer_guid,
+            kind,
+            ..
+        } => json!({
+            "other_customer_guid": other_customer_guid.to_string(),
+            "kind": kind.as_str(),
+        }),
+        // The reviewer's note is free text: left out.
+        CustomerEvent::DuplicateIdentityResolved {
+            other_customer_guid,
+            resolution,
+            ..
+        } => json!({
+            "other_customer_guid": other_customer_guid.to_string(),
+            "resolution": resolution.as_str(),
+        }),
     }
 }

@@ -76,6 +76,7 @@ async fn seed(pool: &PgPool, customers: usize) -> BTreeSet<(String, i64)> {
                     }),
                     ..CustomerDraft::default()
                 },
+                identity_matches: Vec::new(),
                 at,
             },
             CustomerCommand::SubmitDocument {

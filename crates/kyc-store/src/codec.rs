@@ -72,6 +72,7 @@ const ASSOCIATE_CHANGES: &[Region] = &[region(&["changes"], CLEAR_ASSOCIATE)];
 const FILE_NAME: &[Region] = &[region(&[], Members::Only(&["file_name"]))];
 const MESSAGE: &[Region] = &[region(&[], Members::Only(&["message"]))];
 const REASON_TEXT: &[Region] = &[region(&[], Members::Only(&["reason"]))];
+const NOTE: &[Region] = &[region(&[], Members::Only(&["note"]))];
 const NOTHING: &[Region] = &[];
 
 /// The personal regions of each event type's payload body (inside `{"<type>": body}`); `None`
@@ -85,12 +86,15 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         "AssociateAdded" => ASSOCIATE_DETAILS,
         "AssociateUpdated" => ASSOCIATE_CHANGES,
         "CustomerFrozen" | "LegalHoldChanged" => REASON_TEXT,
+        // A reviewer's note is free text; the other guid, kind and resolution are not personal.
+        "DuplicateIdentityResolved" => NOTE,
         "DocumentAccepted"
         | "AssociateRemoved"
         | "CustomerVerified"
         | "VerificationReopened"
         | "CustomerUnfrozen"
-        | "CustomerErased" => NOTHING,
+        | "CustomerErased"
+        | "DuplicateIdentityFlagged" => NOTHING,
         _ => return None,
     })
 }

@@ -14,6 +14,7 @@
 //! Functions that must be atomic with the caller's other writes (idempotency records, document
 //! contents) take a `&mut PgConnection`, which is what a `sqlx::Transaction` dereferences to.
 
+mod blind;
 pub mod codec;
 pub mod cqrs;
 mod customers;

@@ -25,7 +25,9 @@ use kyc_app::ports::{
     StoredDocument,
 };
 use kyc_app::{CommandOutcome, FailureKind, Refusal};
-use kyc_domain::customer::{ContentType, CustomerDraft, FreezeDraft};
+use kyc_domain::customer::{
+    ContentType, CustomerDraft, FreezeDraft, IdentityKind, IdentityMatch, IdentityValue,
+};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
 
@@ -87,6 +89,9 @@ macro_rules! customer_store_contract {
             history_is_cut_at_a_position_or_at_the_time_commands_were_received,
             lists_filter_by_tenant_type_state_and_label_newest_first_with_totals,
             erasure_deletes_the_customers_document_contents_and_stored_answers_only,
+            the_identity_index_matches_within_the_tenant_and_replaces_changed_kinds,
+            index_writes_are_seen_only_once_committed,
+            lists_filter_by_identity_values_within_the_tenant,
         );
     };
     (@tests $make:path; $($name:ident),+ $(,)?) => {$(
@@ -128,6 +133,7 @@ fn relabel(
                 labels: Some(vec![label.to_owned()]),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: Utc::now(),
         })
         .unwrap_or_else(|refusal| panic!("the relabel is refused: {refusal:?}"));
@@ -701,6 +707,7 @@ pub async fn history_is_cut_at_a_position_or_at_the_time_commands_were_received(
                 email_address: Some("new@example.com".into()),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: t1,
         })
         .unwrap_or_else(|refusal| panic!("{refusal:?}"));
@@ -858,6 +865,9 @@ pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_total
         customer_type: None,
         state: None,
         label: None,
+        email_address: None,
+        phone_number: None,
+        identification_number: None,
     };
     let mut seen = Vec::new();
     for page in 0..3 {
@@ -1012,4 +1022,237 @@ fn stored_outcome(code: &str) -> CommandOutcome {
         code,
         "a stored refusal",
     ))
+}
+
+fn email(raw: &str) -> IdentityValue {
+    IdentityValue::parse_email(raw).unwrap()
+}
+
+fn number(raw: &str) -> IdentityValue {
+    IdentityValue::parse_number(raw).unwrap()
+}
+
+/// Commits the creation of an individual in `bank` and indexes `values` (replacing `kinds`)
+/// in the same transaction, after the append as the port requires.
+async fn create_indexed<S: CustomerStore>(
+    store: &S,
+    bank: BankGuid,
+    kinds: &[IdentityKind],
+    values: &[IdentityValue],
+) -> CustomerGuid {
+    let guid = customer();
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.append(guid, 0, created_individual(guid, bank, Utc::now()))
+            .await,
+        "append the creation",
+    );
+    ok(
+        tx.index_identity(bank, guid, kinds, values).await,
+        "index the identity values",
+    );
+    ok(tx.commit().await, "commit");
+    guid
+}
+
+async fn matches<S: CustomerStore>(
+    store: &S,
+    bank: BankGuid,
+    values: &[IdentityValue],
+) -> Vec<IdentityMatch> {
+    let mut tx = ok(store.begin().await, "begin");
+    let mut found = ok(tx.identity_matches(bank, values).await, "identity matches");
+    found.sort();
+    found
+}
+
+/// The same email and tax number at two tenants: each tenant's lookup finds only its own
+/// customer. A later index of some kinds replaces only those kinds' values.
+pub async fn the_identity_index_matches_within_the_tenant_and_replaces_changed_kinds(
+    subject: impl Subject,
+) {
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let all = [
+        IdentityKind::Email,
+        IdentityKind::Phone,
+        IdentityKind::TaxId,
+        IdentityKind::IdentificationNumber,
+    ];
+    let values = [email("ada@example.com"), number("ssn:US:123-45-6789")];
+    let a = create_indexed(&store, bank_a, &all, &values).await;
+    let b = create_indexed(&store, bank_b, &all, &values).await;
+    let tax = number("ssn:US:123456789");
+    assert_eq!(
+        matches(&store, bank_a, &[email(" ADA@example.com"), tax.clone()]).await,
+        [
+            IdentityMatch {
+                kind: IdentityKind::Email,
+                customer_guid: a
+            },
+            IdentityMatch {
+                kind: IdentityKind::TaxId,
+                customer_guid: a
+            }
+        ]
+    );
+    assert_eq!(
+        matches(&store, bank_b, std::slice::from_ref(&tax)).await,
+        [IdentityMatch {
+            kind: IdentityKind::TaxId,
+            customer_guid: b
+        }]
+    );
+    // The same characters under another kind (an identification number) are another value.
+    assert!(
+        matches(&store, bank_a, &[number("passport_number:US:123456789")])
+            .await
+            .is_empty()
+    );
+
+    // A change of the email replaces the email only.
+    let mut tx = ok(store.begin().await, "begin");
+    let history: Vec<CustomerEvent> = ok(tx.load(a).await, "load")
+        .into_iter()
+        .map(|r| r.event)
+        .collect();
+    ok(
+        tx.append(a, 1, relabel(&history, "moved", bank_a)).await,
+        "append a change",
+    );
+    ok(
+        tx.index_identity(
+            bank_a,
+            a,
+            &[IdentityKind::Email],
+            &[email("ada@new.example")],
+        )
+        .await,
+        "index the new email",
+    );
+    ok(tx.commit().await, "commit the change");
+    assert!(matches(&store, bank_a, &[email("ada@example.com")])
+        .await
+        .is_empty());
+    assert_eq!(
+        matches(&store, bank_a, &[email("ada@new.example"), tax.clone()])
+            .await
+            .len(),
+        2
+    );
+    // Two customers of one tenant with the same number: both are found.
+    let second = create_indexed(
+        &store,
+        bank_a,
+        &[IdentityKind::TaxId],
+        std::slice::from_ref(&tax),
+    )
+    .await;
+    let holders: Vec<CustomerGuid> = matches(&store, bank_a, &[tax])
+        .await
+        .into_iter()
+        .map(|m| m.customer_guid)
+        .collect();
+    assert_eq!(holders.len(), 2);
+    assert!(holders.contains(&a) && holders.contains(&second));
+}
+
+/// Index writes are part of the transaction: invisible to others until it commits, and gone
+/// with a rollback.
+pub async fn index_writes_are_seen_only_once_committed(subject: impl Subject) {
+    let store = subject.store();
+    let bank = bank();
+    let value = email("grace@example.com");
+    let guid = customer();
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.append(guid, 0, created_individual(guid, bank, Utc::now()))
+            .await,
+        "append",
+    );
+    ok(
+        tx.index_identity(
+            bank,
+            guid,
+            &[IdentityKind::Email],
+            std::slice::from_ref(&value),
+        )
+        .await,
+        "index",
+    );
+    assert_eq!(
+        ok(
+            tx.identity_matches(bank, std::slice::from_ref(&value))
+                .await,
+            "own write"
+        )
+        .len(),
+        1,
+        "a transaction sees its own index writes"
+    );
+    assert!(matches(&store, bank, std::slice::from_ref(&value))
+        .await
+        .is_empty());
+    drop(tx);
+    assert!(matches(&store, bank, std::slice::from_ref(&value))
+        .await
+        .is_empty());
+}
+
+/// A list filtered by email, phone or number shows the tenant's holders only.
+pub async fn lists_filter_by_identity_values_within_the_tenant(subject: impl Subject) {
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let kinds = [IdentityKind::Email, IdentityKind::TaxId];
+    let ada = [email("ada@example.com"), number("ssn:US:123-45-6789")];
+    let a = create_indexed(&store, bank_a, &kinds, &ada).await;
+    create_indexed(&store, bank_a, &kinds, &[email("other@example.com")]).await;
+    create_indexed(&store, bank_b, &kinds, &ada).await;
+    subject.settle().await;
+    let query = |email_address, identification_number| ListQuery {
+        bank_guid: bank_a,
+        page: 0,
+        per_page: 10,
+        customer_type: None,
+        state: None,
+        label: None,
+        email_address,
+        phone_number: None,
+        identification_number,
+    };
+    let by_email = ok(
+        store
+            .list(&query(Some(email("Ada@Example.com")), None))
+            .await,
+        "list by email",
+    );
+    assert_eq!(by_email.total, 1);
+    assert_eq!(by_email.items[0].guid, a);
+    let by_both = ok(
+        store
+            .list(&query(
+                Some(email("ada@example.com")),
+                Some(number("ssn:US:123456789")),
+            ))
+            .await,
+        "list by email and number",
+    );
+    assert_eq!(by_both.total, 1);
+    let mismatch = ok(
+        store
+            .list(&query(
+                Some(email("other@example.com")),
+                Some(number("ssn:US:123456789")),
+            ))
+            .await,
+        "list by values of two customers",
+    );
+    assert_eq!(mismatch.total, 0, "every filter must hold");
+    let nobody = ok(
+        store
+            .list(&query(Some(email("nobody@example.com")), None))
+            .await,
+        "list by an unknown email",
+    );
+    assert_eq!((nobody.total, nobody.items.len()), (0, 0));
 }

@@ -101,6 +101,7 @@ pub fn created(
         customer_guid: guid,
         bank_guid: bank,
         draft,
+        identity_matches: Vec::new(),
         at,
     }) {
         Ok(events) => events,

@@ -1,6 +1,9 @@
 //! The master key of tests: one fixed, public key-encryption key, so that every test process
 //! and every kycd a test starts opens what the others sealed. Never use it anywhere else.
 
+// Test support: a panic is the report, as in any `#[test]`.
+#![allow(clippy::missing_panics_doc)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -11,14 +11,16 @@
 //!   answer (or a fresh key, after a rollback);
 //! - external ids are unique per tenant;
 //! - `global_position` is drawn like the PostgreSQL store does: `(transaction id << 16) + index`;
-//! - lists are newest first, filtered by type, state and label;
+//! - lists are newest first, filtered by type, state, label and identity values;
+//! - the identity index is per tenant (it keeps normalised values, where PostgreSQL keeps
+//!   keyed digests: the same equalities, without the crypto);
 //! - appends link the hash chain (v2) over the payload as this store keeps it (`serde_json`'s).
 //!
 //! [`MemoryStore::set_unavailable`] simulates an outage: every operation then fails with
 //! [`StoreFailure::Unavailable`]. [`MemoryStore::until_claims_wait`] tells a test that claims
 //! are queued behind a held key, where PostgreSQL tests look at `pg_locks` ([`crate::locks`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -30,7 +32,7 @@ use kyc_app::ports::{
     ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
 use kyc_app::CommandOutcome;
-use kyc_domain::customer::ContentType;
+use kyc_domain::customer::{ContentType, IdentityKind, IdentityMatch, IdentityValue};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerEvent, CustomerRecord};
 use tokio::sync::OwnedMutexGuard;
@@ -61,6 +63,56 @@ struct Committed {
     idempotency: HashMap<KeyId, IdempotencyRecord>,
     external_ids: HashMap<(BankGuid, String), CustomerGuid>,
     documents: HashMap<(BankGuid, DocumentGuid), (CustomerGuid, StoredDocument)>,
+    identities: IdentityIndex,
+}
+
+/// The identity index: (tenant, value, customer) rows.
+type IdentityIndex = HashSet<(BankGuid, IdentityValue, CustomerGuid)>;
+
+/// One `index_identity` call, applied at commit.
+#[derive(Debug, Clone)]
+struct IndexWrite {
+    bank_guid: BankGuid,
+    customer_guid: CustomerGuid,
+    kinds: Vec<IdentityKind>,
+    values: Vec<IdentityValue>,
+}
+
+impl IndexWrite {
+    fn apply(&self, index: &mut IdentityIndex) {
+        index.retain(|(bank, value, customer)| {
+            !(*bank == self.bank_guid
+                && *customer == self.customer_guid
+                && self.kinds.contains(&value.kind))
+        });
+        for value in &self.values {
+            index.insert((self.bank_guid, value.clone(), self.customer_guid));
+        }
+    }
+}
+
+/// Customers of `bank` holding every one of `wanted`.
+fn holders_of_all(
+    index: &IdentityIndex,
+    bank: BankGuid,
+    wanted: &[&IdentityValue],
+) -> Option<HashSet<CustomerGuid>> {
+    if wanted.is_empty() {
+        return None;
+    }
+    let holders = |value: &IdentityValue| -> HashSet<CustomerGuid> {
+        index
+            .iter()
+            .filter(|(b, v, _)| *b == bank && v == value)
+            .map(|(_, _, c)| *c)
+            .collect()
+    };
+    let mut all = holders(wanted[0]);
+    for value in &wanted[1..] {
+        let these = holders(value);
+        all.retain(|c| these.contains(c));
+    }
+    Some(all)
 }
 
 #[derive(Debug, Default)]
@@ -199,6 +251,7 @@ impl CustomerStore for MemoryStore {
             external_ids: Vec::new(),
             documents: Vec::new(),
             erasures: Vec::new(),
+            index_writes: Vec::new(),
         })
     }
 
@@ -235,11 +288,17 @@ impl CustomerStore for MemoryStore {
         self.shared.check_available()?;
         let mut matching: Vec<CustomerRecord> = {
             let committed = self.shared.committed();
+            let holders = holders_of_all(
+                &committed.identities,
+                query.bank_guid,
+                &query.identity_filters(),
+            );
             committed
                 .streams
                 .values()
                 .filter_map(|stream| fold(stream))
                 .filter(|r| r.bank_guid == query.bank_guid)
+                .filter(|r| holders.as_ref().is_none_or(|h| h.contains(&r.guid)))
                 .filter(|r| query.customer_type.is_none_or(|t| r.customer_type == t))
                 .filter(|r| query.state.is_none_or(|s| r.state == s))
                 .filter(|r| {
@@ -331,6 +390,7 @@ pub struct MemoryTransaction {
     external_ids: Vec<(BankGuid, String, CustomerGuid)>,
     documents: Vec<(BankGuid, CustomerGuid, DocumentGuid, StoredDocument)>,
     erasures: Vec<(BankGuid, CustomerGuid)>,
+    index_writes: Vec<IndexWrite>,
 }
 
 impl MemoryTransaction {
@@ -440,6 +500,47 @@ impl CustomerTransaction for MemoryTransaction {
     async fn load_current(&mut self, guid: CustomerGuid) -> Result<CurrentCustomer, StoreFailure> {
         self.shared.check_available()?;
         Ok(current(&self.stream(guid)))
+    }
+
+    async fn identity_matches(
+        &mut self,
+        bank_guid: BankGuid,
+        values: &[IdentityValue],
+    ) -> Result<Vec<IdentityMatch>, StoreFailure> {
+        self.shared.check_available()?;
+        // The committed index with this transaction's own writes on top.
+        let mut index = self.shared.committed().identities.clone();
+        for write in &self.index_writes {
+            write.apply(&mut index);
+        }
+        let mut found: Vec<IdentityMatch> = index
+            .iter()
+            .filter(|(bank, value, _)| *bank == bank_guid && values.contains(value))
+            .map(|(_, value, customer)| IdentityMatch {
+                kind: value.kind,
+                customer_guid: *customer,
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
+    async fn index_identity(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+        kinds: &[IdentityKind],
+        values: &[IdentityValue],
+    ) -> Result<(), StoreFailure> {
+        self.shared.check_available()?;
+        self.index_writes.push(IndexWrite {
+            bank_guid,
+            customer_guid,
+            kinds: kinds.to_vec(),
+            values: values.to_vec(),
+        });
+        Ok(())
     }
 
     async fn external_id_owner(
@@ -587,6 +688,9 @@ impl CustomerTransaction for MemoryTransaction {
         for (bank_guid, raw, guid) in self.external_ids {
             committed.external_ids.insert((bank_guid, raw), guid);
         }
+        for write in &self.index_writes {
+            write.apply(&mut committed.identities);
+        }
         for (bank_guid, customer_guid, document_guid, document) in self.documents {
             committed
                 .documents
@@ -601,6 +705,9 @@ impl CustomerTransaction for MemoryTransaction {
             committed
                 .idempotency
                 .retain(|_, record| record.customer() != Some(*customer_guid));
+            committed
+                .identities
+                .retain(|(_, _, customer)| customer != customer_guid);
         }
         for (id, held) in &self.held_keys {
             committed.idempotency.insert(

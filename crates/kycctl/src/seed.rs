@@ -193,6 +193,7 @@ impl Script {
             customer_guid: guid,
             bank_guid: bank,
             draft,
+            identity_matches: Vec::new(),
             at,
         });
         // Address and tax identification arrive in a second step, as with most onboarding UIs.
@@ -206,6 +207,7 @@ impl Script {
                 }),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: self.tick(),
         });
         let mut kinds: Vec<(&str, Option<AssociateGuid>)> = Vec::new();

@@ -47,6 +47,7 @@ fn create(guid: CustomerGuid, bank: BankGuid) -> CustomerCommand {
         customer_guid: guid,
         bank_guid: bank,
         draft,
+        identity_matches: Vec::new(),
         at: Utc::now(),
     }
 }
@@ -57,6 +58,7 @@ fn relabel(label: &str) -> CustomerCommand {
             .unwrap()
             .into_draft()
             .unwrap(),
+        identity_matches: Vec::new(),
         at: Utc::now(),
     }
 }

@@ -274,6 +274,7 @@ async fn verify_reports_edited_metadata_and_a_removed_chain_mark() {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one scenario, told in order
 async fn a_v1_log_written_the_old_way_still_verifies_and_chains_on_in_v2() {
     use kyc_app::chain::{link_hash, GENESIS_HASH};
     use kyc_app::ports::CustomerTransaction;

@@ -51,6 +51,7 @@ impl Command for Create {
             customer_guid: server.customer_guid,
             bank_guid: server.bank_guid,
             draft: self.draft.clone(),
+            identity_matches: server.identity_matches.clone(),
             at: server.at,
         })
     }
@@ -159,6 +160,7 @@ impl Command for PatchCustomer {
         match self {
             Self::Details { draft, .. } => Ok(CustomerCommand::UpdateDetails {
                 draft: draft.clone(),
+                identity_matches: server.identity_matches.clone(),
                 at: server.at,
             }),
             Self::Freeze(freeze) => freeze.to_domain(server),

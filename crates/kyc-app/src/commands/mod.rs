@@ -10,6 +10,7 @@ mod associates;
 mod closure;
 mod customer;
 mod documents;
+mod duplicates;
 mod lifecycle;
 mod service;
 mod vocabulary;
@@ -18,6 +19,7 @@ pub use associates::{AddAssociate, RemoveAssociate, UpdateAssociate};
 pub use closure::{Close, Erase, SetLegalHold};
 pub use customer::{Create, PatchCustomer, PATCH_FREEZE_REASON};
 pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE64_LEN};
+pub use duplicates::ResolveDuplicate;
 pub use lifecycle::{Freeze, Reject, Unfreeze, Verify};
 pub use service::{stamp, CommandService, RetryPolicy};
 pub use vocabulary::{

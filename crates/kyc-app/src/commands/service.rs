@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kyc_domain::customer::{ContentType, DocumentContent, Sha256Digest};
+use kyc_domain::customer::{
+    ContentType, DocumentContent, IdentityKind, IdentityValue, Sha256Digest,
+};
 use kyc_domain::ids::{CustomerGuid, DocumentGuid};
 use kyc_domain::values::{FieldError, ValidationCode};
 use kyc_domain::{CustomerError, CustomerEvent};
@@ -196,19 +198,32 @@ impl<S: CustomerStore> CommandService<S> {
             // Another tenant's customer is indistinguishable from a missing one.
             return Err(AppError::NotFound);
         }
-        let server = ServerValues {
+        let mut server = ServerValues {
             customer_guid,
             bank_guid,
             new_id: prepared.new_id,
             at: ctx.received_at,
             content: prepared.content.clone(),
             policy: self.policies.policy(bank_guid),
+            identity_matches: Vec::new(),
         };
-        let events = match customer.decide(command.to_domain(&server)?) {
-            Ok(events) => events,
-            Err(CustomerError::NotFound) => return Err(AppError::NotFound),
-            Err(refusal) => return Err(refusal.into()),
-        };
+        let mut events = decide(&customer, command, &server)?;
+        // Duplicate detection: the tax and identification numbers this command gives, looked
+        // up in the tenant's blind index (a read, so before the append). The domain decides
+        // again knowing who else holds them, and flags each new match as an event.
+        let (identity_kinds, identity_values) = identity_changes(&events);
+        let identifying: Vec<IdentityValue> = identity_values
+            .iter()
+            .filter(|value| value.kind.identifies())
+            .cloned()
+            .collect();
+        if !identifying.is_empty() {
+            let matches = tx.identity_matches(bank_guid, &identifying).await?;
+            if matches.iter().any(|m| m.customer_guid != customer_guid) {
+                server.identity_matches = matches;
+                events = decide(&customer, command, &server)?;
+            }
+        }
         let external_id = customer_external_id(&events);
         if let Some(external_id) = &external_id {
             if tx
@@ -245,6 +260,11 @@ impl<S: CustomerStore> CommandService<S> {
             // In the same transaction as the event: the contents and stored answers go with it.
             tx.erase_customer_data(bank_guid, customer_guid).await?;
         }
+        // The blind index follows the values the command changed (erasure deletes the rows).
+        if !identity_kinds.is_empty() {
+            tx.index_identity(bank_guid, customer_guid, &identity_kinds, &identity_values)
+                .await?;
+        }
         if let (Some(content), Some(described)) = (command.content(), &prepared.content) {
             let document_guid = DocumentGuid::from_uuid(prepared.new_id);
             tx.put_document(
@@ -270,6 +290,40 @@ impl<S: CustomerStore> CommandService<S> {
             ),
         })
     }
+}
+
+/// Decides `command` on `customer` with the server's values.
+fn decide<C: Command>(
+    customer: &kyc_domain::Customer,
+    command: &C,
+    server: &ServerValues,
+) -> Result<Vec<kyc_domain::CustomerEvent>, AppError> {
+    match customer.decide(command.to_domain(server)?) {
+        Ok(events) => Ok(events),
+        Err(CustomerError::NotFound) => Err(AppError::NotFound),
+        Err(refusal) => Err(refusal.into()),
+    }
+}
+
+/// The identity values the events give, and the kinds they replace: a creation's, or a
+/// change's (only the changed kinds).
+fn identity_changes(
+    events: &[kyc_domain::CustomerEvent],
+) -> (Vec<IdentityKind>, Vec<IdentityValue>) {
+    let mut kinds = Vec::new();
+    let mut values = Vec::new();
+    for event in events {
+        let details = match event {
+            kyc_domain::CustomerEvent::CustomerCreated { details, .. } => details,
+            kyc_domain::CustomerEvent::CustomerDetailsUpdated { changes, .. } => changes,
+            _ => continue,
+        };
+        kinds.extend(details.identity_kinds());
+        values.extend(details.identity_values());
+    }
+    kinds.sort();
+    kinds.dedup();
+    (kinds, values)
 }
 
 /// Pairs each event with its metadata: who acted, through which request. The hash-chain link

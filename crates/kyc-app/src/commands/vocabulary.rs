@@ -1,7 +1,7 @@
 //! What every command declares, and the one list of commands.
 
 use chrono::{DateTime, Utc};
-use kyc_domain::customer::{DocumentContent, DocumentDraft};
+use kyc_domain::customer::{DocumentContent, DocumentDraft, IdentityMatch};
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::CustomerCommand;
 use serde::de::DeserializeOwned;
@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::{
     AddAssociate, Close, Create, Erase, Freeze, PatchCustomer, Reject, RemoveAssociate,
-    ReviewDocument, SetLegalHold, SubmitDocument, Unfreeze, UpdateAssociate, Verify,
+    ResolveDuplicate, ReviewDocument, SetLegalHold, SubmitDocument, Unfreeze, UpdateAssociate,
+    Verify,
 };
 use crate::error::AppError;
 use crate::principal::Scope;
@@ -108,6 +109,9 @@ pub struct ServerValues {
     pub content: Option<DocumentContent>,
     /// The tenant's record-keeping policy (retention period, dormancy).
     pub policy: TenantPolicy,
+    /// Other customers of the tenant holding a tax or identification number that a create or
+    /// update carries (found by the store's blind index; empty for other commands).
+    pub identity_matches: Vec<IdentityMatch>,
 }
 
 /// A command of the API: how a caller's request becomes a domain command.
@@ -174,6 +178,7 @@ pub fn visit_commands(visitor: &mut impl CommandVisitor) {
     visitor.visit::<Close>();
     visitor.visit::<SetLegalHold>();
     visitor.visit::<Erase>();
+    visitor.visit::<ResolveDuplicate>();
 }
 
 /// Every command's registration, in [`visit_commands`] order.

@@ -9,5 +9,6 @@ pub mod response;
 pub mod schema;
 
 pub use request::*;
+pub(crate) use request_schema::{email_address, phone_number, typed_number};
 pub use request_schema::{upload_shapes, PATCH_STATES};
 pub use response::*;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use kyc_domain::customer::{
     CloseDraft, CustomerDraft, DocumentDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft,
-    ReviewDraft,
+    ResolveDuplicateDraft, ReviewDraft,
 };
 use kyc_domain::values::{
     AddressDraft, AssociateDraft, FieldError, IdentificationNumberDraft, NameDraft, PepDraft,
@@ -250,6 +250,18 @@ pub struct EraseBody {
     pub reason: Option<String>,
 }
 
+/// A reviewer's resolution of a possible duplicate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveDuplicateBody {
+    /// The other customer named by the `duplicate_identity` entry.
+    pub other_customer_guid: Option<String>,
+    /// `not_same_person` or `same_person_allowed`.
+    pub resolution: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
+}
+
 /// An empty object: commands that take no data accept `{}` or no body at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -464,6 +476,16 @@ impl From<RejectBody> for RejectDraft {
             reason_codes: body.reason_codes,
             message: body.message,
             retryable: body.retryable,
+        }
+    }
+}
+
+impl From<ResolveDuplicateBody> for ResolveDuplicateDraft {
+    fn from(body: ResolveDuplicateBody) -> Self {
+        Self {
+            other_customer_guid: body.other_customer_guid,
+            resolution: body.resolution,
+            note: body.note,
         }
     }
 }

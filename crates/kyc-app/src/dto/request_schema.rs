@@ -8,7 +8,7 @@
 
 use kyc_domain::customer::{
     ClosureReason, CustomerRejectionReason, CustomerType, DetailField, DocumentKind,
-    DocumentRejectionReason, FileName,
+    DocumentRejectionReason, DuplicateResolution, FileName,
 };
 use kyc_domain::ids::ExternalId;
 use kyc_domain::values::{
@@ -25,7 +25,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::request::{
     AssociateBody, AssociateChanges, CloseBody, CustomerBody, CustomerPatchBody, DocumentUpload,
-    EraseBody, FreezeBody, LegalHoldBody, NoFields, RejectBody, ReviewBody,
+    EraseBody, FreezeBody, LegalHoldBody, NoFields, RejectBody, ResolveDuplicateBody, ReviewBody,
     CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
@@ -80,23 +80,46 @@ fn address() -> ObjectBuilder {
     )
 }
 
-/// `IdentifierText`: ASCII letters and digits first, then also `-`, `/`, `.`, space; trimmed.
-fn identifier(nullable: bool) -> ObjectBuilder {
-    let max = IdentifierText::MAX_LENGTH;
-    patterned(
-        trimmed(&format!(
-            "[A-Za-z0-9](?:[A-Za-z0-9 ./-]{{0,{}}}[A-Za-z0-9./-])?",
-            max - 2
-        )),
-        nullable,
+/// `IdentifierText` once trimmed: ASCII letters and digits first, then also `-`, `/`, `.`,
+/// space.
+fn identifier_core() -> String {
+    format!(
+        "[A-Za-z0-9](?:[A-Za-z0-9 ./-]{{0,{}}}[A-Za-z0-9./-])?",
+        IdentifierText::MAX_LENGTH - 2
     )
 }
 
-fn phone_number(nullable: bool) -> ObjectBuilder {
+/// `IdentifierText`: ASCII letters and digits first, then also `-`, `/`, `.`, space; trimmed.
+fn identifier(nullable: bool) -> ObjectBuilder {
+    patterned(trimmed(&identifier_core()), nullable)
+}
+
+/// A tax or identification number as `IdentityValue::parse_number` takes it:
+/// `<type>:<country>:<number>`, each part trimmed.
+pub(crate) fn typed_number() -> ObjectBuilder {
+    let types: Vec<&str> = TaxIdType::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .chain(IdentificationType::ALL.iter().map(|t| t.as_str()))
+        .collect();
+    let w = super::schema::whitespace();
+    let core = format!(
+        "{w}(?:{}){w}:{w}(?:{}){w}:{w}{}{w}",
+        types.join("|"),
+        super::schema::country_codes_alternation(),
+        identifier_core()
+    );
+    patterned(trimmed(&core), false).description(Some(
+        "`<type>:<country>:<number>` with a tax identification type (`ssn:US:123-45-6789`) or \
+         an identification number type (`passport_number:GB:123456789`)",
+    ))
+}
+
+pub(crate) fn phone_number(nullable: bool) -> ObjectBuilder {
     patterned(trimmed(r"\+[1-9][0-9]{6,14}"), nullable).description(Some("E.164"))
 }
 
-fn email_address(nullable: bool) -> ObjectBuilder {
+pub(crate) fn email_address(nullable: bool) -> ObjectBuilder {
     let schema_type = if nullable {
         SchemaType::from_iter([Type::String, Type::Null])
     } else {
@@ -557,6 +580,32 @@ impl PartialSchema for EraseBody {
     }
 }
 impl ToSchema for EraseBody {}
+
+impl PartialSchema for ResolveDuplicateBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![
+                (
+                    "other_customer_guid",
+                    done(patterned("^[0-9a-f]{32}$", false).description(Some(
+                        "The other customer a `duplicate_identity` entry names (404 if \
+                             none does)",
+                    ))),
+                ),
+                (
+                    "resolution",
+                    done(one_of_values(
+                        DuplicateResolution::ALL.iter().map(|v| v.as_str()),
+                        false,
+                    )),
+                ),
+                ("note", done(text(LongText::MAX_LENGTH, true))),
+            ],
+            &["other_customer_guid", "resolution"],
+        ))
+    }
+}
+impl ToSchema for ResolveDuplicateBody {}
 
 impl PartialSchema for NoFields {
     fn schema() -> RefOr<Schema> {

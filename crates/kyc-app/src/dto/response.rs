@@ -768,6 +768,31 @@ impl AuditDecisionDto {
                 message: Some(reason.to_string()),
                 ..Self::default()
             }),
+            E::DuplicateIdentityFlagged {
+                other_customer_guid,
+                kind,
+                ..
+            } => Some(Self {
+                reason_codes: vec!["duplicate_identity".to_owned()],
+                message: Some(format!(
+                    "customer {other_customer_guid} has the same {}",
+                    kind.as_str().replace('_', " ")
+                )),
+                ..Self::default()
+            }),
+            E::DuplicateIdentityResolved {
+                other_customer_guid,
+                resolution,
+                note,
+                ..
+            } => Some(Self {
+                reason_codes: vec![resolution.as_str().to_owned()],
+                message: Some(match note {
+                    Some(note) => format!("customer {other_customer_guid}: {note}"),
+                    None => format!("customer {other_customer_guid}"),
+                }),
+                ..Self::default()
+            }),
             // Transitions that record no reason: the entry still says it is one.
             E::VerificationReopened { .. } | E::CustomerUnfrozen { .. } => Some(Self::default()),
         }

@@ -71,9 +71,8 @@ pub fn one_of_values(
     string(nullable).enum_values(Some(values))
 }
 
-/// An ISO 3166-1 alpha-2 code as `CountryCode::parse` takes it: an assigned code, either case,
-/// trimmed.
-pub fn country_code(nullable: bool) -> ObjectBuilder {
+/// Every assigned ISO 3166-1 alpha-2 code, in either case, as a regex alternation.
+pub fn country_codes_alternation() -> String {
     let codes: Vec<String> = CountryCode::all_alpha2()
         .map(|code| {
             code.chars().fold(String::new(), |mut class, c| {
@@ -82,7 +81,18 @@ pub fn country_code(nullable: bool) -> ObjectBuilder {
             })
         })
         .collect();
-    patterned(trimmed(&codes.join("|")), nullable)
+    codes.join("|")
+}
+
+/// Any run of what `str::trim` removes, as a regex.
+pub fn whitespace() -> String {
+    format!("[{WHITESPACE}]*")
+}
+
+/// An ISO 3166-1 alpha-2 code as `CountryCode::parse` takes it: an assigned code, either case,
+/// trimmed.
+pub fn country_code(nullable: bool) -> ObjectBuilder {
+    patterned(trimmed(&country_codes_alternation()), nullable)
         .description(Some("ISO 3166-1 alpha-2 country code, either case"))
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::details::CustomerDraft;
 use super::documents::{DocumentContent, DocumentDraft, ReviewDraft};
+use super::identity::IdentityMatch;
 use super::retention::RetentionPeriod;
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use crate::values::AssociateDraft;
@@ -34,6 +35,9 @@ pub enum CustomerCommand {
         bank_guid: BankGuid,
         /// Type and details.
         draft: CustomerDraft,
+        /// Other customers of the tenant that hold a tax or identification number this one
+        /// gives, as the store's blind index found them (the domain does no IO).
+        identity_matches: Vec<IdentityMatch>,
         /// Now.
         at: DateTime<Utc>,
     },
@@ -41,6 +45,9 @@ pub enum CustomerCommand {
     UpdateDetails {
         /// The fields to change.
         draft: CustomerDraft,
+        /// Other customers of the tenant that hold a tax or identification number this
+        /// change gives.
+        identity_matches: Vec<IdentityMatch>,
         /// Now.
         at: DateTime<Utc>,
     },
@@ -137,6 +144,13 @@ pub enum CustomerCommand {
         /// Now.
         at: DateTime<Utc>,
     },
+    /// Settle a possible duplicate: a reviewer says whether the other customer is the same.
+    ResolveDuplicate {
+        /// The other customer, the resolution and a note.
+        draft: ResolveDuplicateDraft,
+        /// Now.
+        at: DateTime<Utc>,
+    },
 }
 
 impl std::fmt::Display for CommandKind {
@@ -180,6 +194,7 @@ impl CustomerCommand {
             | Self::Close { at, .. }
             | Self::SetLegalHold { at, .. }
             | Self::Erase { at, .. } => *at,
+            Self::ResolveDuplicate { at, .. } => *at,
         }
     }
 }
@@ -225,4 +240,15 @@ pub struct LegalHoldDraft {
 pub struct EraseDraft {
     /// Why; it survives the erasure, so it must hold no personal data.
     pub reason: Option<String>,
+}
+
+/// A duplicate's resolution as a reviewer sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResolveDuplicateDraft {
+    /// The other customer named by the `duplicate_identity` entry.
+    pub other_customer_guid: Option<String>,
+    /// `not_same_person` or `same_person_allowed`.
+    pub resolution: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
 }

@@ -6,11 +6,14 @@ use super::details::{
     parse_external_id, with_detail_fields, CustomerDetails, CustomerDraft, DetailField,
 };
 use super::documents::{DocumentDraft, DocumentKind, FileName, ReviewDecision, MAX_DOCUMENT_BYTES};
+use super::identity::{DuplicateFlag, DuplicateResolution, IdentityMatch};
 use super::{
     CommandKind, CustomerCommand, CustomerError, CustomerEvent, CustomerRecord,
     CustomerRejectionReason, CustomerState, CustomerType, LockReason, PolicyVersion,
 };
-use crate::customer::command::{CloseDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft};
+use crate::customer::command::{
+    CloseDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft, ResolveDuplicateDraft,
+};
 use crate::customer::reasons::ClosureReason;
 use crate::customer::retention::RetentionPeriod;
 use crate::customer::Customer;
@@ -79,6 +82,8 @@ fn allowed(command: CommandKind, stage: Stage) -> bool {
         // From `unverified` only without a record-keeping duty; elsewhere once retention ends
         // (checked in the handler).
         C::Erase => matches!(stage, S::Unverified | S::RejectedFinal | S::Closed),
+        // Duplicates are noticed on creates and changes, which these stages allow.
+        C::ResolveDuplicate => matches!(stage, S::Unverified | S::RejectedRetryable),
     }
 }
 
@@ -100,8 +105,9 @@ impl Customer {
                     customer_guid,
                     bank_guid,
                     draft,
+                    identity_matches,
                     at,
-                } => decide_create(customer_guid, bank_guid, &draft, at),
+                } => decide_create(customer_guid, bank_guid, &draft, &identity_matches, at),
                 _ => Err(CustomerError::NotFound),
             };
         };
@@ -126,7 +132,11 @@ impl Customer {
                 command: kind,
                 state: record.state,
             }),
-            CustomerCommand::UpdateDetails { draft, at } => decide_update(record, &draft, at),
+            CustomerCommand::UpdateDetails {
+                draft,
+                identity_matches,
+                at,
+            } => decide_update(record, &draft, &identity_matches, at),
             CustomerCommand::SubmitDocument {
                 document_guid,
                 draft,
@@ -183,6 +193,9 @@ impl Customer {
                 retention,
                 at,
             } => decide_erase(record, &draft, retention, at),
+            CustomerCommand::ResolveDuplicate { draft, at } => {
+                decide_resolve_duplicate(record, &draft, at)
+            }
         }
     }
 }
@@ -350,12 +363,16 @@ fn decide_verify(record: &CustomerRecord, at: At) -> Result<Vec<CustomerEvent>, 
         return Err(CustomerError::ProfileIncomplete {
             required: profile.criteria.required,
             pending: profile.criteria.pending,
-            errors: profile
-                .criteria
-                .errors
-                .into_iter()
-                .map(|e| e.name)
-                .collect(),
+            errors: {
+                let mut names: Vec<_> = profile
+                    .criteria
+                    .errors
+                    .into_iter()
+                    .map(|e| e.name)
+                    .collect();
+                names.dedup();
+                names
+            },
         });
     }
     Ok(vec![CustomerEvent::CustomerVerified {
@@ -383,6 +400,7 @@ fn decide_create(
     customer_guid: crate::ids::CustomerGuid,
     bank_guid: crate::ids::BankGuid,
     draft: &CustomerDraft,
+    identity_matches: &[IdentityMatch],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<CustomerEvent>, CustomerError> {
     let mut errors = ValidationErrors::new();
@@ -408,12 +426,86 @@ fn decide_create(
         details.gender = Some(Gender::default());
     }
     details.check_consistency()?;
-    Ok(vec![CustomerEvent::CustomerCreated {
+    let flags = duplicate_flags(customer_guid, &[], &details, identity_matches, at);
+    let mut events = vec![CustomerEvent::CustomerCreated {
         customer_guid,
         bank_guid,
         customer_type,
         external_id,
         details,
+        at,
+    }];
+    events.extend(flags);
+    Ok(events)
+}
+
+/// One `DuplicateIdentityFlagged` per new match: another customer holding a tax or
+/// identification number that `given` (the created details, or a change) carries, and not
+/// already flagged on this customer (resolved or not).
+fn duplicate_flags(
+    customer_guid: crate::ids::CustomerGuid,
+    flagged: &[DuplicateFlag],
+    given: &CustomerDetails,
+    identity_matches: &[IdentityMatch],
+    at: At,
+) -> Vec<CustomerEvent> {
+    let kinds = given.identity_kinds();
+    let mut seen: BTreeSet<IdentityMatch> = BTreeSet::new();
+    identity_matches
+        .iter()
+        .filter(|m| m.kind.identifies() && kinds.contains(&m.kind))
+        .filter(|m| m.customer_guid != customer_guid)
+        .filter(|m| {
+            !flagged
+                .iter()
+                .any(|f| f.other_customer_guid == m.customer_guid && f.kind == m.kind)
+        })
+        .filter(|m| seen.insert(**m))
+        .map(|m| CustomerEvent::DuplicateIdentityFlagged {
+            other_customer_guid: m.customer_guid,
+            kind: m.kind,
+            at,
+        })
+        .collect()
+}
+
+/// A reviewer's resolution of the possible duplicates naming another customer. A resolved
+/// one may be resolved again (the latest resolution stands); a customer never flagged is
+/// unknown.
+fn decide_resolve_duplicate(
+    record: &CustomerRecord,
+    draft: &ResolveDuplicateDraft,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let other_customer_guid = required(
+        &mut errors,
+        "other_customer_guid",
+        draft.other_customer_guid.as_deref(),
+        crate::ids::CustomerGuid::parse,
+    );
+    let resolution = required(
+        &mut errors,
+        "resolution",
+        draft.resolution.as_deref(),
+        DuplicateResolution::parse,
+    );
+    let note = optional(&mut errors, "note", draft.note.as_deref(), LongText::parse);
+    let (Some(other_customer_guid), Some(resolution)) = (other_customer_guid, resolution) else {
+        return Err(errors.into());
+    };
+    errors.finish(|| ())?;
+    if !record
+        .duplicates
+        .iter()
+        .any(|f| f.other_customer_guid == other_customer_guid)
+    {
+        return Err(CustomerError::UnknownDuplicate(other_customer_guid));
+    }
+    Ok(vec![CustomerEvent::DuplicateIdentityResolved {
+        other_customer_guid,
+        resolution,
+        note,
         at,
     }])
 }
@@ -428,6 +520,7 @@ macro_rules! keep_changed {
 fn decide_update(
     record: &CustomerRecord,
     draft: &CustomerDraft,
+    identity_matches: &[IdentityMatch],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<CustomerEvent>, CustomerError> {
     let mut immutable = Vec::new();
@@ -502,7 +595,16 @@ fn decide_update(
     merged
         .check_consistency()
         .map_err(CustomerError::InconsistentWithStored)?;
-    Ok(vec![CustomerEvent::CustomerDetailsUpdated { changes, at }])
+    let flags = duplicate_flags(
+        record.guid,
+        &record.duplicates,
+        &changes,
+        identity_matches,
+        at,
+    );
+    let mut events = vec![CustomerEvent::CustomerDetailsUpdated { changes, at }];
+    events.extend(flags);
+    Ok(events)
 }
 
 /// Validates what a document is and whom it is about, for this customer's type.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::identity::{IdentityKind, IdentityValue};
 use super::CustomerType;
 use crate::ids::ExternalId;
 use crate::values::{
@@ -537,6 +538,45 @@ impl CustomerDetails {
     /// True when `draft` gives none of the detail fields.
     pub fn is_empty(&self) -> bool {
         self.given_fields().is_empty()
+    }
+
+    /// The customer's own identity values these details give, normalised (see
+    /// [`super::identity`]): on a change, exactly the new values of [`Self::identity_kinds`].
+    pub fn identity_values(&self) -> Vec<IdentityValue> {
+        let mut values = Vec::new();
+        values.extend(self.email_address.as_ref().map(IdentityValue::of_email));
+        values.extend(self.phone_number.as_ref().map(IdentityValue::of_phone));
+        values.extend(
+            self.tax_identification
+                .as_ref()
+                .map(|tax| IdentityValue::of_tax(tax.kind, tax.country_code, &tax.number)),
+        );
+        values.extend(self.identification_numbers.iter().flatten().map(|id| {
+            IdentityValue::of_identification(
+                id.kind,
+                id.issuing_country_code,
+                &id.identification_number,
+            )
+        }));
+        values
+    }
+
+    /// The kinds of identity value these details give (an empty list of identification
+    /// numbers gives its kind, with no value: a change that clears them).
+    pub fn identity_kinds(&self) -> Vec<IdentityKind> {
+        [
+            (IdentityKind::Email, self.email_address.is_some()),
+            (IdentityKind::Phone, self.phone_number.is_some()),
+            (IdentityKind::TaxId, self.tax_identification.is_some()),
+            (
+                IdentityKind::IdentificationNumber,
+                self.identification_numbers.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(kind, _)| kind)
+        .collect()
     }
 }
 

@@ -67,7 +67,9 @@ impl CustomerEvent {
             Self::CustomerFrozen { reason, .. } | Self::LegalHoldChanged { reason, .. } => {
                 *reason = None;
             }
+            Self::DuplicateIdentityResolved { note, .. } => *note = None,
             Self::DocumentAccepted { .. }
+            | Self::DuplicateIdentityFlagged { .. }
             | Self::AssociateRemoved { .. }
             | Self::CustomerVerified { .. }
             | Self::VerificationReopened { .. }

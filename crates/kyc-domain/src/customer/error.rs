@@ -6,7 +6,7 @@ use thiserror::Error;
 use super::command::CommandKind;
 use super::profile::Criterion;
 use super::{CustomerState, CustomerType};
-use crate::ids::{AssociateGuid, DocumentGuid};
+use crate::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
 use crate::values::ValidationErrors;
 
 /// A refused command.
@@ -79,6 +79,9 @@ pub enum CustomerError {
     /// No such associate on this customer.
     #[error("associate {0} not found")]
     UnknownAssociate(AssociateGuid),
+    /// No possible duplicate naming this customer was flagged.
+    #[error("no duplicate naming customer {0} was flagged")]
+    UnknownDuplicate(CustomerGuid),
     /// A new document or associate reused an existing id.
     #[error("id {0} is already used on this customer")]
     DuplicateId(String),
@@ -140,6 +143,7 @@ impl CustomerError {
             Self::RetentionHold { .. } => "retention_hold",
             Self::RetentionNotStarted => "retention_not_started",
             Self::LegalHoldUnchanged { .. } => "legal_hold_unchanged",
+            Self::UnknownDuplicate(_) => "unknown_duplicate",
         }
     }
 }

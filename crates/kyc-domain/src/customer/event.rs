@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::details::CustomerDetails;
 use super::documents::{DocumentContent, DocumentKind, DocumentRejectionReason, FileName};
+use super::identity::{DuplicateResolution, IdentityKind};
 use super::profile::PolicyVersion;
 use super::reasons::{ClosureReason, CustomerRejectionReason};
 use super::{CustomerState, CustomerType};
@@ -175,11 +176,33 @@ pub enum CustomerEvent {
         /// When.
         at: DateTime<Utc>,
     },
+    /// Another customer of the tenant already holds a tax or identification number this one
+    /// gave: a possible duplicate, open until a reviewer resolves it.
+    DuplicateIdentityFlagged {
+        /// The customer that already held the value.
+        other_customer_guid: CustomerGuid,
+        /// The kind of value they share.
+        kind: IdentityKind,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A reviewer settled the possible duplicates naming another customer.
+    DuplicateIdentityResolved {
+        /// The other customer.
+        other_customer_guid: CustomerGuid,
+        /// Whether it is the same person or business.
+        resolution: DuplicateResolution,
+        /// The reviewer's note.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<LongText>,
+        /// When.
+        at: DateTime<Utc>,
+    },
 }
 
 impl CustomerEvent {
     /// Every event type, as stored in the event log's `event_type` column.
-    pub const TYPES: [&'static str; 16] = [
+    pub const TYPES: [&'static str; 18] = [
         "CustomerCreated",
         "CustomerDetailsUpdated",
         "DocumentSubmitted",
@@ -196,6 +219,8 @@ impl CustomerEvent {
         "CustomerClosed",
         "LegalHoldChanged",
         "CustomerErased",
+        "DuplicateIdentityFlagged",
+        "DuplicateIdentityResolved",
     ];
 
     /// The event's type name, stable forever.
@@ -217,6 +242,8 @@ impl CustomerEvent {
             Self::CustomerClosed { .. } => "CustomerClosed",
             Self::LegalHoldChanged { .. } => "LegalHoldChanged",
             Self::CustomerErased { .. } => "CustomerErased",
+            Self::DuplicateIdentityFlagged { .. } => "DuplicateIdentityFlagged",
+            Self::DuplicateIdentityResolved { .. } => "DuplicateIdentityResolved",
         }
     }
 
@@ -244,6 +271,8 @@ impl CustomerEvent {
             | Self::CustomerClosed { at, .. }
             | Self::LegalHoldChanged { at, .. }
             | Self::CustomerErased { at, .. } => *at,
+            Self::DuplicateIdentityFlagged { at, .. }
+            | Self::DuplicateIdentityResolved { at, .. } => *at,
         }
     }
 }

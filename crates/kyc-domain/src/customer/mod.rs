@@ -12,6 +12,7 @@ mod documents;
 mod erasure;
 mod error;
 mod event;
+mod identity;
 pub mod profile;
 mod reasons;
 mod retention;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use command::{
     CloseDraft, CommandKind, CustomerCommand, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft,
+    ResolveDuplicateDraft,
 };
 pub use details::{given_fields, CustomerDetails, CustomerDraft, DetailField};
 pub use documents::{
@@ -32,6 +34,9 @@ pub use documents::{
 };
 pub use error::{CustomerError, LockReason};
 pub use event::CustomerEvent;
+pub use identity::{
+    DuplicateFlag, DuplicateResolution, IdentityKind, IdentityMatch, IdentityValue,
+};
 pub use profile::{
     Criteria, Criterion, CriterionError, PolicyVersion, ProfileName, ProfileStatus,
     VerificationProfile,
@@ -154,6 +159,10 @@ pub struct CustomerRecord {
     /// When its personal data was erased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erased_at: Option<DateTime<Utc>>,
+    /// Possible duplicates: other customers of the tenant with the same tax or identification
+    /// number, in the order they were noticed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<DuplicateFlag>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the latest event.
@@ -233,6 +242,7 @@ impl Customer {
                 closure: None,
                 legal_hold: None,
                 erased_at: None,
+                duplicates: Vec::new(),
                 created_at: *at,
                 updated_at: *at,
             });
@@ -375,6 +385,29 @@ impl CustomerRecord {
                 *record = record.without_personal_data();
                 record.state = CustomerState::Closed;
                 record.erased_at = Some(*at);
+            }
+            CustomerEvent::DuplicateIdentityFlagged {
+                other_customer_guid,
+                kind,
+                at,
+            } => record.duplicates.push(DuplicateFlag {
+                other_customer_guid: *other_customer_guid,
+                kind: *kind,
+                flagged_at: *at,
+                resolution: None,
+            }),
+            CustomerEvent::DuplicateIdentityResolved {
+                other_customer_guid,
+                resolution,
+                ..
+            } => {
+                for flag in record
+                    .duplicates
+                    .iter_mut()
+                    .filter(|f| f.other_customer_guid == *other_customer_guid)
+                {
+                    flag.resolution = Some(*resolution);
+                }
             }
         }
     }

@@ -85,6 +85,9 @@ closed_enum! {
         BeneficialOwners => "beneficial_owners",
         /// At least one identified control person.
         ControlPerson => "control_person",
+        /// No open possible duplicate. Listed (as required, with a `duplicate_identity` error
+        /// per duplicate) only while one is open, so profiles without any read as before.
+        UniqueIdentity => "unique_identity",
     }
 }
 
@@ -285,6 +288,24 @@ fn evaluate_v1(record: &CustomerRecord) -> VerificationProfile {
                 criteria.errors.extend(error);
             }
         }
+    }
+    let open_duplicates: Vec<CriterionError> = record
+        .duplicates
+        .iter()
+        .filter(|flag| flag.resolution.is_none())
+        .map(|flag| CriterionError {
+            name: Criterion::UniqueIdentity,
+            code: "duplicate_identity".to_owned(),
+            message: Some(format!(
+                "customer {} has the same {}",
+                flag.other_customer_guid,
+                flag.kind.as_str().replace('_', " ")
+            )),
+        })
+        .collect();
+    if !open_duplicates.is_empty() {
+        criteria.required.push(Criterion::UniqueIdentity);
+        criteria.errors.extend(open_duplicates);
     }
     let decided_state = match record.state {
         CustomerState::Frozen => record

@@ -228,6 +228,7 @@ pub fn create(draft: CustomerDraft) -> CustomerCommand {
         customer_guid: customer_guid(),
         bank_guid: bank_guid(),
         draft,
+        identity_matches: Vec::new(),
         at: at(0),
     }
 }

@@ -24,6 +24,9 @@ struct ListQueryParams {
     customer_type: Option<String>,
     state: Option<String>,
     label: Option<String>,
+    email_address: Option<String>,
+    phone_number: Option<String>,
+    identification_number: Option<String>,
     /// Cybrid's clients may send their tenant; the token decides, so another value matches
     /// nothing.
     bank_guid: Option<String>,
@@ -54,6 +57,9 @@ pub async fn list<S: CustomerStore>(
         customer_type: params.customer_type,
         state: params.state,
         label: params.label,
+        email_address: params.email_address,
+        phone_number: params.phone_number,
+        identification_number: params.identification_number,
     };
     let mut result = state.queries.list(&ctx.0, &list).await;
     if let (Ok(page), Some(bank_guid)) = (&mut result, params.bank_guid) {

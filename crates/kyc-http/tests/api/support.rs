@@ -217,13 +217,24 @@ impl App {
         .expect(200);
     }
 
-    /// An individual whose profile is complete: verify will succeed.
+    /// An individual whose profile is complete: verify will succeed (its tax and passport
+    /// numbers are its own, so it is nobody's duplicate).
     pub async fn ready_individual(&self) -> String {
-        let guid = self.create(individual()).await;
+        let guid = self.create(unique_individual()).await;
         for kind in ["passport", "liveness_report"] {
             let document = self.upload(&guid, kind).await;
             self.accept(&guid, &document).await;
         }
         guid
     }
+}
+
+/// [`individual`] with a tax number and passport number no other customer has.
+pub fn unique_individual() -> Value {
+    // The low bits of a UUID v7 are random.
+    let digits = uuid::Uuid::now_v7().as_u128() % 1_000_000_000;
+    let mut body = individual();
+    body["tax_identification"]["number"] = json!(format!("{digits:09}"));
+    body["identification_numbers"][0]["identification_number"] = json!(format!("P{digits:09}"));
+    body
 }

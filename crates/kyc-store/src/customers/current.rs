@@ -283,6 +283,7 @@ mod tests {
                     customer_type: Some("individual".into()),
                     ..Default::default()
                 },
+                identity_matches: Vec::new(),
                 at: chrono::Utc::now(),
             })
             .unwrap()

@@ -23,7 +23,7 @@ use kyc_app::ports::{
     ListQuery, RecordedEvent, StoreFailure, StoredDocument,
 };
 use kyc_app::{CommandOutcome, AGGREGATE_TYPE};
-use kyc_domain::customer::ContentType;
+use kyc_domain::customer::{ContentType, IdentityKind, IdentityMatch, IdentityValue};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{CustomerEvent, CustomerRecord};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -32,6 +32,7 @@ use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 use kyc_log::{AsOf, CommitAnnouncer, Progress, StoredEvent};
 
 use self::chain::{chain_events, Unlinked};
+use crate::blind::BlindIndexes;
 use crate::codec::{
     answer_customer, has_personal_data, open_answer, open_document, open_record, recorded_event,
     seal_answer, seal_document, seal_event,
@@ -89,6 +90,7 @@ pub struct PgCustomerStore {
     announcer: CommitAnnouncer,
     projection: Option<Progress>,
     keys: CustomerKeys,
+    blind: BlindIndexes,
     idempotency_window: Duration,
 }
 
@@ -98,11 +100,13 @@ impl PgCustomerStore {
     /// [`CommitAnnouncer`]).
     pub fn new(pool: PgPool, keys: CustomerKeys) -> Self {
         let announcer = CommitAnnouncer::new(&pool);
+        let blind = BlindIndexes::new(pool.clone(), keys.clone());
         Self {
             pool,
             announcer,
             projection: None,
             keys,
+            blind,
             idempotency_window: crate::DEFAULT_IDEMPOTENCY_WINDOW,
         }
     }
@@ -150,6 +154,7 @@ pub struct PgCustomerTransaction {
     announcer: CommitAnnouncer,
     appended: bool,
     keys: CustomerKeys,
+    blind: BlindIndexes,
     /// Data keys created in this transaction (cached only once it commits).
     pending: PendingKeys,
     idempotency_window: Duration,
@@ -289,6 +294,7 @@ impl CustomerStore for PgCustomerStore {
             announcer: self.announcer.clone(),
             appended: false,
             keys: self.keys.clone(),
+            blind: self.blind.clone(),
             pending: PendingKeys::default(),
             idempotency_window: self.idempotency_window,
             head: None,
@@ -359,6 +365,11 @@ impl CustomerStore for PgCustomerStore {
         }
         let per_page = i64::from(query.per_page);
         let offset = i64::from(query.page) * per_page;
+        let identity = self
+            .blind
+            .digests(query.bank_guid, &query.identity_filters())
+            .await
+            .map_err(failure)?;
         let row = sqlx::query(include_str!("list.sql"))
             .bind(query.bank_guid.to_string())
             .bind(query.customer_type.map(kyc_domain::CustomerType::as_str))
@@ -366,6 +377,8 @@ impl CustomerStore for PgCustomerStore {
             .bind(query.label.as_deref())
             .bind(per_page)
             .bind(offset)
+            .bind(&identity.kinds)
+            .bind(&identity.digests)
             .fetch_one(&self.pool)
             .await
             .map_err(sqlx_failure)?;
@@ -614,6 +627,30 @@ impl CustomerTransaction for PgCustomerTransaction {
             .transpose()
     }
 
+    async fn identity_matches(
+        &mut self,
+        bank_guid: BankGuid,
+        values: &[IdentityValue],
+    ) -> Result<Vec<IdentityMatch>, StoreFailure> {
+        self.blind
+            .matches(&mut self.tx, bank_guid, values)
+            .await
+            .map_err(failure)
+    }
+
+    async fn index_identity(
+        &mut self,
+        bank_guid: BankGuid,
+        customer_guid: CustomerGuid,
+        kinds: &[IdentityKind],
+        values: &[IdentityValue],
+    ) -> Result<(), StoreFailure> {
+        self.blind
+            .replace(&mut self.tx, bank_guid, customer_guid, kinds, values)
+            .await
+            .map_err(failure)
+    }
+
     async fn reserve_external_id(
         &mut self,
         bank_guid: BankGuid,
@@ -773,6 +810,10 @@ impl CustomerTransaction for PgCustomerTransaction {
             .execute(&mut *self.tx)
             .await
             .map_err(sqlx_failure)?;
+        // Nothing may find the customer by a value it gave any more.
+        crate::blind::delete_customer(&mut self.tx, customer_guid)
+            .await
+            .map_err(failure)?;
         // The key goes in the same transaction as CustomerErased: everything sealed with it,
         // in the log, the projections and anywhere else, can never be opened again.
         self.pending.remove(&customer);

@@ -395,6 +395,7 @@ async fn a_replay_swap_delays_commands_and_never_deadlocks_with_them() {
                 labels: Some(vec!["first".to_owned()]),
                 ..CustomerDraft::default()
             },
+            identity_matches: Vec::new(),
             at: context.received_at,
         })
         .unwrap();

@@ -5,6 +5,7 @@
 // spawned by these tests panic on failure just the same, by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod blind_index;
 mod commit_order;
 mod contract;
 mod current_customer;
