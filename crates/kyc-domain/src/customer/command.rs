@@ -193,8 +193,8 @@ impl CustomerCommand {
             | Self::Unfreeze { at }
             | Self::Close { at, .. }
             | Self::SetLegalHold { at, .. }
-            | Self::Erase { at, .. } => *at,
-            Self::ResolveDuplicate { at, .. } => *at,
+            | Self::Erase { at, .. }
+            | Self::ResolveDuplicate { at, .. } => *at,
         }
     }
 }

@@ -270,8 +270,8 @@ impl CustomerEvent {
             | Self::CustomerUnfrozen { at, .. }
             | Self::CustomerClosed { at, .. }
             | Self::LegalHoldChanged { at, .. }
-            | Self::CustomerErased { at, .. } => *at,
-            Self::DuplicateIdentityFlagged { at, .. }
+            | Self::CustomerErased { at, .. }
+            | Self::DuplicateIdentityFlagged { at, .. }
             | Self::DuplicateIdentityResolved { at, .. } => *at,
         }
     }
