@@ -247,6 +247,17 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
         CustomerEvent::CustomerUnfrozen { restored_state, .. } => json!({
             "state": restored_state.as_str(),
         }),
+        CustomerEvent::CustomerClosed { .. }
+        | CustomerEvent::LegalHoldChanged { .. }
+        | CustomerEvent::CustomerErased { .. }
+        | CustomerEvent::DuplicateIdentityFlagged { .. }
+        | CustomerEvent::DuplicateIdentityResolved { .. } => record_keeping_data(event),
+    }
+}
+
+/// [`pii_free_data`] of the events about the relationship's end and the customer's identity.
+fn record_keeping_data(event: &CustomerEvent) -> Value {
+    match event {
         // The message and the hold's reason are free text, so they stay out.
         CustomerEvent::CustomerClosed {
             reason,
@@ -278,5 +289,6 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
             "other_customer_guid": other_customer_guid.to_string(),
             "resolution": resolution.as_str(),
         }),
+        _ => json!({}),
     }
 }
