@@ -165,6 +165,9 @@ pub enum KeysAction {
         /// The new key's id starts with this.
         #[arg(long, default_value = "kek")]
         prefix: String,
+        /// With `--out`: do nothing when the file exists already (first-run scripts).
+        #[arg(long, requires = "out")]
+        if_missing: bool,
     },
     /// Re-wrap every data key under the master key file's current key; afterwards the other
     /// keys can be removed from the file.
@@ -487,7 +490,14 @@ async fn seed(
 
 async fn keys_command(cli: &Cli, action: &KeysAction) -> anyhow::Result<()> {
     match action {
-        KeysAction::Generate { out, prefix } => {
+        KeysAction::Generate {
+            out: Some(path),
+            if_missing: true,
+            ..
+        } if path.exists() => {
+            eprintln!("{} exists; kept as it is", path.display());
+        }
+        KeysAction::Generate { out, prefix, .. } => {
             let line = kyc_crypto::generate_key_line(prefix);
             let id = line.split(':').next().unwrap_or_default().to_owned();
             match out {

@@ -280,6 +280,51 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
             read.json
         );
     }
+    // … over NATS too (the query service answers like HTTP) …
+    let nats = support::shared_nats().await;
+    for op in ["get_with_pii", "events"] {
+        let subject = format!("{}.{BANK_A}.query.customer.{op}", env.prefix);
+        let body = serde_json::to_vec(&json!({ "customer_guid": guid })).unwrap();
+        let reply = support::eventually(Duration::from_secs(15), "the NATS query service", || {
+            let (nats, subject, body) = (nats.clone(), subject.clone(), body.clone());
+            async move {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Kyc-Actor", "e2e-erasure");
+                let message = nats
+                    .request_with_headers(subject, headers, body.into())
+                    .await
+                    .ok()?;
+                let status = message.headers.as_ref()?.get("Kyc-Status")?.to_string();
+                (status == "200").then(|| String::from_utf8_lossy(&message.payload).into_owned())
+            }
+        })
+        .await;
+        assert_eq!(
+            canaries_in(&reply),
+            Vec::<&str>::new(),
+            "NATS {op}: {reply}"
+        );
+    }
+    // … and through kycctl: `history` prints this audit trail, `export` the log as stored.
+    let store =
+        kyc_store::PgCustomerStore::new(env.db.pool.clone(), kyc_testkit::keys::test_keys());
+    let events = kyc_app::ports::CustomerStore::load(
+        &store,
+        kyc_domain::ids::CustomerGuid::parse(&guid).unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    let trail = serde_json::to_string(&kyc_app::dto::audit_trail(&events)).unwrap();
+    assert!(trail.contains("CustomerErased"), "{trail}");
+    assert_eq!(canaries_in(&trail), Vec::<&str>::new(), "kycctl history");
+    let mut exported = Vec::new();
+    kycctl::export::export(&env.db.pool, 0, &mut exported, false)
+        .await
+        .unwrap();
+    let exported = String::from_utf8(exported).unwrap();
+    assert!(exported.contains(&guid));
+    assert_eq!(canaries_in(&exported), Vec::<&str>::new(), "kycctl export");
     let current = api
         .get(&format!("/api/customers/{guid}?include_pii=true"))
         .await
