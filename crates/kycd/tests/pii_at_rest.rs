@@ -264,7 +264,15 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
         .guid();
     let (guid, before_erasure) = erase_a_canary_customer(&api).await;
 
-    // Every read shows the customer, its personal fields erased, never an error.
+    assert_every_read_is_erased(&api, &env, &guid, &before_erasure).await;
+    assert_nothing_opens(&env, &guid, &other).await;
+    assert_verify_and_replay_hold(&api, &env, &guid).await;
+    kycd.stop().await;
+    env.drop_stream().await;
+}
+
+/// Every read shows the customer, its personal fields erased, never an error.
+async fn assert_every_read_is_erased(api: &Api, env: &Env, guid: &str, before_erasure: &str) {
     for path in [
         format!("/api/customers/{guid}?include_pii=true"),
         format!("/api/customers/{guid}?include_pii=true&as_of={before_erasure}"),
@@ -310,7 +318,7 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
         kyc_store::PgCustomerStore::new(env.db.pool.clone(), kyc_testkit::keys::test_keys());
     let events = kyc_app::ports::CustomerStore::load(
         &store,
-        kyc_domain::ids::CustomerGuid::parse(&guid).unwrap(),
+        kyc_domain::ids::CustomerGuid::parse(guid).unwrap(),
         None,
     )
     .await
@@ -323,7 +331,7 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
         .await
         .unwrap();
     let exported = String::from_utf8(exported).unwrap();
-    assert!(exported.contains(&guid));
+    assert!(exported.contains(guid));
     assert_eq!(canaries_in(&exported), Vec::<&str>::new(), "kycctl export");
     let current = api
         .get(&format!("/api/customers/{guid}?include_pii=true"))
@@ -331,17 +339,20 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
         .expect(200);
     assert_eq!(current.json["personal_data"], "erased");
     assert_eq!(current.json["state"], "closed");
+}
 
-    // The data key is gone; the stored answer of the create went with it.
+/// The data key is gone with the stored answer, and no key the master key unwraps opens the
+/// ciphertext left in the log.
+async fn assert_nothing_opens(env: &Env, guid: &str, other: &str) {
     let keys = kyc_testkit::keys::test_keys();
     let pool = &env.db.pool;
     assert!(matches!(
-        keys.get(pool, &guid).await.unwrap(),
+        keys.get(pool, guid).await.unwrap(),
         kyc_store::keys::KeyState::Destroyed
     ));
     let wrapped: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT wrapped_key FROM customer_keys WHERE customer_guid = $1")
-            .bind(&guid)
+            .bind(guid)
             .fetch_one(pool)
             .await
             .unwrap();
@@ -355,10 +366,10 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
     assert_eq!(answers, 0);
 
     // The ciphertext stays in the immutable log, and no key the master key can unwrap opens it.
-    let stored = kyc_log::load_stream(pool, "Customer", &guid).await.unwrap();
+    let stored = kyc_log::load_stream(pool, "Customer", guid).await.unwrap();
     let created = &stored[0];
     assert!(created.payload.to_string().contains("$sealed"));
-    let kyc_store::keys::KeyState::Active(other_key) = keys.get(pool, &other).await.unwrap() else {
+    let kyc_store::keys::KeyState::Active(other_key) = keys.get(pool, other).await.unwrap() else {
         panic!("the other customer has a key");
     };
     let root = keys
@@ -368,13 +379,18 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
     for candidate in [other_key, std::sync::Arc::new(root)] {
         let opened = kyc_store::codec::open_event_value(
             created.payload.clone(),
-            &guid,
+            guid,
             created.sequence,
             &kyc_store::keys::KeyState::Active(candidate),
         );
         assert!(opened.is_err(), "a sealed field opened with another key");
     }
+}
 
+/// The log still verifies and a replay rebuilds the same projection.
+async fn assert_verify_and_replay_hold(api: &Api, env: &Env, guid: &str) {
+    let keys = kyc_testkit::keys::test_keys();
+    let pool = &env.db.pool;
     // The log still verifies (the chain covers the ciphertext) and a replay rebuilds the same
     // projection.
     api.get("/api/customers").await.expect(200);
@@ -402,7 +418,4 @@ async fn an_erased_customer_reads_as_erased_and_nothing_decrypts_with_the_master
     // An erased customer's row holds nothing sealed: byte-for-byte the same after the replay.
     assert_eq!(erased_row(&before), erased_row(&after));
     assert_eq!(before.len(), after.len());
-
-    kycd.stop().await;
-    env.drop_stream().await;
 }
