@@ -155,6 +155,18 @@ pub fn individual_body() -> Value {
     })
 }
 
+/// [`individual_body`] with a tax number and a passport number no other customer has: a
+/// second customer with the same numbers is a possible duplicate and cannot be verified until
+/// a reviewer resolves it.
+pub fn unique_individual_body() -> Value {
+    // The low bits of a UUID v7 are random.
+    let digits = uuid::Uuid::now_v7().as_u128() % 1_000_000_000;
+    let mut body = individual_body();
+    body["tax_identification"]["number"] = json!(format!("{digits:09}"));
+    body["identification_numbers"][0]["identification_number"] = json!(format!("P{digits:09}"));
+    body
+}
+
 /// A business meeting every data criterion of `kyb_profile_a`.
 pub fn business_body() -> Value {
     json!({

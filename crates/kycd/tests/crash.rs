@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use serde_json::{json, Value};
 use support::{
-    assert_stream_matches_log, document, individual, shared_nats, token, wait_for_drain, Api,
-    ChildKycd, Env, ALL, BANK_A,
+    assert_stream_matches_log, document, shared_nats, token, wait_for_drain, Api, ChildKycd, Env,
+    ALL, BANK_A,
 };
 
 const COMMANDS: usize = 2_000;
@@ -115,7 +115,8 @@ async fn client(id: usize, bases: Vec<String>, load: Arc<Load>) {
                 &key,
                 "POST",
                 "/api/customers",
-                Some(&individual()),
+                // Unique numbers: each customer is verified, and duplicates wait for a reviewer.
+                Some(&kyc_testkit::fixtures::unique_individual_body()),
             )
             .await;
             let guid = created["guid"].as_str().unwrap().to_owned();

@@ -231,10 +231,5 @@ impl App {
 
 /// [`individual`] with a tax number and passport number no other customer has.
 pub fn unique_individual() -> Value {
-    // The low bits of a UUID v7 are random.
-    let digits = uuid::Uuid::now_v7().as_u128() % 1_000_000_000;
-    let mut body = individual();
-    body["tax_identification"]["number"] = json!(format!("{digits:09}"));
-    body["identification_numbers"][0]["identification_number"] = json!(format!("P{digits:09}"));
-    body
+    kyc_testkit::fixtures::unique_individual_body()
 }

@@ -816,7 +816,7 @@ impl CustomerTransaction for PgCustomerTransaction {
             .map_err(failure)?;
         // The key goes in the same transaction as CustomerErased: everything sealed with it,
         // in the log, the projections and anywhere else, can never be opened again.
-        self.pending.remove(&customer);
+        self.pending.destroy(&customer);
         self.keys
             .destroy(&mut self.tx, &bank, &customer)
             .await

@@ -34,8 +34,18 @@ pub enum KeyState {
     Absent,
 }
 
-/// Unwrapped keys by customer guid, with the time each was unwrapped.
-type KeyCache = HashMap<String, (Arc<DataKey>, Instant)>;
+/// What this process knows of a customer's key.
+#[derive(Debug, Clone)]
+enum Cached {
+    /// Unwrapped at this time.
+    Key(Arc<DataKey>, Instant),
+    /// Destroyed by an erasure this process committed: never replaced by a key a reader
+    /// fetched before that commit.
+    Destroyed,
+}
+
+/// What this process knows of customers' keys, by customer guid.
+type KeyCache = HashMap<String, Cached>;
 
 /// The customers' data keys over the key-encryption keys. Cheap to clone (shared cache).
 #[derive(Clone)]
@@ -52,19 +62,23 @@ impl std::fmt::Debug for CustomerKeys {
     }
 }
 
-/// Keys created inside one transaction, cached once it commits.
+/// Keys created and destroyed inside one transaction, known to the cache once it commits.
 #[derive(Debug, Default)]
-pub(crate) struct PendingKeys(HashMap<String, Arc<DataKey>>);
+pub(crate) struct PendingKeys {
+    created: HashMap<String, Arc<DataKey>>,
+    destroyed: Vec<String>,
+}
 
 impl PendingKeys {
-    /// Drops the key this transaction created for `guid` (it is being destroyed).
-    pub(crate) fn remove(&mut self, guid: &str) {
-        self.0.remove(guid);
+    /// Notes that this transaction destroys `guid`'s key (dropping one it created).
+    pub(crate) fn destroy(&mut self, guid: &str) {
+        self.created.remove(guid);
+        self.destroyed.push(guid.to_owned());
     }
 
     /// The key this transaction created for `guid`, if any.
     pub(crate) fn get(&self, guid: &str) -> Option<Arc<DataKey>> {
-        self.0.get(guid).cloned()
+        self.created.get(guid).cloned()
     }
 }
 
@@ -101,12 +115,15 @@ impl CustomerKeys {
         self.keks.current_kek_id()
     }
 
-    fn cached(&self, guid: &str) -> Option<Arc<DataKey>> {
+    fn cached(&self, guid: &str) -> Option<KeyState> {
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .get(guid)
-            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
-            .map(|(key, _)| Arc::clone(key))
+        match cache.get(guid)? {
+            Cached::Key(key, at) if at.elapsed() < CACHE_TTL => {
+                Some(KeyState::Active(Arc::clone(key)))
+            }
+            Cached::Key(..) => None,
+            Cached::Destroyed => Some(KeyState::Destroyed),
+        }
     }
 
     fn remember(&self, guid: &str, key: &Arc<DataKey>) {
@@ -114,19 +131,31 @@ impl CustomerKeys {
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
         }
-        cache.insert(guid.to_owned(), (Arc::clone(key), Instant::now()));
+        // A reader that fetched the row before an erasure committed must not bring it back.
+        if !matches!(cache.get(guid), Some(Cached::Destroyed)) {
+            cache.insert(
+                guid.to_owned(),
+                Cached::Key(Arc::clone(key), Instant::now()),
+            );
+        }
     }
 
-    /// Forgets `guid`'s key in this process (after destroying it).
+    /// Forgets `guid`'s key in this process (its destruction is under way).
     pub(crate) fn forget(&self, guid: &str) {
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.remove(guid);
     }
 
-    /// Caches the keys a transaction created, once it has committed.
+    /// Caches the keys a transaction created and marks those it destroyed, once it has
+    /// committed.
     pub(crate) fn committed(&self, pending: PendingKeys) {
-        for (guid, key) in pending.0 {
+        let PendingKeys { created, destroyed } = pending;
+        for (guid, key) in created {
             self.remember(&guid, &key);
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        for guid in destroyed {
+            cache.insert(guid, Cached::Destroyed);
         }
     }
 
@@ -159,8 +188,8 @@ impl CustomerKeys {
         executor: E,
         guid: &str,
     ) -> Result<KeyState, StoreError> {
-        if let Some(key) = self.cached(guid) {
-            return Ok(KeyState::Active(key));
+        if let Some(known) = self.cached(guid) {
+            return Ok(known);
         }
         let row =
             sqlx::query("SELECT kek_id, wrapped_key FROM customer_keys WHERE customer_guid = $1")
@@ -187,8 +216,8 @@ impl CustomerKeys {
         let mut missing = Vec::new();
         for guid in guids {
             match self.cached(guid) {
-                Some(key) => {
-                    states.insert((*guid).to_owned(), KeyState::Active(key));
+                Some(known) => {
+                    states.insert((*guid).to_owned(), known);
                 }
                 None => missing.push(*guid),
             }
@@ -254,7 +283,7 @@ impl CustomerKeys {
         .bind(&wrapped.ciphertext)
         .execute(conn)
         .await?;
-        pending.0.insert(guid.to_owned(), key);
+        pending.created.insert(guid.to_owned(), key);
         Ok(())
     }
 
@@ -462,5 +491,49 @@ impl CustomerKeys {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> CustomerKeys {
+        let line = kyc_crypto::generate_key_line("unit");
+        let file = kyc_crypto::LocalKeyFile::parse(std::path::Path::new("unit"), &line)
+            .unwrap_or_else(|e| panic!("{e}"));
+        CustomerKeys::new(Arc::new(file))
+    }
+
+    #[test]
+    fn a_key_read_before_an_erasure_committed_never_comes_back() {
+        let keys = keys();
+        let key = Arc::new(DataKey::generate());
+        keys.remember("c1", &key);
+        assert!(matches!(keys.cached("c1"), Some(KeyState::Active(_))));
+        // The erasing transaction forgets the key at once…
+        keys.forget("c1");
+        // …a concurrent reader fetches the still-committed row and caches it again…
+        keys.remember("c1", &key);
+        // …and the commit marks it destroyed, which no later stale read undoes.
+        let mut pending = PendingKeys::default();
+        pending.destroy("c1");
+        keys.committed(pending);
+        keys.remember("c1", &key);
+        assert!(matches!(keys.cached("c1"), Some(KeyState::Destroyed)));
+        assert!(keys.cached("c2").is_none());
+    }
+
+    #[test]
+    fn keys_created_by_a_transaction_are_cached_only_when_it_commits() {
+        let keys = keys();
+        let mut pending = PendingKeys::default();
+        pending
+            .created
+            .insert("c1".to_owned(), Arc::new(DataKey::generate()));
+        assert!(pending.get("c1").is_some());
+        assert!(keys.cached("c1").is_none());
+        keys.committed(pending);
+        assert!(matches!(keys.cached("c1"), Some(KeyState::Active(_))));
     }
 }
