@@ -15,6 +15,8 @@ pub enum Source {
     Nats,
     /// `kycctl`.
     Cli,
+    /// The service itself, acting on a schedule (the retention sweeper in kycd).
+    System,
 }
 
 /// The request around a command or query.

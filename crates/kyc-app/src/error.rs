@@ -51,6 +51,10 @@ pub enum AppError {
     /// A bug or corrupt data; details are logged, never shown.
     #[error("internal error")]
     Internal(String),
+    /// A close as `dormant` by the retention sweeper found the application active again (or
+    /// no longer an application) when it came to decide.
+    #[error("the application is not dormant")]
+    NotDormant,
 }
 
 impl From<StoreFailure> for AppError {
@@ -96,7 +100,9 @@ impl AppError {
                 | CustomerError::LegalHoldUnchanged { .. } => FailureKind::Conflict,
                 CustomerError::Validation(_) => FailureKind::Invalid,
             },
-            Self::DuplicateExternalId | Self::ConcurrentModification => FailureKind::Conflict,
+            Self::DuplicateExternalId | Self::ConcurrentModification | Self::NotDormant => {
+                FailureKind::Conflict
+            }
             Self::Invalid(_) | Self::IdempotencyMismatch => FailureKind::Invalid,
             Self::TooLarge(_) => FailureKind::TooLarge,
             Self::Unavailable => FailureKind::Unavailable,
@@ -147,6 +153,7 @@ impl AppError {
             Self::ConcurrentModification => "concurrent_modification",
             Self::Unavailable => "service_unavailable",
             Self::Internal(_) => "internal_error",
+            Self::NotDormant => "not_dormant",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod ports;
 pub mod principal;
 pub mod queries;
 pub mod queue;
+pub mod retention;
 pub mod settings;
 pub mod tenant;
 

@@ -135,6 +135,23 @@ impl TenantPolicies {
         Ok(Self { defaults, tenants })
     }
 
+    /// The shortest retention period of any tenant: customers whose clock started longer ago
+    /// than this are the candidates of an erasure sweep, each then judged by its own tenant's.
+    pub fn shortest_retention(&self) -> RetentionPeriod {
+        self.tenants
+            .values()
+            .map(|p| p.retention)
+            .fold(self.defaults.retention, Ord::min)
+    }
+
+    /// The shortest `dormant_after` of any tenant (see [`Self::shortest_retention`]).
+    pub fn shortest_dormant_after(&self) -> Duration {
+        self.tenants
+            .values()
+            .map(|p| p.dormant_after)
+            .fold(self.defaults.dormant_after, Ord::min)
+    }
+
     /// The policy of `bank_guid`.
     pub fn policy(&self, bank_guid: BankGuid) -> TenantPolicy {
         self.tenants
@@ -165,6 +182,24 @@ mod tests {
             policies.policy(BankGuid::parse(OTHER).unwrap()),
             TenantPolicy::default()
         );
+    }
+
+    #[test]
+    fn the_shortest_periods_are_the_sweeps_conservative_bounds() {
+        let json = format!(
+            r#"{{"tenants": {{"{BANK}": {{"retention": "7y", "dormant_after": "30d"}}, "{OTHER}": {{"retention": "2y"}}}}}}"#
+        );
+        let policies = TenantPolicies::from_json(TenantPolicy::default(), &json).unwrap();
+        assert_eq!(
+            policies.shortest_retention().duration(),
+            Duration::from_secs(2 * 365 * 86_400)
+        );
+        assert_eq!(
+            policies.shortest_dormant_after(),
+            Duration::from_secs(30 * 86_400)
+        );
+        let uniform = TenantPolicies::uniform(TenantPolicy::default());
+        assert_eq!(uniform.shortest_retention().duration(), DEFAULT_RETENTION);
     }
 
     #[test]

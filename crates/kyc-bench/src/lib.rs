@@ -11,7 +11,8 @@
 //! 5. `history` — command latency on customers with 1, 100 and 1,000 events;
 //! 6. `relay` — publication lag at 1,000 commands/s, and catch-up on a backlog;
 //! 7. `replay` — projection rebuild next to the raw read of the same log;
-//! 8. `memory` — kycd's peak resident memory.
+//! 8. `memory` — kycd's peak resident memory;
+//! 9. `sweeper` — the retention sweeper erasing 10,000 customers whose period has ended.
 //!
 //! Every figure is shown with its ratio to the bound measured in the same run; with `--runs N`
 //! the table holds the medians of N runs (ratios: the median of each run's ratio) and their spread.
@@ -46,8 +47,8 @@ use crate::env::{Databases, Kycd, KycdOptions, RssSampler};
 use crate::report::{Report, Summary};
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 8] = [
-    "bound", "http", "nats", "hot", "history", "relay", "replay", "memory",
+pub const SECTIONS: [&str; 9] = [
+    "bound", "http", "nats", "hot", "history", "relay", "replay", "memory", "sweeper",
 ];
 
 /// kyc-bench — measure kycd against the bound of its own SQL.
@@ -76,7 +77,7 @@ pub struct Cli {
     pub markdown: Option<PathBuf>,
 
     /// Run only these sections (comma-separated; the bound always runs):
-    /// bound, http, nats, hot, history, relay, replay, memory.
+    /// bound, http, nats, hot, history, relay, replay, memory, sweeper.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 
@@ -107,6 +108,7 @@ struct Plan {
     lag_duration: Duration,
     backlog_events: u64,
     replay_events: u64,
+    sweep_customers: u64,
 }
 
 impl Plan {
@@ -120,6 +122,7 @@ impl Plan {
                 lag_duration: Duration::from_secs(4),
                 backlog_events: 10_000,
                 replay_events: 50_000,
+                sweep_customers: 1_000,
             }
         } else {
             Self {
@@ -130,6 +133,7 @@ impl Plan {
                 lag_duration: Duration::from_secs(10),
                 backlog_events: 100_000,
                 replay_events: 1_000_000,
+                sweep_customers: 10_000,
             }
         }
     }
@@ -378,6 +382,20 @@ async fn sections(
         report.seed_per_s = Some(stats::rate(events, started.elapsed()));
         eprintln!("[7/8] replay: raw read and rebuild of {events} events");
         report.replay = Some(service::replay(&pool, &options).await?);
+        pool.close().await;
+    }
+
+    if wanted(cli, "sweeper") {
+        eprintln!(
+            "[9/9] sweeper: seeding {} customers closed long ago, then one sweep",
+            plan.sweep_customers
+        );
+        let options = databases.create("sweep").await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        report.sweep = Some(service::sweeper(&pool, plan.sweep_customers).await?);
         pool.close().await;
     }
     Ok(())

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::bound::Bound;
 use crate::cpu::CpuCost;
-use crate::service::{CatchUp, HistoryCost, Hot, RelayLag, Replay};
+use crate::service::{CatchUp, HistoryCost, Hot, RelayLag, Replay, Sweep};
 use crate::stats::Latency;
 use crate::workload::Throughput;
 use crate::Cli;
@@ -36,6 +36,8 @@ pub struct Report {
     pub seed_per_s: Option<f64>,
     /// Section 7.
     pub replay: Option<Replay>,
+    /// Section 9.
+    pub sweep: Option<Sweep>,
     /// kycd's memory after start.
     pub idle_rss_mib: f64,
     /// kycd's peak memory per section.
@@ -529,6 +531,25 @@ impl Report {
                 .spread("rows/s"),
             );
         }
+        if let Some(s) = &self.sweep {
+            rows.push(
+                Row::new(
+                    "9 sweeper",
+                    "retention sweep erasing expired customers (8 at a time)",
+                    Cell::default()
+                        .num("erased/s", s.erased_per_s, 0)
+                        .text(" erased/s (")
+                        .num("erased", s.erased as f64, 0)
+                        .text(" in ")
+                        .num("seconds", s.seconds, 2)
+                        .text(" s)"),
+                )
+                .spread("seconds")
+                .target("erases 10,000 expired customers in under 10 s", |r| {
+                    r.get("erased") >= 10_000.0 && r.get("seconds") < 10.0
+                }),
+            );
+        }
         if let Some(peak) = self.peak_rss_mib {
             rows.push(
                 Row::new(
@@ -558,6 +579,7 @@ impl Report {
             "relay_lag": self.lag,
             "relay_catch_up": self.catch_up,
             "seed_events_per_s": self.seed_per_s,
+            "sweeper": self.sweep,
             "replay": self.replay,
             "kycd_rss_mib": {
                 "idle": self.idle_rss_mib,

@@ -23,6 +23,7 @@ mod error;
 mod idempotency;
 pub mod keys;
 pub mod projector;
+mod retention;
 
 pub use customers::{
     connect, failure, PgCustomerStore, PgCustomerTransaction, ACQUIRE_TIMEOUT, LIST_FRESHNESS_WAIT,

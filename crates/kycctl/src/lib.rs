@@ -6,6 +6,7 @@ pub mod export;
 pub mod history;
 pub mod keys;
 pub mod output;
+pub mod retention;
 pub mod seed;
 pub mod token;
 pub mod verify;
@@ -138,6 +139,12 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Record keeping: the retention sweeper.
+    Retention {
+        /// What to do.
+        #[command(subcommand)]
+        action: RetentionAction,
+    },
     /// Create realistic synthetic onboarding histories.
     Seed {
         /// How many customers.
@@ -176,6 +183,34 @@ pub enum KeysAction {
         #[arg(long, default_value_t = 1000)]
         batch: i64,
     },
+}
+
+/// Retention subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RetentionAction {
+    /// Erase every customer whose tenant's retention period has ended and close abandoned
+    /// applications as `dormant`, now; prints what it did (kycd does the same on a schedule).
+    Run {
+        /// List what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Most customers acted on.
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+        /// The default retention period (as kycd's).
+        #[arg(long, env = "KYC_RETENTION_DEFAULT", default_value = "5y", value_parser = parse_duration)]
+        retention_default: Duration,
+        /// The default dormancy threshold (as kycd's).
+        #[arg(long, env = "KYC_DORMANT_AFTER", default_value = "1y", value_parser = parse_duration)]
+        dormant_after: Duration,
+        /// Per-tenant overrides (as kycd's).
+        #[arg(long, env = "KYC_TENANT_POLICY_FILE")]
+        tenant_policy_file: Option<PathBuf>,
+    },
+}
+
+fn parse_duration(raw: &str) -> Result<Duration, String> {
+    kyc_app::settings::parse_duration(raw).map_err(|e| e.to_string())
 }
 
 /// Relay subcommands.
@@ -286,6 +321,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Keys { action } => keys_command(&cli, action).await?,
+        Command::Retention {
+            action:
+                RetentionAction::Run {
+                    dry_run,
+                    limit,
+                    retention_default,
+                    dormant_after,
+                    tenant_policy_file,
+                },
+        } => {
+            let policies = retention::policies(
+                *retention_default,
+                *dormant_after,
+                tenant_policy_file.as_deref(),
+            )?;
+            let report = retention::run(store(&cli).await?, policies, *limit, *dry_run).await?;
+            if cli.json {
+                output::json(&report)?;
+            } else {
+                retention::print(&report);
+            }
+            if !report.failed.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Seed {
             customers,
             tenant,

@@ -106,6 +106,11 @@ pub struct Config {
     #[arg(long, env = "KYC_DORMANT_AFTER", default_value = "1y", value_parser = parse_duration)]
     pub dormant_after: Duration,
 
+    /// How often the retention sweeper runs: it erases customers whose retention period has
+    /// ended and closes abandoned applications as `dormant` (one instance at a time).
+    #[arg(long, env = "KYC_RETENTION_SWEEP_INTERVAL", default_value = "1h", value_parser = parse_duration)]
+    pub retention_sweep_interval: Duration,
+
     /// JSON file of per-tenant overrides:
     /// `{"tenants": {"<bank_guid>": {"retention": "7y", "dormant_after": "180d"}}}`.
     #[arg(long, env = "KYC_TENANT_POLICY_FILE")]
@@ -169,6 +174,15 @@ mod tests {
         let config = Config::try_parse_from(["kycd", "--idempotency-window", "90m"]).unwrap();
         assert_eq!(config.idempotency_window, Duration::from_secs(5_400));
         assert!(Config::try_parse_from(["kycd", "--idempotency-window", "soon"]).is_err());
+    }
+
+    #[test]
+    fn the_retention_sweep_runs_hourly_by_default() {
+        use clap::Parser;
+        let config = Config::try_parse_from(["kycd"]).unwrap();
+        assert_eq!(config.retention_sweep_interval, Duration::from_secs(3_600));
+        let config = Config::try_parse_from(["kycd", "--retention-sweep-interval", "10m"]).unwrap();
+        assert_eq!(config.retention_sweep_interval, Duration::from_secs(600));
     }
 
     #[test]

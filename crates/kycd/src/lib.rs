@@ -190,6 +190,59 @@ async fn purge_idempotency_records(
     }
 }
 
+/// Most actions one retention sweep takes; the rest wait for the next tick.
+pub const SWEEP_LIMIT: usize = 10_000;
+
+/// Runs the retention sweeper every `interval` until `shutdown`, with the system clock. Only
+/// the instance holding the `retention-sweeper` advisory lock sweeps (the others skip the
+/// tick); were two to sweep at once anyway, the domain would refuse the second's commands.
+/// Logs counts only, never personal data or ids.
+async fn sweep_retention(
+    pool: sqlx::PgPool,
+    sweeper: kyc_app::retention::Sweeper<PgCustomerStore, PgCustomerStore>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_secs(1)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        let leadership = match kyc_log::Leadership::try_acquire(&pool, "retention-sweeper").await {
+            Ok(Some(leadership)) => leadership,
+            Ok(None) => {
+                tracing::debug!("another instance is sweeping");
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "retention sweep: cannot take the sweeper lock");
+                continue;
+            }
+        };
+        match sweeper.sweep(chrono::Utc::now(), SWEEP_LIMIT, false).await {
+            Ok(report) => {
+                let acted = report.erased.len() + report.closed_dormant.len();
+                if acted > 0 || !report.failed.is_empty() || report.refused > 0 {
+                    tracing::info!(
+                        erased = report.erased.len(),
+                        closed_dormant = report.closed_dormant.len(),
+                        skipped_legal_hold = report.skipped_legal_hold,
+                        refused = report.refused,
+                        failed = report.failed.len(),
+                        "retention sweep"
+                    );
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "retention sweep failed; retrying at the next tick");
+            }
+        }
+        drop(leadership);
+    }
+}
+
 /// Runs the service until `shutdown` is cancelled. `bound` receives the HTTP address once the
 /// listener is open (tests bind port 0).
 pub async fn run(
@@ -242,6 +295,16 @@ pub async fn run(
     projecting.spawn(purge_idempotency_records(
         pool.clone(),
         config.idempotency_window,
+        shutdown.clone(),
+    ));
+    projecting.spawn(sweep_retention(
+        pool.clone(),
+        kyc_app::retention::Sweeper::new(
+            CommandService::new(Arc::clone(&store), RetryPolicy::default())
+                .with_tenant_policies(policies.clone()),
+            Arc::clone(&store),
+        ),
+        config.retention_sweep_interval,
         shutdown.clone(),
     ));
     let mut tasks = spawn_background(

@@ -133,3 +133,59 @@ impl Command for Erase {
         })
     }
 }
+
+/// The retention sweeper's close of an abandoned application (reason `dormant`). Not a route
+/// of the API: it is [`Close`] plus the condition, checked in the command's transaction, that
+/// the application is still dormant under the tenant's `dormant_after` — a command that arrived
+/// since the sweeper looked makes it refuse with `not_dormant` instead of closing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CloseDormant {
+    /// The customer.
+    pub customer_guid: CustomerGuid,
+}
+
+/// The reason every dormant close records.
+pub const DORMANT: &str = "dormant";
+
+impl Command for CloseDormant {
+    type Body = CloseBody;
+    const SPEC: CommandSpec = CommandSpec {
+        name: "close_dormant",
+        summary: "Close an abandoned application as dormant (the retention sweeper)",
+        ..Close::SPEC
+    };
+
+    fn from_request(target: &Target, _body: CloseBody) -> Result<Self, AppError> {
+        Ok(Self {
+            customer_guid: target.customer()?,
+        })
+    }
+
+    fn customer_guid(&self) -> Option<CustomerGuid> {
+        Some(self.customer_guid)
+    }
+
+    fn precondition(
+        &self,
+        customer: &kyc_domain::Customer,
+        server: &ServerValues,
+    ) -> Result<(), AppError> {
+        match customer.record() {
+            Some(record) if !record.is_dormant(server.at, server.policy.dormant_after) => {
+                Err(AppError::NotDormant)
+            }
+            // A missing customer is the domain's answer to give.
+            _ => Ok(()),
+        }
+    }
+
+    fn to_domain(&self, server: &ServerValues) -> Result<CustomerCommand, AppError> {
+        Ok(CustomerCommand::Close {
+            draft: CloseDraft {
+                reason: Some(DORMANT.to_owned()),
+                message: None,
+            },
+            at: server.at,
+        })
+    }
+}

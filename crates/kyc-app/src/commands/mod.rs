@@ -16,7 +16,7 @@ mod service;
 mod vocabulary;
 
 pub use associates::{AddAssociate, RemoveAssociate, UpdateAssociate};
-pub use closure::{Close, Erase, SetLegalHold};
+pub use closure::{Close, CloseDormant, Erase, SetLegalHold};
 pub use customer::{Create, PatchCustomer, PATCH_FREEZE_REASON};
 pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE64_LEN};
 pub use duplicates::ResolveDuplicate;

@@ -105,6 +105,11 @@ impl<S: CustomerStore> CommandService<S> {
         self
     }
 
+    /// The tenants' record-keeping policies the service decides under.
+    pub fn tenant_policies(&self) -> &TenantPolicies {
+        &self.policies
+    }
+
     /// Executes `command` for the caller in `ctx`: carried out or refused. With an
     /// idempotency key, a repeat of the same request gets the stored outcome and executes
     /// nothing; the same key with another request is refused.
@@ -298,6 +303,7 @@ fn decide<C: Command>(
     command: &C,
     server: &ServerValues,
 ) -> Result<Vec<kyc_domain::CustomerEvent>, AppError> {
+    command.precondition(customer, server)?;
     match customer.decide(command.to_domain(server)?) {
         Ok(events) => Ok(events),
         Err(CustomerError::NotFound) => Err(AppError::NotFound),

@@ -154,6 +154,17 @@ pub trait Command: Serialize + Clone + Send + Sync + Sized + 'static {
 
     /// The domain command.
     fn to_domain(&self, server: &ServerValues) -> Result<CustomerCommand, AppError>;
+
+    /// A check of the current customer the service makes in the command's transaction, before
+    /// the domain decides: for conditions that belong to who asks rather than to the domain's
+    /// rules (the sweeper closes an application as `dormant` only while it still is one).
+    fn precondition(
+        &self,
+        _customer: &kyc_domain::Customer,
+        _server: &ServerValues,
+    ) -> Result<(), AppError> {
+        Ok(())
+    }
 }
 
 /// Something built from the list of commands: a router, a NATS service, an API document.

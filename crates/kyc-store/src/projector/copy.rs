@@ -36,6 +36,12 @@ impl ViewRows {
                 number_field(text, customers.last_sequence[i]);
                 number_field(text, customers.last_position[i]);
                 field(text, &customers.record[i]);
+                match customers.retention_starts_at[i] {
+                    Some(at) => timestamp_field(text, at),
+                    None => text.push_str("\\N\t"),
+                }
+                field(text, bool_literal(customers.legal_hold[i]));
+                field(text, bool_literal(customers.erased[i]));
                 copy.end_row().await?;
             }
             copy.finish().await?;
@@ -142,6 +148,15 @@ fn labels_literal(labels: &Value) -> String {
     }
     literal.push('}');
     literal
+}
+
+/// A `boolean` in COPY's text format.
+fn bool_literal(value: bool) -> &'static str {
+    if value {
+        "t"
+    } else {
+        "f"
+    }
 }
 
 /// RFC 3339 in UTC, truncated to microseconds as the binary encoding of the upserts does

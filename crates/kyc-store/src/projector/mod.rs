@@ -346,6 +346,12 @@ struct CustomerRows {
     last_position: Vec<i64>,
     /// The serialized `CustomerRecord`: JSON text, parsed once by PostgreSQL.
     record: Vec<String>,
+    /// When the retention clock started (the sweeper's candidates).
+    retention_starts_at: Vec<Option<chrono::DateTime<chrono::Utc>>>,
+    /// A legal hold is on.
+    legal_hold: Vec<bool>,
+    /// The personal data is erased.
+    erased: Vec<bool>,
 }
 
 /// Document rows, column by column.
@@ -380,6 +386,10 @@ impl CustomerViewRow {
                     reason: format!("{key}: {e}"),
                 })
         };
+        let optional_time = |key: &str| match view[key] {
+            Value::Null => Ok(None),
+            _ => time(key).map(Some),
+        };
         // The statement takes one array per column; here each holds one row.
         sqlx::query(include_str!("upsert_customers.sql"))
             .bind(vec![text("customer_guid").unwrap_or_default()])
@@ -394,6 +404,9 @@ impl CustomerViewRow {
             .bind(vec![view["last_sequence"].as_i64().unwrap_or_default()])
             .bind(vec![view["last_position"].as_i64().unwrap_or_default()])
             .bind(vec![view["record"].clone()])
+            .bind(vec![optional_time("retention_starts_at")?])
+            .bind(vec![view["legal_hold"].as_bool().unwrap_or_default()])
+            .bind(vec![view["erased"].as_bool().unwrap_or_default()])
             .execute(conn)
             .await?;
         Ok(())
@@ -475,6 +488,11 @@ impl ViewRows {
         customers.last_sequence.push(sequence);
         customers.last_position.push(last_position);
         customers.record.push(serialized);
+        customers
+            .retention_starts_at
+            .push(record.retention_clock_start());
+        customers.legal_hold.push(record.legal_hold_on());
+        customers.erased.push(record.erased_at.is_some());
         for document in record.documents.values() {
             let documents = &mut self.documents;
             documents.document_guid.push(document.guid.to_string());
@@ -509,6 +527,9 @@ impl ViewRows {
                 .bind(&customers.last_sequence)
                 .bind(&customers.last_position)
                 .bind(&customers.record)
+                .bind(&customers.retention_starts_at)
+                .bind(&customers.legal_hold)
+                .bind(&customers.erased)
                 .execute(&mut *conn)
                 .await?;
         }
