@@ -290,6 +290,10 @@ pub async fn run(
             .with_projection(projector.progress())
             .with_idempotency_window(config.idempotency_window),
     );
+    store
+        .prepare()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the blind-index key: {e}"))?;
     let mut projecting = tokio::task::JoinSet::new();
     projecting.spawn(projector.run(shutdown.clone()));
     projecting.spawn(purge_idempotency_records(

@@ -135,6 +135,7 @@ async fn every_operation_round_trips_over_nats() {
     let ada = individual_lifecycle(&nats).await;
     reject_and_associates(&nats).await;
     closure(&nats).await;
+    duplicates(&nats).await;
     queries(&nats, &ada).await;
 
     // Every operation the service lists was exercised.
@@ -286,6 +287,41 @@ async fn reject_and_associates(nats: &Nats) {
 }
 
 /// `close`, `legal_hold` and `erase`, on a customer of their own.
+/// A second customer with the first one's numbers is flagged, and a reviewer resolves it.
+async fn duplicates(nats: &Nats) {
+    let body = kyc_testkit::fixtures::unique_individual_body();
+    let first = nats
+        .cmd("create", &json!({ "data": body }))
+        .await
+        .expect(201);
+    let first = first.json["guid"].as_str().unwrap().to_owned();
+    let second = nats
+        .cmd("create", &json!({ "data": body }))
+        .await
+        .expect(201);
+    let errors = second.json["verification_profiles"][0]["criteria"]["errors"].clone();
+    assert!(
+        errors.to_string().contains("duplicate_identity") && errors.to_string().contains(&first),
+        "{errors}"
+    );
+    let second = second.json["guid"].as_str().unwrap().to_owned();
+    let resolved = nats
+        .cmd(
+            "resolve_duplicate",
+            &json!({
+                "customer_guid": second,
+                "data": { "other_customer_guid": first, "resolution": "not_same_person" }
+            }),
+        )
+        .await
+        .expect(200);
+    assert!(
+        !resolved.json.to_string().contains("duplicate_identity"),
+        "{}",
+        resolved.json
+    );
+}
+
 async fn closure(nats: &Nats) {
     let created = nats
         .cmd("create", &json!({ "data": individual() }))
@@ -330,7 +366,7 @@ async fn closure(nats: &Nats) {
     assert_eq!(erased.json["personal_data"], "erased");
 }
 
-/// Every query, on the verified individual `ada` (and the four customers in all).
+/// Every query, on the verified individual `ada` (and the six customers in all).
 async fn queries(nats: &Nats, ada: &str) {
     let got = nats
         .query("get", &json!({ "customer_guid": ada }))
@@ -389,12 +425,12 @@ async fn queries(nats: &Nats, ada: &str) {
         "{}",
         profiles.json
     );
-    let listed = support::eventually(Duration::from_secs(10), "four customers listed", || async {
+    let listed = support::eventually(Duration::from_secs(10), "six customers listed", || async {
         let list = nats
             .query("list", &json!({ "data": { "per_page": 10 } }))
             .await
             .expect(200);
-        (list.json["total"] == 4).then_some(list.json)
+        (list.json["total"] == 6).then_some(list.json)
     })
     .await;
     assert!(

@@ -6,7 +6,8 @@
 //! Each tenant and kind has its own key, derived from one root secret in the keyring
 //! ([`kyc_crypto::BLIND_INDEX_ROOT`]): one tenant's digest of an email never equals another's.
 //! The root is read once per process (created on first use, through the pool rather than a
-//! command's transaction, whose first write must be its events); derived keys are cached.
+//! command's transaction, whose first write must be its events; kycd reads it at start, see
+//! [`crate::PgCustomerStore::prepare`]); derived keys are cached.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -48,6 +49,24 @@ impl BlindIndexes {
         }
     }
 
+    /// Reads (or creates) the root secret now. Services call it at start: done lazily by the
+    /// first command instead, it needs a second pooled connection while that command holds
+    /// one, and a burst of first commands as large as the pool would wait on each other.
+    pub(crate) async fn prepare(&self) -> Result<(), StoreError> {
+        self.root().await.map(drop)
+    }
+
+    async fn root(&self) -> Result<&Arc<DataKey>, StoreError> {
+        self.root
+            .get_or_try_init(|| async {
+                self.keys
+                    .keyring_secret(&self.pool, BLIND_INDEX_ROOT)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+    }
+
     async fn key(
         &self,
         bank: BankGuid,
@@ -61,15 +80,7 @@ impl BlindIndexes {
         {
             return Ok(Arc::clone(key));
         }
-        let root = self
-            .root
-            .get_or_try_init(|| async {
-                self.keys
-                    .keyring_secret(&self.pool, BLIND_INDEX_ROOT)
-                    .await
-                    .map(Arc::new)
-            })
-            .await?;
+        let root = self.root().await?;
         let key = Arc::new(BlindIndexKey::derive(
             root,
             &bank.to_string(),

@@ -116,6 +116,12 @@ impl PgCustomerStore {
         &self.keys
     }
 
+    /// Reads the secrets every command may need (the blind-index root) before serving: see
+    /// the `blind` module on why not on first use.
+    pub async fn prepare(&self) -> Result<(), StoreFailure> {
+        self.blind.prepare().await.map_err(failure)
+    }
+
     /// Idempotency answers are replayed for `window` after they were stored (see
     /// [`crate::claim_idempotency_key`]); [`crate::DEFAULT_IDEMPOTENCY_WINDOW`] without this.
     /// Purge with the same window.
