@@ -3,6 +3,7 @@
 //! do, a non-zero exit and nothing written; `kycctl keys generate` adds a key without losing
 //! the old ones; `kycctl keys rotate` re-wraps every data key under the current key, after
 //! which the old key can be removed; and a rotation racing an erasure leaves the key destroyed.
+//! Also the benchmark-only clear-storage flag: no data key, names in clear, everything reads.
 
 // Test code: a panic is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -481,4 +482,65 @@ async fn generate_keeps_the_old_lines_and_makes_new_files_private() {
     assert_eq!(parsed.current_kek_id(), split(lines[0]).0);
     assert_eq!(parsed.kek_ids().len(), 2);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmark_only_flag_stores_personal_data_in_clear_and_reads_it_back() {
+    let env = Env::new().await;
+    let mut argv = vec!["kycd".to_owned()];
+    argv.extend(env.args("127.0.0.1:0".parse().unwrap()));
+    argv.push("--unsafe-store-personal-data-in-clear-for-benchmarks".to_owned());
+    let config = kycd::Config::try_parse_from(argv).unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (bound, address) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(kycd::run(config, shutdown.clone(), Some(bound)));
+    let address = tokio::time::timeout(Duration::from_secs(30), address)
+        .await
+        .unwrap()
+        .unwrap();
+    let api = Api::new(&format!("http://{address}"), token(BANK_A, ALL));
+    let guid = create_people(&api, "Clara", 1).await.remove(0).0;
+    let document = api
+        .upload(&guid, serde_json::json!({ "type": "passport" }))
+        .await;
+    api.accept(&guid, &document).await;
+
+    let read = api
+        .get(&format!("/api/customers/{guid}?include_pii=true"))
+        .await
+        .expect(200);
+    assert_eq!(read.json["name"]["first"], "Clara0", "{}", read.json);
+    let content = api
+        .http
+        .get(format!(
+            "{}/api/customers/{guid}/documents/{document}/content",
+            api.base
+        ))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(content.status(), 200);
+    assert_eq!(&content.bytes().await.unwrap()[..], support::PDF);
+    let pool = &env.db.pool;
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM customer_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 0, "no data key is made");
+    let clear: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE aggregate_id = $1 AND payload::text LIKE '%Clara0%'",
+    )
+    .bind(&guid)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(clear, 1, "the creation's payload holds the name in clear");
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(15), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    env.drop_stream().await;
 }
