@@ -592,7 +592,6 @@ fn sealing_rows(ab: &SealingAb) -> [Row; 3] {
                 .text(" errors"),
         )
         .spread("commands/s")
-        .target("no errors", |r| r.get("errors") == 0.0)
     };
     [
         side("sealed", &ab.sealed),
