@@ -125,6 +125,9 @@ pub struct KycdOptions<'a> {
     pub jwt_secret: &'a str,
     /// Where its output goes.
     pub log: PathBuf,
+    /// Start it with `--unsafe-store-personal-data-in-clear-for-benchmarks` (the sealing A/B's
+    /// baseline only).
+    pub plaintext: bool,
 }
 
 impl Kycd {
@@ -142,7 +145,11 @@ impl Kycd {
         };
         let log = std::fs::File::create(&options.log)
             .with_context(|| format!("creating {}", options.log.display()))?;
-        let child = Command::new(options.binary)
+        let mut command = Command::new(options.binary);
+        if options.plaintext {
+            command.arg("--unsafe-store-personal-data-in-clear-for-benchmarks");
+        }
+        let child = command
             .arg("--database-url")
             .arg(&options.database_url)
             .args(["--nats-url", options.nats_url])

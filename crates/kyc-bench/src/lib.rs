@@ -5,7 +5,8 @@
 //! measures the sections below, prints one table, and drops everything it created:
 //!
 //! 1. `bound` — the SQL one command needs, issued directly (1, 16, 64 connections);
-//! 2. `http` — the onboarding workload over HTTP (1, 16, 64 clients);
+//! 2. `http` — the onboarding workload over HTTP (1, 16, 64 clients), and sealing's cost: the
+//!    same at 16 clients against a sealing kycd and a plaintext one, A/B ([`sealing`]);
 //! 3. `nats` — the same over NATS request/reply;
 //! 4. `hot` — 16 writers on one customer;
 //! 5. `history` — command latency on customers with 1, 100 and 1,000 events;
@@ -29,6 +30,7 @@ pub mod client;
 pub mod cpu;
 pub mod env;
 pub mod report;
+pub mod sealing;
 pub mod service;
 pub mod stats;
 pub mod workload;
@@ -139,6 +141,21 @@ impl Plan {
     }
 }
 
+/// A bench token for `bank` signed with `secret`, valid for a day.
+pub fn bench_token(secret: &str, bank: &str) -> anyhow::Result<String> {
+    Ok(kyc_http::mint_hs256(
+        secret.as_bytes(),
+        &kyc_http::Claims {
+            sub: "kyc-bench".into(),
+            bank_guid: bank.to_owned(),
+            scope: "customers:read customers:write customers:execute customers:review \
+                    customers:freeze customers:pii:read"
+                .into(),
+            exp: (chrono::Utc::now().timestamp() + 86_400).unsigned_abs(),
+        },
+    )?)
+}
+
 /// Seeds realistic onboarding histories (kycctl's seed) until the log holds at least
 /// `customers` customers; returns the events written.
 pub async fn seed(pool: &PgPool, customers: u64) -> anyhow::Result<u64> {
@@ -206,6 +223,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// One run of the selected sections on its own databases and streams, dropped afterwards.
+/// The kycd binary: `--kycd`, or the one next to this binary.
+fn kycd_binary(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match &cli.kycd {
+        Some(path) => Ok(path.clone()),
+        None => Ok(std::env::current_exe()?.with_file_name("kycd")),
+    }
+}
+
 async fn run_once(cli: &Cli, nats: &async_nats::Client, n: u32) -> anyhow::Result<Report> {
     let run_id = format!(
         "{}_{}_{n}",
@@ -216,9 +241,19 @@ async fn run_once(cli: &Cli, nats: &async_nats::Client, n: u32) -> anyhow::Resul
     let streams = [
         format!("KYC_BENCH_{run_id}"),
         format!("KYC_BENCH_{run_id}_CATCHUP"),
+        format!("KYC_BENCH_{run_id}_AB_SEALED"),
+        format!("KYC_BENCH_{run_id}_AB_PLAIN"),
     ];
     let mut report = Report::default();
-    let outcome = sections(cli, &run_id, &mut databases, nats, &streams, &mut report).await;
+    let outcome = sections(
+        cli,
+        (&run_id, n),
+        &mut databases,
+        nats,
+        &streams,
+        &mut report,
+    )
+    .await;
     for stream in &streams {
         env::delete_stream(nats, stream).await;
     }
@@ -231,10 +266,10 @@ async fn run_once(cli: &Cli, nats: &async_nats::Client, n: u32) -> anyhow::Resul
 #[allow(clippy::too_many_lines)] // One section after the other, read top to bottom.
 async fn sections(
     cli: &Cli,
-    run_id: &str,
+    (run_id, run_number): (&str, u32),
     databases: &mut Databases,
     nats: &async_nats::Client,
-    streams: &[String; 2],
+    streams: &[String; 4],
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let plan = Plan::new(cli.quick);
@@ -256,10 +291,7 @@ async fn sections(
             .max_connections(2)
             .connect_with(options.clone())
             .await?;
-        let binary = match &cli.kycd {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?.with_file_name("kycd"),
-        };
+        let binary = kycd_binary(cli)?;
         let secret = format!("kyc-bench-{run_id}-secret");
         let prefix = format!("kycbench{run_id}.v1");
         let log = std::env::temp_dir().join(format!("kyc-bench-{run_id}-kycd.log"));
@@ -271,21 +303,12 @@ async fn sections(
             prefix: &prefix,
             jwt_secret: &secret,
             log,
+            plaintext: false,
         })
         .await?;
         let rss = RssSampler::start(kycd.pid);
         let bank = BankGuid::from_uuid(uuid::Uuid::now_v7()).to_string();
-        let token = kyc_http::mint_hs256(
-            secret.as_bytes(),
-            &kyc_http::Claims {
-                sub: "kyc-bench".into(),
-                bank_guid: bank.clone(),
-                scope: "customers:read customers:write customers:execute customers:review \
-                        customers:freeze customers:pii:read"
-                    .into(),
-                exp: (chrono::Utc::now().timestamp() + 86_400).unsigned_abs(),
-            },
-        )?;
+        let token = bench_token(&secret, &bank)?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         report.idle_rss_mib = rss.take_window_mib();
         let addr = kycd.addr;
@@ -347,6 +370,23 @@ async fn sections(
         kycd.stop().await?;
         svc_pool.close().await;
         result?;
+    }
+
+    if wanted(cli, "http") {
+        eprintln!(
+            "[2/8] http: sealing A/B at {} clients (sealed and plaintext kycd)",
+            sealing::CLIENTS
+        );
+        let binary = kycd_binary(cli)?;
+        let run = sealing::AbRun {
+            binary: &binary,
+            run_id,
+            number: run_number,
+            nats_url: &cli.nats_url,
+            streams: [&streams[2], &streams[3]],
+            step: plan.step,
+        };
+        report.sealing = Some(sealing::measure(run, databases).await?);
     }
 
     if wanted(cli, "relay") {

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::bound::Bound;
 use crate::cpu::CpuCost;
+use crate::sealing::SealingAb;
 use crate::service::{CatchUp, HistoryCost, Hot, RelayLag, Replay, Sweep};
 use crate::stats::Latency;
 use crate::workload::Throughput;
@@ -24,6 +25,8 @@ pub struct Report {
     bounds: Vec<Bound>,
     http: Vec<Throughput>,
     nats: Vec<Throughput>,
+    /// Section 2's sealing A/B.
+    pub sealing: Option<SealingAb>,
     /// Section 4.
     pub hot: Option<Hot>,
     /// Section 5.
@@ -376,6 +379,9 @@ impl Report {
                 rows.extend([throughput, latency, cpu]);
             }
         }
+        if let Some(ab) = &self.sealing {
+            rows.extend(sealing_rows(ab));
+        }
         if let Some(h) = &self.hot {
             let bound = self.bound_at(16).map_or(0.0, |b| b.tx_per_s);
             rows.push(
@@ -574,6 +580,7 @@ impl Report {
             "bound": self.bounds,
             "http": self.http,
             "nats": self.nats,
+            "sealing_ab": self.sealing,
             "hot_customer": self.hot,
             "long_history": self.history,
             "relay_lag": self.lag,
@@ -588,6 +595,44 @@ impl Report {
             },
         })
     }
+}
+
+/// The sealing A/B's rows: each side's throughput, and sealed ÷ plaintext (its median over
+/// the runs is the median of each run's ratio), with issue #12's target.
+fn sealing_rows(ab: &SealingAb) -> [Row; 3] {
+    const SECTION: &str = "2 HTTP sealing A/B";
+    let side = |name: &str, t: &Throughput| {
+        Row::new(
+            SECTION,
+            format!("{} clients, {name}: commands/s; p99; errors", t.clients),
+            Cell::default()
+                .num("commands/s", t.commands_per_s, 0)
+                .text("; p99 ")
+                .num("p99", t.latency.p99_ms, 2)
+                .text(" ms; ")
+                .num("errors", t.errors as f64, 0)
+                .text(" errors"),
+        )
+        .spread("commands/s")
+    };
+    [
+        side("sealed", &ab.sealed),
+        side("plaintext", &ab.plaintext),
+        Row::new(
+            SECTION,
+            format!(
+                "{} clients: sealed ÷ plaintext commands/s",
+                ab.sealed.clients
+            ),
+            Cell::default().ratio(
+                "ratio",
+                ab.sealed.commands_per_s,
+                ab.plaintext.commands_per_s,
+            ),
+        )
+        .spread("ratio")
+        .target("sealed ≥ 0.90× plaintext", |r| r.get("ratio") >= 0.9),
+    ]
 }
 
 /// A row aggregated over the runs.
@@ -880,6 +925,39 @@ mod tests {
             "kycd 300 µs, PostgreSQL 400 µs, bench 100 µs; machine 90% busy (80% ours)"
         );
         assert_eq!(rows[4].median.vs_bound.render(), "PostgreSQL 1.00×");
+    }
+
+    #[test]
+    fn the_sealing_ratio_is_the_median_of_each_runs_ratio_against_its_target() {
+        let mut summary = Summary::default();
+        // Ratios 0.95, 0.80, 0.92: median 0.92, met.
+        for (sealed, plain) in [(950.0, 1000.0), (800.0, 1000.0), (1840.0, 2000.0)] {
+            let mut report = run(1000.0, 1000.0, 10.0);
+            let http = report.http[0].clone();
+            report.sealing = Some(SealingAb {
+                first: "sealed",
+                sealed: Throughput {
+                    commands_per_s: sealed,
+                    ..http.clone()
+                },
+                plaintext: Throughput {
+                    commands_per_s: plain,
+                    ..http
+                },
+            });
+            summary.push(report);
+        }
+        let rows = summary.rows().unwrap();
+        let ratio = rows
+            .iter()
+            .find(|r| r.median.measure.contains("sealed ÷ plaintext"))
+            .unwrap();
+        assert_eq!(ratio.median.value.render(), "0.92×");
+        assert_eq!(ratio.median.met.map(|m| m(&ratio.median)), Some(true));
+        assert_eq!(
+            Summary::spread_text(&ratio.median, ratio.range),
+            "ratio 0.80×–0.95×"
+        );
     }
 
     #[test]

@@ -100,12 +100,26 @@ pub fn individual(n: u64) -> Value {
     })
 }
 
+/// A tax number no other customer of this process (or, very likely, of an earlier run on the
+/// same database) was given: a repeated one is a possible duplicate, and verifying it would be
+/// refused until a reviewer resolves it.
+fn unique_tax_number() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static OFFSET: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let offset = *OFFSET.get_or_init(|| {
+        // The low bits of a UUID v7 are random.
+        u64::try_from(uuid::Uuid::now_v7().as_u128() % 1_000_000_000).unwrap_or_default()
+    });
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:09}", (offset + n) % 1_000_000_000)
+}
+
 /// A details update with address, tax identification and labels.
 pub fn details(n: u64) -> Value {
     json!({
         "address": {"street": format!("{} Market Street", n % 999 + 1), "city": "Springfield",
                     "postal_code": "12345", "country_code": "US"},
-        "tax_identification": {"number": format!("{:09}", n % 1_000_000_000), "type": "ssn", "country_code": "US"},
+        "tax_identification": {"number": unique_tax_number(), "type": "ssn", "country_code": "US"},
         "labels": ["retail"],
     })
 }

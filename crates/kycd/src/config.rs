@@ -21,6 +21,7 @@ pub enum LogFormat {
 /// set through the environment variable shown.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "kycd", version, about, long_about)]
+#[allow(clippy::struct_excessive_bools)] // Command-line switches, each independent.
 pub struct Config {
     /// PostgreSQL URL. The database is created if it does not exist (see --create-database)
     /// and migrated at start.
@@ -78,6 +79,13 @@ pub struct Config {
     /// by it. Make one with `kycctl keys generate --out kyc-master.key`.
     #[arg(long, env = "KYC_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+
+    /// UNSAFE, for kyc-bench only: personal data of new customers is stored in clear (no data
+    /// keys are made), so that the benchmark can measure what sealing costs. Hidden, without
+    /// an environment variable, and logged as an error at start: never set it where real
+    /// customers' data is stored. The master key file is still required (blind indexes).
+    #[arg(long, hide = true)]
+    pub unsafe_store_personal_data_in_clear_for_benchmarks: bool,
 
     /// Log format.
     #[arg(long, env = "KYC_LOG_FORMAT", value_enum, default_value = "pretty")]
@@ -183,6 +191,21 @@ mod tests {
         assert_eq!(config.retention_sweep_interval, Duration::from_secs(3_600));
         let config = Config::try_parse_from(["kycd", "--retention-sweep-interval", "10m"]).unwrap();
         assert_eq!(config.retention_sweep_interval, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn clear_storage_is_off_unless_its_hidden_flag_is_given() {
+        use clap::{CommandFactory as _, Parser as _};
+        let config = Config::try_parse_from(["kycd"]).unwrap();
+        assert!(!config.unsafe_store_personal_data_in_clear_for_benchmarks);
+        let config = Config::try_parse_from([
+            "kycd",
+            "--unsafe-store-personal-data-in-clear-for-benchmarks",
+        ])
+        .unwrap();
+        assert!(config.unsafe_store_personal_data_in_clear_for_benchmarks);
+        let help = Config::command().render_long_help().to_string();
+        assert!(!help.contains("in-clear"), "{help}");
     }
 
     #[test]

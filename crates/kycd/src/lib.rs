@@ -60,8 +60,16 @@ fn master_keys(config: &Config) -> anyhow::Result<CustomerKeys> {
              `kycctl keys generate --out kyc-master.key` (keep it apart from database backups)"
         );
     };
-    let file = kyc_crypto::LocalKeyFile::load(path)?;
-    Ok(CustomerKeys::new(Arc::new(file)))
+    let file = Arc::new(kyc_crypto::LocalKeyFile::load(path)?);
+    if config.unsafe_store_personal_data_in_clear_for_benchmarks {
+        tracing::error!(
+            "--unsafe-store-personal-data-in-clear-for-benchmarks is set: personal data of new \
+             customers is stored UNENCRYPTED; this mode exists for kyc-bench's A/B measurement \
+             only and must never serve real customers"
+        );
+        return Ok(CustomerKeys::plaintext_for_benchmarks(file));
+    }
+    Ok(CustomerKeys::new(file))
 }
 
 /// Creates the database named in `url` if it does not exist yet.

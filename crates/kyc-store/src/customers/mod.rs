@@ -196,6 +196,10 @@ impl PgCustomerTransaction {
         expected: i64,
         events: &mut [Unlinked],
     ) -> Result<Option<NewKey>, StoreFailure> {
+        if !self.keys.seals() {
+            // kyc-bench's plaintext baseline: events are stored as before encryption.
+            return Ok(None);
+        }
         let state = if expected == 0 {
             KeyState::Absent
         } else {
@@ -581,8 +585,10 @@ impl CustomerTransaction for PgCustomerTransaction {
                 KeyState::Active(data_key) => {
                     seal_answer(&clear, &executed.customer.guid, scope, key, &data_key)
                 }
-                // The erasure's own answer: the customer it shows is already blank.
+                // The erasure's own answer: the customer it shows is already blank. The
+                // benchmarks' plaintext baseline stores every answer clear.
                 KeyState::Destroyed => clear,
+                KeyState::Absent if !self.keys.seals() => clear,
                 KeyState::Absent => {
                     return Err(failure(StoreError::MissingDataKey(
                         executed.customer.guid.clone(),
@@ -779,10 +785,12 @@ impl CustomerTransaction for PgCustomerTransaction {
         content_type: ContentType,
     ) -> Result<(), StoreFailure> {
         let (customer, document) = (customer_guid.to_string(), document_guid.to_string());
-        let KeyState::Active(key) = self.key_state(&customer).await? else {
-            return Err(failure(StoreError::MissingDataKey(customer)));
+        let sealed = match self.key_state(&customer).await? {
+            KeyState::Active(key) => Some(seal_document(content, &customer, &document, &key)),
+            // The benchmarks' plaintext baseline stores the bytes clear.
+            KeyState::Absent if !self.keys.seals() => None,
+            _ => return Err(failure(StoreError::MissingDataKey(customer))),
         };
-        let sealed = seal_document(content, &customer, &document, &key);
         crate::put_document_content(
             &mut self.tx,
             NewDocumentContent {
@@ -791,7 +799,7 @@ impl CustomerTransaction for PgCustomerTransaction {
                 customer_guid: &customer,
                 content_type: content_type.as_str(),
                 content,
-                sealed: Some(&sealed),
+                sealed: sealed.as_deref(),
             },
         )
         .await

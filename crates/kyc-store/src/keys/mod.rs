@@ -52,12 +52,15 @@ type KeyCache = HashMap<String, Cached>;
 pub struct CustomerKeys {
     keks: Arc<dyn KeyEncryptionKeys>,
     cache: Arc<Mutex<KeyCache>>,
+    /// False only in [`Self::plaintext_for_benchmarks`]: no customer key is made or read.
+    seals: bool,
 }
 
 impl std::fmt::Debug for CustomerKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CustomerKeys")
             .field("current_kek_id", &self.keks.current_kek_id())
+            .field("seals", &self.seals)
             .finish_non_exhaustive()
     }
 }
@@ -107,7 +110,28 @@ impl CustomerKeys {
         Self {
             keks,
             cache: Arc::new(Mutex::new(HashMap::new())),
+            seals: true,
         }
+    }
+
+    /// **Unsafe: stores personal data in clear.** Data keys that never seal: every customer
+    /// reads as [`KeyState::Absent`] and none gets a key, so new events are stored as they
+    /// were before encryption (already sealed data of customers that have keys no longer
+    /// opens). Only the keyring (blind-index secrets) still uses `keks`.
+    ///
+    /// It exists for one purpose: kyc-bench's A/B measurement of what sealing costs. kycd
+    /// offers it only behind a hidden flag named after the danger, and logs an error at start
+    /// when it is on; never use it where a real customer's data is stored.
+    pub fn plaintext_for_benchmarks(keks: Arc<dyn KeyEncryptionKeys>) -> Self {
+        Self {
+            seals: false,
+            ..Self::new(keks)
+        }
+    }
+
+    /// Whether personal data is sealed (false only for [`Self::plaintext_for_benchmarks`]).
+    pub fn seals(&self) -> bool {
+        self.seals
     }
 
     /// The id of the key-encryption key new keys are wrapped with.
@@ -188,6 +212,9 @@ impl CustomerKeys {
         executor: E,
         guid: &str,
     ) -> Result<KeyState, StoreError> {
+        if !self.seals {
+            return Ok(KeyState::Absent);
+        }
         if let Some(known) = self.cached(guid) {
             return Ok(known);
         }
@@ -213,6 +240,10 @@ impl CustomerKeys {
         guids: &[&str],
     ) -> Result<HashMap<String, KeyState>, StoreError> {
         let mut states = HashMap::with_capacity(guids.len());
+        if !self.seals {
+            states.extend(guids.iter().map(|g| ((*g).to_owned(), KeyState::Absent)));
+            return Ok(states);
+        }
         let mut missing = Vec::new();
         for guid in guids {
             match self.cached(guid) {
@@ -297,7 +328,7 @@ impl CustomerKeys {
         guid: &str,
     ) -> Result<KeyState, StoreError> {
         match self.get(pool, guid).await? {
-            KeyState::Absent => {}
+            KeyState::Absent if self.seals => {}
             known => return Ok(known),
         }
         let (key, wrapped) = self.new_key(guid).await?;

@@ -90,6 +90,9 @@ pub struct Env {
     pub stream: String,
     pub prefix: String,
     pub nats_url: String,
+    /// kycd's master key file; the tests' key file ([`kyc_testkit::keys::test_key_file`])
+    /// when `None`.
+    pub master_key_file: Option<PathBuf>,
 }
 
 impl Env {
@@ -108,11 +111,16 @@ impl Env {
             stream: format!("KYC_E2E_{tag}"),
             prefix: format!("kyce2e.{tag}"),
             nats_url: nats_url.to_owned(),
+            master_key_file: None,
         }
     }
 
     /// kycd's command line for this environment, listening on `listen`.
     pub fn args(&self, listen: SocketAddr) -> Vec<String> {
+        let master_key_file = self
+            .master_key_file
+            .clone()
+            .unwrap_or_else(kyc_testkit::keys::test_key_file);
         [
             "--database-url",
             &self.db.url,
@@ -131,7 +139,7 @@ impl Env {
             "--jwt-secret",
             SECRET,
             "--master-key-file",
-            &kyc_testkit::keys::test_key_file().to_string_lossy(),
+            &master_key_file.to_string_lossy(),
             "--log",
             "warn",
             "--log-format",
