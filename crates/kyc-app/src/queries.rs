@@ -138,17 +138,42 @@ impl<S: CustomerStore> QueryService<S> {
         cut: Option<Cut>,
     ) -> Result<CustomerRecord, AppError> {
         require(ctx, Scope::CustomersRead)?;
-        let customer = match cut {
+        let record = match cut {
             // Now: the store may start from its snapshot instead of the first event.
-            None => self.store.load_current(guid).await?.customer,
+            None => self
+                .store
+                .load_current(guid)
+                .await?
+                .customer
+                .record()
+                .cloned(),
             // A past instant must be exact, so it is always folded from the events up to it.
             Some(cut) => {
                 let events = self.store.load(guid, Some(cut)).await?;
-                Customer::from_events(events.iter().map(|r| &r.event))
+                let past = Customer::from_events(events.iter().map(|r| &r.event));
+                let erased_since = if events.is_empty() {
+                    None
+                } else {
+                    self.store
+                        .load_current(guid)
+                        .await?
+                        .customer
+                        .record()
+                        .and_then(|now| now.erased_at)
+                };
+                past.record().map(|record| match erased_since {
+                    // A past state of a customer erased since: its personal fields are gone
+                    // (the store reads them as absent), and the answer says so.
+                    Some(erased_at) => CustomerRecord {
+                        erased_at: Some(erased_at),
+                        ..record.without_personal_data()
+                    },
+                    None => record.clone(),
+                })
             }
         };
-        match customer.record() {
-            Some(record) if record.bank_guid == ctx.principal.bank_guid() => Ok(record.clone()),
+        match record {
+            Some(record) if record.bank_guid == ctx.principal.bank_guid() => Ok(record),
             _ => Err(AppError::NotFound),
         }
     }

@@ -339,6 +339,15 @@ async fn assert_every_read_is_erased(api: &Api, env: &Env, guid: &str, before_er
     let exported = String::from_utf8(exported).unwrap();
     assert!(exported.contains(guid));
     assert_eq!(canaries_in(&exported), Vec::<&str>::new(), "kycctl export");
+    // A past state says the data is erased now, rather than pretending it never existed.
+    let past = api
+        .get(&format!(
+            "/api/customers/{guid}?include_pii=true&as_of={before_erasure}"
+        ))
+        .await
+        .expect(200);
+    assert_eq!(past.json["personal_data"], "erased", "{}", past.json);
+    assert_eq!(past.json["state"], "unverified", "{}", past.json);
     let current = api
         .get(&format!("/api/customers/{guid}?include_pii=true"))
         .await
