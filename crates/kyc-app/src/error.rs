@@ -97,8 +97,14 @@ impl AppError {
                 | CustomerError::LegalHold
                 | CustomerError::RetentionHold { .. }
                 | CustomerError::RetentionNotStarted
-                | CustomerError::LegalHoldUnchanged { .. } => FailureKind::Conflict,
+                | CustomerError::LegalHoldUnchanged { .. }
+                // Four eyes: who else has decided, not the input.
+                | CustomerError::FourEyesRequired(_)
+                | CustomerError::AlreadyApproved => FailureKind::Conflict,
+                CustomerError::SeniorApprovalRequired => FailureKind::Forbidden,
                 CustomerError::Validation(_) => FailureKind::Invalid,
+                // The service always names the actor; a command without one is its bug.
+                CustomerError::ActorRequired(_) => FailureKind::Internal,
             },
             Self::DuplicateExternalId | Self::ConcurrentModification | Self::NotDormant => {
                 FailureKind::Conflict

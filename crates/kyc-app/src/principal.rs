@@ -24,11 +24,13 @@ pub enum Scope {
     CustomersClose,
     /// Erase customers' personal data.
     CustomersErase,
+    /// Give the second, verifying approval of a customer that needs four eyes.
+    CustomersApproveHighRisk,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::CustomersRead,
         Self::CustomersWrite,
         Self::CustomersExecute,
@@ -37,6 +39,7 @@ impl Scope {
         Self::CustomersFreeze,
         Self::CustomersClose,
         Self::CustomersErase,
+        Self::CustomersApproveHighRisk,
     ];
 
     /// The scope as written in a token's `scope` claim.
@@ -50,6 +53,7 @@ impl Scope {
             Self::CustomersFreeze => "customers:freeze",
             Self::CustomersClose => "customers:close",
             Self::CustomersErase => "customers:erase",
+            Self::CustomersApproveHighRisk => "customers:approve_high_risk",
         }
     }
 

@@ -1,21 +1,33 @@
-//! Per-tenant policy: how long a tenant's records are kept once a relationship ends, and after
-//! how long without a command an application counts as abandoned.
+//! Per-tenant policy: how long a tenant's records are kept once a relationship ends, after
+//! how long without a command an application counts as abandoned, and how customers are
+//! risk-rated.
 //!
-//! Defaults come from `KYC_RETENTION_DEFAULT` (5y) and `KYC_DORMANT_AFTER` (1y); a tenant may
-//! override either in the JSON file named by `KYC_TENANT_POLICY_FILE`:
+//! Defaults come from `KYC_RETENTION_DEFAULT` (5y), `KYC_DORMANT_AFTER` (1y) and
+//! [`RiskPolicy::default`] (FATF's lists of October 2025); the JSON file named by
+//! `KYC_TENANT_POLICY_FILE` may replace the default risk policy (`risk`) and override any of
+//! them per tenant:
 //!
 //! ```json
-//! {"tenants": {"0190f5a3c2b47c3e8a1d2e3f4a5b6c7d": {"retention": "7y", "dormant_after": "180d"}}}
+//! {"risk": {"version": "acme-2026-01", "grey_countries": ["BG", "MC"]},
+//!  "tenants": {"0190f5a3c2b47c3e8a1d2e3f4a5b6c7d": {"retention": "7y", "dormant_after": "180d",
+//!              "risk": {"version": "acme-strict-1", "four_eyes": ["medium", "high"]}}}}
 //! ```
+//!
+//! A risk override starts from the default policy and must name its `version`: ratings record
+//! it, so two policies that score differently never share a name.
 //!
 //! Durations use the one grammar of [`crate::settings`]. Reading the file is the binary's job;
 //! this module only parses its text, so it stays free of IO.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
-use kyc_domain::customer::RetentionPeriod;
+use kyc_domain::customer::{
+    RetentionPeriod, RiskFactorKind, RiskLevel, RiskPolicy, RiskPolicyVersion,
+};
 use kyc_domain::ids::BankGuid;
+use kyc_domain::values::CountryCode;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -27,31 +39,38 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(5 * 365 * 86_400);
 pub const DEFAULT_DORMANT_AFTER: Duration = Duration::from_secs(365 * 86_400);
 
 /// One tenant's policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantPolicy {
     /// How long records are kept after the retention clock starts.
     pub retention: RetentionPeriod,
     /// How long an application may see no command before it is closed as `dormant`.
     pub dormant_after: Duration,
+    /// How customers are risk-rated, and what each level demands.
+    pub risk: Arc<RiskPolicy>,
 }
 
 impl TenantPolicy {
     /// A policy keeping records for `retention` and calling applications dormant after
-    /// `dormant_after`.
-    pub const fn new(retention: Duration, dormant_after: Duration) -> Self {
+    /// `dormant_after`, under the default risk policy.
+    pub fn new(retention: Duration, dormant_after: Duration) -> Self {
         Self {
             retention: RetentionPeriod::new(retention),
             dormant_after,
+            risk: Arc::new(RiskPolicy::default()),
         }
+    }
+
+    /// The same policy under `risk`.
+    #[must_use]
+    pub fn with_risk(mut self, risk: RiskPolicy) -> Self {
+        self.risk = Arc::new(risk);
+        self
     }
 }
 
 impl Default for TenantPolicy {
     fn default() -> Self {
-        Self {
-            retention: RetentionPeriod::new(DEFAULT_RETENTION),
-            dormant_after: DEFAULT_DORMANT_AFTER,
-        }
+        Self::new(DEFAULT_RETENTION, DEFAULT_DORMANT_AFTER)
     }
 }
 
@@ -71,6 +90,16 @@ pub enum TenantPolicyError {
     /// A key is not a tenant id.
     #[error("tenant {0:?}: not a bank_guid (32 lowercase hex characters)")]
     Tenant(String),
+    /// A risk policy field could not be read.
+    #[error("{scope}: risk.{field}: {message}")]
+    Risk {
+        /// `risk` (the default policy) or `tenant <bank_guid>`.
+        scope: String,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A duration could not be read.
     #[error("tenant {tenant}: {field}: {message}")]
     Duration {
@@ -86,6 +115,8 @@ pub enum TenantPolicyError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
+    risk: Option<RiskOverride>,
+    #[serde(default)]
     tenants: BTreeMap<String, PolicyOverride>,
 }
 
@@ -94,6 +125,99 @@ struct PolicyFile {
 struct PolicyOverride {
     retention: Option<String>,
     dormant_after: Option<String>,
+    risk: Option<RiskOverride>,
+}
+
+/// A risk policy as configured: every field but `version` falls back to the default policy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskOverride {
+    version: Option<String>,
+    high_risk_countries: Option<Vec<String>>,
+    grey_countries: Option<Vec<String>>,
+    lists_published_on: Option<String>,
+    weights: Option<BTreeMap<String, u32>>,
+    medium_from: Option<u32>,
+    high_from: Option<u32>,
+    four_eyes: Option<Vec<String>>,
+    reviewer_may_verify: Option<bool>,
+}
+
+/// The message of a one-value parser's (only) error.
+fn first_message(errors: &kyc_domain::values::ValidationErrors) -> String {
+    errors
+        .errors()
+        .first()
+        .map_or_else(|| "is not accepted".to_owned(), |e| e.message.clone())
+}
+
+impl RiskOverride {
+    /// `base` with this override's fields; errors name `scope` and the field.
+    fn apply(self, base: &RiskPolicy, scope: &str) -> Result<RiskPolicy, TenantPolicyError> {
+        let error = |field: &str, message: String| TenantPolicyError::Risk {
+            scope: scope.to_owned(),
+            field: field.to_owned(),
+            message,
+        };
+        let version = self
+            .version
+            .ok_or_else(|| error("version", "is required: ratings record it".to_owned()))?;
+        let mut policy = base.clone();
+        policy.version = RiskPolicyVersion::parse(&version).map_err(|m| error("version", m))?;
+        let countries = |field: &str, codes: Vec<String>| {
+            codes
+                .iter()
+                .enumerate()
+                .map(|(index, code)| {
+                    CountryCode::parse(code).map_err(|_| {
+                        error(
+                            &format!("{field}[{index}]"),
+                            "must be an ISO 3166-1 alpha-2 country code".to_owned(),
+                        )
+                    })
+                })
+                .collect::<Result<BTreeSet<_>, _>>()
+        };
+        if let Some(codes) = self.high_risk_countries {
+            policy.high_risk_countries = countries("high_risk_countries", codes)?;
+        }
+        if let Some(codes) = self.grey_countries {
+            policy.grey_countries = countries("grey_countries", codes)?;
+        }
+        if let Some(date) = self.lists_published_on {
+            policy.lists_published_on = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                .map_err(|_| error("lists_published_on", "must be a date, YYYY-MM-DD".into()))?;
+        }
+        if let Some(weights) = self.weights {
+            for (name, points) in weights {
+                let kind = RiskFactorKind::parse(&name)
+                    .map_err(|e| error(&format!("weights.{name}"), first_message(&e)))?;
+                policy.weights.insert(kind, points);
+            }
+        }
+        policy.medium_from = self.medium_from.unwrap_or(policy.medium_from);
+        policy.high_from = self.high_from.unwrap_or(policy.high_from);
+        if policy.medium_from > policy.high_from {
+            return Err(error(
+                "medium_from",
+                format!("must not exceed high_from ({})", policy.high_from),
+            ));
+        }
+        if let Some(levels) = self.four_eyes {
+            policy.four_eyes = levels
+                .iter()
+                .enumerate()
+                .map(|(index, level)| {
+                    RiskLevel::parse(level)
+                        .map_err(|e| error(&format!("four_eyes[{index}]"), first_message(&e)))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        policy.reviewer_may_verify = self
+            .reviewer_may_verify
+            .unwrap_or(policy.reviewer_may_verify);
+        Ok(policy)
+    }
 }
 
 impl TenantPolicies {
@@ -109,6 +233,10 @@ impl TenantPolicies {
     pub fn from_json(defaults: TenantPolicy, json: &str) -> Result<Self, TenantPolicyError> {
         let file: PolicyFile =
             serde_json::from_str(json).map_err(|e| TenantPolicyError::Shape(e.to_string()))?;
+        let mut defaults = defaults;
+        if let Some(risk) = file.risk {
+            defaults.risk = Arc::new(risk.apply(&defaults.risk, "risk")?);
+        }
         let mut tenants = HashMap::new();
         for (raw, given) in file.tenants {
             let bank_guid =
@@ -124,11 +252,16 @@ impl TenantPolicies {
             };
             let retention = read("retention", given.retention.as_ref())?;
             let dormant_after = read("dormant_after", given.dormant_after.as_ref())?;
+            let risk = match given.risk {
+                Some(risk) => Arc::new(risk.apply(&defaults.risk, &format!("tenant {raw}"))?),
+                None => Arc::clone(&defaults.risk),
+            };
             tenants.insert(
                 bank_guid,
                 TenantPolicy {
                     retention: retention.map_or(defaults.retention, RetentionPeriod::new),
                     dormant_after: dormant_after.unwrap_or(defaults.dormant_after),
+                    risk,
                 },
             );
         }
@@ -156,8 +289,8 @@ impl TenantPolicies {
     pub fn policy(&self, bank_guid: BankGuid) -> TenantPolicy {
         self.tenants
             .get(&bank_guid)
-            .copied()
-            .unwrap_or(self.defaults)
+            .unwrap_or(&self.defaults)
+            .clone()
     }
 }
 

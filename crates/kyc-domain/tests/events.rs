@@ -8,7 +8,9 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use kyc_domain::customer::{IdentityKind, IdentityMatch, ResolveDuplicateDraft};
+use kyc_domain::customer::{
+    ApproveDraft, DecisionContext, IdentityKind, IdentityMatch, ResolveDuplicateDraft, RiskPolicy,
+};
 use kyc_domain::ids::CustomerGuid;
 use kyc_domain::values::{AssociateDraft, IdentificationNumberDraft};
 use kyc_domain::{CustomerCommand, CustomerEvent};
@@ -95,7 +97,38 @@ fn every_event_type() -> Vec<CustomerEvent> {
             erase(208, 0),
         ],
     );
-    business.into_iter().chain(individual).collect()
+    // Under a risk policy, with a named reviewer: ratings, reviewers and a first approval.
+    let policy = RiskPolicy::default();
+    let actor = reviewer();
+    let context = DecisionContext {
+        actor: Some(&actor),
+        risk: Some(&policy),
+    };
+    let rated = history_in(
+        [
+            create(complete_pep()),
+            submit(1, document("passport")),
+            review(1, accept()),
+            submit(2, document("liveness_report")),
+            review(2, accept()),
+            submit(3, document("source_of_funds")),
+            review(3, accept()),
+            submit(4, document("proof_of_address")),
+            review(4, accept()),
+            CustomerCommand::Approve {
+                draft: ApproveDraft {
+                    note: Some("passport matches".into()),
+                },
+                at: at(10),
+            },
+        ],
+        &context,
+    );
+    business
+        .into_iter()
+        .chain(individual)
+        .chain(rated)
+        .collect()
 }
 
 #[test]
@@ -115,7 +148,33 @@ fn every_event_type_round_trips_through_json() {
             serde_json::from_value::<CustomerEvent>(json).unwrap(),
             event
         );
-        assert_eq!(event.event_version(), "1");
+        let expected_version = match event {
+            CustomerEvent::DocumentAccepted { .. }
+            | CustomerEvent::DocumentRejected { .. }
+            | CustomerEvent::CustomerVerified { .. } => "2",
+            _ => "1",
+        };
+        assert_eq!(event.event_version(), expected_version);
+    }
+}
+
+#[test]
+fn version_one_reviews_and_verifications_read_without_their_actor() {
+    for stored in [
+        r#"{"DocumentAccepted":{"document_guid":"0190f5a3c2b47c3e8a1d2e3f4a5b6c7d","at":"2026-11-23T09:00:00Z"}}"#,
+        r#"{"CustomerVerified":{"policy_version":"v1","at":"2026-11-23T09:00:00Z"}}"#,
+    ] {
+        let event: CustomerEvent = serde_json::from_str(stored).unwrap();
+        assert!(matches!(
+            event,
+            CustomerEvent::DocumentAccepted { reviewer: None, .. }
+                | CustomerEvent::CustomerVerified { approver: None, .. }
+        ));
+        assert_eq!(
+            serde_json::to_string(&event).unwrap(),
+            stored,
+            "written back unchanged"
+        );
     }
 }
 

@@ -12,6 +12,12 @@
 //! the log with every personal field blanked and then `CustomerErased` (what lets a replay
 //! after crypto-shredding rebuild identical projections).
 //!
+//! Commands are decided by one of three actors (a reviewer, another reviewer, a senior approver)
+//! under a risk policy that makes PEPs high risk: the model then states four eyes (a high-risk
+//! customer needs a first approval, then a distinct senior verifier who reviewed none of its
+//! documents) and the enhanced criteria, and the invariants add that a verified high-risk
+//! customer always has two distinct approvers.
+//!
 //! `KYC_PROPTEST_CASES` overrides the number of cases (default 1,000, each up to 50 steps).
 
 // Test code: a panic is the report.
@@ -22,8 +28,9 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kyc_domain::customer::{
-    CloseDraft, CustomerDraft, CustomerRecord, DocumentStatus, EraseDraft, IdentityKind,
-    IdentityMatch, LegalHoldDraft, ResolveDuplicateDraft, RetentionPeriod,
+    Actor, ActorId, ApproveDraft, CloseDraft, CustomerDraft, CustomerRecord, DecisionContext,
+    DocumentStatus, EraseDraft, IdentityKind, IdentityMatch, LegalHoldDraft, ResolveDuplicateDraft,
+    RetentionPeriod, RiskFactorKind, RiskLevel, RiskPolicy,
 };
 use kyc_domain::ids::{AssociateGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::{Customer, CustomerCommand, CustomerEvent, CustomerState, CustomerType};
@@ -64,6 +71,65 @@ enum Slot {
     AssociateIdentity(u64),
 }
 
+/// Who decides a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Reviewer,
+    OtherReviewer,
+    Senior,
+}
+
+impl Who {
+    fn actor(self) -> Actor {
+        let (id, senior) = match self {
+            Self::Reviewer => ("reviewer-ada", false),
+            Self::OtherReviewer => ("reviewer-alan", false),
+            Self::Senior => ("senior-grace", true),
+        };
+        Actor {
+            id: ActorId::parse(id).unwrap(),
+            senior,
+        }
+    }
+}
+
+/// First approvals: mostly reviewers, as in practice.
+fn approver() -> impl Strategy<Value = Who> {
+    prop_oneof![
+        3 => Just(Who::Reviewer),
+        2 => Just(Who::OtherReviewer),
+        1 => Just(Who::Senior)
+    ]
+}
+
+/// Verifications: mostly the senior, so four eyes are completed as well as broken.
+fn verifier() -> impl Strategy<Value = Who> {
+    prop_oneof![
+        1 => Just(Who::Reviewer),
+        1 => Just(Who::OtherReviewer),
+        3 => Just(Who::Senior)
+    ]
+}
+
+/// Document reviews: mostly the reviewer, so a senior who reviewed nothing is often at hand.
+fn document_reviewer() -> impl Strategy<Value = Who> {
+    prop_oneof![
+        8 => Just(Who::Reviewer),
+        3 => Just(Who::OtherReviewer),
+        1 => Just(Who::Senior)
+    ]
+}
+
+/// The model's risk policy: only political exposure counts, and it makes a customer high risk.
+fn pep_policy() -> RiskPolicy {
+    RiskPolicy {
+        weights: [(RiskFactorKind::PoliticallyExposed, 60)]
+            .into_iter()
+            .collect(),
+        ..RiskPolicy::default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Review {
     Pending,
@@ -90,6 +156,10 @@ struct ModelCustomer {
     erased: bool,
     /// A possible duplicate flagged at creation, and whether a reviewer resolved it.
     duplicate: Duplicate,
+    /// The first approval of the current verification cycle.
+    approved_by: Option<Who>,
+    /// Everyone who reviewed one of its documents.
+    reviewers: Vec<Who>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -128,14 +198,20 @@ enum Step {
     Review {
         index: usize,
         accept: bool,
+        by: Who,
     },
     AddAssociate,
     RemoveAssociate {
         index: usize,
     },
-    Verify,
+    Verify {
+        by: Who,
+    },
     Reject {
         retryable: bool,
+    },
+    Approve {
+        by: Who,
     },
     Freeze,
     Unfreeze,
@@ -169,9 +245,11 @@ impl ModelCustomer {
                     .iter()
                     .all(|id| self.slot_accepted(Slot::AssociateIdentity(*id)))
         } else {
+            // A PEP is high risk: source of funds and proof of address (enhanced due diligence).
             self.slot_accepted(Slot::Identity)
                 && self.slot_accepted(Slot::Liveness)
                 && (!self.pep || self.slot_accepted(Slot::SourceOfFunds))
+                && (!self.pep || self.slot_accepted(Slot::Extra))
         }
     }
 }
@@ -179,9 +257,9 @@ impl ModelCustomer {
 fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
     let Some(customer) = &model.customer else {
         return prop_oneof![
-            4 => (proptest::bool::weighted(0.4), proptest::bool::weighted(0.85), proptest::bool::weighted(0.3), proptest::bool::weighted(0.2))
+            4 => (proptest::bool::weighted(0.4), proptest::bool::weighted(0.85), proptest::bool::weighted(0.5), proptest::bool::weighted(0.2))
                 .prop_map(|(business, complete, pep, duplicate)| Step::Create { business, complete, pep, duplicate }),
-            1 => Just(Step::Verify),
+            1 => verifier().prop_map(|by| Step::Verify { by }),
             1 => Just(Step::Freeze),
         ]
         .boxed();
@@ -220,7 +298,25 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
                 .prop_map(Step::Submit)
                 .boxed(),
         ),
-        (3, Just(Step::Verify).boxed()),
+        // Decisions become likely once there is something to decide.
+        (
+            if customer.approved_by.is_some() {
+                30
+            } else if customer.verifiable() {
+                8
+            } else {
+                3
+            },
+            verifier().prop_map(|by| Step::Verify { by }).boxed(),
+        ),
+        (
+            if customer.pep && customer.verifiable() && customer.approved_by.is_none() {
+                30
+            } else {
+                1
+            },
+            approver().prop_map(|by| Step::Approve { by }).boxed(),
+        ),
         (
             1,
             proptest::bool::weighted(0.8)
@@ -265,8 +361,12 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
     if documents > 0 {
         steps.push((
             2,
-            (0..documents, proptest::bool::weighted(0.85))
-                .prop_map(|(index, accept)| Step::Review { index, accept })
+            (
+                0..documents,
+                proptest::bool::weighted(0.85),
+                document_reviewer(),
+            )
+                .prop_map(|(index, accept, by)| Step::Review { index, accept, by })
                 .boxed(),
         ));
     }
@@ -279,8 +379,9 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
             (
                 proptest::sample::select(pending),
                 proptest::bool::weighted(0.85),
+                document_reviewer(),
             )
-                .prop_map(|(index, accept)| Step::Review { index, accept })
+                .prop_map(|(index, accept, by)| Step::Review { index, accept, by })
                 .boxed(),
         ));
     }
@@ -343,8 +444,11 @@ impl ReferenceStateMachine for LifecycleModel {
                         } else {
                             Duplicate::None
                         },
+                        approved_by: None,
+                        reviewers: Vec::new(),
                     });
-                    Expect::Events(if flagged { 2 } else { 1 })
+                    // The creation, the duplicate flag, and the first risk rating.
+                    Expect::Events(if flagged { 3 } else { 2 })
                 }
                 _ => Expect::Refused("customer_not_found"),
             };
@@ -357,9 +461,6 @@ impl ReferenceStateMachine for LifecycleModel {
 
 /// The lifecycle rules, stated per command, as a person would read them off DESIGN.md.
 fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
-    let invalid = Expect::Refused("invalid_transition");
-    // Step `k` runs at minute `k`; the model's id is one ahead.
-    let now = id - 1;
     if matches!(step, Step::AddAssociate) && !customer.business {
         return Expect::Refused("wrong_customer_type");
     }
@@ -369,6 +470,35 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
     let life = customer.life.clone();
     let open = life == Life::Unverified;
     let retryable = life == Life::Rejected { retryable: true };
+    // What an approver saw changes, or a new cycle starts: the first approval is void.
+    let voids_approval = matches!(
+        step,
+        Step::UpdateEmail
+            | Step::CompleteDetails
+            | Step::Submit(_)
+            | Step::Review { .. }
+            | Step::AddAssociate
+            | Step::RemoveAssociate { .. }
+            | Step::Reject { .. }
+    );
+    let expect = model_lifecycle_step(customer, step, id, &life, open, retryable);
+    if voids_approval && matches!(expect, Expect::Events(n) if n > 0) && life != Life::Verified {
+        customer.approved_by = None;
+    }
+    expect
+}
+
+fn model_lifecycle_step(
+    customer: &mut ModelCustomer,
+    step: &Step,
+    id: u64,
+    life: &Life,
+    open: bool,
+    retryable: bool,
+) -> Expect {
+    let now = id - 1;
+    let invalid = Expect::Refused("invalid_transition");
+    let life = life.clone();
     match step {
         Step::Create { .. } => invalid,
         Step::UpdateEmail => {
@@ -383,8 +513,13 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
                 invalid
             } else if customer.complete_details {
                 Expect::Events(0)
-            } else if life == Life::Verified || !customer.documents.is_empty() {
+            } else if life == Life::Verified || (open && !customer.documents.is_empty()) {
                 Expect::Refused("field_locked")
+            } else if retryable {
+                // A correction after a retryable rejection reopens verification.
+                customer.complete_details = true;
+                customer.life = Life::Unverified;
+                Expect::Events(2)
             } else {
                 customer.complete_details = true;
                 Expect::Events(1)
@@ -403,7 +538,7 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
                 Expect::Events(1)
             }
         }
-        Step::Review { index, accept } => {
+        Step::Review { index, accept, by } => {
             if !open {
                 return invalid;
             }
@@ -411,6 +546,7 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
             if *review != Review::Pending {
                 return Expect::Refused("document_already_reviewed");
             }
+            customer.reviewers.push(*by);
             *review = if *accept {
                 Review::Accepted
             } else {
@@ -438,16 +574,44 @@ fn model_step(customer: &mut ModelCustomer, step: &Step, id: u64) -> Expect {
             customer.associates.remove(*index);
             Expect::Events(1)
         }
-        Step::Verify => {
+        Step::Approve { by } => {
             if !open {
                 invalid
-            } else if customer.verifiable() {
-                customer.life = Life::Verified;
-                customer.duty = true;
-                Expect::Events(1)
-            } else {
+            } else if !customer.verifiable() {
                 Expect::Refused("profile_incomplete")
+            } else if customer.approved_by == Some(*by) {
+                Expect::Refused("four_eyes_required")
+            } else if customer.approved_by.is_some() {
+                Expect::Refused("already_approved")
+            } else {
+                customer.approved_by = Some(*by);
+                Expect::Events(1)
             }
+        }
+        Step::Verify { by } => {
+            if !open {
+                return invalid;
+            }
+            if !customer.verifiable() {
+                return Expect::Refused("profile_incomplete");
+            }
+            if customer.pep {
+                // Four eyes: a first approver, then a distinct senior who reviewed nothing.
+                match customer.approved_by {
+                    None => return Expect::Refused("four_eyes_required"),
+                    Some(first) if first == *by => return Expect::Refused("four_eyes_required"),
+                    Some(_) => {}
+                }
+                if *by != Who::Senior {
+                    return Expect::Refused("forbidden");
+                }
+                if customer.reviewers.contains(by) {
+                    return Expect::Refused("four_eyes_required");
+                }
+            }
+            customer.life = Life::Verified;
+            customer.duty = true;
+            Expect::Events(1)
         }
         Step::Reject { retryable } => {
             if !open {
@@ -643,7 +807,7 @@ impl Harness {
                     at: now,
                 }
             }
-            Step::Review { index, accept } => CustomerCommand::ReviewDocument {
+            Step::Review { index, accept, .. } => CustomerCommand::ReviewDocument {
                 document_guid: self.documents[*index],
                 draft: if *accept {
                     support::accept()
@@ -665,7 +829,13 @@ impl Harness {
                 associate_guid: self.associates[*index].1,
                 at: now,
             },
-            Step::Verify => CustomerCommand::Verify { at: now },
+            Step::Approve { .. } => CustomerCommand::Approve {
+                draft: ApproveDraft {
+                    note: Some(format!("Checked at step {}", self.steps)),
+                },
+                at: now,
+            },
+            Step::Verify { .. } => CustomerCommand::Verify { at: now },
             Step::Reject { retryable } => CustomerCommand::Reject {
                 draft: rejection(*retryable),
                 at: now,
@@ -719,6 +889,8 @@ struct CustomerLifecycleTest;
 
 /// How often each interesting outcome was reached, to show the search covers the lifecycle.
 static REACHED_VERIFIED: AtomicUsize = AtomicUsize::new(0);
+static REACHED_FOUR_EYES: AtomicUsize = AtomicUsize::new(0);
+static REACHED_APPROVED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_REOPENED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_UNFROZEN: AtomicUsize = AtomicUsize::new(0);
 static REACHED_ERASED: AtomicUsize = AtomicUsize::new(0);
@@ -783,7 +955,17 @@ impl StateMachineTest for CustomerLifecycleTest {
         let before_associates = harness.associates.len();
         let before_documents = harness.documents.len();
         let command = harness.command(&step, model.next_id);
-        let result = harness.customer.decide(command);
+        let by = match step {
+            Step::Review { by, .. } | Step::Approve { by } | Step::Verify { by } => by,
+            _ => Who::Reviewer,
+        };
+        let actor = by.actor();
+        let policy = pep_policy();
+        let context = DecisionContext {
+            actor: Some(&actor),
+            risk: Some(&policy),
+        };
+        let result = harness.customer.decide_with(command, &context);
 
         match (&result, &model.expect) {
             (Ok(events), Expect::Events(n)) => assert_eq!(events.len(), *n, "{step:?}"),
@@ -826,7 +1008,16 @@ impl StateMachineTest for CustomerLifecycleTest {
         }
         let record = harness.customer.record().unwrap();
         let reached = match step {
-            Step::Verify => Some(&REACHED_VERIFIED),
+            Step::Verify { .. }
+                if record
+                    .risk
+                    .as_ref()
+                    .is_some_and(|r| r.level == RiskLevel::High) =>
+            {
+                Some(&REACHED_FOUR_EYES)
+            }
+            Step::Verify { .. } => Some(&REACHED_VERIFIED),
+            Step::Approve { .. } => Some(&REACHED_APPROVED),
             Step::Submit(_) if events_reopened(&harness.log) => Some(&REACHED_REOPENED),
             Step::Unfreeze => Some(&REACHED_UNFROZEN),
             Step::Erase if had_duty => Some(&REACHED_ERASED_AFTER_RETENTION),
@@ -905,6 +1096,33 @@ impl StateMachineTest for CustomerLifecycleTest {
         if record.state == CustomerState::Verified {
             let profile = record.verification_profile();
             assert!(profile.is_satisfied(), "verified with {profile:?}");
+            // A verified high-risk customer always has two distinct approvers.
+            if record.risk.as_ref().is_some_and(|r| r.four_eyes) {
+                let first = record.approvals.first().map(|a| &a.approver);
+                assert!(
+                    first.is_some(),
+                    "verified high risk without a first approval"
+                );
+                assert!(
+                    record.verified_by.is_some(),
+                    "verified high risk without a verifier"
+                );
+                assert_ne!(
+                    first,
+                    record.verified_by.as_ref(),
+                    "one actor gave both approvals"
+                );
+            }
+        }
+        // The rating follows the facts: PEPs are high risk, everyone else low.
+        if record.erased_at.is_none() {
+            let level = record.risk.as_ref().map(|r| r.level);
+            let expected_level = if expected.pep {
+                RiskLevel::High
+            } else {
+                RiskLevel::Low
+            };
+            assert_eq!(level, Some(expected_level));
         }
         let statuses: Vec<Review> = harness
             .documents
@@ -955,18 +1173,23 @@ fn the_aggregate_follows_the_reference_model() {
         "only {passed} of {cases} cases ran"
     );
     let verified = REACHED_VERIFIED.load(Ordering::Relaxed);
+    let four_eyes = REACHED_FOUR_EYES.load(Ordering::Relaxed);
+    let approved = REACHED_APPROVED.load(Ordering::Relaxed);
     let reopened = REACHED_REOPENED.load(Ordering::Relaxed);
     let unfrozen = REACHED_UNFROZEN.load(Ordering::Relaxed);
     let erased = REACHED_ERASED.load(Ordering::Relaxed);
     let retained = REACHED_ERASED_AFTER_RETENTION.load(Ordering::Relaxed);
     println!(
         "proptest-state-machine: {passed} cases passed, {} steps in all (up to 50 per case); \
-         reached: {verified} verifications, {reopened} reopenings, {unfrozen} unfreezes, \
+         reached: {verified} verifications, {four_eyes} with four eyes ({approved} first approvals), {reopened} reopenings, {unfrozen} unfreezes, \
          {erased} erasures without a duty, {retained} after retention",
         steps.into_inner()
     );
     assert!(
-        verified > 0 && reopened > 0 && unfrozen > 0 && erased > 0 && retained > 0,
+        // Four-eyes verifications are rare in random walks (a PEP needs four accepted
+        // documents, a first approval and a distinct senior verifier in 50 steps); when reached,
+        // `check_invariants` checks them, and tests/risk.rs walks each rule deterministically.
+        verified > 0 && approved > 0 && reopened > 0 && unfrozen > 0 && erased > 0 && retained > 0,
         "the search missed part of the lifecycle"
     );
 }

@@ -7,8 +7,8 @@
 mod support;
 
 use kyc_domain::customer::{
-    Criterion, CustomerDraft, DuplicateResolution, IdentityKind, IdentityMatch, LockReason,
-    PolicyVersion, ResolveDuplicateDraft,
+    ApproveDraft, Criterion, CustomerDraft, DecisionContext, DuplicateResolution, IdentityKind,
+    IdentityMatch, LockReason, PolicyVersion, ResolveDuplicateDraft,
 };
 use kyc_domain::ids::CustomerGuid;
 use kyc_domain::values::{AssociateDraft, ValidationCode};
@@ -132,6 +132,12 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
             associate_guid: associate_guid(1),
             at: now,
         },
+        CommandKind::Approve => CustomerCommand::Approve {
+            draft: ApproveDraft {
+                note: Some("documents match the details".into()),
+            },
+            at: now,
+        },
         CommandKind::Verify => CustomerCommand::Verify { at: now },
         CommandKind::Reject => CustomerCommand::Reject {
             draft: rejection(true),
@@ -200,7 +206,12 @@ fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
             }
             let customer = Customer::from_events(&events);
             let state = customer.state().unwrap();
-            let result = customer.decide(valid_command(kind, business));
+            let actor = reviewer();
+            let context = DecisionContext {
+                actor: Some(&actor),
+                risk: None,
+            };
+            let result = customer.decide_with(valid_command(kind, business), &context);
             let associate_command = matches!(
                 kind,
                 CommandKind::AddAssociate
@@ -564,6 +575,7 @@ fn review_accepts_or_rejects_a_pending_document() {
     given(events.clone())
         .when(review(1, accept()))
         .then_events(&[CustomerEvent::DocumentAccepted {
+            reviewer: None,
             document_guid: document_guid(1),
             at: at(100),
         }]);
@@ -682,7 +694,8 @@ fn verify_records_the_policy_version() {
     given(ready_individual())
         .when(CustomerCommand::Verify { at: at(500) })
         .then_events(&[CustomerEvent::CustomerVerified {
-            policy_version: PolicyVersion::V1,
+            approver: None,
+            policy_version: PolicyVersion::V2,
             at: at(500),
         }]);
 }

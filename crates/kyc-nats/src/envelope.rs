@@ -34,6 +34,8 @@ pub fn event_name(event: &CustomerEvent) -> &'static str {
         CustomerEvent::CustomerErased { .. } => "erased",
         CustomerEvent::DuplicateIdentityFlagged { .. } => "duplicate_identity_flagged",
         CustomerEvent::DuplicateIdentityResolved { .. } => "duplicate_identity_resolved",
+        CustomerEvent::ApprovalRecorded { .. } => "approval_recorded",
+        CustomerEvent::RiskRated { .. } => "risk_rated",
     }
 }
 
@@ -231,6 +233,22 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
         CustomerEvent::CustomerVerified { policy_version, .. } => json!({
             "state": "verified",
             "policy_version": policy_version.as_str(),
+        }),
+        // The note is free text, and who approved is for the audit trail, not the stream.
+        CustomerEvent::ApprovalRecorded { .. } => json!({ "approval": "first" }),
+        CustomerEvent::RiskRated {
+            level,
+            score,
+            factors,
+            policy_version,
+            four_eyes,
+            ..
+        } => json!({
+            "risk_level": level.as_str(),
+            "score": score,
+            "factors": factors.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(),
+            "policy_version": policy_version.as_str(),
+            "four_eyes": four_eyes,
         }),
         CustomerEvent::CustomerRejected {
             reasons, retryable, ..

@@ -88,7 +88,11 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         "CustomerFrozen" | "LegalHoldChanged" => REASON_TEXT,
         // A reviewer's note is free text; the other guid, kind and resolution are not personal.
         "DuplicateIdentityResolved" => NOTE,
-        "DocumentAccepted"
+        // The approver's note is free text; who approved is an operator id, as in metadata.
+        "ApprovalRecorded" => NOTE,
+        // Levels, scores, factor kinds and policy names: no fact about the person.
+        "RiskRated"
+        | "DocumentAccepted"
         | "AssociateRemoved"
         | "CustomerVerified"
         | "VerificationReopened"
@@ -109,6 +113,7 @@ const RECORD_REGIONS: &[Region] = &[
     region(&["frozen"], Members::Only(&["reason"])),
     region(&["closure"], Members::Only(&["message"])),
     region(&["legal_hold"], Members::Only(&["reason"])),
+    region(&["approvals", "*"], Members::Only(&["note"])),
 ];
 
 /// What a sealed value is bound to.

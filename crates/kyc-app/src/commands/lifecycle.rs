@@ -1,14 +1,56 @@
-//! Decisions on a customer: verify, reject, freeze, unfreeze.
+//! Decisions on a customer: approve, verify, reject, freeze, unfreeze.
 
-use kyc_domain::customer::{FreezeDraft, RejectDraft};
+use kyc_domain::customer::{ApproveDraft, FreezeDraft, RejectDraft};
 use kyc_domain::ids::CustomerGuid;
 use kyc_domain::CustomerCommand;
 use serde::Serialize;
 
 use super::vocabulary::{BodyFormat, Command, CommandSpec, Method, ServerValues, Target};
-use crate::dto::{FreezeBody, NoFields, RejectBody};
+use crate::dto::{ApproveBody, FreezeBody, NoFields, RejectBody};
 use crate::error::AppError;
 use crate::principal::Scope;
+
+/// Record the first of two approvals of a customer whose risk demands four eyes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approve {
+    /// The customer.
+    pub customer_guid: CustomerGuid,
+    /// The approver's note.
+    pub draft: ApproveDraft,
+}
+
+impl Command for Approve {
+    type Body = ApproveBody;
+    const SPEC: CommandSpec = CommandSpec {
+        name: "approve",
+        legacy_names: &[],
+        method: Method::Post,
+        path: "/api/customers/{guid}/approve",
+        body: BodyFormat::OptionalJson,
+        scope: Scope::CustomersReview,
+        creates: false,
+        summary: "Record the first approval of a customer that needs four eyes; another actor \
+                  holding customers:approve_high_risk then verifies",
+    };
+
+    fn from_request(target: &Target, body: ApproveBody) -> Result<Self, AppError> {
+        Ok(Self {
+            customer_guid: target.customer()?,
+            draft: body.into(),
+        })
+    }
+
+    fn customer_guid(&self) -> Option<CustomerGuid> {
+        Some(self.customer_guid)
+    }
+
+    fn to_domain(&self, server: &ServerValues) -> Result<CustomerCommand, AppError> {
+        Ok(CustomerCommand::Approve {
+            draft: self.draft.clone(),
+            at: server.at,
+        })
+    }
+}
 
 /// Mark a customer verified; only when its verification profile is complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,7 +69,9 @@ impl Command for Verify {
         body: BodyFormat::OptionalJson,
         scope: Scope::CustomersReview,
         creates: false,
-        summary: "Verify a customer whose verification profile is complete",
+        summary: "Verify a customer whose verification profile is complete (for a customer \
+                  that needs four eyes: the second approval, by another actor holding \
+                  customers:approve_high_risk)",
     };
 
     fn from_request(target: &Target, NoFields {}: NoFields) -> Result<Self, AppError> {

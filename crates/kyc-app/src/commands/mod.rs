@@ -20,7 +20,7 @@ pub use closure::{Close, CloseDormant, Erase, SetLegalHold};
 pub use customer::{Create, PatchCustomer, PATCH_FREEZE_REASON};
 pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE64_LEN};
 pub use duplicates::ResolveDuplicate;
-pub use lifecycle::{Freeze, Reject, Unfreeze, Verify};
+pub use lifecycle::{Approve, Freeze, Reject, Unfreeze, Verify};
 pub use service::{stamp, CommandService, RetryPolicy};
 pub use vocabulary::{
     command_specs, visit_commands, BodyFormat, Command, CommandSpec, CommandVisitor, Method,

@@ -211,6 +211,12 @@ impl<S: CustomerStore> CommandService<S> {
             content: prepared.content.clone(),
             policy: self.policies.policy(bank_guid),
             identity_matches: Vec::new(),
+            actor: kyc_domain::customer::Actor {
+                id: kyc_domain::customer::ActorId::parse(ctx.principal.subject()).ok_or_else(
+                    || AppError::Malformed("the caller's subject is not a usable actor id".into()),
+                )?,
+                senior: ctx.principal.has(crate::Scope::CustomersApproveHighRisk),
+            },
         };
         let mut events = decide(&customer, command, &server)?;
         // Duplicate detection: the tax and identification numbers this command gives, looked
@@ -304,9 +310,16 @@ fn decide<C: Command>(
     server: &ServerValues,
 ) -> Result<Vec<kyc_domain::CustomerEvent>, AppError> {
     command.precondition(customer, server)?;
-    match customer.decide(command.to_domain(server)?) {
+    let context = kyc_domain::customer::DecisionContext {
+        actor: Some(&server.actor),
+        risk: Some(&server.policy.risk),
+    };
+    match customer.decide_with(command.to_domain(server)?, &context) {
         Ok(events) => Ok(events),
         Err(CustomerError::NotFound) => Err(AppError::NotFound),
+        Err(CustomerError::SeniorApprovalRequired) => {
+            Err(AppError::Forbidden(crate::Scope::CustomersApproveHighRisk))
+        }
         Err(refusal) => Err(refusal.into()),
     }
 }

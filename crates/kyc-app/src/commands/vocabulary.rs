@@ -1,14 +1,14 @@
 //! What every command declares, and the one list of commands.
 
 use chrono::{DateTime, Utc};
-use kyc_domain::customer::{DocumentContent, DocumentDraft, IdentityMatch};
+use kyc_domain::customer::{Actor, DocumentContent, DocumentDraft, IdentityMatch};
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::CustomerCommand;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{
-    AddAssociate, Close, Create, Erase, Freeze, PatchCustomer, Reject, RemoveAssociate,
+    AddAssociate, Approve, Close, Create, Erase, Freeze, PatchCustomer, Reject, RemoveAssociate,
     ResolveDuplicate, ReviewDocument, SetLegalHold, SubmitDocument, Unfreeze, UpdateAssociate,
     Verify,
 };
@@ -112,6 +112,8 @@ pub struct ServerValues {
     /// Other customers of the tenant holding a tax or identification number that a create or
     /// update carries (found by the store's blind index; empty for other commands).
     pub identity_matches: Vec<IdentityMatch>,
+    /// Who is asking (the token's `sub`), and whether they may give a senior approval.
+    pub actor: Actor,
 }
 
 /// A command of the API: how a caller's request becomes a domain command.
@@ -182,6 +184,7 @@ pub fn visit_commands(visitor: &mut impl CommandVisitor) {
     visitor.visit::<AddAssociate>();
     visitor.visit::<UpdateAssociate>();
     visitor.visit::<RemoveAssociate>();
+    visitor.visit::<Approve>();
     visitor.visit::<Verify>();
     visitor.visit::<Reject>();
     visitor.visit::<Freeze>();

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use kyc_domain::customer::{
-    CloseDraft, CustomerDraft, DocumentDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft,
-    ResolveDuplicateDraft, ReviewDraft,
+    ApproveDraft, CloseDraft, CustomerDraft, DocumentDraft, EraseDraft, FreezeDraft,
+    LegalHoldDraft, RejectDraft, ResolveDuplicateDraft, ReviewDraft,
 };
 use kyc_domain::values::{
     AddressDraft, AssociateDraft, FieldError, IdentificationNumberDraft, NameDraft, PepDraft,
@@ -220,6 +220,14 @@ pub struct RejectBody {
 pub struct FreezeBody {
     /// Why the customer is frozen.
     pub reason: Option<String>,
+}
+
+/// A first approval (four eyes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// What the approver checked, for the audit trail.
+    pub note: Option<String>,
 }
 
 /// A closure.
@@ -487,6 +495,12 @@ impl From<ResolveDuplicateBody> for ResolveDuplicateDraft {
             resolution: body.resolution,
             note: body.note,
         }
+    }
+}
+
+impl From<ApproveBody> for ApproveDraft {
+    fn from(body: ApproveBody) -> Self {
+        Self { note: body.note }
     }
 }
 

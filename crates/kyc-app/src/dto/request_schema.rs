@@ -24,9 +24,9 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::request::{
-    AssociateBody, AssociateChanges, CloseBody, CustomerBody, CustomerPatchBody, DocumentUpload,
-    EraseBody, FreezeBody, LegalHoldBody, NoFields, RejectBody, ResolveDuplicateBody, ReviewBody,
-    CYBRID_IDENTIFICATION_TYPES,
+    ApproveBody, AssociateBody, AssociateChanges, CloseBody, CustomerBody, CustomerPatchBody,
+    DocumentUpload, EraseBody, FreezeBody, LegalHoldBody, NoFields, RejectBody,
+    ResolveDuplicateBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
     adult_date_of_birth, array, country_code, document_base64, done, null_only, object,
@@ -522,6 +522,22 @@ impl PartialSchema for RejectBody {
     }
 }
 impl ToSchema for RejectBody {}
+
+impl PartialSchema for ApproveBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![(
+                "note",
+                done(
+                    text(LongText::MAX_LENGTH, true)
+                        .description(Some("What the approver checked; shown in the audit trail")),
+                ),
+            )],
+            &[],
+        ))
+    }
+}
+impl ToSchema for ApproveBody {}
 
 impl PartialSchema for FreezeBody {
     fn schema() -> RefOr<Schema> {

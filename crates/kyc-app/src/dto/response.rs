@@ -148,6 +148,9 @@ pub struct VerificationProfileDto {
     pub status: String,
     /// The rules version it was evaluated under.
     pub policy_version: String,
+    /// The customer's risk level, which decides the enhanced criteria (`v2` onwards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<String>,
     /// Criteria by standing.
     pub criteria: CriteriaDto,
 }
@@ -161,6 +164,7 @@ impl From<&VerificationProfile> for VerificationProfileDto {
             name: p.name.as_str().to_owned(),
             status: p.status.as_str().to_owned(),
             policy_version: p.policy_version.as_str().to_owned(),
+            risk_level: p.risk_level.map(|l| l.as_str().to_owned()),
             criteria: CriteriaDto {
                 complete: names(&p.criteria.complete),
                 pending: names(&p.criteria.pending),
@@ -311,6 +315,44 @@ pub struct RejectionDto {
     pub rejected_at: DateTime<Utc>,
 }
 
+/// A customer's risk rating, with what contributed (kinds of fact, never the facts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RiskDto {
+    /// `low`, `medium` or `high`.
+    pub level: String,
+    /// The sum of the factors' points.
+    pub score: u32,
+    /// The contributing factors.
+    pub factors: Vec<RiskFactorDto>,
+    /// The tenant's risk policy version it was scored under.
+    pub policy_version: String,
+    /// Whether verification needs two distinct approvers.
+    pub four_eyes: bool,
+    /// When it was recorded.
+    pub rated_at: DateTime<Utc>,
+}
+
+/// One contributing risk factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RiskFactorDto {
+    /// What kind of fact, e.g. `politically_exposed`, `grey_list_residence`.
+    pub kind: String,
+    /// The points it added.
+    pub points: u32,
+}
+
+/// A first approval awaiting (or followed by) the verifying one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApprovalDto {
+    /// Who approved (the token's `sub`).
+    pub approver: String,
+    /// What they checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When.
+    pub approved_at: DateTime<Utc>,
+}
+
 /// An active freeze.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FreezeDto {
@@ -443,6 +485,15 @@ pub struct CustomerDto {
     /// Associates (businesses).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub associates: Vec<AssociateDto>,
+    /// The latest risk rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<RiskDto>,
+    /// First approvals of the current verification cycle (four eyes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ApprovalDto>,
+    /// Who verified the customer (the second approver when four eyes were needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_by: Option<String>,
     /// The latest rejection, while rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<RejectionDto>,
@@ -574,6 +625,31 @@ impl CustomerDto {
                 .iter()
                 .map(|(guid, a)| AssociateDto::new(guid, a, pii))
                 .collect(),
+            risk: record.risk.as_ref().map(|r| RiskDto {
+                level: r.level.as_str().to_owned(),
+                score: r.score,
+                factors: r
+                    .factors
+                    .iter()
+                    .map(|f| RiskFactorDto {
+                        kind: f.kind.as_str().to_owned(),
+                        points: f.points,
+                    })
+                    .collect(),
+                policy_version: r.policy_version.to_string(),
+                four_eyes: r.four_eyes,
+                rated_at: r.rated_at,
+            }),
+            approvals: record
+                .approvals
+                .iter()
+                .map(|a| ApprovalDto {
+                    approver: a.approver.to_string(),
+                    note: a.note.as_ref().map(ToString::to_string),
+                    approved_at: a.at,
+                })
+                .collect(),
+            verified_by: record.verified_by.as_ref().map(ToString::to_string),
             rejection: record.rejection.as_ref().map(|r| RejectionDto {
                 reason_codes: r.reasons.iter().map(|c| c.as_str().to_owned()).collect(),
                 message: r.message.as_ref().map(ToString::to_string),
@@ -697,6 +773,13 @@ pub struct AuditDecisionDto {
     /// The document a review was about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_guid: Option<String>,
+    /// Who reviewed, approved or verified, as the decision recorded it (four-eyes evidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// The level a risk rating gave (its factors are the reason codes, its policy the
+    /// `policy_version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<String>,
 }
 
 impl AuditDecisionDto {
@@ -713,12 +796,18 @@ impl AuditDecisionDto {
             | E::AssociateAdded { .. }
             | E::AssociateUpdated { .. }
             | E::AssociateRemoved { .. } => None,
-            E::DocumentAccepted { document_guid, .. } => Some(Self {
+            E::DocumentAccepted {
+                document_guid,
+                reviewer,
+                ..
+            } => Some(Self {
                 document_guid: Some(document_guid.to_string()),
+                approver: reviewer.as_ref().map(ToString::to_string),
                 ..Self::default()
             }),
             E::DocumentRejected {
                 document_guid,
+                reviewer,
                 reason,
                 message,
                 ..
@@ -726,10 +815,32 @@ impl AuditDecisionDto {
                 reason_codes: vec![reason.as_str().to_owned()],
                 message: message.as_ref().map(ToString::to_string),
                 document_guid: Some(document_guid.to_string()),
+                approver: reviewer.as_ref().map(ToString::to_string),
                 ..Self::default()
             }),
-            E::CustomerVerified { policy_version, .. } => Some(Self {
+            E::CustomerVerified {
+                policy_version,
+                approver,
+                ..
+            } => Some(Self {
                 policy_version: Some(policy_version.as_str().to_owned()),
+                approver: approver.as_ref().map(ToString::to_string),
+                ..Self::default()
+            }),
+            E::ApprovalRecorded { approver, note, .. } => Some(Self {
+                message: note.as_ref().map(ToString::to_string),
+                approver: Some(approver.to_string()),
+                ..Self::default()
+            }),
+            E::RiskRated {
+                level,
+                factors,
+                policy_version,
+                ..
+            } => Some(Self {
+                reason_codes: factors.iter().map(|f| f.kind.as_str().to_owned()).collect(),
+                policy_version: Some(policy_version.to_string()),
+                risk_level: Some(level.as_str().to_owned()),
                 ..Self::default()
             }),
             E::CustomerRejected {

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::approval::ApproveDraft;
 use super::details::CustomerDraft;
 use super::documents::{DocumentContent, DocumentDraft, ReviewDraft};
 use super::identity::IdentityMatch;
@@ -93,6 +94,13 @@ pub enum CustomerCommand {
     RemoveAssociate {
         /// The associate.
         associate_guid: AssociateGuid,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// Record the first of the two approvals a customer needing four eyes is verified on.
+    Approve {
+        /// The approver's note.
+        draft: ApproveDraft,
         /// Now.
         at: DateTime<Utc>,
     },
@@ -187,6 +195,7 @@ impl CustomerCommand {
             | Self::AddAssociate { at, .. }
             | Self::UpdateAssociate { at, .. }
             | Self::RemoveAssociate { at, .. }
+            | Self::Approve { at, .. }
             | Self::Verify { at }
             | Self::Reject { at, .. }
             | Self::Freeze { at, .. }

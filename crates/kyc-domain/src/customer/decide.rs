@@ -2,11 +2,13 @@
 
 use std::collections::BTreeSet;
 
+use super::approval::{ApproveDraft, DecisionContext, FourEyesBreach};
 use super::details::{
     parse_external_id, with_detail_fields, CustomerDetails, CustomerDraft, DetailField,
 };
 use super::documents::{DocumentDraft, DocumentKind, FileName, ReviewDecision, MAX_DOCUMENT_BYTES};
 use super::identity::{DuplicateFlag, DuplicateResolution, IdentityMatch};
+use super::profile::Criterion;
 use super::{
     CommandKind, CustomerCommand, CustomerError, CustomerEvent, CustomerRecord,
     CustomerRejectionReason, CustomerState, CustomerType, LockReason, PolicyVersion,
@@ -66,6 +68,7 @@ fn allowed(command: CommandKind, stage: Stage) -> bool {
         | C::AddAssociate
         | C::UpdateAssociate
         | C::RemoveAssociate
+        | C::Approve
         | C::Verify
         | C::Reject => stage == S::Unverified,
         C::Freeze => matches!(
@@ -96,8 +99,62 @@ fn business_only(command: CommandKind) -> bool {
 }
 
 impl Customer {
-    /// Decides a command: the events it causes, or why it is refused. Refusals change nothing.
+    /// Decides a command with no actor and no risk policy: the lifecycle rules alone (nothing
+    /// is rated, nothing needs four eyes, nothing can be approved). See [`Self::decide_with`].
     pub fn decide(&self, command: CustomerCommand) -> Result<Vec<CustomerEvent>, CustomerError> {
+        self.decide_with(command, &DecisionContext::default())
+    }
+
+    /// Decides a command: the events it causes, or why it is refused. Refusals change nothing.
+    ///
+    /// Under a risk policy, the customer is re-rated before the command (so a policy that
+    /// changed since the last command already governs this one) and after it; each rating that
+    /// differs from the latest is appended as `RiskRated`. A command that changes nothing
+    /// appends nothing, not even a new rating. Closed and erased customers are not rated.
+    pub fn decide_with(
+        &self,
+        command: CustomerCommand,
+        context: &DecisionContext<'_>,
+    ) -> Result<Vec<CustomerEvent>, CustomerError> {
+        let Some(policy) = context.risk else {
+            return self.decide_lifecycle(command, context);
+        };
+        let at = command.at();
+        let rerating = |customer: &Customer| {
+            customer
+                .record()
+                .filter(|r| r.state != CustomerState::Closed && r.erased_at.is_none())
+                .and_then(|record| policy.rerating(record, at))
+        };
+        let mut events = Vec::new();
+        let mut customer = match rerating(self) {
+            Some(rated) => {
+                let mut rerated = self.clone();
+                rerated.apply(&rated);
+                events.push(rated);
+                std::borrow::Cow::Owned(rerated)
+            }
+            None => std::borrow::Cow::Borrowed(self),
+        };
+        let decided = customer.decide_lifecycle(command, context)?;
+        if decided.is_empty() {
+            return Ok(decided);
+        }
+        let after = customer.to_mut();
+        for event in &decided {
+            after.apply(event);
+        }
+        events.extend(decided);
+        events.extend(rerating(after));
+        Ok(events)
+    }
+
+    /// The transition table and each command's guards.
+    fn decide_lifecycle(
+        &self,
+        command: CustomerCommand,
+        context: &DecisionContext<'_>,
+    ) -> Result<Vec<CustomerEvent>, CustomerError> {
         let kind = command.kind();
         let Some(record) = self.record() else {
             return match command {
@@ -136,7 +193,7 @@ impl Customer {
                 draft,
                 identity_matches,
                 at,
-            } => decide_update(record, &draft, &identity_matches, at),
+            } => decide_update(record, stage, &draft, &identity_matches, at),
             CustomerCommand::SubmitDocument {
                 document_guid,
                 draft,
@@ -147,7 +204,7 @@ impl Customer {
                 document_guid,
                 draft,
                 at,
-            } => decide_review(record, document_guid, &draft, at),
+            } => decide_review(record, document_guid, &draft, context, at),
             CustomerCommand::AddAssociate {
                 associate_guid,
                 draft,
@@ -164,7 +221,8 @@ impl Customer {
                 }
                 Ok(vec![CustomerEvent::AssociateRemoved { associate_guid, at }])
             }
-            CustomerCommand::Verify { at } => decide_verify(record, at),
+            CustomerCommand::Approve { draft, at } => decide_approve(record, &draft, context, at),
+            CustomerCommand::Verify { at } => decide_verify(record, context, at),
             CustomerCommand::Reject { draft, at } => {
                 let (reasons, message, retryable) = parse_rejection(&draft)?;
                 Ok(vec![CustomerEvent::CustomerRejected {
@@ -295,8 +353,10 @@ fn decide_review(
     record: &CustomerRecord,
     document_guid: crate::ids::DocumentGuid,
     draft: &super::ReviewDraft,
+    context: &DecisionContext<'_>,
     at: At,
 ) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let reviewer = context.actor.map(|actor| actor.id.clone());
     let document = record
         .documents
         .get(&document_guid)
@@ -305,9 +365,14 @@ fn decide_review(
         return Err(CustomerError::DocumentAlreadyReviewed(document_guid));
     }
     Ok(vec![match ReviewDecision::parse(draft)? {
-        ReviewDecision::Accept => CustomerEvent::DocumentAccepted { document_guid, at },
+        ReviewDecision::Accept => CustomerEvent::DocumentAccepted {
+            document_guid,
+            reviewer,
+            at,
+        },
         ReviewDecision::Reject { reason, message } => CustomerEvent::DocumentRejected {
             document_guid,
+            reviewer,
             reason,
             message: Some(message),
             at,
@@ -357,26 +422,110 @@ fn decide_update_associate(
     }])
 }
 
-fn decide_verify(record: &CustomerRecord, at: At) -> Result<Vec<CustomerEvent>, CustomerError> {
-    let profile = super::profile::evaluate(record, PolicyVersion::CURRENT);
-    if !profile.is_satisfied() {
-        return Err(CustomerError::ProfileIncomplete {
-            required: profile.criteria.required,
-            pending: profile.criteria.pending,
-            errors: {
-                let mut names: Vec<_> = profile
-                    .criteria
-                    .errors
-                    .into_iter()
-                    .map(|e| e.name)
-                    .collect();
-                names.dedup();
-                names
-            },
+/// The profile a decision needs complete: everything but the senior approval, which is what
+/// the verification itself gives.
+fn check_profile_for_decision(record: &CustomerRecord) -> Result<(), CustomerError> {
+    let mut profile = super::profile::evaluate(record, PolicyVersion::CURRENT);
+    profile
+        .criteria
+        .required
+        .retain(|c| *c != Criterion::SeniorApproval);
+    profile
+        .criteria
+        .pending
+        .retain(|c| *c != Criterion::SeniorApproval);
+    if profile.is_satisfied() {
+        return Ok(());
+    }
+    Err(CustomerError::ProfileIncomplete {
+        required: profile.criteria.required,
+        pending: profile.criteria.pending,
+        errors: {
+            let mut names: Vec<_> = profile
+                .criteria
+                .errors
+                .into_iter()
+                .map(|e| e.name)
+                .collect();
+            names.dedup();
+            names
+        },
+    })
+}
+
+/// True when the customer's latest rating demands two distinct approvers.
+fn needs_four_eyes(record: &CustomerRecord) -> bool {
+    record.risk.as_ref().is_some_and(|r| r.four_eyes)
+}
+
+/// The first of two approvals: the profile must be complete, and the approver may approve
+/// once per verification cycle (a second actor's approval is the verification).
+fn decide_approve(
+    record: &CustomerRecord,
+    draft: &ApproveDraft,
+    context: &DecisionContext<'_>,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let note = optional(&mut errors, "note", draft.note.as_deref(), LongText::parse);
+    errors.finish(|| ())?;
+    let actor = context
+        .actor
+        .ok_or(CustomerError::ActorRequired(CommandKind::Approve))?;
+    check_profile_for_decision(record)?;
+    if let Some(first) = record.approvals.first() {
+        return Err(if first.approver == actor.id {
+            CustomerError::FourEyesRequired(FourEyesBreach::SameActor)
+        } else {
+            CustomerError::AlreadyApproved
         });
+    }
+    Ok(vec![CustomerEvent::ApprovalRecorded {
+        approver: actor.id.clone(),
+        note,
+        at,
+    }])
+}
+
+/// Verification: the profile complete and, when the customer's rating demands four eyes, a
+/// first approval by another actor, a verifier holding the senior approver's permission and,
+/// unless the policy allows it, one who reviewed none of the customer's documents.
+fn decide_verify(
+    record: &CustomerRecord,
+    context: &DecisionContext<'_>,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    check_profile_for_decision(record)?;
+    if needs_four_eyes(record) {
+        let actor = context
+            .actor
+            .ok_or(CustomerError::ActorRequired(CommandKind::Verify))?;
+        let first = record
+            .approvals
+            .first()
+            .ok_or(CustomerError::FourEyesRequired(
+                FourEyesBreach::NoFirstApproval,
+            ))?;
+        if first.approver == actor.id {
+            return Err(CustomerError::FourEyesRequired(FourEyesBreach::SameActor));
+        }
+        if !actor.senior {
+            return Err(CustomerError::SeniorApprovalRequired);
+        }
+        let reviewer_may_verify = context.risk.is_none_or(|p| p.reviewer_may_verify);
+        let reviewed = record
+            .documents
+            .values()
+            .any(|d| d.reviewed_by.as_ref() == Some(&actor.id));
+        if reviewed && !reviewer_may_verify {
+            return Err(CustomerError::FourEyesRequired(
+                FourEyesBreach::ReviewedOwnDocuments,
+            ));
+        }
     }
     Ok(vec![CustomerEvent::CustomerVerified {
         policy_version: PolicyVersion::CURRENT,
+        approver: context.actor.map(|actor| actor.id.clone()),
         at,
     }])
 }
@@ -519,6 +668,7 @@ macro_rules! keep_changed {
 
 fn decide_update(
     record: &CustomerRecord,
+    stage: Stage,
     draft: &CustomerDraft,
     identity_matches: &[IdentityMatch],
     at: chrono::DateTime<chrono::Utc>,
@@ -574,7 +724,7 @@ fn decide_update(
             .filter(|f| !f.is_changeable_after_verification())
             .collect();
         (locked, LockReason::Verified)
-    } else if record.has_documents() {
+    } else if record.has_documents() && stage != Stage::RejectedRetryable {
         let locked = changed_fields
             .iter()
             .copied()
@@ -602,7 +752,14 @@ fn decide_update(
         identity_matches,
         at,
     );
-    let mut events = vec![CustomerEvent::CustomerDetailsUpdated { changes, at }];
+    let mut events = Vec::with_capacity(2 + flags.len());
+    // After a retryable rejection the customer may correct what a reviewer found wrong,
+    // identity fields included: a correction of those reopens verification (they lock again,
+    // as the documents stand), and the audit trail shows both events.
+    if stage == Stage::RejectedRetryable && changed_fields.iter().any(|f| f.is_identity()) {
+        events.push(CustomerEvent::VerificationReopened { at });
+    }
+    events.push(CustomerEvent::CustomerDetailsUpdated { changes, at });
     events.extend(flags);
     Ok(events)
 }

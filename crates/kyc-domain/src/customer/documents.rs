@@ -222,6 +222,9 @@ pub struct Document {
     pub status: DocumentStatus,
     /// When it was submitted.
     pub submitted_at: chrono::DateTime<chrono::Utc>,
+    /// Who reviewed it, once reviewed (reviews recorded before version 2 name no one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_by: Option<super::approval::ActorId>,
 }
 
 /// A review decision as a caller sends it.

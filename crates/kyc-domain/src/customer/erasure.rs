@@ -67,14 +67,17 @@ impl CustomerEvent {
             Self::CustomerFrozen { reason, .. } | Self::LegalHoldChanged { reason, .. } => {
                 *reason = None;
             }
-            Self::DuplicateIdentityResolved { note, .. } => *note = None,
+            Self::DuplicateIdentityResolved { note, .. } | Self::ApprovalRecorded { note, .. } => {
+                *note = None;
+            }
             Self::DocumentAccepted { .. }
             | Self::DuplicateIdentityFlagged { .. }
             | Self::AssociateRemoved { .. }
             | Self::CustomerVerified { .. }
             | Self::VerificationReopened { .. }
             | Self::CustomerUnfrozen { .. }
-            | Self::CustomerErased { .. } => {}
+            | Self::CustomerErased { .. }
+            | Self::RiskRated { .. } => {}
         }
         event
     }
@@ -107,6 +110,9 @@ impl CustomerRecord {
         }
         if let Some(hold) = record.legal_hold.as_mut() {
             hold.reason = None;
+        }
+        for approval in &mut record.approvals {
+            approval.note = None;
         }
         record
     }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+use super::approval::FourEyesBreach;
 use super::command::CommandKind;
 use super::profile::Criterion;
 use super::{CustomerState, CustomerType};
@@ -101,6 +102,19 @@ pub enum CustomerError {
     /// not started.
     #[error("the customer's records must be kept: close the relationship first; retention runs from the close")]
     RetentionNotStarted,
+    /// Verifying this customer needs two distinct approvers, and this request breaks that.
+    #[error("four eyes required: {}", .0.explain())]
+    FourEyesRequired(FourEyesBreach),
+    /// The second approval of a customer that needs four eyes must come from an actor holding
+    /// the senior approver's permission (`customers:approve_high_risk`).
+    #[error("the verifying approval of this customer needs the senior approver's permission")]
+    SeniorApprovalRequired,
+    /// A first approval is already recorded; the next step is the verification.
+    #[error("a first approval is already recorded; another actor verifies")]
+    AlreadyApproved,
+    /// The command records who decided, and the request named no one.
+    #[error("{0} records who decided, and no actor was given")]
+    ActorRequired(CommandKind),
     /// The legal hold is already as asked.
     #[error("the legal hold is already {}", if *.on { "on" } else { "off" })]
     LegalHoldUnchanged {
@@ -144,6 +158,10 @@ impl CustomerError {
             Self::RetentionNotStarted => "retention_not_started",
             Self::LegalHoldUnchanged { .. } => "legal_hold_unchanged",
             Self::UnknownDuplicate(_) => "unknown_duplicate",
+            Self::FourEyesRequired(_) => "four_eyes_required",
+            Self::SeniorApprovalRequired => "forbidden",
+            Self::AlreadyApproved => "already_approved",
+            Self::ActorRequired(_) => "actor_required",
         }
     }
 }

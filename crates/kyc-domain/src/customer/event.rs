@@ -9,11 +9,13 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::approval::ActorId;
 use super::details::CustomerDetails;
 use super::documents::{DocumentContent, DocumentKind, DocumentRejectionReason, FileName};
 use super::identity::{DuplicateResolution, IdentityKind};
 use super::profile::PolicyVersion;
 use super::reasons::{ClosureReason, CustomerRejectionReason};
+use super::risk::{RiskFactor, RiskLevel, RiskPolicyVersion};
 use super::{CustomerState, CustomerType};
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use crate::values::{AssociateDetails, LongText};
@@ -65,6 +67,9 @@ pub enum CustomerEvent {
     DocumentAccepted {
         /// The document.
         document_guid: DocumentGuid,
+        /// Who reviewed it (version 2; absent in version 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reviewer: Option<ActorId>,
         /// When.
         at: DateTime<Utc>,
     },
@@ -72,6 +77,9 @@ pub enum CustomerEvent {
     DocumentRejected {
         /// The document.
         document_guid: DocumentGuid,
+        /// Who reviewed it (version 2; absent in version 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reviewer: Option<ActorId>,
         /// Why.
         reason: DocumentRejectionReason,
         /// Explanation for the customer (always given; blank only after erasure).
@@ -109,6 +117,35 @@ pub enum CustomerEvent {
     CustomerVerified {
         /// The rules the decision was made under.
         policy_version: PolicyVersion,
+        /// Who verified: the second approver when four eyes were needed (version 2; absent in
+        /// version 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<ActorId>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A first approval was recorded; another actor gives the second by verifying.
+    ApprovalRecorded {
+        /// Who approved.
+        approver: ActorId,
+        /// What they checked (sealed; blank after erasure).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<LongText>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The customer's risk was (re)rated: an input or the tenant's risk policy changed.
+    RiskRated {
+        /// The level.
+        level: RiskLevel,
+        /// The sum of the factors' points.
+        score: u32,
+        /// The kinds of fact that contributed, with their points (never the facts).
+        factors: Vec<RiskFactor>,
+        /// The tenant's risk policy version.
+        policy_version: RiskPolicyVersion,
+        /// Whether verification at this level needs two distinct approvers.
+        four_eyes: bool,
         /// When.
         at: DateTime<Utc>,
     },
@@ -202,7 +239,7 @@ pub enum CustomerEvent {
 
 impl CustomerEvent {
     /// Every event type, as stored in the event log's `event_type` column.
-    pub const TYPES: [&'static str; 18] = [
+    pub const TYPES: [&'static str; 20] = [
         "CustomerCreated",
         "CustomerDetailsUpdated",
         "DocumentSubmitted",
@@ -221,6 +258,8 @@ impl CustomerEvent {
         "CustomerErased",
         "DuplicateIdentityFlagged",
         "DuplicateIdentityResolved",
+        "ApprovalRecorded",
+        "RiskRated",
     ];
 
     /// The event's type name, stable forever.
@@ -244,12 +283,39 @@ impl CustomerEvent {
             Self::CustomerErased { .. } => "CustomerErased",
             Self::DuplicateIdentityFlagged { .. } => "DuplicateIdentityFlagged",
             Self::DuplicateIdentityResolved { .. } => "DuplicateIdentityResolved",
+            Self::ApprovalRecorded { .. } => "ApprovalRecorded",
+            Self::RiskRated { .. } => "RiskRated",
         }
     }
 
     /// The schema version of the event's payload.
+    ///
+    /// Version 2 of the review and verification events adds who decided (an optional field,
+    /// so version-1 payloads read unchanged).
     pub fn event_version(&self) -> &'static str {
-        "1"
+        match self {
+            Self::DocumentAccepted { .. }
+            | Self::DocumentRejected { .. }
+            | Self::CustomerVerified { .. } => "2",
+            _ => "1",
+        }
+    }
+
+    /// True for events that change what an approver saw (details, documents, associates) or
+    /// start a new verification cycle: they void the first approvals of an unverified customer.
+    pub fn voids_approvals(&self) -> bool {
+        matches!(
+            self,
+            Self::CustomerDetailsUpdated { .. }
+                | Self::DocumentSubmitted { .. }
+                | Self::DocumentAccepted { .. }
+                | Self::DocumentRejected { .. }
+                | Self::AssociateAdded { .. }
+                | Self::AssociateUpdated { .. }
+                | Self::AssociateRemoved { .. }
+                | Self::CustomerRejected { .. }
+                | Self::VerificationReopened { .. }
+        )
     }
 
     /// When it happened.
@@ -272,7 +338,9 @@ impl CustomerEvent {
             | Self::LegalHoldChanged { at, .. }
             | Self::CustomerErased { at, .. }
             | Self::DuplicateIdentityFlagged { at, .. }
-            | Self::DuplicateIdentityResolved { at, .. } => *at,
+            | Self::DuplicateIdentityResolved { at, .. }
+            | Self::ApprovalRecorded { at, .. }
+            | Self::RiskRated { at, .. } => *at,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! events, calls `decide`, and appends what it returns. Folding the events a command emitted
 //! onto the state it was decided on gives the new state — the property tests check exactly that.
 
+mod approval;
 mod command;
 mod decide;
 mod details;
@@ -16,12 +17,14 @@ mod identity;
 pub mod profile;
 mod reasons;
 mod retention;
+pub mod risk;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use approval::{Actor, ActorId, Approval, ApproveDraft, DecisionContext, FourEyesBreach};
 pub use command::{
     CloseDraft, CommandKind, CustomerCommand, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft,
     ResolveDuplicateDraft,
@@ -43,6 +46,7 @@ pub use profile::{
 };
 pub use reasons::{ClosureReason, CustomerRejectionReason};
 pub use retention::RetentionPeriod;
+pub use risk::{RiskFactor, RiskFactorKind, RiskLevel, RiskPolicy, RiskPolicyVersion, RiskRating};
 
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use crate::values::{closed_enum::closed_enum, AssociateDetails, LongText};
@@ -163,6 +167,19 @@ pub struct CustomerRecord {
     /// number, in the order they were noticed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<DuplicateFlag>,
+    /// The latest risk rating (none before the first command decided under a risk policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<RiskRating>,
+    /// First approvals of the current verification cycle (see [`Approval`]); an input change
+    /// before verification voids them, because the approver approved what they saw.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
+    /// When the customer was first verified or rejected (a record-keeping duty begins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_decision_at: Option<DateTime<Utc>>,
+    /// Who verified the customer, when the verification named its approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_by: Option<ActorId>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the latest event.
@@ -243,6 +260,10 @@ impl Customer {
                 legal_hold: None,
                 erased_at: None,
                 duplicates: Vec::new(),
+                risk: None,
+                approvals: Vec::new(),
+                first_decision_at: None,
+                verified_by: None,
                 created_at: *at,
                 updated_at: *at,
             });
@@ -260,6 +281,9 @@ impl CustomerRecord {
     fn apply(&mut self, event: &CustomerEvent) {
         let record = self;
         record.updated_at = event.at();
+        if event.voids_approvals() && record.state != CustomerState::Verified {
+            record.approvals.clear();
+        }
         match event {
             CustomerEvent::CustomerCreated { .. } => {}
             CustomerEvent::CustomerDetailsUpdated { changes, .. } => record.details.merge(changes),
@@ -281,16 +305,23 @@ impl CustomerRecord {
                         content: content.clone(),
                         status: DocumentStatus::Pending,
                         submitted_at: *at,
+                        reviewed_by: None,
                     },
                 );
             }
-            CustomerEvent::DocumentAccepted { document_guid, .. } => {
+            CustomerEvent::DocumentAccepted {
+                document_guid,
+                reviewer,
+                ..
+            } => {
                 if let Some(document) = record.documents.get_mut(document_guid) {
                     document.status = DocumentStatus::Accepted;
+                    document.reviewed_by.clone_from(reviewer);
                 }
             }
             CustomerEvent::DocumentRejected {
                 document_guid,
+                reviewer,
                 reason,
                 message,
                 ..
@@ -300,6 +331,7 @@ impl CustomerRecord {
                         reason: *reason,
                         message: message.clone(),
                     };
+                    document.reviewed_by.clone_from(reviewer);
                 }
             }
             CustomerEvent::AssociateAdded {
@@ -321,9 +353,39 @@ impl CustomerRecord {
             CustomerEvent::AssociateRemoved { associate_guid, .. } => {
                 record.associates.remove(associate_guid);
             }
-            CustomerEvent::CustomerVerified { policy_version, .. } => {
+            CustomerEvent::CustomerVerified {
+                policy_version,
+                approver,
+                ..
+            } => {
                 record.state = CustomerState::Verified;
                 record.verified_under = Some(*policy_version);
+                record.verified_by.clone_from(approver);
+                record.first_decision_at.get_or_insert(record.updated_at);
+            }
+            CustomerEvent::ApprovalRecorded { approver, note, at } => {
+                record.approvals.push(Approval {
+                    approver: approver.clone(),
+                    note: note.clone(),
+                    at: *at,
+                });
+            }
+            CustomerEvent::RiskRated {
+                level,
+                score,
+                factors,
+                policy_version,
+                four_eyes,
+                at,
+            } => {
+                record.risk = Some(RiskRating {
+                    level: *level,
+                    score: *score,
+                    factors: factors.clone(),
+                    policy_version: policy_version.clone(),
+                    four_eyes: *four_eyes,
+                    rated_at: *at,
+                });
             }
             CustomerEvent::CustomerRejected {
                 reasons,
@@ -332,6 +394,7 @@ impl CustomerRecord {
                 at,
             } => {
                 record.state = CustomerState::Rejected;
+                record.first_decision_at.get_or_insert(*at);
                 record.rejection = Some(Rejection {
                     reasons: reasons.iter().copied().collect(),
                     message: message.clone(),
@@ -342,6 +405,7 @@ impl CustomerRecord {
             CustomerEvent::VerificationReopened { .. } => {
                 record.state = CustomerState::Unverified;
                 record.rejection = None;
+                record.verified_by = None;
             }
             CustomerEvent::CustomerFrozen {
                 reason,

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::documents::{Document, DocumentKind, DocumentStatus};
+use super::risk::RiskLevel;
 use super::{CustomerRecord, CustomerState, CustomerType};
 use crate::ids::AssociateGuid;
 use crate::values::{closed_enum::closed_enum, AssociateDetails, AssociateRole, PepStatus};
@@ -16,12 +17,16 @@ closed_enum! {
     pub enum PolicyVersion {
         /// The first rules: `kyc_profile_a` and `kyb_profile_a` as DESIGN.md §2 lists them.
         V1 => "v1",
+        /// V1 plus risk: a high rating adds enhanced-due-diligence criteria
+        /// (`source_of_funds_document`, `proof_of_address_document`) and a rating that demands
+        /// four eyes adds `senior_approval`.
+        V2 => "v2",
     }
 }
 
 impl PolicyVersion {
     /// The rules new decisions are made under.
-    pub const CURRENT: Self = Self::V1;
+    pub const CURRENT: Self = Self::V2;
 }
 
 closed_enum! {
@@ -85,6 +90,9 @@ closed_enum! {
         BeneficialOwners => "beneficial_owners",
         /// At least one identified control person.
         ControlPerson => "control_person",
+        /// The second of two approvals (four eyes), given by verifying: required until a first
+        /// approval is recorded, then pending until a senior approver verifies.
+        SeniorApproval => "senior_approval",
         /// No open possible duplicate. Listed (as required, with a `duplicate_identity` error
         /// per duplicate) only while one is open, so profiles without any read as before.
         UniqueIdentity => "unique_identity",
@@ -125,6 +133,9 @@ pub struct VerificationProfile {
     pub policy_version: PolicyVersion,
     /// Overall standing.
     pub status: ProfileStatus,
+    /// The customer's risk level, which decides the enhanced criteria (v2 onwards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<RiskLevel>,
     /// Criteria by standing.
     pub criteria: Criteria,
 }
@@ -149,7 +160,44 @@ enum Standing {
 pub fn evaluate(record: &CustomerRecord, policy: PolicyVersion) -> VerificationProfile {
     match policy {
         PolicyVersion::V1 => evaluate_v1(record),
+        PolicyVersion::V2 => evaluate_v2(record),
     }
+}
+
+/// V1's criteria, then what the customer's risk rating adds.
+fn evaluate_v2(record: &CustomerRecord) -> VerificationProfile {
+    let (name, mut standings) = standings_v1(record);
+    let rating = record.risk.as_ref();
+    if rating.is_some_and(|r| r.level == RiskLevel::High) {
+        for (criterion, kind) in [
+            (
+                Criterion::SourceOfFundsDocument,
+                DocumentKind::SourceOfFunds,
+            ),
+            (
+                Criterion::ProofOfAddressDocument,
+                DocumentKind::ProofOfAddress,
+            ),
+        ] {
+            if !standings.iter().any(|(c, _)| *c == criterion) {
+                let standing = own_document_standing(record, criterion, |k| k == kind);
+                standings.push((criterion, standing));
+            }
+        }
+    }
+    if rating.is_some_and(|r| r.four_eyes) {
+        let standing = if decided_state(record) == CustomerState::Verified {
+            Standing::Complete
+        } else if record.approvals.is_empty() {
+            Standing::Required(None)
+        } else {
+            Standing::Pending
+        };
+        standings.push((Criterion::SeniorApproval, standing));
+    }
+    let mut profile = profile_of(record, PolicyVersion::V2, name, standings);
+    profile.risk_level = rating.map(|r| r.level);
+    profile
 }
 
 fn present(given: bool) -> Standing {
@@ -273,11 +321,36 @@ fn business_standings(record: &CustomerRecord) -> Vec<(Criterion, Standing)> {
     ]
 }
 
-fn evaluate_v1(record: &CustomerRecord) -> VerificationProfile {
-    let (name, standings) = match record.customer_type {
+fn standings_v1(record: &CustomerRecord) -> (ProfileName, Vec<(Criterion, Standing)>) {
+    match record.customer_type {
         CustomerType::Individual => (ProfileName::KycProfileA, individual_standings(record)),
         CustomerType::Business => (ProfileName::KybProfileA, business_standings(record)),
-    };
+    }
+}
+
+fn evaluate_v1(record: &CustomerRecord) -> VerificationProfile {
+    let (name, standings) = standings_v1(record);
+    profile_of(record, PolicyVersion::V1, name, standings)
+}
+
+/// The state a profile's status reflects: a frozen customer's is the one before the freeze.
+fn decided_state(record: &CustomerRecord) -> CustomerState {
+    match record.state {
+        CustomerState::Frozen => record
+            .frozen
+            .as_ref()
+            .map_or(CustomerState::Unverified, |f| f.previous_state),
+        state => state,
+    }
+}
+
+/// Sorts standings into a profile, with the open duplicates and the overall status.
+fn profile_of(
+    record: &CustomerRecord,
+    policy_version: PolicyVersion,
+    name: ProfileName,
+    standings: Vec<(Criterion, Standing)>,
+) -> VerificationProfile {
     let mut criteria = Criteria::default();
     for (criterion, standing) in standings {
         match standing {
@@ -307,14 +380,7 @@ fn evaluate_v1(record: &CustomerRecord) -> VerificationProfile {
         criteria.required.push(Criterion::UniqueIdentity);
         criteria.errors.extend(open_duplicates);
     }
-    let decided_state = match record.state {
-        CustomerState::Frozen => record
-            .frozen
-            .as_ref()
-            .map_or(CustomerState::Unverified, |f| f.previous_state),
-        state => state,
-    };
-    let status = match decided_state {
+    let status = match decided_state(record) {
         CustomerState::Verified => ProfileStatus::Approved,
         CustomerState::Rejected => ProfileStatus::Rejected,
         _ if !criteria.required.is_empty() => ProfileStatus::Incomplete,
@@ -322,8 +388,9 @@ fn evaluate_v1(record: &CustomerRecord) -> VerificationProfile {
     };
     VerificationProfile {
         name,
-        policy_version: PolicyVersion::V1,
+        policy_version,
         status,
+        risk_level: None,
         criteria,
     }
 }

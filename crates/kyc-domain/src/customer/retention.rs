@@ -50,10 +50,13 @@ fn after(start: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
 
 impl CustomerRecord {
     /// True once a record-keeping duty has begun: a document was submitted, or the customer was
-    /// verified or rejected. (A reopened rejection always follows a document, so these three
-    /// facts, which the record keeps for ever, are enough.)
+    /// verified or rejected. (A correction after a retryable rejection reopens it without a
+    /// document, so the first decision is remembered on its own.)
     pub fn has_record_keeping_duty(&self) -> bool {
-        self.has_documents() || self.verified_under.is_some() || self.rejection.is_some()
+        self.has_documents()
+            || self.verified_under.is_some()
+            || self.rejection.is_some()
+            || self.first_decision_at.is_some()
     }
 
     /// When the retention clock started: the close, else a final rejection; `None` while the

@@ -7,8 +7,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kyc_domain::customer::{
-    CloseDraft, ContentType, CustomerDraft, DocumentContent, DocumentDraft, EraseDraft,
-    FreezeDraft, LegalHoldDraft, RejectDraft, RetentionPeriod, ReviewDraft, Sha256Digest,
+    Actor, ActorId, CloseDraft, ContentType, CustomerDraft, DecisionContext, DocumentContent,
+    DocumentDraft, EraseDraft, FreezeDraft, LegalHoldDraft, RejectDraft, RetentionPeriod,
+    ReviewDraft, Sha256Digest,
 };
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::values::{
@@ -252,12 +253,20 @@ pub fn review(n: u64, draft: ReviewDraft) -> CustomerCommand {
 
 /// Runs commands in order, each of which must succeed, and returns every event they caused.
 pub fn history(commands: impl IntoIterator<Item = CustomerCommand>) -> Vec<CustomerEvent> {
+    history_in(commands, &DecisionContext::default())
+}
+
+/// [`history`], each command decided in `context` (an actor, a risk policy).
+pub fn history_in(
+    commands: impl IntoIterator<Item = CustomerCommand>,
+    context: &DecisionContext<'_>,
+) -> Vec<CustomerEvent> {
     let mut customer = Customer::default();
     let mut events = Vec::new();
     for command in commands {
         let kind = command.kind();
         let emitted = customer
-            .decide(command)
+            .decide_with(command, context)
             .unwrap_or_else(|e| panic!("setting up: {kind} was refused: {e:?}"));
         for event in &emitted {
             customer.apply(event);
@@ -307,12 +316,21 @@ pub fn then_run(
     events: Vec<CustomerEvent>,
     commands: impl IntoIterator<Item = CustomerCommand>,
 ) -> Vec<CustomerEvent> {
+    then_run_in(events, commands, &DecisionContext::default())
+}
+
+/// [`then_run`], each command decided in `context`.
+pub fn then_run_in(
+    events: Vec<CustomerEvent>,
+    commands: impl IntoIterator<Item = CustomerCommand>,
+    context: &DecisionContext<'_>,
+) -> Vec<CustomerEvent> {
     let mut customer = Customer::from_events(&events);
     let mut all = events;
     for command in commands {
         let kind = command.kind();
         let emitted = customer
-            .decide(command)
+            .decide_with(command, context)
             .unwrap_or_else(|e| panic!("setting up: {kind} was refused: {e:?}"));
         for event in &emitted {
             customer.apply(event);
@@ -334,11 +352,32 @@ pub struct Given {
     customer: Customer,
 }
 
+/// A document reviewer and first approver, without the senior approver's permission.
+pub fn reviewer() -> Actor {
+    Actor {
+        id: ActorId::parse("reviewer-ada").unwrap(),
+        senior: false,
+    }
+}
+
+/// A senior approver (`customers:approve_high_risk`).
+pub fn senior() -> Actor {
+    Actor {
+        id: ActorId::parse("senior-grace").unwrap(),
+        senior: true,
+    }
+}
+
 impl Given {
     /// …when this command arrives…
     pub fn when(self, command: CustomerCommand) -> Then {
+        self.when_in(command, &DecisionContext::default())
+    }
+
+    /// …when this command arrives from an actor, or under a risk policy…
+    pub fn when_in(self, command: CustomerCommand, context: &DecisionContext<'_>) -> Then {
         let before = self.customer.clone();
-        let result = self.customer.decide(command);
+        let result = self.customer.decide_with(command, context);
         Then {
             customer: self.customer,
             before,
