@@ -13,7 +13,8 @@ use futures::StreamExt as _;
 use kyc_nats::service::{command_ops, QUERY_OPS};
 use serde_json::{json, Value};
 use support::{
-    associate, business, document, individual, newest_document, shared_nats, Env, BANK_A,
+    associate, business, document, individual, newest_document, shared_nats, token, Env, ALL,
+    BANK_A,
 };
 
 struct Nats {
@@ -54,7 +55,10 @@ impl Nats {
     ) -> NatsReply {
         let subject = format!("{}.{BANK_A}.{kind}.customer.{op}", self.prefix);
         let mut map = HeaderMap::new();
-        map.insert("Kyc-Actor", "e2e-nats");
+        map.insert(
+            "Authorization",
+            format!("Bearer {}", token(BANK_A, ALL)).as_str(),
+        );
         for (name, value) in headers {
             map.insert(*name, *value);
         }
@@ -396,7 +400,7 @@ async fn queries(nats: &Nats, ada: &str) {
     assert!(
         events
             .iter()
-            .all(|e| e["source"] == "nats" && e["actor"] == "nats:e2e-nats"),
+            .all(|e| e["source"] == "nats" && e["actor"] == "e2e-tester"),
         "{events:?}"
     );
     let created_at_position = events[0]["global_position"].as_i64().unwrap();
