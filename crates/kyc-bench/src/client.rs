@@ -187,14 +187,18 @@ pub struct NatsClient {
     client: async_nats::Client,
     /// `<prefix>.<bank>.cmd.customer`.
     subject: String,
+    /// `Bearer <token>`, sent on every request as over HTTP.
+    authorization: String,
 }
 
 impl NatsClient {
-    /// Requests on `<prefix>.<bank>.cmd.customer.<op>`.
-    pub fn new(client: async_nats::Client, prefix: &str, bank: &str) -> Self {
+    /// Requests on `<prefix>.<bank>.cmd.customer.<op>`, authenticated with `token` (a token
+    /// for `bank`).
+    pub fn new(client: async_nats::Client, prefix: &str, bank: &str, token: &str) -> Self {
         Self {
             client,
             subject: format!("{prefix}.{bank}.cmd.customer"),
+            authorization: format!("Bearer {token}"),
         }
     }
 }
@@ -212,6 +216,7 @@ impl Transport for NatsClient {
             envelope.insert("data".into(), command.data);
         }
         let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Authorization", self.authorization.as_str());
         if let Some(id) = &command.request_id {
             headers.insert("X-Request-Id", id.as_str());
         }

@@ -327,7 +327,7 @@ async fn sections(
             if wanted(cli, "nats") {
                 eprintln!("[3/8] nats: onboarding workload over request/reply");
                 for clients in levels {
-                    let nats_client = client::NatsClient::new(nats.clone(), &prefix, &bank);
+                    let nats_client = client::NatsClient::new(nats.clone(), &prefix, &bank, &token);
                     let result = workload::run(clients, plan.step, kycd.pid, || {
                         let c = nats_client.clone();
                         async move { Ok(c) }

@@ -2,15 +2,31 @@
 //! service named `kyc` (discoverable with `$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`).
 //!
 //! Subjects are `<prefix>.<bank_guid>.cmd.customer.<op>` and `<prefix>.<bank_guid>.query.customer.<op>`.
-//! The tenant is the subject's second token, so NATS account permissions on subjects decide
-//! which tenant a client may act for, and which operations: a client allowed only
-//! `…query.customer.get` cannot write, and personal data is served only on the `*_with_pii`
-//! subjects. Command subjects come from the command registry (`kyc_app::commands`), so every
-//! command of the HTTP API is here under its registered name. Requests and replies use the
-//! HTTP API's DTOs, statuses and error bodies (`kyc_http::status_of`, `ErrorBody`); `X-Request-Id`,
-//! `Idempotency-Key` and `Kyc-Actor` travel as NATS headers (the actor is recorded as
-//! `nats:<Kyc-Actor>`, being the client's unauthenticated claim), and every reply carries
+//! Command subjects come from the command registry (`kyc_app::commands`), so every command of
+//! the HTTP API is here under its registered name. Requests and replies use the HTTP API's
+//! DTOs, statuses and error bodies (`kyc_http::status_of`, `ErrorBody`); every reply carries
 //! `Kyc-Status` (the HTTP status the same request would get).
+//!
+//! Callers authenticate exactly as over HTTP: every request carries `Authorization: Bearer
+//! <JWT>` as a NATS header, checked by the same [`JwtVerifier`] kycd gives the HTTP API. The
+//! token alone decides who the caller is and what it may do:
+//! - no token, or one that does not verify (signature, expiry, claims) → 401 `unauthenticated`,
+//!   before the body is read, so an unauthenticated caller learns nothing about its request;
+//! - the subject's tenant must be the token's `bank_guid`, else 403 `forbidden` (the subject
+//!   names a tenant, which an HTTP request never can, so naming the mismatch tells the caller
+//!   nothing it did not send);
+//! - scopes are the token's and are enforced where HTTP enforces them (commands in
+//!   `CommandService::execute`, reads in `QueryService`); the `*_with_pii` subjects ask for
+//!   personal data and answer 403 without `customers:pii:read`, where HTTP's
+//!   `?include_pii=true` would silently leave it out (a subject that promises personal data
+//!   should not answer without it);
+//! - the actor recorded on events is the token's `sub`, as over HTTP; the metadata's source
+//!   (`nats`) still tells the protocols apart.
+//!
+//! NATS subject permissions remain useful as defence in depth (and they must keep other clients
+//! from subscribing to the request subjects, which carry the tokens), but they are no longer
+//! the only control. `X-Request-Id` and `Idempotency-Key` travel as NATS headers; the
+//! `Kyc-Actor` header of earlier versions is ignored.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,19 +41,15 @@ use kyc_app::commands::{
 use kyc_app::outcome::CommandOutcome;
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{
-    AppError, CommandService, ListParams, Principal, QueryService, Refusal, RequestContext, Source,
+    AppError, CommandService, FailureKind, ListParams, QueryService, Refusal, RequestContext,
+    Scope, Source,
 };
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
-use kyc_http::{status_of, ErrorBody};
+use kyc_http::{status_of, ErrorBody, JwtVerifier};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
-
-/// Every scope but personal data: NATS subject permissions, not tokens, bound NATS callers
-/// (grant `….cmd.customer.erase` only to the callers that may erase).
-const NATS_SCOPES: &str = "customers:read customers:write customers:execute customers:review \
-                           customers:freeze customers:close customers:erase";
 
 /// Command operations, by subject token: every registered command's name, then the older
 /// names still answered.
@@ -165,11 +177,13 @@ pub struct NatsApi<S> {
     commands: CommandService<S>,
     queries: QueryService<S>,
     table: CommandTable<S>,
+    auth: JwtVerifier,
 }
 
 impl<S: CustomerStore> NatsApi<S> {
-    /// An API over the application services.
-    pub fn new(commands: CommandService<S>, queries: QueryService<S>) -> Self {
+    /// An API over the application services, authenticating callers with `auth` (the verifier
+    /// the HTTP API uses, so that a token means the same on both).
+    pub fn new(commands: CommandService<S>, queries: QueryService<S>, auth: JwtVerifier) -> Self {
         let mut table = CommandTable {
             by_name: HashMap::new(),
         };
@@ -178,10 +192,11 @@ impl<S: CustomerStore> NatsApi<S> {
             commands,
             queries,
             table,
+            auth,
         }
     }
 
-    /// Answers one request on `subject`.
+    /// Answers one request on `subject`; `headers` carry the caller's `Authorization`.
     pub async fn handle(
         &self,
         subject: &str,
@@ -215,19 +230,26 @@ impl<S: CustomerStore> NatsApi<S> {
         let [.., bank, kind, "customer", op] = tokens.as_slice() else {
             return Err(AppError::Malformed(format!("unknown subject {subject}")).refusal());
         };
+        // Credentials first, as HTTP's extractor does: a caller without a valid token learns
+        // nothing about its request, not even whether the body would parse. The verifier logs
+        // only why a token failed, never the token.
+        let principal = self
+            .auth
+            .verify_header(header("Authorization").as_deref())
+            .map_err(|error| error.refusal())?;
         let bank_guid = BankGuid::parse(bank).map_err(|_| {
             AppError::Malformed("the subject's tenant is not a guid".into()).refusal()
         })?;
-        let claimed = header("Kyc-Actor").unwrap_or_else(|| "anonymous".to_owned());
-        if !valid_token(&claimed, 128) {
-            return Err(
-                AppError::Malformed("Kyc-Actor must be 1-128 printable characters".into())
-                    .refusal(),
-            );
+        if bank_guid != principal.bank_guid() {
+            // 403, not HTTP's 404 for another tenant's customer: there the body names no
+            // tenant and 404 hides which customers exist; here the caller wrote the tenant into
+            // the subject, so saying the token is not for it reveals nothing.
+            return Err(Refusal::new(
+                FailureKind::Forbidden,
+                "forbidden",
+                "the token's bank_guid is not the subject's tenant",
+            ));
         }
-        // The header is the client's word, not an authenticated identity: the audit trail says
-        // so, and the claim can neither pass for an HTTP actor nor share its idempotency scope.
-        let actor = format!("nats:{claimed}");
         let idempotency_key = header("Idempotency-Key");
         if idempotency_key
             .as_deref()
@@ -239,13 +261,8 @@ impl<S: CustomerStore> NatsApi<S> {
             .refusal());
         }
         let pii = op.ends_with("_with_pii");
-        let scopes = if pii {
-            format!("{NATS_SCOPES} customers:pii:read")
-        } else {
-            NATS_SCOPES.to_owned()
-        };
         let ctx = RequestContext {
-            principal: Principal::new(actor, bank_guid, &scopes),
+            principal,
             request_id: request_id.to_owned(),
             idempotency_key,
             source: Source::Nats,
@@ -272,10 +289,16 @@ impl<S: CustomerStore> NatsApi<S> {
                     &executed.customer,
                 ))
             }
-            "query" => self
-                .query(&ctx, op, &envelope)
-                .await
-                .map_err(|error| error.refusal()),
+            "query" => {
+                // HTTP drops personal data silently when `include_pii=true` comes without the
+                // scope; a `*_with_pii` subject promises it, so it refuses instead.
+                if pii && !ctx.principal.has(Scope::CustomersPiiRead) {
+                    return Err(AppError::Forbidden(Scope::CustomersPiiRead).refusal());
+                }
+                self.query(&ctx, op, &envelope)
+                    .await
+                    .map_err(|error| error.refusal())
+            }
             _ => Err(AppError::Malformed(format!("unknown subject {subject}")).refusal()),
         }
     }

@@ -1,23 +1,122 @@
-//! The request/reply handler over an in-memory store: replies carry the HTTP API's bodies.
+//! The request/reply handler over an in-memory store: replies carry the HTTP API's bodies, and
+//! callers authenticate with the HTTP API's bearer tokens (a `Authorization` NATS header).
 
 // Test code: a panic is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
+use async_nats::HeaderMap;
 use kyc_app::{CommandService, QueryService, RetryPolicy};
+use kyc_http::{mint_hs256, Claims, JwtVerifier};
 use kyc_nats::NatsApi;
 use kyc_testkit::memory::MemoryStore;
 use serde_json::{json, Value};
 
 const BANK: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
+const OTHER_BANK: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7e";
+const SECRET: &str = "kyc-nats-test-secret-0123456789";
+const ALL: &str = "customers:read customers:write customers:execute customers:pii:read \
+                   customers:review customers:freeze customers:close customers:erase";
+const SUBJECT: &str = "onboarding-service";
 
-async fn call(api: &NatsApi<MemoryStore>, kind: &str, op: &str, body: &Value) -> (u16, Value) {
-    let subject = format!("kyc.v1.{BANK}.{kind}.customer.{op}");
-    let (answer, _) = api
-        .handle(&subject, None, &serde_json::to_vec(body).unwrap())
-        .await;
-    (answer.status, answer.body)
+struct Api {
+    api: NatsApi<MemoryStore>,
+    store: Arc<MemoryStore>,
+}
+
+impl Api {
+    fn new() -> Self {
+        let store = Arc::new(MemoryStore::new());
+        let api = NatsApi::new(
+            CommandService::new(Arc::clone(&store), RetryPolicy::default()),
+            QueryService::new(Arc::clone(&store)),
+            JwtVerifier::hs256(SECRET.as_bytes()),
+        );
+        Self { api, store }
+    }
+
+    /// A request on `BANK`'s subject with `headers` (name, value) and `body`.
+    async fn call(
+        &self,
+        kind: &str,
+        op: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> (u16, Value) {
+        self.call_on(BANK, kind, op, headers, body).await
+    }
+
+    async fn call_on(
+        &self,
+        bank: &str,
+        kind: &str,
+        op: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> (u16, Value) {
+        let subject = format!("kyc.v1.{bank}.{kind}.customer.{op}");
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, *value);
+        }
+        let (answer, _) = self
+            .api
+            .handle(&subject, Some(&map), &serde_json::to_vec(body).unwrap())
+            .await;
+        (answer.status, answer.body)
+    }
+
+    /// A request authenticated with `token`.
+    async fn as_(&self, token: &str, kind: &str, op: &str, body: &Value) -> (u16, Value) {
+        let bearer = format!("Bearer {token}");
+        self.call(kind, op, &[("Authorization", &bearer)], body)
+            .await
+    }
+
+    /// Creates an individual with a token holding every scope; returns its guid.
+    async fn create(&self) -> String {
+        let (status, created) = self
+            .as_(&token(BANK, ALL), "cmd", "create", &create_body())
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created["guid"].as_str().unwrap().to_owned()
+    }
+}
+
+fn claims(bank: &str, scope: &str) -> Claims {
+    Claims {
+        sub: SUBJECT.into(),
+        bank_guid: bank.into(),
+        scope: scope.into(),
+        exp: now() + 3600,
+    }
+}
+
+fn now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
+}
+
+/// A token of `SUBJECT` for `bank` with `scope`, valid for an hour.
+fn token(bank: &str, scope: &str) -> String {
+    mint_hs256(SECRET.as_bytes(), &claims(bank, scope)).unwrap()
+}
+
+fn create_body() -> Value {
+    json!({ "data": {
+        "type": "individual",
+        "name": { "first": "Ada", "last": "Lovelace" },
+        "email_address": "ada@example.com"
+    } })
+}
+
+/// The refusal's status and code, checked against the HTTP error body's fields.
+#[track_caller]
+fn assert_refused(reply: &(u16, Value), status: u16, code: &str) {
+    let (got, body) = reply;
+    assert_eq!(*got, status, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["message_code"], code, "{body}");
 }
 
 /// Regression: `events` and `verification_profiles` replied with bare arrays, unlike
@@ -25,17 +124,13 @@ async fn call(api: &NatsApi<MemoryStore>, kind: &str, op: &str, body: &Value) ->
 /// (`{verification_profiles}`).
 #[tokio::test]
 async fn list_replies_have_the_http_shape() {
-    let store = Arc::new(MemoryStore::new());
-    let api = NatsApi::new(
-        CommandService::new(Arc::clone(&store), RetryPolicy::default()),
-        QueryService::new(store),
-    );
-    let draft = json!({ "type": "individual", "name": { "first": "Ada", "last": "Lovelace" } });
-    let (status, created) = call(&api, "cmd", "create", &json!({ "data": draft })).await;
-    assert_eq!(status, 201, "{created}");
-    let guid = created["guid"].as_str().unwrap();
+    let api = Api::new();
+    let token = token(BANK, ALL);
+    let guid = api.create().await;
 
-    let (status, trail) = call(&api, "query", "events", &json!({ "customer_guid": guid })).await;
+    let (status, trail) = api
+        .as_(&token, "query", "events", &json!({ "customer_guid": guid }))
+        .await;
     assert_eq!(status, 200, "{trail}");
     assert_eq!(trail["customer_guid"], guid, "{trail}");
     assert_eq!(
@@ -43,16 +138,298 @@ async fn list_replies_have_the_http_shape() {
         "{trail}"
     );
 
-    let (status, profiles) = call(
-        &api,
-        "query",
-        "verification_profiles",
-        &json!({ "customer_guid": guid }),
-    )
-    .await;
+    let (status, profiles) = api
+        .as_(
+            &token,
+            "query",
+            "verification_profiles",
+            &json!({ "customer_guid": guid }),
+        )
+        .await;
     assert_eq!(status, 200, "{profiles}");
     assert_eq!(
         profiles["verification_profiles"][0]["name"], "kyc_profile_a",
         "{profiles}"
     );
+}
+
+/// No `Authorization` header: the HTTP API's 401 and body, whatever else the request holds
+/// (the `Kyc-Actor` header of earlier versions included), and before the body is read.
+#[tokio::test]
+async fn a_request_without_a_token_is_a_401() {
+    let api = Api::new();
+    let trace = [("X-Request-Id", "nats-no-token-1")];
+    let reply = api.call("cmd", "create", &trace, &create_body()).await;
+    // Exactly what HTTP answers a request without credentials.
+    assert_eq!(reply.0, 401);
+    assert_eq!(
+        reply.1,
+        json!({
+            "status": 401,
+            "error_message": "authentication required",
+            "message_code": "unauthenticated",
+            "trace_id": "nats-no-token-1"
+        })
+    );
+    let claimed = [("Kyc-Actor", "ops-console")];
+    assert_refused(
+        &api.call("cmd", "create", &claimed, &create_body()).await,
+        401,
+        "unauthenticated",
+    );
+    assert_refused(
+        &api.call("query", "list", &[], &json!({})).await,
+        401,
+        "unauthenticated",
+    );
+    // A body that would be a 400 is not even read.
+    assert_refused(
+        &api.call("cmd", "create", &[], &json!({ "shoe_size": 44 }))
+            .await,
+        401,
+        "unauthenticated",
+    );
+    let (answer, _) = api
+        .api
+        .handle(&format!("kyc.v1.{BANK}.query.customer.get"), None, b"")
+        .await;
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert_eq!(api.store.customer_count(), 0);
+}
+
+/// Every token that does not verify is the same 401, and the reply never repeats the token.
+#[tokio::test]
+async fn a_malformed_expired_or_wrongly_signed_token_is_a_401() {
+    let api = Api::new();
+    let expired = mint_hs256(
+        SECRET.as_bytes(),
+        &Claims {
+            // Well past the verifier's 30 s leeway.
+            exp: now() - 3600,
+            ..claims(BANK, ALL)
+        },
+    )
+    .unwrap();
+    let wrong_signature =
+        mint_hs256(b"another-secret-0123456789abcdef", &claims(BANK, ALL)).unwrap();
+    let tenant_not_a_guid = token("not-a-bank", ALL);
+    let valid = token(BANK, ALL);
+    let headers = [
+        "Bearer not.a.jwt".to_owned(),
+        "Bearer ".to_owned(),
+        format!("Basic {valid}"),
+        // The token without its scheme.
+        valid.clone(),
+        format!("Bearer {expired}"),
+        format!("Bearer {wrong_signature}"),
+        format!("Bearer {tenant_not_a_guid}"),
+        // A valid token with its signature cut short.
+        format!("Bearer {}", &valid[..valid.len() - 4]),
+    ];
+    for header in &headers {
+        let reply = api
+            .call(
+                "cmd",
+                "create",
+                &[("Authorization", header)],
+                &create_body(),
+            )
+            .await;
+        assert_refused(&reply, 401, "unauthenticated");
+        let text = reply.1.to_string();
+        let secret = header.rsplit(' ').next().unwrap();
+        assert!(
+            secret.len() < 8 || !text.contains(secret),
+            "the reply repeats the credentials: {text}"
+        );
+    }
+    assert_eq!(api.store.customer_count(), 0);
+}
+
+/// The subject names the tenant; a token for another one is refused, and nothing is written.
+#[tokio::test]
+async fn a_token_for_another_tenant_than_the_subject_s_is_a_403() {
+    let api = Api::new();
+    let guid = api.create().await;
+    let foreign = token(OTHER_BANK, ALL);
+    let bearer = format!("Bearer {foreign}");
+    let auth = [("Authorization", bearer.as_str())];
+    for (kind, op, body) in [
+        ("cmd", "create", create_body()),
+        ("cmd", "verify", json!({ "customer_guid": guid })),
+        ("query", "get", json!({ "customer_guid": guid })),
+        ("query", "list", json!({})),
+    ] {
+        let reply = api.call(kind, op, &auth, &body).await;
+        assert_refused(&reply, 403, "forbidden");
+        let message = reply.1["error_message"].as_str().unwrap();
+        assert!(
+            message.contains("bank_guid") && message.contains("tenant"),
+            "{message}"
+        );
+        assert!(!reply.1.to_string().contains(&foreign), "{}", reply.1);
+    }
+    // The same token on its own tenant's subject is served.
+    let (status, body) = api
+        .call_on(OTHER_BANK, "query", "list", &auth, &json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 0, "{body}");
+    assert_eq!(api.store.customer_count(), 1);
+}
+
+/// Commands check the token's scopes as over HTTP: the refusal names the missing one.
+#[tokio::test]
+async fn a_command_without_its_scope_is_a_403_naming_it() {
+    let api = Api::new();
+    let reader = token(BANK, "customers:read customers:pii:read");
+    let reply = api.as_(&reader, "cmd", "create", &create_body()).await;
+    assert_refused(&reply, 403, "forbidden");
+    assert_eq!(reply.1["error_message"], "missing scope customers:write");
+    assert_eq!(api.store.customer_count(), 0);
+
+    // Writing does not let one review: verify needs `customers:review`.
+    let writer = token(BANK, "customers:read customers:write");
+    let (status, created) = api.as_(&writer, "cmd", "create", &create_body()).await;
+    assert_eq!(status, 201, "{created}");
+    let reply = api
+        .as_(
+            &writer,
+            "cmd",
+            "verify",
+            &json!({ "customer_guid": created["guid"] }),
+        )
+        .await;
+    assert_refused(&reply, 403, "forbidden");
+    assert_eq!(reply.1["error_message"], "missing scope customers:review");
+    // Nor erase: NATS callers no longer hold every scope but personal data.
+    let reply = api
+        .as_(
+            &writer,
+            "cmd",
+            "erase",
+            &json!({ "customer_guid": created["guid"], "data": { "reason": "Created by mistake" } }),
+        )
+        .await;
+    assert_refused(&reply, 403, "forbidden");
+    assert_eq!(reply.1["error_message"], "missing scope customers:erase");
+    assert_eq!(api.store.event_count(), 1, "one creation, nothing else");
+}
+
+/// Every query needs `customers:read`, as over HTTP.
+#[tokio::test]
+async fn a_query_without_customers_read_is_a_403() {
+    let api = Api::new();
+    let guid = api.create().await;
+    let writer = token(BANK, "customers:write customers:pii:read");
+    let one = json!({ "customer_guid": guid });
+    for (op, body) in [
+        ("get", &one),
+        ("verification_profiles", &one),
+        ("events", &one),
+        ("get_with_pii", &one),
+        ("list", &json!({})),
+        ("list_with_pii", &json!({})),
+    ] {
+        let reply = api.as_(&writer, "query", op, body).await;
+        assert_refused(&reply, 403, "forbidden");
+        assert_eq!(
+            reply.1["error_message"], "missing scope customers:read",
+            "{op}"
+        );
+    }
+}
+
+/// The `*_with_pii` subjects ask for personal data: without `customers:pii:read` they are
+/// refused (HTTP's `include_pii=true` leaves it out instead); with it they show it, and the
+/// plain subjects never do.
+#[tokio::test]
+async fn the_with_pii_subjects_need_customers_pii_read() {
+    let api = Api::new();
+    let guid = api.create().await;
+    let reader = token(BANK, "customers:read");
+    for (op, body) in [
+        ("get_with_pii", json!({ "customer_guid": guid })),
+        ("list_with_pii", json!({})),
+    ] {
+        let reply = api.as_(&reader, "query", op, &body).await;
+        assert_refused(&reply, 403, "forbidden");
+        assert_eq!(
+            reply.1["error_message"], "missing scope customers:pii:read",
+            "{op}"
+        );
+    }
+    let (status, plain) = api
+        .as_(&reader, "query", "get", &json!({ "customer_guid": guid }))
+        .await;
+    assert_eq!(status, 200, "{plain}");
+    assert!(plain.get("email_address").is_none(), "{plain}");
+
+    let pii_reader = token(BANK, "customers:read customers:pii:read");
+    let (status, plain) = api
+        .as_(
+            &pii_reader,
+            "query",
+            "get",
+            &json!({ "customer_guid": guid }),
+        )
+        .await;
+    assert_eq!(status, 200, "{plain}");
+    assert!(plain.get("email_address").is_none(), "{plain}");
+    let (status, shown) = api
+        .as_(
+            &pii_reader,
+            "query",
+            "get_with_pii",
+            &json!({ "customer_guid": guid }),
+        )
+        .await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["email_address"], "ada@example.com", "{shown}");
+    let (status, listed) = api
+        .as_(&pii_reader, "query", "list_with_pii", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["objects"][0]["name"]["first"], "Ada", "{listed}");
+}
+
+/// A valid token acts as its `sub`: the events record it unchanged (no `nats:` prefix, and a
+/// `Kyc-Actor` header is ignored), with source `nats`.
+#[tokio::test]
+async fn a_valid_token_acts_as_its_subject() {
+    let api = Api::new();
+    let bearer = format!("Bearer {}", token(BANK, ALL));
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Kyc-Actor", "someone-else"),
+    ];
+    let (status, created) = api.call("cmd", "create", &headers, &create_body()).await;
+    assert_eq!(status, 201, "{created}");
+    let guid = created["guid"].as_str().unwrap();
+    assert!(created.get("email_address").is_none(), "{created}");
+    let (status, frozen) = api
+        .call(
+            "cmd",
+            "freeze",
+            &headers,
+            &json!({ "customer_guid": guid, "data": { "reason": "Suspicious activity reported" } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{frozen}");
+
+    let (status, trail) = api
+        .call(
+            "query",
+            "events",
+            &headers,
+            &json!({ "customer_guid": guid }),
+        )
+        .await;
+    assert_eq!(status, 200, "{trail}");
+    let events = trail["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{trail}");
+    for event in events {
+        assert_eq!(event["actor"], SUBJECT, "{event}");
+        assert_eq!(event["source"], "nats", "{event}");
+    }
 }

@@ -107,14 +107,29 @@ async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the relay and the NATS service as background tasks, beside `tasks` (the projector).
+/// The NATS service's handlers. `auth` is the HTTP API's verifier: a token means the same on
+/// both protocols.
+fn nats_api(
+    store: &Arc<PgCustomerStore>,
+    policies: &TenantPolicies,
+    auth: JwtVerifier,
+) -> Arc<NatsApi<PgCustomerStore>> {
+    Arc::new(NatsApi::new(
+        CommandService::new(Arc::clone(store), RetryPolicy::default())
+            .with_tenant_policies(policies.clone()),
+        QueryService::new(Arc::clone(store)).with_tenant_policies(policies.clone()),
+        auth,
+    ))
+}
+
+/// Starts the relay and the NATS service (answering through `api`) as background tasks, beside
+/// `tasks` (the projector).
 fn spawn_background(
     mut tasks: tokio::task::JoinSet<()>,
     config: &Config,
     pool: &sqlx::PgPool,
     nats: &async_nats::Client,
-    store: &Arc<PgCustomerStore>,
-    policies: &TenantPolicies,
+    api: Arc<NatsApi<PgCustomerStore>>,
     shutdown: &CancellationToken,
 ) -> tokio::task::JoinSet<()> {
     if config.relay {
@@ -131,11 +146,6 @@ fn spawn_background(
         tasks.spawn(relay.run(shutdown.clone()));
     }
     if config.nats_service {
-        let api = Arc::new(NatsApi::new(
-            CommandService::new(Arc::clone(store), RetryPolicy::default())
-                .with_tenant_policies(policies.clone()),
-            QueryService::new(Arc::clone(store)).with_tenant_policies(policies.clone()),
-        ));
         let (client, prefix, stop) = (
             nats.clone(),
             config.nats_subject_prefix.clone(),
@@ -319,9 +329,8 @@ pub async fn run(
         config.retention_sweep_interval,
         shutdown.clone(),
     ));
-    let mut tasks = spawn_background(
-        projecting, &config, &pool, &nats, &store, &policies, &shutdown,
-    );
+    let api = nats_api(&store, &policies, auth.clone());
+    let mut tasks = spawn_background(projecting, &config, &pool, &nats, api, &shutdown);
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?

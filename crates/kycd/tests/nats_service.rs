@@ -1,5 +1,6 @@
 //! The NATS request/reply service of a running kycd: a round trip for every command and every
-//! query operation, the error replies, and the micro service's discovery endpoints.
+//! query operation, the error replies, authentication with the HTTP API's bearer tokens, and
+//! the micro service's discovery endpoints.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,18 +14,22 @@ use futures::StreamExt as _;
 use kyc_nats::service::{command_ops, QUERY_OPS};
 use serde_json::{json, Value};
 use support::{
-    associate, business, document, individual, newest_document, shared_nats, Env, BANK_A,
+    associate, business, document, individual, newest_document, shared_nats, token, Env, ALL,
+    BANK_A, BANK_B, SECRET,
 };
 
 struct Nats {
     client: async_nats::Client,
     prefix: String,
     used: std::sync::Mutex<BTreeSet<String>>,
+    /// `Bearer <token>` sent on every request unless the request sets its own.
+    authorization: String,
 }
 
 #[derive(Debug)]
 struct NatsReply {
     status: u16,
+    headers: HeaderMap,
     json: Value,
 }
 
@@ -45,6 +50,17 @@ impl NatsReply {
 }
 
 impl Nats {
+    /// A client for `env`'s kycd, authenticated as `e2e-tester` of `BANK_A` with every scope.
+    async fn new(env: &Env) -> Self {
+        Self {
+            client: shared_nats().await,
+            prefix: env.prefix.clone(),
+            used: std::sync::Mutex::default(),
+            authorization: format!("Bearer {}", token(BANK_A, ALL)),
+        }
+    }
+
+    /// A request with the default token; `headers` add to it or replace it.
     async fn raw(
         &self,
         kind: &str,
@@ -52,12 +68,17 @@ impl Nats {
         payload: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> NatsReply {
-        let subject = format!("{}.{BANK_A}.{kind}.customer.{op}", self.prefix);
         let mut map = HeaderMap::new();
-        map.insert("Kyc-Actor", "e2e-nats");
+        map.insert("Authorization", self.authorization.as_str());
         for (name, value) in headers {
             map.insert(*name, *value);
         }
+        self.send(kind, op, payload, map).await
+    }
+
+    /// A request on `BANK_A`'s subject with exactly `map` as its headers.
+    async fn send(&self, kind: &str, op: &str, payload: Vec<u8>, map: HeaderMap) -> NatsReply {
+        let subject = format!("{}.{BANK_A}.{kind}.customer.{op}", self.prefix);
         let message = tokio::time::timeout(
             Duration::from_secs(10),
             self.client
@@ -77,6 +98,7 @@ impl Nats {
         self.used.lock().unwrap().insert(format!("{kind}.{op}"));
         NatsReply {
             status,
+            headers: message.headers.clone().unwrap_or_default(),
             json: serde_json::from_slice(&message.payload).unwrap(),
         }
     }
@@ -126,11 +148,7 @@ async fn discover(client: &async_nats::Client, subject: &str) -> Vec<Value> {
 async fn every_operation_round_trips_over_nats() {
     let env = Env::new().await;
     let kycd = env.start().await;
-    let nats = Nats {
-        client: shared_nats().await,
-        prefix: env.prefix.clone(),
-        used: std::sync::Mutex::default(),
-    };
+    let nats = Nats::new(&env).await;
     wait_for_service(&nats).await;
     let ada = individual_lifecycle(&nats).await;
     reject_and_associates(&nats).await;
@@ -396,7 +414,7 @@ async fn queries(nats: &Nats, ada: &str) {
     assert!(
         events
             .iter()
-            .all(|e| e["source"] == "nats" && e["actor"] == "nats:e2e-nats"),
+            .all(|e| e["source"] == "nats" && e["actor"] == "e2e-tester"),
         "{events:?}"
     );
     let created_at_position = events[0]["global_position"].as_i64().unwrap();
@@ -457,11 +475,7 @@ async fn queries(nats: &Nats, ada: &str) {
 async fn errors_come_back_as_replies() {
     let env = Env::new().await;
     let kycd = env.start().await;
-    let nats = Nats {
-        client: shared_nats().await,
-        prefix: env.prefix.clone(),
-        used: std::sync::Mutex::default(),
-    };
+    let nats = Nats::new(&env).await;
     wait_for_service(&nats).await;
 
     // Not JSON / not the envelope.
@@ -535,16 +549,210 @@ async fn errors_come_back_as_replies() {
     env.drop_stream().await;
 }
 
+/// A token of `sub` for `bank` with `scope`, signed with kycd's secret; `exp` seconds from now
+/// (negative: expired).
+fn token_of(sub: &str, bank: &str, scope: &str, exp: i64) -> String {
+    kyc_http::mint_hs256(
+        SECRET.as_bytes(),
+        &kyc_http::Claims {
+            sub: sub.into(),
+            bank_guid: bank.into(),
+            scope: scope.into(),
+            exp: (chrono::Utc::now().timestamp() + exp).unsigned_abs(),
+        },
+    )
+    .unwrap()
+}
+
+/// Issue #13.6: NATS callers authenticate like HTTP callers. Without a token the reply is
+/// HTTP's 401 (status, body and the micro service error headers); with one, the request is
+/// the token's: its tenant, its scopes, its `sub` as the actor, and the idempotency scope an
+/// HTTP request of the same `sub` uses.
+#[tokio::test]
+async fn nats_without_a_token_is_refused_and_with_one_acts_as_its_subject() {
+    let env = Env::new().await;
+    let kycd = env.start().await;
+    let nats = Nats::new(&env).await;
+    wait_for_service(&nats).await;
+    refused_without_a_valid_token(&nats, &kycd.base).await;
+    refused_beyond_the_token(&nats).await;
+    assert!(
+        env.logged().await.is_empty(),
+        "no refused request wrote an event"
+    );
+    let guid = acts_as_the_token_s_subject(&nats, &kycd.base).await;
+    assert_eq!(
+        env.logged().await,
+        BTreeSet::from([(guid, 1)]),
+        "one customer, one event"
+    );
+    kycd.stop().await;
+    env.drop_stream().await;
+}
+
+/// No token, or one that does not verify: HTTP's 401, body for body.
+async fn refused_without_a_valid_token(nats: &Nats, base: &str) {
+    let create = serde_json::to_vec(&json!({ "data": individual() })).unwrap();
+    // No token (an old client's `Kyc-Actor` is no credential): 401, as HTTP answers.
+    let mut claimed = HeaderMap::new();
+    claimed.insert("Kyc-Actor", "e2e-nats");
+    claimed.insert("X-Request-Id", "e2e-nats-unauthenticated");
+    let refused = nats
+        .send("cmd", "create", create.clone(), claimed)
+        .await
+        .expect_error(401, "unauthenticated");
+    let header = |name: &str| refused.headers.get(name).map(|v| v.as_str().to_owned());
+    assert_eq!(header("Nats-Service-Error-Code").as_deref(), Some("401"));
+    assert_eq!(
+        header("Nats-Service-Error").as_deref(),
+        Some("unauthenticated")
+    );
+    let http = reqwest::Client::new()
+        .post(format!("{base}/api/customers"))
+        .header("X-Request-Id", "e2e-nats-unauthenticated")
+        .json(&individual())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(http.status().as_u16(), 401);
+    let http: Value = http.json().await.unwrap();
+    assert_eq!(refused.json, http, "the NATS and HTTP bodies of a 401");
+    nats.send("query", "list", b"{}".to_vec(), HeaderMap::new())
+        .await
+        .expect_error(401, "unauthenticated");
+    // Expired, or signed with another secret: the same 401.
+    let expired = format!("Bearer {}", token_of("e2e-tester", BANK_A, ALL, -3600));
+    let forged = format!(
+        "Bearer {}",
+        kyc_http::mint_hs256(
+            b"not-the-kycd-secret-0123456789",
+            &kyc_http::Claims {
+                sub: "e2e-tester".into(),
+                bank_guid: BANK_A.into(),
+                scope: ALL.into(),
+                exp: (chrono::Utc::now().timestamp() + 3600).unsigned_abs(),
+            },
+        )
+        .unwrap()
+    );
+    for authorization in [expired.as_str(), forged.as_str(), "Bearer e2e.not.a.token"] {
+        nats.raw(
+            "cmd",
+            "create",
+            create.clone(),
+            &[("Authorization", authorization)],
+        )
+        .await
+        .expect_error(401, "unauthenticated");
+    }
+}
+
+/// A valid token is bound to its tenant and its scopes: 403 beyond them.
+async fn refused_beyond_the_token(nats: &Nats) {
+    let create = serde_json::to_vec(&json!({ "data": individual() })).unwrap();
+    // Another tenant's token on this tenant's subject: 403.
+    let foreign = format!("Bearer {}", token(BANK_B, ALL));
+    let mismatch = nats
+        .raw(
+            "cmd",
+            "create",
+            create.clone(),
+            &[("Authorization", &foreign)],
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert!(
+        !mismatch.json.to_string().contains(&foreign[7..]),
+        "{}",
+        mismatch.json
+    );
+    // Scopes are the token's: a reader cannot write, nor see personal data.
+    let reader = format!("Bearer {}", token(BANK_A, "customers:read"));
+    let refused = nats
+        .raw(
+            "cmd",
+            "create",
+            create.clone(),
+            &[("Authorization", &reader)],
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(
+        refused.json["error_message"],
+        "missing scope customers:write"
+    );
+    let writer = format!("Bearer {}", token(BANK_A, "customers:write"));
+    nats.raw(
+        "query",
+        "list",
+        b"{}".to_vec(),
+        &[("Authorization", &writer)],
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let refused = nats
+        .raw(
+            "query",
+            "list_with_pii",
+            b"{}".to_vec(),
+            &[("Authorization", &reader)],
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(
+        refused.json["error_message"],
+        "missing scope customers:pii:read"
+    );
+}
+
+/// A valid token: the command is the token subject's, recorded from NATS, and shares the
+/// subject's idempotency scope with HTTP; returns the customer created.
+async fn acts_as_the_token_s_subject(nats: &Nats, base: &str) -> String {
+    let create = serde_json::to_vec(&json!({ "data": individual() })).unwrap();
+    let onboarding = token_of("onboarding-service", BANK_A, ALL, 3600);
+    let authorization = format!("Bearer {onboarding}");
+    let as_onboarding = [
+        ("Authorization", authorization.as_str()),
+        ("Kyc-Actor", "someone-else"),
+        ("Idempotency-Key", "e2e-shared-key-1"),
+    ];
+    let created = nats
+        .raw("cmd", "create", create.clone(), &as_onboarding)
+        .await
+        .expect(201);
+    let guid = created.json["guid"].as_str().unwrap().to_owned();
+    let api = support::Api::new(base, onboarding);
+    let trail = api
+        .get(&format!("/api/customers/{guid}/events"))
+        .await
+        .expect(200);
+    assert_eq!(
+        trail.json["events"][0]["actor"], "onboarding-service",
+        "{}",
+        trail.json
+    );
+    assert_eq!(trail.json["events"][0]["source"], "nats", "{}", trail.json);
+    // The actor is the same over both protocols, so is the idempotency scope: the HTTP retry
+    // of the NATS request replays its answer instead of creating a second customer.
+    let replayed = api
+        .send(
+            "POST",
+            "/api/customers",
+            Some(&individual()),
+            &[("Idempotency-Key", "e2e-shared-key-1")],
+        )
+        .await
+        .expect(201);
+    assert_eq!(replayed.guid(), guid);
+    guid
+}
+
 /// PING, INFO and STATS of the `kyc` service (ours is the one on our prefix).
 #[tokio::test]
 async fn the_service_is_discoverable() {
     let env = Env::new().await;
     let kycd = env.start().await;
-    let nats = Nats {
-        client: shared_nats().await,
-        prefix: env.prefix.clone(),
-        used: std::sync::Mutex::default(),
-    };
+    let nats = Nats::new(&env).await;
     wait_for_service(&nats).await;
     for _ in 0..5 {
         nats.cmd("create", &json!({ "data": individual() }))

@@ -296,14 +296,16 @@ async fn assert_every_read_is_erased(api: &Api, env: &Env, guid: &str, before_er
     }
     // … over NATS too (the query service answers like HTTP) …
     let nats = support::shared_nats().await;
+    let authorization = format!("Bearer {}", api.token);
     for op in ["get_with_pii", "events"] {
         let subject = format!("{}.{BANK_A}.query.customer.{op}", env.prefix);
         let body = serde_json::to_vec(&json!({ "customer_guid": guid })).unwrap();
         let reply = support::eventually(Duration::from_secs(15), "the NATS query service", || {
             let (nats, subject, body) = (nats.clone(), subject.clone(), body.clone());
+            let authorization = authorization.clone();
             async move {
                 let mut headers = async_nats::HeaderMap::new();
-                headers.insert("Kyc-Actor", "e2e-erasure");
+                headers.insert("Authorization", authorization.as_str());
                 let message = nats
                     .request_with_headers(subject, headers, body.into())
                     .await
