@@ -19,7 +19,9 @@ links it merges every `oneOf` branch of a body (4.32.5, `stateful/dependencies/i
 `_flatten_composition`), so it puts an `associate_guid` into a document upload whose `type` is
 not about a person (the spec's `oneOf` allows it only for identity documents and liveness
 reports), then reports the server's 422 as a schema-valid request rejected. For positive cases
-such an `associate_guid` is dropped, which makes the case what the spec says it is.
+such an `associate_guid` is dropped, which makes the case what the spec says it is. Its link
+inference also copies members of other bodies into a body whose members are all optional
+(`approve`); for positive cases those are dropped too.
 """
 
 import itertools
@@ -47,6 +49,24 @@ def _valid_key(value):
     )
 
 
+# Bodies whose members are all optional, by path suffix, with the members the spec declares.
+# Schemathesis's inferred stateful links put members of other bodies into them (seen: `approve`
+# sent `identity_document`, `tax_identification_number`), although the spec's
+# `additionalProperties: false` forbids them; the server's 400 is then reported as a
+# schema-valid request rejected.
+DECLARED_MEMBERS = {"/approve": {"note"}}
+
+
+def _drop_undeclared_members(case):
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    for suffix, members in DECLARED_MEMBERS.items():
+        if case.path.endswith(suffix):
+            for name in [name for name in body if name not in members]:
+                del body[name]
+
+
 def _drop_misplaced_associate(case):
     body = case.body
     if (
@@ -65,6 +85,7 @@ def before_call(context, case, **kwargs):
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     _drop_misplaced_associate(case)
+    _drop_undeclared_members(case)
     headers = case.headers
     if not headers:
         return

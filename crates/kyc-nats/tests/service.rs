@@ -313,7 +313,11 @@ async fn a_command_without_its_scope_is_a_403_naming_it() {
         .await;
     assert_refused(&reply, 403, "forbidden");
     assert_eq!(reply.1["error_message"], "missing scope customers:erase");
-    assert_eq!(api.store.event_count(), 1, "one creation, nothing else");
+    assert_eq!(
+        api.store.event_count(),
+        2,
+        "one creation and its risk rating, nothing else"
+    );
 }
 
 /// Every query needs `customers:read`, as over HTTP.
@@ -427,7 +431,8 @@ async fn a_valid_token_acts_as_its_subject() {
         .await;
     assert_eq!(status, 200, "{trail}");
     let events = trail["events"].as_array().unwrap();
-    assert_eq!(events.len(), 2, "{trail}");
+    // The creation, its risk rating and the freeze.
+    assert_eq!(events.len(), 3, "{trail}");
     for event in events {
         assert_eq!(event["actor"], SUBJECT, "{event}");
         assert_eq!(event["source"], "nats", "{event}");

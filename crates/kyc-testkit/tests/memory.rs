@@ -84,7 +84,8 @@ async fn concurrent_updates_all_land_through_retries() {
     assert!(tasks.join_all().await.iter().all(|ok| *ok));
     let events = store.load(guid, None).await.unwrap();
     let sequences: Vec<u64> = events.iter().map(|e| e.sequence).collect();
-    assert_eq!(sequences, (1..=9).collect::<Vec<_>>());
+    // The creation, its risk rating, and eight changes.
+    assert_eq!(sequences, (1..=10).collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -108,7 +109,8 @@ async fn a_writer_that_commits_first_makes_the_slower_one_conflict_at_commit() {
     // Unlike PostgreSQL, this store does not make the second writer wait at its append: the
     // conflict shows at commit, which the port allows.
     let mut slow = store.begin().await.unwrap();
-    slow.append(guid, 1, Vec::new()).await.unwrap();
+    // Version 2: the creation and its risk rating.
+    slow.append(guid, 2, Vec::new()).await.unwrap();
     let labels = CustomerDraft {
         labels: Some(vec!["gold".into()]),
         ..CustomerDraft::default()
@@ -124,7 +126,8 @@ async fn a_writer_that_commits_first_makes_the_slower_one_conflict_at_commit() {
         .await;
     assert!(update.is_ok(), "{update:?}");
     assert!(matches!(slow.commit().await, Err(StoreFailure::Conflict)));
-    assert_eq!(store.event_count(), 2);
+    // The creation, its risk rating, and the update that won.
+    assert_eq!(store.event_count(), 3);
 }
 
 #[tokio::test]

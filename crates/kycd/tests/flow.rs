@@ -162,6 +162,7 @@ async fn history_and_audit_trail(api: &Api, ada: &str) {
         types,
         [
             "CustomerCreated",
+            "RiskRated",
             "DocumentSubmitted",
             "DocumentAccepted",
             "DocumentSubmitted",
@@ -241,7 +242,8 @@ async fn eight_concurrent_identical_creates_make_one_customer() {
         .fetch_one(&env.db.pool)
         .await
         .unwrap();
-    assert_eq!(events, 1);
+    // The creation and its risk rating, once.
+    assert_eq!(events, 2);
 
     // The same key with another body is refused, and creates nothing.
     let mut other: Value = individual();

@@ -410,7 +410,8 @@ async fn queries(nats: &Nats, ada: &str) {
         .await
         .expect(200);
     let events = trail.json["events"].as_array().unwrap();
-    assert_eq!(events.len(), 9, "{}", trail.json);
+    // The operations' events and the creation's risk rating.
+    assert_eq!(events.len(), 10, "{}", trail.json);
     assert!(
         events
             .iter()
@@ -544,7 +545,11 @@ async fn errors_come_back_as_replies() {
     )
     .await
     .expect_error(422, "idempotency_key_reused");
-    assert_eq!(env.logged().await.len(), 1, "one customer, one event");
+    assert_eq!(
+        env.logged().await.len(),
+        2,
+        "one customer: its creation and risk rating"
+    );
     kycd.stop().await;
     env.drop_stream().await;
 }
@@ -583,8 +588,8 @@ async fn nats_without_a_token_is_refused_and_with_one_acts_as_its_subject() {
     let guid = acts_as_the_token_s_subject(&nats, &kycd.base).await;
     assert_eq!(
         env.logged().await,
-        BTreeSet::from([(guid, 1)]),
-        "one customer, one event"
+        BTreeSet::from([(guid.clone(), 1), (guid, 2)]),
+        "one customer: its creation and risk rating"
     );
     kycd.stop().await;
     env.drop_stream().await;

@@ -11,7 +11,8 @@ use async_nats::jetstream;
 use serde_json::{json, Value};
 use support::{
     address, assert_stream_matches_log, business, document, eventually, individual,
-    newest_document, shared_nats, token, wait_for_drain, Api, Env, PrivateNats, ALL, BANK_A,
+    newest_document, shared_nats, token, token_for, wait_for_drain, Api, Env, PrivateNats, ALL,
+    BANK_A,
 };
 
 const CANARY: &str = "Zqxcanaryvj";
@@ -91,8 +92,14 @@ async fn canary_commands(api: &Api) {
     )
     .await
     .expect(200);
-    // A politically exposed person also needs a source of funds.
-    for kind in ["passport", "liveness_report", "source_of_funds"] {
+    // A politically exposed person is high risk: a source of funds, a proof of address, and two
+    // approvers (the second a senior).
+    for kind in [
+        "passport",
+        "liveness_report",
+        "source_of_funds",
+        "proof_of_address",
+    ] {
         let document = api
             .upload(
                 &guid,
@@ -101,7 +108,22 @@ async fn canary_commands(api: &Api) {
             .await;
         api.accept(&guid, &document).await;
     }
-    api.post(&format!("/api/customers/{guid}/verify"), &json!({}))
+    api.post(
+        &format!("/api/customers/{guid}/approve"),
+        &json!({ "note": format!("{CANARY} source of funds checked") }),
+    )
+    .await
+    .expect(200);
+    let senior = Api::new(
+        &api.base,
+        token_for(
+            "e2e-senior",
+            BANK_A,
+            &format!("{ALL} customers:approve_high_risk"),
+        ),
+    );
+    senior
+        .post(&format!("/api/customers/{guid}/verify"), &json!({}))
         .await
         .expect(200);
     api.post(

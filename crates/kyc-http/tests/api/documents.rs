@@ -159,7 +159,8 @@ async fn oversize_documents_are_refused_with_413() {
     ))
     .await
     .expect(201);
-    assert_eq!(app.store.event_count(), 2);
+    // The creation, its risk rating, and the one document.
+    assert_eq!(app.store.event_count(), 3);
 }
 
 #[tokio::test]
@@ -205,7 +206,8 @@ async fn unsupported_content_and_bad_requests_are_refused() {
     )
     .await
     .expect_error(404, "customer_not_found");
-    assert_eq!(app.store.event_count(), 1);
+    // The creation and its risk rating.
+    assert_eq!(app.store.event_count(), 2);
 }
 
 #[tokio::test]

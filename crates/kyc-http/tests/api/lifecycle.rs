@@ -188,13 +188,14 @@ async fn verification_profiles_and_the_audit_trail() {
         .await
         .expect(200);
     let events = trail.json["events"].as_array().unwrap();
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 3);
     assert_eq!(events[0]["event_type"], "CustomerCreated");
+    assert_eq!(events[1]["event_type"], "RiskRated");
     assert_eq!(events[0]["state_after"], "unverified");
     assert_eq!(events[0]["actor"], "tester");
     assert_eq!(events[0]["source"], "http");
-    assert_eq!(events[1]["event_type"], "DocumentSubmitted");
-    assert_eq!(events[1]["sequence"], 2);
+    assert_eq!(events[2]["event_type"], "DocumentSubmitted");
+    assert_eq!(events[2]["sequence"], 3);
     app.get(&format!("/api/customers/{NOBODY}/events"))
         .await
         .expect_error(404, "customer_not_found");
@@ -246,30 +247,33 @@ async fn the_audit_trail_shows_the_reasons_of_every_transition_and_review() {
         types,
         [
             "CustomerCreated",
+            "RiskRated",
             "DocumentSubmitted",
             "DocumentRejected",
             "CustomerRejected"
         ]
     );
     assert!(events[0].get("decision").is_none(), "{}", events[0]);
-    assert!(events[1].get("decision").is_none(), "{}", events[1]);
+    assert_eq!(events[1]["decision"]["risk_level"], "low", "{}", events[1]);
+    assert!(events[2].get("decision").is_none(), "{}", events[2]);
     assert_eq!(
-        events[2]["decision"],
+        events[3]["decision"],
         json!({
             "reason_codes": ["unreadable"],
             "message": "Too dark",
             "document_guid": document,
+            "approver": "tester",
         })
     );
     assert_eq!(
-        events[3]["decision"],
+        events[4]["decision"],
         json!({
             "reason_codes": ["identity_unverifiable", "document_issues"],
             "message": "We could not verify the identity",
             "retryable": true,
         })
     );
-    assert_eq!(events[3]["state_after"], "rejected");
+    assert_eq!(events[4]["state_after"], "rejected");
 
     // Verification, freeze and unfreeze.
     let guid = app.ready_individual().await;

@@ -62,11 +62,16 @@ where
 
 /// A token for `bank` with `scope`, valid for an hour.
 pub fn token(bank: &str, scope: &str) -> String {
+    token_for("e2e-tester", bank, scope)
+}
+
+/// [`token`] for the actor `sub`.
+pub fn token_for(sub: &str, bank: &str, scope: &str) -> String {
     let exp = u64::try_from(chrono::Utc::now().timestamp()).unwrap() + 3600;
     kyc_http::mint_hs256(
         SECRET.as_bytes(),
         &kyc_http::Claims {
-            sub: "e2e-tester".into(),
+            sub: sub.into(),
             bank_guid: bank.into(),
             scope: scope.into(),
             exp,
