@@ -86,10 +86,9 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         "AssociateAdded" => ASSOCIATE_DETAILS,
         "AssociateUpdated" => ASSOCIATE_CHANGES,
         "CustomerFrozen" | "LegalHoldChanged" => REASON_TEXT,
-        // A reviewer's note is free text; the other guid, kind and resolution are not personal.
-        "DuplicateIdentityResolved" => NOTE,
-        // The approver's note is free text; who approved is an operator id, as in metadata.
-        "ApprovalRecorded" => NOTE,
+        // A reviewer's or approver's note is free text; the other guid, kind and resolution are
+        // not personal, and who approved is an operator id, as in metadata.
+        "DuplicateIdentityResolved" | "ApprovalRecorded" => NOTE,
         // Levels, scores, factor kinds and policy names: no fact about the person.
         "RiskRated"
         | "DocumentAccepted"

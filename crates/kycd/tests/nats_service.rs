@@ -224,6 +224,15 @@ async fn individual_lifecycle(nats: &Nats) -> String {
             .iter()
             .any(|d| d["guid"] == document_guid.as_str() && d["status"] == "accepted"));
     }
+    // A low-risk customer needs no second approver; a first approval is still recorded.
+    let approved = nats
+        .cmd(
+            "approve",
+            &json!({ "customer_guid": ada, "data": { "note": "documents checked" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(approved.json["approvals"].as_array().unwrap().len(), 1);
     let verified = nats
         .cmd("verify", &json!({ "customer_guid": ada }))
         .await
@@ -410,8 +419,8 @@ async fn queries(nats: &Nats, ada: &str) {
         .await
         .expect(200);
     let events = trail.json["events"].as_array().unwrap();
-    // The operations' events and the creation's risk rating.
-    assert_eq!(events.len(), 10, "{}", trail.json);
+    // The operations' events (the approval included) and the creation's risk rating.
+    assert_eq!(events.len(), 11, "{}", trail.json);
     assert!(
         events
             .iter()

@@ -302,7 +302,7 @@ async fn the_audit_trail_shows_the_reasons_of_every_transition_and_review() {
         [
             (
                 "CustomerVerified",
-                &json!({ "reason_codes": [], "policy_version": "v1" })
+                &json!({ "reason_codes": [], "policy_version": "v2", "approver": "tester" })
             ),
             (
                 "CustomerFrozen",
