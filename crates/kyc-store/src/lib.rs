@@ -19,6 +19,7 @@ pub mod codec;
 pub mod cqrs;
 mod customers;
 mod documents;
+mod due_diligence;
 mod error;
 mod idempotency;
 pub mod keys;

@@ -42,6 +42,16 @@ impl ViewRows {
                 }
                 field(text, bool_literal(customers.legal_hold[i]));
                 field(text, bool_literal(customers.erased[i]));
+                match customers.next_expiry_on[i] {
+                    Some(date) => field(text, &date.format("%Y-%m-%d").to_string()),
+                    None => text.push_str("\\N\t"),
+                }
+                for at in [customers.last_reviewed_at[i], customers.due_since[i]] {
+                    match at {
+                        Some(at) => timestamp_field(text, at),
+                        None => text.push_str("\\N\t"),
+                    }
+                }
                 copy.end_row().await?;
             }
             copy.finish().await?;

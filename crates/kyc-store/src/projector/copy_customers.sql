@@ -1,5 +1,6 @@
 -- Customer rows in COPY's text format (see copy.rs), in this column order.
 COPY customer_views (customer_guid, bank_guid, customer_type, state, labels, external_id,
                      profile_status, created_at, updated_at, last_sequence, last_position, record,
-                     retention_starts_at, legal_hold, erased)
+                     retention_starts_at, legal_hold, erased, next_expiry_on, last_reviewed_at,
+                     due_since)
 FROM STDIN

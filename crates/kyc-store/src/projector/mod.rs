@@ -352,6 +352,12 @@ struct CustomerRows {
     legal_hold: Vec<bool>,
     /// The personal data is erased.
     erased: Vec<bool>,
+    /// The earliest expiry of a document in force (the due-diligence scheduler's candidates).
+    next_expiry_on: Vec<Option<chrono::NaiveDate>>,
+    /// When a verified customer was verified or last reviewed.
+    last_reviewed_at: Vec<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Since when something has been due for a verified customer.
+    due_since: Vec<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// Document rows, column by column.
@@ -407,10 +413,44 @@ impl CustomerViewRow {
             .bind(vec![optional_time("retention_starts_at")?])
             .bind(vec![view["legal_hold"].as_bool().unwrap_or_default()])
             .bind(vec![view["erased"].as_bool().unwrap_or_default()])
+            .bind(vec![view["next_expiry_on"].as_str().and_then(|raw| {
+                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
+            })])
+            .bind(vec![optional_time("last_reviewed_at")?])
+            .bind(vec![optional_time("due_since")?])
             .execute(conn)
             .await?;
         Ok(())
     }
+}
+
+/// The clear facts the due-diligence scheduler selects by (migrations/0016): the earliest
+/// expiry of a document in force while the customer can still be checked, and for a verified
+/// customer its last review and since when something has been due.
+fn due_diligence_columns(
+    record: &kyc_domain::CustomerRecord,
+) -> (
+    Option<chrono::NaiveDate>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+) {
+    use kyc_domain::CustomerState;
+    let checked = record.erased_at.is_none()
+        && matches!(
+            record.state,
+            CustomerState::Unverified | CustomerState::Verified
+        );
+    let next_expiry_on = record
+        .documents
+        .values()
+        .filter(|d| d.is_in_force())
+        .filter_map(|d| d.expires_on)
+        .min()
+        .filter(|_| checked);
+    let verified = checked && record.state == CustomerState::Verified;
+    let last_reviewed_at = record.last_reviewed_at.filter(|_| verified);
+    let due_since = if verified { record.due_since() } else { None };
+    (next_expiry_on, last_reviewed_at, due_since)
 }
 
 /// The rows of the changed customers and their documents.
@@ -493,6 +533,10 @@ impl ViewRows {
             .push(record.retention_clock_start());
         customers.legal_hold.push(record.legal_hold_on());
         customers.erased.push(record.erased_at.is_some());
+        let (next_expiry_on, last_reviewed_at, due_since) = due_diligence_columns(record);
+        customers.next_expiry_on.push(next_expiry_on);
+        customers.last_reviewed_at.push(last_reviewed_at);
+        customers.due_since.push(due_since);
         for document in record.documents.values() {
             let documents = &mut self.documents;
             documents.document_guid.push(document.guid.to_string());
@@ -530,6 +574,9 @@ impl ViewRows {
                 .bind(&customers.retention_starts_at)
                 .bind(&customers.legal_hold)
                 .bind(&customers.erased)
+                .bind(&customers.next_expiry_on)
+                .bind(&customers.last_reviewed_at)
+                .bind(&customers.due_since)
                 .execute(&mut *conn)
                 .await?;
         }
