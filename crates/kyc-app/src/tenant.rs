@@ -143,6 +143,8 @@ struct RiskOverride {
     reviewer_may_verify: Option<bool>,
     review_every: Option<BTreeMap<String, String>>,
     lapse_grace: Option<String>,
+    ubo_threshold: Option<f64>,
+    associate_liveness: Option<Vec<String>>,
 }
 
 /// The message of a one-value parser's (only) error.
@@ -226,6 +228,29 @@ impl RiskOverride {
                 let period = parse_duration(&period).map_err(|e| error(&field, e.to_string()))?;
                 policy.review_every.insert(level, period);
             }
+        }
+        if let Some(percent) = self.ubo_threshold {
+            if !(10.0..=25.0).contains(&percent) {
+                return Err(error(
+                    "ubo_threshold",
+                    "must be a percentage from 10 to 25".to_owned(),
+                ));
+            }
+            // A percentage with at most two decimals, as ownership shares are.
+            policy.ubo_threshold_bp = format!("{:.0}", percent * 100.0)
+                .parse()
+                .map_err(|_| error("ubo_threshold", "must be a percentage".to_owned()))?;
+        }
+        if let Some(levels) = self.associate_liveness {
+            policy.associate_liveness = levels
+                .iter()
+                .enumerate()
+                .map(|(index, level)| {
+                    RiskLevel::parse(level).map_err(|e| {
+                        error(&format!("associate_liveness[{index}]"), first_message(&e))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(grace) = self.lapse_grace {
             policy.lapse_grace =

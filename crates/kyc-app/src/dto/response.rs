@@ -165,20 +165,41 @@ impl From<&VerificationProfile> for VerificationProfileDto {
             status: p.status.as_str().to_owned(),
             policy_version: p.policy_version.as_str().to_owned(),
             risk_level: p.risk_level.map(|l| l.as_str().to_owned()),
-            criteria: CriteriaDto {
-                complete: names(&p.criteria.complete),
-                pending: names(&p.criteria.pending),
-                required: names(&p.criteria.required),
-                errors: p
-                    .criteria
-                    .errors
-                    .iter()
-                    .map(|e| CriterionErrorDto {
-                        name: e.name.as_str().to_owned(),
-                        code: e.code.clone(),
-                        message: e.message.clone(),
-                    })
-                    .collect(),
+            criteria: {
+                let mut criteria = CriteriaDto {
+                    complete: names(&p.criteria.complete),
+                    pending: names(&p.criteria.pending),
+                    required: names(&p.criteria.required),
+                    errors: p
+                        .criteria
+                        .errors
+                        .iter()
+                        .map(|e| CriterionErrorDto {
+                            name: e.name.as_str().to_owned(),
+                            code: e.code.clone(),
+                            message: e.message.clone(),
+                        })
+                        .collect(),
+                };
+                // Each beneficial owner's and control person's own criteria, by name
+                // `ubo:<associate guid>:<criterion>`.
+                for associate in &p.associates {
+                    let ubo_name = |c: &kyc_domain::customer::Criterion| {
+                        format!("ubo:{}:{}", associate.associate_guid, c.as_str())
+                    };
+                    let own = &associate.criteria;
+                    criteria.complete.extend(own.complete.iter().map(ubo_name));
+                    criteria.pending.extend(own.pending.iter().map(ubo_name));
+                    criteria.required.extend(own.required.iter().map(ubo_name));
+                    criteria
+                        .errors
+                        .extend(own.errors.iter().map(|e| CriterionErrorDto {
+                            name: ubo_name(&e.name),
+                            code: e.code.clone(),
+                            message: e.message.clone(),
+                        }));
+                }
+                criteria
             },
         }
     }

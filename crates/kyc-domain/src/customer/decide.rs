@@ -443,6 +443,27 @@ fn decide_update_associate(
     if changes == AssociateDetails::default() {
         return Err(nothing_to_change());
     }
+    // The person an accepted identity document identified cannot become someone else.
+    let identified = record.documents.values().any(|d| {
+        d.associate_guid == Some(associate_guid)
+            && d.kind.is_identity()
+            && d.status == super::DocumentStatus::Accepted
+    });
+    if identified {
+        let mut locked = Vec::new();
+        if changes.name.is_some() && changes.name != current.name {
+            locked.push("name");
+        }
+        if changes.date_of_birth.is_some() && changes.date_of_birth != current.date_of_birth {
+            locked.push("date_of_birth");
+        }
+        if !locked.is_empty() {
+            return Err(CustomerError::FieldLocked {
+                fields: locked,
+                reason: LockReason::IdentityDocumentAccepted,
+            });
+        }
+    }
     let mut merged = current.clone();
     merged.merge(&changes);
     check_total_ownership(record, associate_guid, &merged)?;

@@ -132,6 +132,8 @@ pub enum LockReason {
     Verified,
     /// A business's type and external id never change.
     Immutable,
+    /// An associate's name and date of birth lock once its identity document is accepted.
+    IdentityDocumentAccepted,
 }
 
 impl CustomerError {

@@ -180,6 +180,12 @@ pub enum CustomerEvent {
         policy_version: RiskPolicyVersion,
         /// Whether verification at this level needs two distinct approvers.
         four_eyes: bool,
+        /// The beneficial-owner threshold, in basis points.
+        #[serde(default = "default_ubo_threshold_bp")]
+        ubo_threshold_bp: u16,
+        /// Whether each associate needs a liveness report at this level.
+        #[serde(default)]
+        associate_liveness: bool,
         /// When.
         at: DateTime<Utc>,
     },
@@ -269,6 +275,10 @@ pub enum CustomerEvent {
         /// When.
         at: DateTime<Utc>,
     },
+}
+
+fn default_ubo_threshold_bp() -> u16 {
+    super::profile::DEFAULT_UBO_THRESHOLD_BP
 }
 
 impl CustomerEvent {

@@ -41,8 +41,8 @@ pub use identity::{
     DuplicateFlag, DuplicateResolution, IdentityKind, IdentityMatch, IdentityValue,
 };
 pub use profile::{
-    Criteria, Criterion, CriterionError, PolicyVersion, ProfileName, ProfileStatus,
-    VerificationProfile, DOCUMENT_EXPIRED, REVIEW_DUE,
+    AssociateCriteria, Criteria, Criterion, CriterionError, PolicyVersion, ProfileName,
+    ProfileStatus, VerificationProfile, DEFAULT_UBO_THRESHOLD_BP, DOCUMENT_EXPIRED, REVIEW_DUE,
 };
 pub use reasons::{ClosureReason, CustomerRejectionReason};
 pub use retention::RetentionPeriod;
@@ -430,6 +430,8 @@ impl CustomerRecord {
                 factors,
                 policy_version,
                 four_eyes,
+                ubo_threshold_bp,
+                associate_liveness,
                 at,
             } => {
                 record.risk = Some(RiskRating {
@@ -438,6 +440,8 @@ impl CustomerRecord {
                     factors: factors.clone(),
                     policy_version: policy_version.clone(),
                     four_eyes: *four_eyes,
+                    ubo_threshold_bp: *ubo_threshold_bp,
+                    associate_liveness: *associate_liveness,
                     rated_at: *at,
                 });
             }

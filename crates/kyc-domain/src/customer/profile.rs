@@ -133,6 +133,17 @@ pub struct Criteria {
     pub errors: Vec<CriterionError>,
 }
 
+/// One associate's own criteria (v2): each beneficial owner and control person of a business
+/// passes KYC as a person. On the wire they appear in the business's profile as
+/// `ubo:<associate guid>:<criterion>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociateCriteria {
+    /// The associate.
+    pub associate_guid: AssociateGuid,
+    /// Its criteria by standing.
+    pub criteria: Criteria,
+}
+
 /// A profile and the customer's standing in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerificationProfile {
@@ -147,6 +158,10 @@ pub struct VerificationProfile {
     pub risk_level: Option<RiskLevel>,
     /// Criteria by standing.
     pub criteria: Criteria,
+    /// The criteria of each beneficial owner and control person of a business (v2 onwards);
+    /// the business's `beneficial_owners` and `control_person` criteria summarise them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub associates: Vec<AssociateCriteria>,
 }
 
 impl VerificationProfile {
@@ -173,10 +188,46 @@ pub fn evaluate(record: &CustomerRecord, policy: PolicyVersion) -> VerificationP
     }
 }
 
-/// V1's criteria, then what the customer's risk rating adds.
+/// V1's criteria, then what the customer's risk rating adds; a business's associates pass KYC
+/// each on their own.
 fn evaluate_v2(record: &CustomerRecord) -> VerificationProfile {
     let (name, mut standings) = standings_v1(record);
     let rating = record.risk.as_ref();
+    let mut associates = Vec::new();
+    if record.customer_type == CustomerType::Business {
+        let threshold = rating.map_or(DEFAULT_UBO_THRESHOLD_BP, |r| r.ubo_threshold_bp);
+        let liveness = rating.is_some_and(|r| r.associate_liveness);
+        associates = associate_profiles(record, threshold, liveness);
+        let owners: Vec<&AssociateCriteria> = associates
+            .iter()
+            .filter(|a| {
+                record
+                    .associates
+                    .get(&a.associate_guid)
+                    .is_some_and(|details| owns_at_least(details, threshold))
+            })
+            .collect();
+        let controllers: Vec<&AssociateCriteria> = associates
+            .iter()
+            .filter(|a| {
+                record
+                    .associates
+                    .get(&a.associate_guid)
+                    .is_some_and(|details| details.has_role(AssociateRole::ControlPerson))
+            })
+            .collect();
+        for (criterion, standing) in &mut standings {
+            match criterion {
+                Criterion::BeneficialOwners => {
+                    *standing = all_pass(Criterion::BeneficialOwners, &owners);
+                }
+                Criterion::ControlPerson => {
+                    *standing = one_passes(Criterion::ControlPerson, &controllers);
+                }
+                _ => {}
+            }
+        }
+    }
     if rating.is_some_and(|r| r.level == RiskLevel::High) {
         for (criterion, kind) in [
             (
@@ -206,7 +257,120 @@ fn evaluate_v2(record: &CustomerRecord) -> VerificationProfile {
     }
     let mut profile = profile_of(record, PolicyVersion::V2, name, standings);
     profile.risk_level = rating.map(|r| r.level);
+    profile.associates = associates;
     profile
+}
+
+/// The ownership share from which an owner is a beneficial owner when no rating says
+/// otherwise: 25% (the `FinCEN` CDD rule, AMLD Art. 3(6)).
+pub const DEFAULT_UBO_THRESHOLD_BP: u16 = 2_500;
+
+fn owns_at_least(associate: &AssociateDetails, threshold_bp: u16) -> bool {
+    associate
+        .ownership_percentage
+        .is_some_and(|share| share.basis_points() >= threshold_bp)
+}
+
+/// The criteria of every associate who must pass KYC: owners at or above the threshold, and
+/// control persons.
+fn associate_profiles(
+    record: &CustomerRecord,
+    threshold_bp: u16,
+    liveness: bool,
+) -> Vec<AssociateCriteria> {
+    record
+        .associates
+        .iter()
+        .filter(|(_, a)| owns_at_least(a, threshold_bp) || a.has_role(AssociateRole::ControlPerson))
+        .map(|(guid, associate)| {
+            let about = |kind: fn(DocumentKind) -> bool, criterion: Criterion| {
+                document_standing(
+                    criterion,
+                    record
+                        .documents
+                        .values()
+                        .filter(|d| d.associate_guid == Some(*guid) && kind(d.kind)),
+                )
+            };
+            let mut standings = vec![
+                (Criterion::Name, present(associate.name.is_some())),
+                (
+                    Criterion::DateOfBirth,
+                    present(associate.date_of_birth.is_some()),
+                ),
+                (
+                    Criterion::ResidentialAddress,
+                    present(associate.address.is_some()),
+                ),
+                (
+                    Criterion::IdentityDocument,
+                    about(DocumentKind::is_identity, Criterion::IdentityDocument),
+                ),
+            ];
+            if liveness {
+                standings.push((
+                    Criterion::LivenessReportDocument,
+                    about(
+                        |k| k == DocumentKind::LivenessReport,
+                        Criterion::LivenessReportDocument,
+                    ),
+                ));
+            }
+            let mut criteria = Criteria::default();
+            for (criterion, standing) in standings {
+                match standing {
+                    Standing::Complete => criteria.complete.push(criterion),
+                    Standing::Pending => criteria.pending.push(criterion),
+                    Standing::Required(error) => {
+                        criteria.required.push(criterion);
+                        criteria.errors.extend(error);
+                    }
+                }
+            }
+            AssociateCriteria {
+                associate_guid: *guid,
+                criteria,
+            }
+        })
+        .collect()
+}
+
+/// Every one of `associates` passes: complete; any still owing something: required (with the
+/// first error, under `criterion`); otherwise pending. None at all: complete (a widely held
+/// business, which the ownership structure document evidences).
+fn all_pass(criterion: Criterion, associates: &[&AssociateCriteria]) -> Standing {
+    if let Some(owing) = associates.iter().find(|a| !a.criteria.required.is_empty()) {
+        return Standing::Required(owing.criteria.errors.first().map(|e| CriterionError {
+            name: criterion,
+            ..e.clone()
+        }));
+    }
+    if associates.iter().any(|a| !a.criteria.pending.is_empty()) {
+        return Standing::Pending;
+    }
+    Standing::Complete
+}
+
+/// At least one of `associates` passes: complete; else one awaiting review: pending; else
+/// required.
+fn one_passes(criterion: Criterion, associates: &[&AssociateCriteria]) -> Standing {
+    let passes =
+        |a: &&&AssociateCriteria| a.criteria.required.is_empty() && a.criteria.pending.is_empty();
+    if associates.iter().any(|a| passes(&a)) {
+        Standing::Complete
+    } else if associates.iter().any(|a| a.criteria.required.is_empty()) {
+        Standing::Pending
+    } else {
+        Standing::Required(
+            associates
+                .iter()
+                .find_map(|a| a.criteria.errors.first())
+                .map(|e| CriterionError {
+                    name: criterion,
+                    ..e.clone()
+                }),
+        )
+    }
 }
 
 fn present(given: bool) -> Standing {
@@ -412,6 +576,7 @@ fn profile_of(
         status,
         risk_level: None,
         criteria,
+        associates: Vec::new(),
     }
 }
 

@@ -131,6 +131,11 @@ pub struct RiskPolicy {
     /// How long a verified customer keeps its standing after something fell due (a review,
     /// an expired document) before the verification lapses.
     pub lapse_grace: std::time::Duration,
+    /// The ownership share, in basis points, from which an owner is a beneficial owner who
+    /// must pass KYC (2,500 = 25% by default; 1,000 = 10% for high-risk regimes).
+    pub ubo_threshold_bp: u16,
+    /// The levels at which a business's associates need a liveness report too.
+    pub associate_liveness: BTreeSet<RiskLevel>,
 }
 
 impl Default for RiskPolicy {
@@ -173,6 +178,8 @@ impl Default for RiskPolicy {
                 (RiskLevel::Low, YEAR.saturating_mul(5)),
             ]),
             lapse_grace: std::time::Duration::from_secs(30 * 86_400),
+            ubo_threshold_bp: super::profile::DEFAULT_UBO_THRESHOLD_BP,
+            associate_liveness: BTreeSet::from([RiskLevel::High]),
         }
     }
 }
@@ -199,6 +206,10 @@ pub struct RiskRating {
     pub policy_version: RiskPolicyVersion,
     /// Whether the policy demands two distinct approvers at this level.
     pub four_eyes: bool,
+    /// The beneficial-owner threshold the policy set, in basis points.
+    pub ubo_threshold_bp: u16,
+    /// Whether the policy demands a liveness report of each associate at this level.
+    pub associate_liveness: bool,
     /// When it was recorded.
     pub rated_at: DateTime<Utc>,
 }
@@ -213,12 +224,15 @@ impl RiskPolicy {
     ) -> Option<super::CustomerEvent> {
         let (level, score, factors) = self.score(record);
         let four_eyes = self.needs_four_eyes(level);
+        let associate_liveness = self.associate_liveness.contains(&level);
         let unchanged = record.risk.as_ref().is_some_and(|r| {
             r.level == level
                 && r.score == score
                 && r.factors == factors
                 && r.policy_version == self.version
                 && r.four_eyes == four_eyes
+                && r.ubo_threshold_bp == self.ubo_threshold_bp
+                && r.associate_liveness == associate_liveness
         });
         (!unchanged).then(|| super::CustomerEvent::RiskRated {
             level,
@@ -226,6 +240,8 @@ impl RiskPolicy {
             factors,
             policy_version: self.version.clone(),
             four_eyes,
+            ubo_threshold_bp: self.ubo_threshold_bp,
+            associate_liveness,
             at,
         })
     }

@@ -4,6 +4,7 @@
 // Test helpers panic on purpose: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+mod associates_kyc;
 mod blind;
 mod closure;
 mod customers;
