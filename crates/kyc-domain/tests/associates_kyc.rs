@@ -27,6 +27,7 @@ fn owner(first: &str, share: f64) -> AssociateDraft {
         email_address: None,
         ownership_percentage: Some(share),
         roles: Some(vec!["owner".into()]),
+        pep: None,
     }
 }
 
@@ -214,4 +215,40 @@ fn an_associate_s_identity_fields_lock_once_its_identity_document_is_accepted() 
         at: at(41),
     };
     assert!(decide(&events, [changed], &policy).is_ok());
+}
+
+#[test]
+fn a_politically_exposed_owner_makes_the_business_high_risk() {
+    let policy = RiskPolicy::default();
+    let exposed = AssociateDraft {
+        pep: Some(kyc_domain::values::PepDraft {
+            is_pep: Some(true),
+            explanation: Some("Member of parliament".into()),
+        }),
+        ..owner("Pia", 20.0)
+    };
+    let events = decide(
+        &business_with_two_owners(&policy),
+        [add(3, exposed)],
+        &policy,
+    )
+    .unwrap();
+    let record = Customer::from_events(&events).record().cloned().unwrap();
+    let rating = record.risk.clone().unwrap();
+    assert_eq!(rating.level, RiskLevel::High);
+    assert!(rating
+        .factors
+        .iter()
+        .any(|f| f.kind == kyc_domain::customer::RiskFactorKind::PoliticallyExposed));
+    assert!(rating.four_eyes && rating.associate_liveness);
+    // Its owners now need a liveness report each, and the business a senior approval.
+    let profile = record.verification_profile();
+    assert!(profile.associates[0]
+        .criteria
+        .required
+        .contains(&Criterion::LivenessReportDocument));
+    assert!(profile
+        .criteria
+        .required
+        .contains(&Criterion::SeniorApproval));
 }

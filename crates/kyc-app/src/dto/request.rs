@@ -182,6 +182,8 @@ pub struct AssociateBody {
     pub ownership_percentage: Option<f64>,
     /// Roles; at least one.
     pub roles: Option<Vec<String>>,
+    /// Political exposure: `is_pep`, and the explanation when true.
+    pub pep: Option<PepBody>,
 }
 
 /// Changes to an associate: the fields of [`AssociateBody`], none required, at least one given.
@@ -468,6 +470,10 @@ impl From<AssociateBody> for AssociateDraft {
             email_address: body.email_address,
             ownership_percentage: body.ownership_percentage,
             roles: body.roles,
+            pep: body.pep.map(|pep| PepDraft {
+                is_pep: pep.is_pep,
+                explanation: pep.explanation,
+            }),
         }
     }
 }

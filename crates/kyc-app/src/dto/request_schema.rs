@@ -444,6 +444,7 @@ fn associate(required: &[&str]) -> ObjectBuilder {
                 .min_items(Some(1))
                 .into(),
             ),
+            ("pep", pep()),
         ],
         required,
     )

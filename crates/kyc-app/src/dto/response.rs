@@ -303,6 +303,9 @@ pub struct AssociateDto {
     /// Email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
+    /// Political exposure (PII: only with the PII scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pep: Option<PepDto>,
 }
 
 impl AssociateDto {
@@ -330,6 +333,16 @@ impl AssociateDto {
                 .as_ref()
                 .filter(|_| pii)
                 .map(|e| e.as_str().to_owned()),
+            pep: a.pep.as_ref().filter(|_| pii).map(|p| match p {
+                PepStatus::NotExposed => PepDto {
+                    is_pep: false,
+                    explanation: None,
+                },
+                PepStatus::Exposed { explanation } => PepDto {
+                    is_pep: true,
+                    explanation: Some(explanation.to_string()),
+                },
+            }),
         }
     }
 }

@@ -314,7 +314,11 @@ impl RiskPolicy {
         use RiskFactorKind as F;
         let details = &record.details;
         let mut facts = BTreeSet::new();
-        if details.pep.as_ref().is_some_and(PepStatus::is_exposed) {
+        let exposed_associate = record
+            .associates
+            .values()
+            .any(|a| a.pep.as_ref().is_some_and(PepStatus::is_exposed));
+        if details.pep.as_ref().is_some_and(PepStatus::is_exposed) || exposed_associate {
             facts.insert(F::PoliticallyExposed);
         }
         facts.extend(self.listed(

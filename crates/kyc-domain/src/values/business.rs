@@ -130,6 +130,8 @@ pub struct AssociateDraft {
     pub ownership_percentage: Option<f64>,
     /// Roles; at least one.
     pub roles: Option<Vec<String>>,
+    /// Political exposure.
+    pub pep: Option<super::PepDraft>,
 }
 
 /// Validated associate fields; on an add, `name` and `roles` are always present.
@@ -153,6 +155,10 @@ pub struct AssociateDetails {
     /// Roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<BTreeSet<AssociateRole>>,
+    /// Political exposure; a politically exposed owner or control person makes the business
+    /// high risk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pep: Option<super::PepStatus>,
 }
 
 impl AssociateDetails {
@@ -204,6 +210,10 @@ impl AssociateDetails {
             }
             Some(roles)
         });
+        let pep = draft
+            .pep
+            .as_ref()
+            .and_then(|raw| errors.collect("pep", super::PepStatus::parse(raw)));
         errors.finish(|| Self {
             name,
             date_of_birth,
@@ -211,6 +221,7 @@ impl AssociateDetails {
             email_address,
             ownership_percentage,
             roles,
+            pep,
         })
     }
 
@@ -252,6 +263,7 @@ impl AssociateDetails {
             email_address,
             ownership_percentage,
             roles,
+            pep,
         } = patch.clone();
         if name.is_some() {
             self.name = name;
@@ -270,6 +282,9 @@ impl AssociateDetails {
         }
         if roles.is_some() {
             self.roles = roles;
+        }
+        if pep.is_some() {
+            self.pep = pep;
         }
     }
 
@@ -361,6 +376,10 @@ mod tests {
             ownership_percentage: Some(120.0),
             address: Some(AddressDraft::default()),
             email_address: None,
+            pep: Some(crate::values::PepDraft {
+                is_pep: Some(true),
+                explanation: None,
+            }),
         };
         let errors = AssociateDetails::parse_new(&draft, today()).unwrap_err();
         let found = errors.fields_and_codes();
@@ -373,6 +392,7 @@ mod tests {
                 ("address.country_code", ValidationCode::Required),
                 ("ownership_percentage", ValidationCode::OutOfRange),
                 ("roles[1]", ValidationCode::UnknownValue),
+                ("pep.explanation", ValidationCode::Required),
             ]
         );
     }

@@ -124,3 +124,28 @@ async fn an_identified_associate_s_name_and_date_of_birth_are_locked() {
     .await
     .expect_error(409, "field_locked");
 }
+
+#[tokio::test]
+async fn an_associate_s_political_exposure_is_personal_data_and_validated() {
+    let app = App::new();
+    let guid = app.create(kyc_testkit::fixtures::business_body()).await;
+    let mut body = kyc_testkit::fixtures::associate_body();
+    body["pep"] = json!({ "is_pep": true });
+    let refused = app
+        .post(&format!("/api/customers/{guid}/associates"), body.clone())
+        .await
+        .expect_error(422, "validation");
+    assert_eq!(refused.json["errors"][0]["field"], "pep.explanation");
+    body["pep"] = json!({ "is_pep": true, "explanation": "Member of parliament" });
+    app.post(&format!("/api/customers/{guid}/associates"), body)
+        .await
+        .expect(201);
+    let with_pii = app
+        .get(&format!("/api/customers/{guid}?include_pii=true"))
+        .await
+        .expect(200);
+    assert_eq!(with_pii.json["associates"][0]["pep"]["is_pep"], true);
+    assert_eq!(with_pii.json["risk"]["level"], "high");
+    let without = app.get(&format!("/api/customers/{guid}")).await.expect(200);
+    assert!(without.json["associates"][0].get("pep").is_none());
+}
