@@ -14,6 +14,7 @@ mod customer_views;
 mod events;
 mod idempotency;
 mod postgres_es_compat;
+mod queue_columns;
 mod retention;
 mod side_tables;
 mod support;
