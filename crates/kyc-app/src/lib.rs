@@ -28,7 +28,7 @@ pub use error::{AppError, FailureKind, FieldErrorDto, Refusal};
 pub use operator_queues::OperatorQueue;
 pub use outcome::{CommandOutcome, Executed};
 pub use principal::{Principal, Scope};
-pub use queries::{ListParams, QueryService};
+pub use queries::{ListParams, QueryService, QueueParams};
 
 /// The aggregate type stored in the event log's `aggregate_type` column.
 pub const AGGREGATE_TYPE: &str = "Customer";
