@@ -131,14 +131,6 @@ pub enum QueueEntries {
 }
 
 impl QueueEntries {
-    /// No entries, of `queue`.
-    pub fn empty(queue: OperatorQueue) -> Self {
-        match queue {
-            OperatorQueue::DocumentsPendingReview => Self::DocumentsPendingReview(Vec::new()),
-            OperatorQueue::AwaitingSecondApproval => Self::AwaitingSecondApproval(Vec::new()),
-        }
-    }
-
     /// Number of entries on the page.
     pub fn len(&self) -> usize {
         match self {
