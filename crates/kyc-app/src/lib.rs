@@ -10,6 +10,7 @@ pub mod chain;
 pub mod commands;
 pub mod context;
 pub mod dto;
+pub mod due_diligence;
 pub mod error;
 pub mod metadata;
 pub mod operator_queues;

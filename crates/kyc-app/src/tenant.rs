@@ -141,6 +141,8 @@ struct RiskOverride {
     high_from: Option<u32>,
     four_eyes: Option<Vec<String>>,
     reviewer_may_verify: Option<bool>,
+    review_every: Option<BTreeMap<String, String>>,
+    lapse_grace: Option<String>,
 }
 
 /// The message of a one-value parser's (only) error.
@@ -216,6 +218,19 @@ impl RiskOverride {
         policy.reviewer_may_verify = self
             .reviewer_may_verify
             .unwrap_or(policy.reviewer_may_verify);
+        if let Some(periods) = self.review_every {
+            for (level, period) in periods {
+                let field = format!("review_every.{level}");
+                let level =
+                    RiskLevel::parse(&level).map_err(|e| error(&field, first_message(&e)))?;
+                let period = parse_duration(&period).map_err(|e| error(&field, e.to_string()))?;
+                policy.review_every.insert(level, period);
+            }
+        }
+        if let Some(grace) = self.lapse_grace {
+            policy.lapse_grace =
+                parse_duration(&grace).map_err(|e| error("lapse_grace", e.to_string()))?;
+        }
         Ok(policy)
     }
 }
@@ -283,6 +298,33 @@ impl TenantPolicies {
             .values()
             .map(|p| p.dormant_after)
             .fold(self.defaults.dormant_after, Ord::min)
+    }
+
+    /// The shortest review period of any level of any tenant's risk policy: verified customers
+    /// last reviewed longer ago than this are the due-diligence scheduler's candidates, each
+    /// then judged by its own tenant's period for its level.
+    pub fn shortest_review_period(&self) -> chrono::Duration {
+        self.all()
+            .flat_map(|p| {
+                RiskLevel::ALL
+                    .iter()
+                    .map(|level| p.risk.review_period(*level))
+            })
+            .min()
+            .unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// The shortest grace period of any tenant's risk policy (see
+    /// [`Self::shortest_review_period`]).
+    pub fn shortest_grace(&self) -> chrono::Duration {
+        self.all()
+            .map(|p| p.risk.grace())
+            .min()
+            .unwrap_or(chrono::Duration::MAX)
+    }
+
+    fn all(&self) -> impl Iterator<Item = &TenantPolicy> {
+        std::iter::once(&self.defaults).chain(self.tenants.values())
     }
 
     /// The policy of `bank_guid`.

@@ -124,10 +124,58 @@ fn every_event_type() -> Vec<CustomerEvent> {
         ],
         &context,
     );
+    // Ongoing due diligence: a review falls due and is completed, a passport expires, the
+    // verification lapses.
+    let daily = RiskPolicy {
+        review_every: [(
+            kyc_domain::customer::RiskLevel::Low,
+            std::time::Duration::from_secs(86_400),
+        )]
+        .into_iter()
+        .collect(),
+        ..RiskPolicy::default()
+    };
+    let context = DecisionContext {
+        actor: Some(&actor),
+        risk: Some(&daily),
+    };
+    let later = |days: i64| at(0) + chrono::Duration::days(days);
+    let due_diligence = history_in(
+        [
+            create(complete_individual()),
+            submit(
+                1,
+                kyc_domain::customer::DocumentDraft {
+                    expires_on: Some("2027-06-01".into()),
+                    ..document("passport")
+                },
+            ),
+            review(1, accept()),
+            submit(2, document("liveness_report")),
+            review(2, accept()),
+            CustomerCommand::Verify { at: later(0) },
+            CustomerCommand::CheckDueDiligence { at: later(2) },
+            CustomerCommand::SubmitDocument {
+                document_guid: document_guid(3),
+                draft: document("proof_of_address"),
+                content: content(),
+                at: later(3),
+            },
+            CustomerCommand::ReviewDocument {
+                document_guid: document_guid(3),
+                draft: accept(),
+                at: later(3),
+            },
+            CustomerCommand::CheckDueDiligence { at: later(200) },
+            CustomerCommand::CheckDueDiligence { at: later(260) },
+        ],
+        &context,
+    );
     business
         .into_iter()
         .chain(individual)
         .chain(rated)
+        .chain(due_diligence)
         .collect()
 }
 
@@ -149,7 +197,8 @@ fn every_event_type_round_trips_through_json() {
             event
         );
         let expected_version = match event {
-            CustomerEvent::DocumentAccepted { .. }
+            CustomerEvent::DocumentSubmitted { .. }
+            | CustomerEvent::DocumentAccepted { .. }
             | CustomerEvent::DocumentRejected { .. }
             | CustomerEvent::CustomerVerified { .. } => "2",
             _ => "1",

@@ -120,12 +120,27 @@ fn document_reviewer() -> impl Strategy<Value = Who> {
     ]
 }
 
-/// The model's risk policy: only political exposure counts, and it makes a customer high risk.
+/// Review periods and the grace period of the model's policy, in minutes (one step is one
+/// minute): a high-risk (PEP) customer is reviewed more often.
+const REVIEW_LOW_MINUTES: u64 = 4;
+const REVIEW_HIGH_MINUTES: u64 = 3;
+const GRACE_MINUTES: u64 = 2;
+
+/// The model's risk policy: only political exposure counts, and it makes a customer high
+/// risk; reviews and grace in minutes, so random walks reach them.
 fn pep_policy() -> RiskPolicy {
+    let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
     RiskPolicy {
         weights: [(RiskFactorKind::PoliticallyExposed, 60)]
             .into_iter()
             .collect(),
+        review_every: [
+            (RiskLevel::Low, minutes(REVIEW_LOW_MINUTES)),
+            (RiskLevel::High, minutes(REVIEW_HIGH_MINUTES)),
+        ]
+        .into_iter()
+        .collect(),
+        lapse_grace: minutes(GRACE_MINUTES),
         ..RiskPolicy::default()
     }
 }
@@ -160,6 +175,10 @@ struct ModelCustomer {
     approved_by: Option<Who>,
     /// Everyone who reviewed one of its documents.
     reviewers: Vec<Who>,
+    /// The minute of the verification or the last completed review.
+    last_reviewed: Option<u64>,
+    /// The due minute of the open periodic review.
+    review_due: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,6 +232,8 @@ enum Step {
     Approve {
         by: Who,
     },
+    /// The due-diligence scheduler's check, at the step's minute.
+    Check,
     Freeze,
     Unfreeze,
     Close,
@@ -322,6 +343,14 @@ fn step_strategy(model: &Model) -> BoxedStrategy<Step> {
             proptest::bool::weighted(0.8)
                 .prop_map(|retryable| Step::Reject { retryable })
                 .boxed(),
+        ),
+        (
+            if customer.life == Life::Verified {
+                6
+            } else {
+                1
+            },
+            Just(Step::Check).boxed(),
         ),
         (1, Just(Step::Freeze).boxed()),
         (3, Just(Step::Unfreeze).boxed()),
@@ -446,6 +475,8 @@ impl ReferenceStateMachine for LifecycleModel {
                         },
                         approved_by: None,
                         reviewers: Vec::new(),
+                        last_reviewed: None,
+                        review_due: None,
                     });
                     // The creation, the duplicate flag, and the first risk rating.
                     Expect::Events(if flagged { 3 } else { 2 })
@@ -526,7 +557,8 @@ fn model_lifecycle_step(
             }
         }
         Step::Submit(slot) => {
-            if !(open || retryable) {
+            // A verified customer may submit new documents at any time (ongoing due diligence).
+            if !(open || retryable || life == Life::Verified) {
                 return invalid;
             }
             customer.documents.push((*slot, Review::Pending));
@@ -539,7 +571,7 @@ fn model_lifecycle_step(
             }
         }
         Step::Review { index, accept, by } => {
-            if !open {
+            if !(open || life == Life::Verified) {
                 return invalid;
             }
             let review = &mut customer.documents[*index].1;
@@ -547,6 +579,13 @@ fn model_lifecycle_step(
                 return Expect::Refused("document_already_reviewed");
             }
             customer.reviewers.push(*by);
+            if *accept && life == Life::Verified && customer.review_due.is_some() {
+                // The accepted document completes the open periodic review.
+                customer.review_due = None;
+                customer.last_reviewed = Some(now);
+                customer.documents[*index].1 = Review::Accepted;
+                return Expect::Events(2);
+            }
             *review = if *accept {
                 Review::Accepted
             } else {
@@ -611,7 +650,41 @@ fn model_lifecycle_step(
             }
             customer.life = Life::Verified;
             customer.duty = true;
+            customer.last_reviewed = Some(now);
+            customer.review_due = None;
             Expect::Events(1)
+        }
+        Step::Check => {
+            if open {
+                return Expect::Events(0);
+            }
+            if life != Life::Verified {
+                return invalid;
+            }
+            let period = if customer.pep {
+                REVIEW_HIGH_MINUTES
+            } else {
+                REVIEW_LOW_MINUTES
+            };
+            let mut events = 0;
+            if customer.review_due.is_none() {
+                if let Some(last) = customer.last_reviewed {
+                    if now >= last + period {
+                        customer.review_due = Some(last + period);
+                        events += 1;
+                    }
+                }
+            }
+            if let Some(due) = customer.review_due {
+                if now >= due + GRACE_MINUTES {
+                    // A new cycle: the old first approval approves nothing now.
+                    customer.life = Life::Unverified;
+                    customer.review_due = None;
+                    customer.approved_by = None;
+                    events += 1;
+                }
+            }
+            Expect::Events(events)
         }
         Step::Reject { retryable } => {
             if !open {
@@ -836,6 +909,7 @@ impl Harness {
                 at: now,
             },
             Step::Verify { .. } => CustomerCommand::Verify { at: now },
+            Step::Check => CustomerCommand::CheckDueDiligence { at: now },
             Step::Reject { retryable } => CustomerCommand::Reject {
                 draft: rejection(*retryable),
                 at: now,
@@ -891,6 +965,7 @@ struct CustomerLifecycleTest;
 static REACHED_VERIFIED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_FOUR_EYES: AtomicUsize = AtomicUsize::new(0);
 static REACHED_APPROVED: AtomicUsize = AtomicUsize::new(0);
+static REACHED_LAPSED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_REOPENED: AtomicUsize = AtomicUsize::new(0);
 static REACHED_UNFROZEN: AtomicUsize = AtomicUsize::new(0);
 static REACHED_ERASED: AtomicUsize = AtomicUsize::new(0);
@@ -951,6 +1026,7 @@ impl StateMachineTest for CustomerLifecycleTest {
             .record()
             .is_some_and(kyc_domain::CustomerRecord::has_record_keeping_duty);
         let was_created = harness.customer.record().is_some();
+        let was_verified = harness.customer.state() == Some(CustomerState::Verified);
         let before = harness.customer.clone();
         let before_associates = harness.associates.len();
         let before_documents = harness.documents.len();
@@ -1000,6 +1076,16 @@ impl StateMachineTest for CustomerLifecycleTest {
             return harness;
         };
         for event in &events {
+            // No review before its due date, no lapse before the grace period ran out.
+            match event {
+                CustomerEvent::ReviewDue { due_at, at } => assert!(at >= due_at, "{event:?}"),
+                CustomerEvent::VerificationLapsed { due_since, at } => assert!(
+                    *at >= *due_since
+                        + chrono::Duration::minutes(i64::try_from(GRACE_MINUTES).unwrap()),
+                    "{event:?}"
+                ),
+                _ => {}
+            }
             harness.customer.apply(event);
         }
         harness.log.extend(events);
@@ -1018,6 +1104,9 @@ impl StateMachineTest for CustomerLifecycleTest {
             }
             Step::Verify { .. } => Some(&REACHED_VERIFIED),
             Step::Approve { .. } => Some(&REACHED_APPROVED),
+            Step::Check if record.state == CustomerState::Unverified && was_verified => {
+                Some(&REACHED_LAPSED)
+            }
             Step::Submit(_) if events_reopened(&harness.log) => Some(&REACHED_REOPENED),
             Step::Unfreeze => Some(&REACHED_UNFROZEN),
             Step::Erase if had_duty => Some(&REACHED_ERASED_AFTER_RETENTION),
@@ -1094,8 +1183,13 @@ impl StateMachineTest for CustomerLifecycleTest {
             );
         }
         if record.state == CustomerState::Verified {
+            // Everything met, unless something fell due (then only during the grace period,
+            // which the lapse invariant above bounds).
             let profile = record.verification_profile();
-            assert!(profile.is_satisfied(), "verified with {profile:?}");
+            assert!(
+                profile.is_satisfied() || record.due_since().is_some(),
+                "verified with {profile:?}"
+            );
             // A verified high-risk customer always has two distinct approvers.
             if record.risk.as_ref().is_some_and(|r| r.four_eyes) {
                 let first = record.approvals.first().map(|a| &a.approver);
@@ -1175,13 +1269,14 @@ fn the_aggregate_follows_the_reference_model() {
     let verified = REACHED_VERIFIED.load(Ordering::Relaxed);
     let four_eyes = REACHED_FOUR_EYES.load(Ordering::Relaxed);
     let approved = REACHED_APPROVED.load(Ordering::Relaxed);
+    let lapsed = REACHED_LAPSED.load(Ordering::Relaxed);
     let reopened = REACHED_REOPENED.load(Ordering::Relaxed);
     let unfrozen = REACHED_UNFROZEN.load(Ordering::Relaxed);
     let erased = REACHED_ERASED.load(Ordering::Relaxed);
     let retained = REACHED_ERASED_AFTER_RETENTION.load(Ordering::Relaxed);
     println!(
         "proptest-state-machine: {passed} cases passed, {} steps in all (up to 50 per case); \
-         reached: {verified} verifications, {four_eyes} with four eyes ({approved} first approvals), {reopened} reopenings, {unfrozen} unfreezes, \
+         reached: {verified} verifications, {four_eyes} with four eyes ({approved} first approvals), {lapsed} lapses, {reopened} reopenings, {unfrozen} unfreezes, \
          {erased} erasures without a duty, {retained} after retention",
         steps.into_inner()
     );
@@ -1189,7 +1284,13 @@ fn the_aggregate_follows_the_reference_model() {
         // Four-eyes verifications are rare in random walks (a PEP needs four accepted
         // documents, a first approval and a distinct senior verifier in 50 steps); when reached,
         // `check_invariants` checks them, and tests/risk.rs walks each rule deterministically.
-        verified > 0 && approved > 0 && reopened > 0 && unfrozen > 0 && erased > 0 && retained > 0,
+        verified > 0
+            && approved > 0
+            && lapsed > 0
+            && reopened > 0
+            && unfrozen > 0
+            && erased > 0
+            && retained > 0,
         "the search missed part of the lifecycle"
     );
 }

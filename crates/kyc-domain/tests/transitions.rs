@@ -46,7 +46,17 @@ fn expected_allowed(command: CommandKind, stage: Stage) -> bool {
     }
     match stage {
         Stage::Unverified => !matches!(command, C::Create | C::Unfreeze),
-        Stage::Verified => matches!(command, C::UpdateDetails | C::Freeze | C::Close),
+        // A verified customer may submit and have reviewed new documents (ongoing due
+        // diligence), and is checked for what falls due.
+        Stage::Verified => matches!(
+            command,
+            C::UpdateDetails
+                | C::SubmitDocument
+                | C::ReviewDocument
+                | C::CheckDueDiligence
+                | C::Freeze
+                | C::Close
+        ),
         Stage::RejectedRetryable => matches!(
             command,
             C::UpdateDetails | C::SubmitDocument | C::Freeze | C::Close | C::ResolveDuplicate
@@ -152,6 +162,7 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
         CommandKind::SetLegalHold => legal_hold(true, 300),
         // A period that has run out by `now` for a clock started at `at(200)`.
         CommandKind::Erase => erase(300, 60),
+        CommandKind::CheckDueDiligence => CustomerCommand::CheckDueDiligence { at: now },
         CommandKind::ResolveDuplicate => CustomerCommand::ResolveDuplicate {
             draft: resolution(&other_customer(), "same_person_allowed"),
             at: now,
@@ -228,6 +239,9 @@ fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
                 // Allowed from `unverified` only before any record-keeping duty; the ready
                 // fixtures have submitted documents.
                 assert_eq!(result.unwrap_err().code(), "retention_not_started");
+            } else if kind == CommandKind::CheckDueDiligence && expected_allowed(kind, stage) {
+                // Allowed, and nothing is due for the ready fixtures.
+                assert_eq!(result, Ok(Vec::new()), "{kind} in {stage:?}");
             } else if expected_allowed(kind, stage) {
                 let events = result.unwrap_or_else(|e| panic!("{kind} in {stage:?}: {e:?}"));
                 assert!(!events.is_empty(), "{kind} in {stage:?} emitted nothing");

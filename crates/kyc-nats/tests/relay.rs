@@ -279,7 +279,12 @@ async fn publishes_every_event_once_in_order_without_pii() {
         )));
         assert_eq!(event.id, format!("{}:{}", event.subject, event.sequence));
         let name = subject.rsplit('.').next().unwrap();
-        assert_eq!(event.event_type, format!("kyc.customer.{name}.v1"));
+        // Version 2 of these events records who decided, and the document's dates.
+        let version = match name {
+            "document_submitted" | "document_accepted" | "document_rejected" | "verified" => 2,
+            _ => 1,
+        };
+        assert_eq!(event.event_type, format!("kyc.customer.{name}.v{version}"));
     }
     js.delete_stream(&config.stream).await.unwrap();
 }

@@ -69,7 +69,11 @@ const DETAILS: &[Region] = &[region(&["details"], CLEAR_DETAILS)];
 const CHANGES: &[Region] = &[region(&["changes"], CLEAR_DETAILS)];
 const ASSOCIATE_DETAILS: &[Region] = &[region(&["details"], CLEAR_ASSOCIATE)];
 const ASSOCIATE_CHANGES: &[Region] = &[region(&["changes"], CLEAR_ASSOCIATE)];
-const FILE_NAME: &[Region] = &[region(&[], Members::Only(&["file_name"]))];
+/// A document's file name and dates (a passport's dates are the holder's data).
+const DOCUMENT_FIELDS: &[Region] = &[region(
+    &[],
+    Members::Only(&["file_name", "issued_on", "expires_on"]),
+)];
 const MESSAGE: &[Region] = &[region(&[], Members::Only(&["message"]))];
 const REASON_TEXT: &[Region] = &[region(&[], Members::Only(&["reason"]))];
 const NOTE: &[Region] = &[region(&[], Members::Only(&["note"]))];
@@ -81,7 +85,7 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
     Some(match event_type {
         "CustomerCreated" => DETAILS,
         "CustomerDetailsUpdated" => CHANGES,
-        "DocumentSubmitted" => FILE_NAME,
+        "DocumentSubmitted" => DOCUMENT_FIELDS,
         "DocumentRejected" | "CustomerRejected" | "CustomerClosed" => MESSAGE,
         "AssociateAdded" => ASSOCIATE_DETAILS,
         "AssociateUpdated" => ASSOCIATE_CHANGES,
@@ -90,7 +94,12 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         // not personal, and who approved is an operator id, as in metadata.
         "DuplicateIdentityResolved" | "ApprovalRecorded" => NOTE,
         // Levels, scores, factor kinds and policy names: no fact about the person.
+        // Ids and times: when a document expired, a review fell due or a verification lapsed.
         "RiskRated"
+        | "DocumentExpired"
+        | "ReviewDue"
+        | "ReviewCompleted"
+        | "VerificationLapsed"
         | "DocumentAccepted"
         | "AssociateRemoved"
         | "CustomerVerified"
@@ -105,7 +114,10 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
 /// The personal regions of a serialized `CustomerRecord` (a view row).
 const RECORD_REGIONS: &[Region] = &[
     region(&["details"], CLEAR_DETAILS),
-    region(&["documents", "*"], Members::Only(&["file_name"])),
+    region(
+        &["documents", "*"],
+        Members::Only(&["file_name", "issued_on", "expires_on"]),
+    ),
     region(&["documents", "*", "status"], Members::Only(&["message"])),
     region(&["associates", "*"], CLEAR_ASSOCIATE),
     region(&["rejection"], Members::Only(&["message"])),

@@ -20,6 +20,7 @@ pub mod codec;
 pub mod cqrs;
 mod customers;
 mod documents;
+mod due_diligence;
 mod error;
 mod idempotency;
 pub mod keys;

@@ -1280,6 +1280,8 @@ mod queue_events {
             kind,
             associate_guid: associate,
             file_name: None,
+            issued_on: None,
+            expires_on: None,
             content: DocumentContent {
                 content_type: ContentType::Pdf,
                 size_bytes: 16,

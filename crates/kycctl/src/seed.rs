@@ -98,6 +98,7 @@ impl Script {
                     kind: Some(kind.into()),
                     associate_guid: associate.map(|a| a.to_string()),
                     file_name: Some(format!("{kind}.pdf")),
+                    ..DocumentDraft::default()
                 },
                 content: DocumentContent {
                     content_type: ContentType::Pdf,

@@ -119,6 +119,12 @@ pub struct Config {
     #[arg(long, env = "KYC_RETENTION_SWEEP_INTERVAL", default_value = "1h", value_parser = parse_duration)]
     pub retention_sweep_interval: Duration,
 
+    /// How often the due-diligence scheduler runs: it expires documents past their date, opens
+    /// periodic reviews that fell due and lapses verifications whose grace period ran out (one
+    /// instance at a time; the periods are in the risk policy).
+    #[arg(long, env = "KYC_DUE_DILIGENCE_INTERVAL", default_value = "1h", value_parser = parse_duration)]
+    pub due_diligence_interval: Duration,
+
     /// JSON file of per-tenant overrides:
     /// `{"tenants": {"<bank_guid>": {"retention": "7y", "dormant_after": "180d"}}}`.
     #[arg(long, env = "KYC_TENANT_POLICY_FILE")]

@@ -261,6 +261,76 @@ async fn sweep_retention(
     }
 }
 
+/// Runs the due-diligence scheduler every `interval` until `shutdown`, with the system clock,
+/// under the `due-diligence` advisory lock (one instance at a time; a second run at once would
+/// append nothing, as the domain never emits twice for one due date). Logs counts only.
+async fn check_due_diligence(
+    pool: sqlx::PgPool,
+    scheduler: kyc_app::due_diligence::Scheduler<PgCustomerStore, PgCustomerStore>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_secs(1)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        let leadership = match kyc_log::Leadership::try_acquire(&pool, "due-diligence").await {
+            Ok(Some(leadership)) => leadership,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::warn!(%error, "due diligence: cannot take the scheduler lock");
+                continue;
+            }
+        };
+        match scheduler.run(chrono::Utc::now(), SWEEP_LIMIT).await {
+            Ok(report) if !report.changed.is_empty() || report.failed > 0 => {
+                tracing::info!(
+                    checked = report.checked,
+                    changed = report.changed.len(),
+                    refused = report.refused,
+                    failed = report.failed,
+                    "due diligence"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "due diligence failed; retrying at the next tick");
+            }
+        }
+        drop(leadership);
+    }
+}
+
+/// The timed work: the retention sweeper and the due-diligence scheduler.
+fn spawn_schedulers(
+    tasks: &mut tokio::task::JoinSet<()>,
+    pool: &sqlx::PgPool,
+    store: &Arc<PgCustomerStore>,
+    policies: &kyc_app::tenant::TenantPolicies,
+    config: &Config,
+    shutdown: &CancellationToken,
+) {
+    let service = || {
+        CommandService::new(Arc::clone(store), RetryPolicy::default())
+            .with_tenant_policies(policies.clone())
+    };
+    tasks.spawn(sweep_retention(
+        pool.clone(),
+        kyc_app::retention::Sweeper::new(service(), Arc::clone(store)),
+        config.retention_sweep_interval,
+        shutdown.clone(),
+    ));
+    tasks.spawn(check_due_diligence(
+        pool.clone(),
+        kyc_app::due_diligence::Scheduler::new(service(), Arc::clone(store)),
+        config.due_diligence_interval,
+        shutdown.clone(),
+    ));
+}
+
 /// Runs the service until `shutdown` is cancelled. `bound` receives the HTTP address once the
 /// listener is open (tests bind port 0).
 pub async fn run(
@@ -319,16 +389,14 @@ pub async fn run(
         config.idempotency_window,
         shutdown.clone(),
     ));
-    projecting.spawn(sweep_retention(
-        pool.clone(),
-        kyc_app::retention::Sweeper::new(
-            CommandService::new(Arc::clone(&store), RetryPolicy::default())
-                .with_tenant_policies(policies.clone()),
-            Arc::clone(&store),
-        ),
-        config.retention_sweep_interval,
-        shutdown.clone(),
-    ));
+    spawn_schedulers(
+        &mut projecting,
+        &pool,
+        &store,
+        &policies,
+        &config,
+        &shutdown,
+    );
     let api = nats_api(&store, &policies, auth.clone());
     let mut tasks = spawn_background(projecting, &config, &pool, &nats, api, &shutdown);
     let nats_probe = nats.clone();

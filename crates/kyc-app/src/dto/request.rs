@@ -287,6 +287,10 @@ pub struct DocumentUpload {
     pub associate_guid: Option<String>,
     /// The original file name.
     pub file_name: Option<String>,
+    /// When the document was issued, `YYYY-MM-DD`.
+    pub issued_on: Option<String>,
+    /// When an identity document expires, `YYYY-MM-DD`.
+    pub expires_on: Option<String>,
     /// The bytes, standard base64: a PDF, JPEG, PNG, HEIC or TIFF file of at most 15 MiB.
     pub content_base64: String,
 }
@@ -545,6 +549,8 @@ impl DocumentUpload {
             kind: self.kind.clone(),
             associate_guid: self.associate_guid.clone(),
             file_name: self.file_name.clone(),
+            issued_on: self.issued_on.clone(),
+            expires_on: self.expires_on.clone(),
         }
     }
 }

@@ -6,6 +6,8 @@
 //! Every optional member accepts `null` as "not given", as the parsers do; required members
 //! do not.
 
+use chrono::{Months, NaiveDate};
+use kyc_domain::customer::MAX_DOCUMENT_VALIDITY_YEARS;
 use kyc_domain::customer::{
     ClosureReason, CustomerRejectionReason, CustomerType, DetailField, DocumentKind,
     DocumentRejectionReason, DuplicateResolution, FileName,
@@ -29,8 +31,8 @@ use super::request::{
     ResolveDuplicateBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
-    adult_date_of_birth, array, country_code, document_base64, done, null_only, object,
-    one_of_values, or_null, past_date, patterned, text, trimmed,
+    adult_date_of_birth, array, country_code, date_between, document_base64, done, null_only,
+    object, one_of_values, or_null, past_date, patterned, text, trimmed,
 };
 
 /// The states `PATCH` takes: `frozen` freezes, the others lift a freeze.
@@ -640,32 +642,78 @@ pub fn upload_shapes(
     extra: &[(&'static str, RefOr<Schema>)],
     required: &[&str],
 ) -> OneOfBuilder {
-    let (about_people, others): (Vec<DocumentKind>, Vec<DocumentKind>) = DocumentKind::ALL
+    let identity: Vec<DocumentKind> = DocumentKind::ALL
         .iter()
-        .partition(|kind| kind.is_identity() || **kind == DocumentKind::LivenessReport);
-    let shape = |kinds: Vec<DocumentKind>, associate: Option<RefOr<Schema>>| {
+        .copied()
+        .filter(|kind| kind.is_identity())
+        .collect();
+    let others: Vec<DocumentKind> = DocumentKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| !kind.is_identity() && *kind != DocumentKind::LivenessReport)
+        .collect();
+    let shape = |kinds: Vec<DocumentKind>, associate: Option<RefOr<Schema>>, expires: bool| {
         let mut properties = vec![
             (
                 "type",
                 done(one_of_values(kinds.iter().map(|v| v.as_str()), false)),
             ),
             ("file_name", done(text(FileName::MAX_LENGTH, nullable))),
+            ("issued_on", done(issued_on(nullable))),
         ];
+        if expires {
+            properties.push(("expires_on", done(expires_on(nullable))));
+        }
         properties.extend(associate.map(|schema| ("associate_guid", schema)));
         properties.extend(extra.iter().cloned());
         let mut all_required = vec!["type"];
         all_required.extend_from_slice(required);
         object(properties, &all_required)
     };
-    let associate = patterned("^[0-9a-f]{32}$", nullable).description(Some(
-        "The associate the document is about: required for a business, refused for an \
-         individual (422)",
-    ));
+    let associate = || {
+        done(patterned("^[0-9a-f]{32}$", nullable).description(Some(
+            "The associate the document is about: required for a business, refused for an \
+             individual (422)",
+        )))
+    };
     // A form has no `null`: there the part is simply not allowed.
     let no_associate = nullable.then(|| done(null_only()));
     OneOfBuilder::new()
-        .item(shape(about_people, Some(done(associate))))
-        .item(shape(others, no_associate))
+        .item(shape(identity, Some(associate()), true))
+        .item(shape(
+            vec![DocumentKind::LivenessReport],
+            Some(associate()),
+            false,
+        ))
+        .item(shape(others, no_associate, false))
+}
+
+/// When a document was issued: not in the future (`parse_document_dates`).
+fn issued_on(nullable: bool) -> ObjectBuilder {
+    date_between(earliest_issue(), today(), nullable).description(Some(
+        "`YYYY-MM-DD`, when the document was issued: on or after 1900-01-01, not in the future",
+    ))
+}
+
+/// When an identity document expires: after today, at most 50 years ahead.
+fn expires_on(nullable: bool) -> ObjectBuilder {
+    let tomorrow = today().succ_opt().unwrap_or(NaiveDate::MAX);
+    let latest = today()
+        .checked_add_months(Months::new(12 * MAX_DOCUMENT_VALIDITY_YEARS))
+        .unwrap_or(NaiveDate::MAX);
+    date_between(tomorrow, latest, nullable).description(Some(format!(
+        "`YYYY-MM-DD`, when the identity document expires: after today, at most \
+         {MAX_DOCUMENT_VALIDITY_YEARS} years ahead (an expired document is refused). The \
+         customer's verification then depends on a replacement (`DocumentExpired`)"
+    )))
+}
+
+fn earliest_issue() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
 }
 
 impl PartialSchema for DocumentUpload {

@@ -214,6 +214,15 @@ pub struct DocumentDto {
     pub message: Option<String>,
     /// When it was submitted.
     pub submitted_at: DateTime<Utc>,
+    /// When it was issued (PII: only with the PII scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_on: Option<NaiveDate>,
+    /// When it expires (PII: only with the PII scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
+    /// When it expired: it no longer meets its criterion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 impl DocumentDto {
@@ -244,6 +253,9 @@ impl DocumentDto {
             reason_code,
             message,
             submitted_at: d.submitted_at,
+            issued_on: d.issued_on.filter(|_| pii),
+            expires_on: d.expires_on.filter(|_| pii),
+            expired_at: d.expired_at,
         }
     }
 }
@@ -494,6 +506,12 @@ pub struct CustomerDto {
     /// Who verified the customer (the second approver when four eyes were needed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_by: Option<String>,
+    /// When the customer was verified or last completed a periodic review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reviewed_at: Option<DateTime<Utc>>,
+    /// The due date of an open periodic review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_due_at: Option<DateTime<Utc>>,
     /// The latest rejection, while rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<RejectionDto>,
@@ -650,6 +668,8 @@ impl CustomerDto {
                 })
                 .collect(),
             verified_by: record.verified_by.as_ref().map(ToString::to_string),
+            last_reviewed_at: record.last_reviewed_at,
+            review_due_at: record.review_due_at,
             rejection: record.rejection.as_ref().map(|r| RejectionDto {
                 reason_codes: r.reasons.iter().map(|c| c.as_str().to_owned()).collect(),
                 message: r.message.as_ref().map(ToString::to_string),
@@ -832,6 +852,35 @@ impl AuditDecisionDto {
             E::ApprovalRecorded { approver, note, .. } => Some(Self {
                 message: note.as_ref().map(ToString::to_string),
                 approver: Some(approver.to_string()),
+                ..Self::default()
+            }),
+            E::DocumentExpired { document_guid, .. } => Some(Self {
+                reason_codes: vec!["document_expired".to_owned()],
+                document_guid: Some(document_guid.to_string()),
+                ..Self::default()
+            }),
+            E::ReviewDue { due_at, .. } => Some(Self {
+                reason_codes: vec!["review_due".to_owned()],
+                message: Some(format!(
+                    "a periodic review fell due on {}",
+                    due_at.date_naive()
+                )),
+                ..Self::default()
+            }),
+            E::ReviewCompleted { due_at, .. } => Some(Self {
+                reason_codes: vec!["review_completed".to_owned()],
+                message: Some(format!(
+                    "the periodic review due on {} was completed",
+                    due_at.date_naive()
+                )),
+                ..Self::default()
+            }),
+            E::VerificationLapsed { due_since, .. } => Some(Self {
+                reason_codes: vec!["verification_lapsed".to_owned()],
+                message: Some(format!(
+                    "due since {} and not met within the grace period",
+                    due_since.date_naive()
+                )),
                 ..Self::default()
             }),
             E::RiskRated {

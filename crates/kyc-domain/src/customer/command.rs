@@ -152,6 +152,13 @@ pub enum CustomerCommand {
         /// Now.
         at: DateTime<Utc>,
     },
+    /// Apply ongoing due diligence as of `at`: expire documents past their date, open a
+    /// periodic review that fell due, and lapse a verification whose grace period ran out (the
+    /// due-diligence scheduler; the periods come from the tenant's risk policy).
+    CheckDueDiligence {
+        /// Now.
+        at: DateTime<Utc>,
+    },
     /// Settle a possible duplicate: a reviewer says whether the other customer is the same.
     ResolveDuplicate {
         /// The other customer, the resolution and a note.
@@ -203,7 +210,8 @@ impl CustomerCommand {
             | Self::Close { at, .. }
             | Self::SetLegalHold { at, .. }
             | Self::Erase { at, .. }
-            | Self::ResolveDuplicate { at, .. } => *at,
+            | Self::ResolveDuplicate { at, .. }
+            | Self::CheckDueDiligence { at } => *at,
         }
     }
 }

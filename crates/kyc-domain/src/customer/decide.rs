@@ -9,6 +9,7 @@ use super::details::{
 use super::documents::{DocumentDraft, DocumentKind, FileName, ReviewDecision, MAX_DOCUMENT_BYTES};
 use super::identity::{DuplicateFlag, DuplicateResolution, IdentityMatch};
 use super::profile::Criterion;
+use super::risk::{RiskLevel, RiskPolicy};
 use super::{
     CommandKind, CustomerCommand, CustomerError, CustomerEvent, CustomerRecord,
     CustomerRejectionReason, CustomerState, CustomerType, LockReason, PolicyVersion,
@@ -63,9 +64,12 @@ fn allowed(command: CommandKind, stage: Stage) -> bool {
         C::Create => false,
         // From `verified` only contact fields, labels and metadata (checked in the handler).
         C::UpdateDetails => matches!(stage, S::Unverified | S::RejectedRetryable | S::Verified),
-        C::SubmitDocument => matches!(stage, S::Unverified | S::RejectedRetryable),
-        C::ReviewDocument
-        | C::AddAssociate
+        // A verified customer may submit (and have reviewed) new documents at any time: that is
+        // how it answers a periodic review or replaces an expired document.
+        C::SubmitDocument => matches!(stage, S::Unverified | S::RejectedRetryable | S::Verified),
+        C::ReviewDocument => matches!(stage, S::Unverified | S::Verified),
+        C::CheckDueDiligence => matches!(stage, S::Unverified | S::Verified),
+        C::AddAssociate
         | C::UpdateAssociate
         | C::RemoveAssociate
         | C::Approve
@@ -216,34 +220,23 @@ impl Customer {
                 at,
             } => decide_update_associate(record, associate_guid, &draft, at),
             CustomerCommand::RemoveAssociate { associate_guid, at } => {
-                if !record.associates.contains_key(&associate_guid) {
-                    return Err(CustomerError::UnknownAssociate(associate_guid));
-                }
-                Ok(vec![CustomerEvent::AssociateRemoved { associate_guid, at }])
+                decide_remove_associate(record, associate_guid, at)
             }
             CustomerCommand::Approve { draft, at } => decide_approve(record, &draft, context, at),
             CustomerCommand::Verify { at } => decide_verify(record, context, at),
-            CustomerCommand::Reject { draft, at } => {
-                let (reasons, message, retryable) = parse_rejection(&draft)?;
-                Ok(vec![CustomerEvent::CustomerRejected {
-                    reasons,
-                    message,
-                    retryable,
-                    at,
-                }])
-            }
+            CustomerCommand::Reject { draft, at } => decide_reject(&draft, at),
             CustomerCommand::Freeze { draft, at } => Ok(vec![CustomerEvent::CustomerFrozen {
                 reason: Some(parse_freeze(&draft)?),
                 previous_state: record.state,
                 at,
             }]),
-            CustomerCommand::Unfreeze { at } => {
-                let restored_state = record
+            CustomerCommand::Unfreeze { at } => Ok(vec![CustomerEvent::CustomerUnfrozen {
+                restored_state: record
                     .frozen
                     .as_ref()
-                    .map_or(CustomerState::Unverified, |f| f.previous_state);
-                Ok(vec![CustomerEvent::CustomerUnfrozen { restored_state, at }])
-            }
+                    .map_or(CustomerState::Unverified, |f| f.previous_state),
+                at,
+            }]),
             CustomerCommand::Close { draft, at } => decide_close(record, &draft, at),
             CustomerCommand::SetLegalHold { draft, at } => decide_legal_hold(record, &draft, at),
             CustomerCommand::Erase {
@@ -254,8 +247,34 @@ impl Customer {
             CustomerCommand::ResolveDuplicate { draft, at } => {
                 decide_resolve_duplicate(record, &draft, at)
             }
+            CustomerCommand::CheckDueDiligence { at } => Ok(match context.risk {
+                Some(policy) => decide_due_diligence(record, policy, at),
+                // Without a policy there are no periods: nothing falls due.
+                None => Vec::new(),
+            }),
         }
     }
+}
+
+fn decide_reject(draft: &RejectDraft, at: At) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let (reasons, message, retryable) = parse_rejection(draft)?;
+    Ok(vec![CustomerEvent::CustomerRejected {
+        reasons,
+        message,
+        retryable,
+        at,
+    }])
+}
+
+fn decide_remove_associate(
+    record: &CustomerRecord,
+    associate_guid: AssociateGuid,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    if !record.associates.contains_key(&associate_guid) {
+        return Err(CustomerError::UnknownAssociate(associate_guid));
+    }
+    Ok(vec![CustomerEvent::AssociateRemoved { associate_guid, at }])
 }
 
 fn decide_close(
@@ -326,6 +345,7 @@ fn decide_submit_document(
         return Err(CustomerError::DuplicateId(document_guid.to_string()));
     }
     let (kind, associate_guid, file_name) = parse_document(record, draft)?;
+    let (issued_on, expires_on) = parse_document_dates(kind, draft, at.date_naive())?;
     if content.size_bytes == 0 {
         return Err(FieldError::new("content", ValidationCode::Empty, "the file is empty").into());
     }
@@ -343,6 +363,8 @@ fn decide_submit_document(
         kind,
         associate_guid,
         file_name,
+        issued_on,
+        expires_on,
         content,
         at,
     });
@@ -364,7 +386,11 @@ fn decide_review(
     if document.status != super::DocumentStatus::Pending {
         return Err(CustomerError::DocumentAlreadyReviewed(document_guid));
     }
-    Ok(vec![match ReviewDecision::parse(draft)? {
+    let decision = ReviewDecision::parse(draft)?;
+    let completes_review = record
+        .review_due_at
+        .filter(|_| decision == ReviewDecision::Accept && record.state == CustomerState::Verified);
+    let mut events = vec![match decision {
         ReviewDecision::Accept => CustomerEvent::DocumentAccepted {
             document_guid,
             reviewer,
@@ -377,7 +403,12 @@ fn decide_review(
             message: Some(message),
             at,
         },
-    }])
+    }];
+    // A document accepted after a periodic review fell due completes it.
+    if let Some(due_at) = completes_review {
+        events.push(CustomerEvent::ReviewCompleted { due_at, at });
+    }
+    Ok(events)
 }
 
 fn decide_add_associate(
@@ -762,6 +793,137 @@ fn decide_update(
     events.push(CustomerEvent::CustomerDetailsUpdated { changes, at });
     events.extend(flags);
     Ok(events)
+}
+
+/// The document's dates: `issued_on` not in the future; `expires_on` only on identity
+/// documents, after today and after `issued_on` (an expired document is not accepted).
+fn parse_document_dates(
+    kind: DocumentKind,
+    draft: &DocumentDraft,
+    today: chrono::NaiveDate,
+) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), CustomerError> {
+    let mut errors = ValidationErrors::new();
+    let issued_on = optional(
+        &mut errors,
+        "issued_on",
+        draft.issued_on.as_deref(),
+        |raw| {
+            let date = crate::values::dates::parse_iso_date(raw)?;
+            if date < chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(chrono::NaiveDate::MIN)
+            {
+                return Err(FieldError::new(
+                    "",
+                    ValidationCode::OutOfRange,
+                    "must be on or after 1900-01-01",
+                )
+                .into());
+            }
+            if date > today {
+                return Err(FieldError::new(
+                    "",
+                    ValidationCode::OutOfRange,
+                    "must not be in the future",
+                )
+                .into());
+            }
+            Ok(date)
+        },
+    );
+    let expires_on = optional(
+        &mut errors,
+        "expires_on",
+        draft.expires_on.as_deref(),
+        |raw| {
+            if !kind.is_identity() {
+                return Err(FieldError::new(
+                    "",
+                    ValidationCode::NotAllowed,
+                    "applies only to identity documents",
+                )
+                .into());
+            }
+            let date = crate::values::dates::parse_iso_date(raw)?;
+            if date <= today {
+                return Err(FieldError::new(
+                    "",
+                    ValidationCode::OutOfRange,
+                    "has passed: an expired document cannot be submitted",
+                )
+                .into());
+            }
+            let latest = today
+                .checked_add_months(chrono::Months::new(12 * super::MAX_DOCUMENT_VALIDITY_YEARS))
+                .unwrap_or(chrono::NaiveDate::MAX);
+            if date > latest {
+                return Err(FieldError::new(
+                    "",
+                    ValidationCode::OutOfRange,
+                    format!(
+                        "must be at most {} years ahead",
+                        super::MAX_DOCUMENT_VALIDITY_YEARS
+                    ),
+                )
+                .into());
+            }
+            Ok(date)
+        },
+    );
+    if let (Some(issued), Some(expires)) = (issued_on, expires_on) {
+        if expires <= issued {
+            errors.push(FieldError::new(
+                "expires_on",
+                ValidationCode::OutOfRange,
+                "must be after issued_on",
+            ));
+        }
+    }
+    Ok(errors.finish(|| (issued_on, expires_on))?)
+}
+
+/// Ongoing due diligence as of `at`: each accepted document past its expiry date expires
+/// (once: an expired document is no longer in force); a verified customer whose review period
+/// has run since its last review gets one `ReviewDue` for that due date; and a verified
+/// customer with something due for longer than the grace period lapses to unverified.
+fn decide_due_diligence(
+    record: &CustomerRecord,
+    policy: &RiskPolicy,
+    at: At,
+) -> Vec<CustomerEvent> {
+    let today = at.date_naive();
+    let mut events: Vec<CustomerEvent> = record
+        .documents
+        .values()
+        // A document is valid through its expiry date, and expired from the day after.
+        .filter(|d| d.is_in_force() && d.expires_on.is_some_and(|date| date < today))
+        .map(|d| CustomerEvent::DocumentExpired {
+            document_guid: d.guid,
+            at,
+        })
+        .collect();
+    if record.state != CustomerState::Verified {
+        return events;
+    }
+    let mut working = record.clone();
+    for event in &events {
+        working.apply(event);
+    }
+    if working.review_due_at.is_none() {
+        let level = working.risk.as_ref().map_or(RiskLevel::Low, |r| r.level);
+        if let Some(last) = working.last_reviewed_at {
+            let due_at = last + policy.review_period(level);
+            if at >= due_at {
+                let due = CustomerEvent::ReviewDue { due_at, at };
+                working.apply(&due);
+                events.push(due);
+            }
+        }
+    }
+    if let Some(due_since) = working.due_since() {
+        if at >= due_since + policy.grace() {
+            events.push(CustomerEvent::VerificationLapsed { due_since, at });
+        }
+    }
+    events
 }
 
 /// Validates what a document is and whom it is about, for this customer's type.

@@ -180,7 +180,14 @@ pub struct DocumentDraft {
     pub associate_guid: Option<String>,
     /// The original file name, for people.
     pub file_name: Option<String>,
+    /// When the document was issued, `YYYY-MM-DD` (not in the future).
+    pub issued_on: Option<String>,
+    /// When an identity document expires, `YYYY-MM-DD` (after today, and after `issued_on`).
+    pub expires_on: Option<String>,
 }
+
+/// How far ahead an identity document's expiry may lie, in years.
+pub const MAX_DOCUMENT_VALIDITY_YEARS: u32 = 50;
 
 /// A file name (at most 255 characters).
 pub type FileName = BoundedText<255>;
@@ -225,6 +232,22 @@ pub struct Document {
     /// Who reviewed it, once reviewed (reviews recorded before version 2 name no one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_by: Option<super::approval::ActorId>,
+    /// When it was issued, where the caller said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_on: Option<chrono::NaiveDate>,
+    /// When it expires (identity documents), where the caller said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<chrono::NaiveDate>,
+    /// When `DocumentExpired` was recorded: it no longer meets a criterion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Document {
+    /// Accepted and not expired: it meets its criterion.
+    pub fn is_in_force(&self) -> bool {
+        self.status == DocumentStatus::Accepted && self.expired_at.is_none()
+    }
 }
 
 /// A review decision as a caller sends it.

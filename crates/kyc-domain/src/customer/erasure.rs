@@ -54,7 +54,16 @@ impl CustomerEvent {
             Self::CustomerDetailsUpdated { changes, .. } => {
                 *changes = changes.without_personal_data();
             }
-            Self::DocumentSubmitted { file_name, .. } => *file_name = None,
+            Self::DocumentSubmitted {
+                file_name,
+                issued_on,
+                expires_on,
+                ..
+            } => {
+                *file_name = None;
+                *issued_on = None;
+                *expires_on = None;
+            }
             Self::DocumentRejected { message, .. }
             | Self::CustomerRejected { message, .. }
             | Self::CustomerClosed { message, .. } => *message = None,
@@ -77,7 +86,11 @@ impl CustomerEvent {
             | Self::VerificationReopened { .. }
             | Self::CustomerUnfrozen { .. }
             | Self::CustomerErased { .. }
-            | Self::RiskRated { .. } => {}
+            | Self::RiskRated { .. }
+            | Self::DocumentExpired { .. }
+            | Self::ReviewDue { .. }
+            | Self::ReviewCompleted { .. }
+            | Self::VerificationLapsed { .. } => {}
         }
         event
     }
@@ -92,6 +105,8 @@ impl CustomerRecord {
         for document in record.documents.values_mut() {
             *document = Document {
                 file_name: None,
+                issued_on: None,
+                expires_on: None,
                 status: status_without_personal_data(&document.status),
                 ..document.clone()
             };

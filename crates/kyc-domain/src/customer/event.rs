@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::approval::ActorId;
@@ -58,6 +58,12 @@ pub enum CustomerEvent {
         /// Original file name.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         file_name: Option<FileName>,
+        /// When it was issued (version 2; sealed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issued_on: Option<NaiveDate>,
+        /// When it expires (version 2; sealed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_on: Option<NaiveDate>,
         /// What the bytes are.
         content: DocumentContent,
         /// When.
@@ -131,6 +137,34 @@ pub enum CustomerEvent {
         /// What they checked (sealed; blank after erasure).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<LongText>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An accepted document reached its expiry date: it no longer meets its criterion.
+    DocumentExpired {
+        /// The document.
+        document_guid: DocumentGuid,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A periodic review fell due (the risk policy's period since the last review).
+    ReviewDue {
+        /// The date it fell due; one event per due date.
+        due_at: DateTime<Utc>,
+        /// When it was recorded.
+        at: DateTime<Utc>,
+    },
+    /// A document accepted after a review fell due satisfied it.
+    ReviewCompleted {
+        /// The due date it satisfied.
+        due_at: DateTime<Utc>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// What fell due was not met within the policy's grace period: the customer is unverified.
+    VerificationLapsed {
+        /// Since when something was due.
+        due_since: DateTime<Utc>,
         /// When.
         at: DateTime<Utc>,
     },
@@ -239,7 +273,7 @@ pub enum CustomerEvent {
 
 impl CustomerEvent {
     /// Every event type, as stored in the event log's `event_type` column.
-    pub const TYPES: [&'static str; 20] = [
+    pub const TYPES: [&'static str; 24] = [
         "CustomerCreated",
         "CustomerDetailsUpdated",
         "DocumentSubmitted",
@@ -260,6 +294,10 @@ impl CustomerEvent {
         "DuplicateIdentityResolved",
         "ApprovalRecorded",
         "RiskRated",
+        "DocumentExpired",
+        "ReviewDue",
+        "ReviewCompleted",
+        "VerificationLapsed",
     ];
 
     /// The event's type name, stable forever.
@@ -285,16 +323,22 @@ impl CustomerEvent {
             Self::DuplicateIdentityResolved { .. } => "DuplicateIdentityResolved",
             Self::ApprovalRecorded { .. } => "ApprovalRecorded",
             Self::RiskRated { .. } => "RiskRated",
+            Self::DocumentExpired { .. } => "DocumentExpired",
+            Self::ReviewDue { .. } => "ReviewDue",
+            Self::ReviewCompleted { .. } => "ReviewCompleted",
+            Self::VerificationLapsed { .. } => "VerificationLapsed",
         }
     }
 
     /// The schema version of the event's payload.
     ///
-    /// Version 2 of the review and verification events adds who decided (an optional field,
-    /// so version-1 payloads read unchanged).
+    /// Version 2 of the review and verification events adds who decided, and of
+    /// `DocumentSubmitted` the document's dates (optional fields, so version-1 payloads read
+    /// unchanged).
     pub fn event_version(&self) -> &'static str {
         match self {
-            Self::DocumentAccepted { .. }
+            Self::DocumentSubmitted { .. }
+            | Self::DocumentAccepted { .. }
             | Self::DocumentRejected { .. }
             | Self::CustomerVerified { .. } => "2",
             _ => "1",
@@ -315,6 +359,7 @@ impl CustomerEvent {
                 | Self::AssociateRemoved { .. }
                 | Self::CustomerRejected { .. }
                 | Self::VerificationReopened { .. }
+                | Self::VerificationLapsed { .. }
         )
     }
 
@@ -340,7 +385,11 @@ impl CustomerEvent {
             | Self::DuplicateIdentityFlagged { at, .. }
             | Self::DuplicateIdentityResolved { at, .. }
             | Self::ApprovalRecorded { at, .. }
-            | Self::RiskRated { at, .. } => *at,
+            | Self::RiskRated { at, .. }
+            | Self::DocumentExpired { at, .. }
+            | Self::ReviewDue { at, .. }
+            | Self::ReviewCompleted { at, .. }
+            | Self::VerificationLapsed { at, .. } => *at,
         }
     }
 }

@@ -33,7 +33,7 @@ pub use details::{given_fields, CustomerDetails, CustomerDraft, DetailField};
 pub use documents::{
     ContentType, Document, DocumentContent, DocumentDraft, DocumentKind, DocumentRejectionReason,
     DocumentStatus, FileName, ReviewDecision, ReviewDraft, Sha256Digest, SignatureByte,
-    MAX_DOCUMENT_BYTES,
+    MAX_DOCUMENT_BYTES, MAX_DOCUMENT_VALIDITY_YEARS,
 };
 pub use error::{CustomerError, LockReason};
 pub use event::CustomerEvent;
@@ -42,7 +42,7 @@ pub use identity::{
 };
 pub use profile::{
     Criteria, Criterion, CriterionError, PolicyVersion, ProfileName, ProfileStatus,
-    VerificationProfile,
+    VerificationProfile, DOCUMENT_EXPIRED, REVIEW_DUE,
 };
 pub use reasons::{ClosureReason, CustomerRejectionReason};
 pub use retention::RetentionPeriod;
@@ -174,6 +174,13 @@ pub struct CustomerRecord {
     /// before verification voids them, because the approver approved what they saw.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// When the customer was verified or last completed a periodic review: the next review is
+    /// due a policy period after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reviewed_at: Option<DateTime<Utc>>,
+    /// The due date of the open periodic review (`ReviewDue`), until a review completes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_due_at: Option<DateTime<Utc>>,
     /// When the customer was first verified or rejected (a record-keeping duty begins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_decision_at: Option<DateTime<Utc>>,
@@ -196,6 +203,25 @@ impl CustomerRecord {
     /// True when a document has been submitted, which locks identity fields.
     pub fn has_documents(&self) -> bool {
         !self.documents.is_empty()
+    }
+
+    /// Since when something has been due and unmet: the open periodic review's due date, or
+    /// the earliest expiry of an accepted document while the profile asks for a document
+    /// again. `None` when nothing is due.
+    pub fn due_since(&self) -> Option<DateTime<Utc>> {
+        let document_owed = self
+            .verification_profile()
+            .criteria
+            .errors
+            .iter()
+            .any(|e| e.code == profile::DOCUMENT_EXPIRED);
+        let expired = self
+            .documents
+            .values()
+            .filter_map(|d| d.expired_at)
+            .min()
+            .filter(|_| document_owed);
+        [self.review_due_at, expired].into_iter().flatten().min()
     }
 }
 
@@ -262,6 +288,8 @@ impl Customer {
                 duplicates: Vec::new(),
                 risk: None,
                 approvals: Vec::new(),
+                last_reviewed_at: None,
+                review_due_at: None,
                 first_decision_at: None,
                 verified_by: None,
                 created_at: *at,
@@ -292,6 +320,8 @@ impl CustomerRecord {
                 kind,
                 associate_guid,
                 file_name,
+                issued_on,
+                expires_on,
                 content,
                 at,
             } => {
@@ -306,6 +336,9 @@ impl CustomerRecord {
                         status: DocumentStatus::Pending,
                         submitted_at: *at,
                         reviewed_by: None,
+                        issued_on: *issued_on,
+                        expires_on: *expires_on,
+                        expired_at: None,
                     },
                 );
             }
@@ -362,6 +395,8 @@ impl CustomerRecord {
                 record.verified_under = Some(*policy_version);
                 record.verified_by.clone_from(approver);
                 record.first_decision_at.get_or_insert(record.updated_at);
+                record.last_reviewed_at = Some(record.updated_at);
+                record.review_due_at = None;
             }
             CustomerEvent::ApprovalRecorded { approver, note, at } => {
                 record.approvals.push(Approval {
@@ -369,6 +404,25 @@ impl CustomerRecord {
                     note: note.clone(),
                     at: *at,
                 });
+            }
+            CustomerEvent::DocumentExpired { document_guid, at } => {
+                if let Some(document) = record.documents.get_mut(document_guid) {
+                    document.expired_at = Some(*at);
+                }
+            }
+            CustomerEvent::ReviewDue { due_at, .. } => record.review_due_at = Some(*due_at),
+            CustomerEvent::ReviewCompleted { at, .. } => {
+                record.review_due_at = None;
+                record.last_reviewed_at = Some(*at);
+            }
+            CustomerEvent::VerificationLapsed { .. } => {
+                // A new verification cycle, under the rules current when it is decided.
+                record.state = CustomerState::Unverified;
+                record.verified_under = None;
+                record.verified_by = None;
+                record.review_due_at = None;
+                // The approvals of the verification that lapsed approve nothing now.
+                record.approvals.clear();
             }
             CustomerEvent::RiskRated {
                 level,

@@ -90,6 +90,9 @@ closed_enum! {
         BeneficialOwners => "beneficial_owners",
         /// At least one identified control person.
         ControlPerson => "control_person",
+        /// A periodic review that fell due: required, with a `review_due` error, until a
+        /// document accepted after the due date completes it.
+        PeriodicReview => "periodic_review",
         /// The second of two approvals (four eyes), given by verifying: required until a first
         /// approval is recorded, then pending until a senior approver verifies.
         SeniorApproval => "senior_approval",
@@ -98,6 +101,12 @@ closed_enum! {
         UniqueIdentity => "unique_identity",
     }
 }
+
+/// The error code of a criterion whose accepted document expired.
+pub const DOCUMENT_EXPIRED: &str = "document_expired";
+
+/// The error code of an open periodic review.
+pub const REVIEW_DUE: &str = "review_due";
 
 /// A criterion that a rejected document sent back to `required`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -380,6 +389,17 @@ fn profile_of(
         criteria.required.push(Criterion::UniqueIdentity);
         criteria.errors.extend(open_duplicates);
     }
+    if let Some(due_at) = record.review_due_at {
+        criteria.required.push(Criterion::PeriodicReview);
+        criteria.errors.push(CriterionError {
+            name: Criterion::PeriodicReview,
+            code: REVIEW_DUE.to_owned(),
+            message: Some(format!(
+                "a periodic review fell due on {}: submit a current document",
+                due_at.date_naive()
+            )),
+        });
+    }
     let status = match decided_state(record) {
         CustomerState::Verified => ProfileStatus::Approved,
         CustomerState::Rejected => ProfileStatus::Rejected,
@@ -395,21 +415,24 @@ fn profile_of(
     }
 }
 
-/// A document criterion: complete once any matching document is accepted; pending while one
-/// awaits review; otherwise required, with the latest rejection as its error.
+/// A document criterion: complete once a matching document is accepted and not expired;
+/// pending while one awaits review; otherwise required, with the latest rejection or expiry as
+/// its error.
 fn document_standing<'a>(
     criterion: Criterion,
     documents: impl Iterator<Item = &'a Document>,
 ) -> Standing {
     let mut any_pending = false;
-    let mut latest_rejection: Option<&Document> = None;
+    let mut latest_setback: Option<&Document> = None;
     for document in documents {
+        if document.is_in_force() {
+            return Standing::Complete;
+        }
         match &document.status {
-            DocumentStatus::Accepted => return Standing::Complete,
             DocumentStatus::Pending => any_pending = true,
-            DocumentStatus::Rejected { .. } => {
-                if latest_rejection.is_none_or(|r| r.submitted_at <= document.submitted_at) {
-                    latest_rejection = Some(document);
+            DocumentStatus::Rejected { .. } | DocumentStatus::Accepted => {
+                if latest_setback.is_none_or(|r| r.submitted_at <= document.submitted_at) {
+                    latest_setback = Some(document);
                 }
             }
         }
@@ -417,16 +440,24 @@ fn document_standing<'a>(
     if any_pending {
         return Standing::Pending;
     }
-    Standing::Required(
-        latest_rejection.and_then(|document| match &document.status {
+    Standing::Required(latest_setback.and_then(|document| {
+        match &document.status {
             DocumentStatus::Rejected { reason, message } => Some(CriterionError {
                 name: criterion,
                 code: reason.as_str().to_owned(),
                 message: message.as_ref().map(|m| m.as_str().to_owned()),
             }),
-            _ => None,
-        }),
-    )
+            // Accepted but no longer in force: it expired.
+            DocumentStatus::Accepted => Some(CriterionError {
+                name: criterion,
+                code: DOCUMENT_EXPIRED.to_owned(),
+                message: document
+                    .expires_on
+                    .map(|date| format!("the accepted document expired on {date}")),
+            }),
+            DocumentStatus::Pending => None,
+        }
+    }))
 }
 
 /// True when the associate has the data an identification needs.

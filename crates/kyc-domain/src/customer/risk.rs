@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::documents::{DocumentKind, DocumentStatus};
+use super::documents::DocumentKind;
 use super::{CustomerRecord, CustomerType};
 use crate::values::{closed_enum::closed_enum, CountryCode, PepStatus};
 
@@ -100,6 +100,9 @@ pub const FATF_INCREASED_MONITORING: &[&str] = &[
     "VE", "VN", "VG", "YE",
 ];
 
+/// A year of 365 days, as every duration setting counts it.
+const YEAR: std::time::Duration = std::time::Duration::from_secs(365 * 86_400);
+
 /// One tenant's risk policy: which facts count, how much, and what each level demands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskPolicy {
@@ -122,6 +125,12 @@ pub struct RiskPolicy {
     /// Whether an actor who reviewed one of the customer's documents may give the second,
     /// verifying approval.
     pub reviewer_may_verify: bool,
+    /// How long after verification (or the last completed review) a periodic review falls
+    /// due, by level.
+    pub review_every: BTreeMap<RiskLevel, std::time::Duration>,
+    /// How long a verified customer keeps its standing after something fell due (a review,
+    /// an expired document) before the verification lapses.
+    pub lapse_grace: std::time::Duration,
 }
 
 impl Default for RiskPolicy {
@@ -158,6 +167,12 @@ impl Default for RiskPolicy {
             high_from: 60,
             four_eyes: BTreeSet::from([RiskLevel::High]),
             reviewer_may_verify: false,
+            review_every: BTreeMap::from([
+                (RiskLevel::High, YEAR),
+                (RiskLevel::Medium, YEAR.saturating_mul(2)),
+                (RiskLevel::Low, YEAR.saturating_mul(5)),
+            ]),
+            lapse_grace: std::time::Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -226,6 +241,21 @@ impl RiskPolicy {
         } else {
             RiskLevel::Low
         }
+    }
+
+    /// The review period of `level` (five years when the policy names none).
+    pub fn review_period(&self, level: RiskLevel) -> chrono::Duration {
+        let period = self
+            .review_every
+            .get(&level)
+            .copied()
+            .unwrap_or(YEAR.saturating_mul(5));
+        chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// The grace period before a verification lapses.
+    pub fn grace(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.lapse_grace).unwrap_or(chrono::Duration::MAX)
     }
 
     /// True when verifying a customer of `level` needs two distinct approvers.
@@ -311,7 +341,7 @@ impl RiskPolicy {
         let source_of_funds_accepted = record
             .documents
             .values()
-            .any(|d| d.kind == DocumentKind::SourceOfFunds && d.status == DocumentStatus::Accepted);
+            .any(|d| d.kind == DocumentKind::SourceOfFunds && d.is_in_force());
         if !source_of_funds_accepted {
             facts.insert(F::MissingSourceOfFunds);
         }

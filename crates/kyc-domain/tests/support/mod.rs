@@ -158,7 +158,7 @@ pub fn associate_document(kind: &str, associate: AssociateGuid) -> DocumentDraft
     DocumentDraft {
         kind: Some(kind.into()),
         associate_guid: Some(associate.to_string()),
-        file_name: None,
+        ..DocumentDraft::default()
     }
 }
 

@@ -31,7 +31,7 @@ fn multipart_error(ctx: &Ctx, error: &axum::extract::multipart::MultipartError) 
 }
 
 /// Reads the `file` part (at most [`MAX_DOCUMENT_BYTES`], stopping as soon as it is exceeded)
-/// and the text parts `type`, `associate_guid`, `file_name`.
+/// and the text parts `type`, `associate_guid`, `file_name`, `issued_on`, `expires_on`.
 pub async fn read_multipart<S: CustomerStore>(
     ctx: &Ctx,
     request: Request,
@@ -64,11 +64,13 @@ pub async fn read_multipart<S: CustomerStore>(
                 }
                 content = Some(bytes);
             }
-            "type" | "associate_guid" | "file_name" => {
+            "type" | "associate_guid" | "file_name" | "issued_on" | "expires_on" => {
                 let text = field.text().await.map_err(|e| multipart_error(ctx, &e))?;
                 let slot = match name.as_str() {
                     "type" => &mut draft.kind,
                     "associate_guid" => &mut draft.associate_guid,
+                    "issued_on" => &mut draft.issued_on,
+                    "expires_on" => &mut draft.expires_on,
                     _ => &mut draft.file_name,
                 };
                 if slot.replace(text).is_some() {
@@ -79,7 +81,7 @@ pub async fn read_multipart<S: CustomerStore>(
             }
             other => {
                 return Err(ctx.fail(HttpError::malformed(format!(
-                    "unknown multipart field `{other}`, expected one of `file`, `type`, `associate_guid`, `file_name`"
+                    "unknown multipart field `{other}`, expected one of `file`, `type`, `associate_guid`, `file_name`, `issued_on`, `expires_on`"
                 ))))
             }
         }

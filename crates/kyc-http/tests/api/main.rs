@@ -9,6 +9,7 @@ mod closure;
 mod customers;
 mod cybrid;
 mod documents;
+mod due_diligence;
 mod four_eyes;
 mod idempotency;
 mod isolation;

@@ -48,6 +48,16 @@ impl ViewRows {
                     None => text.push_str("\\N\t"),
                 }
                 optional_field(text, customers.first_approver[i].as_deref());
+                match customers.next_expiry_on[i] {
+                    Some(date) => field(text, &date.format("%Y-%m-%d").to_string()),
+                    None => text.push_str("\\N\t"),
+                }
+                for at in [customers.last_reviewed_at[i], customers.due_since[i]] {
+                    match at {
+                        Some(at) => timestamp_field(text, at),
+                        None => text.push_str("\\N\t"),
+                    }
+                }
                 copy.end_row().await?;
             }
             copy.finish().await?;

@@ -359,6 +359,12 @@ struct CustomerRows {
     awaiting_second_approval_since: Vec<Option<chrono::DateTime<chrono::Utc>>>,
     /// Who gave it.
     first_approver: Vec<Option<String>>,
+    /// The earliest expiry of a document in force (the due-diligence scheduler's candidates).
+    next_expiry_on: Vec<Option<chrono::NaiveDate>>,
+    /// When a verified customer was verified or last reviewed.
+    last_reviewed_at: Vec<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Since when something has been due for a verified customer.
+    due_since: Vec<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// Document rows, column by column.
@@ -420,10 +426,44 @@ impl CustomerViewRow {
             .bind(vec![text("risk_level")])
             .bind(vec![optional_time("awaiting_second_approval_since")?])
             .bind(vec![text("first_approver")])
+            .bind(vec![view["next_expiry_on"].as_str().and_then(|raw| {
+                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
+            })])
+            .bind(vec![optional_time("last_reviewed_at")?])
+            .bind(vec![optional_time("due_since")?])
             .execute(conn)
             .await?;
         Ok(())
     }
+}
+
+/// The clear facts the due-diligence scheduler selects by (migrations/0016): the earliest
+/// expiry of a document in force while the customer can still be checked, and for a verified
+/// customer its last review and since when something has been due.
+fn due_diligence_columns(
+    record: &kyc_domain::CustomerRecord,
+) -> (
+    Option<chrono::NaiveDate>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+) {
+    use kyc_domain::CustomerState;
+    let checked = record.erased_at.is_none()
+        && matches!(
+            record.state,
+            CustomerState::Unverified | CustomerState::Verified
+        );
+    let next_expiry_on = record
+        .documents
+        .values()
+        .filter(|d| d.is_in_force())
+        .filter_map(|d| d.expires_on)
+        .min()
+        .filter(|_| checked);
+    let verified = checked && record.state == CustomerState::Verified;
+    let last_reviewed_at = record.last_reviewed_at.filter(|_| verified);
+    let due_since = if verified { record.due_since() } else { None };
+    (next_expiry_on, last_reviewed_at, due_since)
 }
 
 /// The rows of the changed customers and their documents.
@@ -516,6 +556,10 @@ impl ViewRows {
         customers
             .first_approver
             .push(first_approval.map(|approval| approval.approver.as_str().to_owned()));
+        let (next_expiry_on, last_reviewed_at, due_since) = due_diligence_columns(record);
+        customers.next_expiry_on.push(next_expiry_on);
+        customers.last_reviewed_at.push(last_reviewed_at);
+        customers.due_since.push(due_since);
         for document in record.documents.values() {
             let documents = &mut self.documents;
             documents.document_guid.push(document.guid.to_string());
@@ -562,6 +606,9 @@ impl ViewRows {
                 .bind(&customers.risk_level)
                 .bind(&customers.awaiting_second_approval_since)
                 .bind(&customers.first_approver)
+                .bind(&customers.next_expiry_on)
+                .bind(&customers.last_reviewed_at)
+                .bind(&customers.due_since)
                 .execute(&mut *conn)
                 .await?;
         }

@@ -11,6 +11,7 @@ mod contract;
 mod current_customer;
 mod customer_port;
 mod customer_views;
+mod due_diligence;
 mod events;
 mod idempotency;
 mod postgres_es_compat;

@@ -163,6 +163,7 @@ async fn submit(
                     kind: Some(kind.into()),
                     associate_guid,
                     file_name: Some("private-name.pdf".into()),
+                    ..DocumentDraft::default()
                 },
                 content: pdf(fastrand::usize(..)),
             },
