@@ -5,10 +5,10 @@
 --
 -- Documents pending review: one entry per document, so the documents' own projection holds it.
 --   document_views.associate_guid   the associate a document identifies (shown in the queue).
---   document_views.awaiting_review  pending, and its customer is unverified: the only state in
---                                   which the domain accepts a review (a pending document of a
---                                   rejected, frozen or closed customer would otherwise sit in
---                                   the queue for good).
+--   document_views.awaiting_review  pending, and its customer is unverified or verified: the
+--                                   states in which the domain accepts a review (a pending
+--                                   document of a rejected, frozen or closed customer would
+--                                   otherwise sit in the queue for good).
 --
 -- Customers awaiting the second approval:
 --   customer_views.risk_level                     the latest rating's level; NULL before one.
@@ -32,7 +32,7 @@ ALTER TABLE customer_views
 -- that these rows equal what a replay writes.
 UPDATE document_views d
    SET associate_guid  = v.record -> 'documents' -> d.document_guid ->> 'associate_guid',
-       awaiting_review = d.status = 'pending' AND v.state = 'unverified'
+       awaiting_review = d.status = 'pending' AND v.state IN ('unverified', 'verified')
   FROM customer_views v
  WHERE v.customer_guid = d.customer_guid;
 

@@ -2,7 +2,7 @@
 //! a time, oldest first.
 //!
 //! - [`OperatorQueue::DocumentsPendingReview`]: one entry per submitted document that a
-//!   reviewer can decide now.
+//!   reviewer can decide now (of an `unverified` or a `verified` customer).
 //! - [`OperatorQueue::AwaitingSecondApproval`]: one entry per customer whose first approval is
 //!   recorded and whose risk level needs a second approver.
 //!
@@ -72,11 +72,18 @@ impl std::fmt::Display for OperatorQueue {
 }
 
 /// True when `document` of `record` waits for a reviewer: it is pending and its customer is
-/// `unverified`, the only state in which the domain accepts a review. A pending document of a
-/// rejected, frozen or closed customer cannot be decided, and would otherwise stay in the
-/// queue forever (until an unfreeze or a resubmission makes the customer reviewable again).
+/// in a state in which the domain accepts a review: `unverified`, or `verified` (which submits
+/// documents to answer a periodic review or replace an expired one). This restates the
+/// transition table's `ReviewDocument` row, which the domain keeps private; the HTTP tests
+/// hold the two together (`the_review_queue_holds_exactly_the_documents_a_review_would_take`).
+/// A pending document of a rejected, frozen or closed customer cannot be decided, and would
+/// otherwise sit in the queue for good (an unfreeze or a resubmission brings it back).
 pub fn awaits_review(record: &CustomerRecord, document: &Document) -> bool {
-    document.status == DocumentStatus::Pending && record.state == CustomerState::Unverified
+    document.status == DocumentStatus::Pending
+        && matches!(
+            record.state,
+            CustomerState::Unverified | CustomerState::Verified
+        )
 }
 
 /// The first approval of a customer that awaits the second one: `unverified`, with a first

@@ -16,7 +16,8 @@ pub struct PendingDocumentDto {
     pub customer_guid: String,
     /// `individual` or `business`.
     pub customer_type: String,
-    /// The customer's lifecycle state (`unverified`: the state in which documents are reviewed).
+    /// The customer's lifecycle state: `unverified`, or `verified` (a document answering a
+    /// periodic review or replacing an expired one).
     pub state: String,
     /// The document's guid.
     pub document_guid: String,

@@ -393,3 +393,87 @@ async fn queues_need_customers_review_and_a_token() {
         .await
         .expect_error(404, "route_not_found");
 }
+
+/// The review queue restates the transition table's `ReviewDocument` row (which the domain
+/// keeps private): in every state a customer can hold a pending document in, the document is
+/// in the queue exactly when a review of it is accepted.
+#[tokio::test]
+async fn the_review_queue_holds_exactly_the_documents_a_review_would_take() {
+    let app = App::new();
+    let mut cases = Vec::new();
+    // unverified
+    let guid = app.create(unique_individual()).await;
+    cases.push((
+        "unverified",
+        guid.clone(),
+        app.upload(&guid, "passport").await,
+    ));
+    // verified: a new document answers a periodic review or replaces an expired one
+    let guid = app.ready_individual().await;
+    app.post(&format!("/api/customers/{guid}/verify"), json!({}))
+        .await
+        .expect(200);
+    cases.push((
+        "verified",
+        guid.clone(),
+        app.upload(&guid, "passport").await,
+    ));
+    // frozen, rejected (retryable and final), closed, each with a document still pending
+    for (state, path, body) in [
+        (
+            "frozen",
+            "freeze",
+            json!({ "reason": "Suspicious activity reported" }),
+        ),
+        (
+            "rejected",
+            "reject",
+            json!({ "reason_codes": ["identity_unverifiable"], "message": "No match", "retryable": true }),
+        ),
+        (
+            "rejected",
+            "reject",
+            json!({ "reason_codes": ["identity_unverifiable"], "message": "No match", "retryable": false }),
+        ),
+        ("closed", "close", json!({ "reason": "customer_request" })),
+    ] {
+        let guid = app.create(unique_individual()).await;
+        let document = app.upload(&guid, "passport").await;
+        let moved = app
+            .post(&format!("/api/customers/{guid}/{path}"), body)
+            .await
+            .expect(200);
+        assert_eq!(moved.json["state"], state);
+        cases.push((state, guid, document));
+    }
+
+    let queue = app
+        .get(&format!("{DOCUMENTS}?per_page=100"))
+        .await
+        .expect(200);
+    let queued = column(&objects(&queue.json), "document_guid")
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    for (state, guid, document) in cases {
+        let in_queue = queued.contains(&document);
+        let review = app
+            .post(
+                &format!("/api/customers/{guid}/documents/{document}/review"),
+                json!({ "decision": "accept" }),
+            )
+            .await;
+        assert!(
+            review.status == 200 || review.code() == "invalid_transition",
+            "{state}: {}",
+            review.json
+        );
+        assert_eq!(
+            in_queue,
+            review.status == 200,
+            "{state}: in the queue {in_queue}, review answered {}",
+            review.json
+        );
+    }
+    assert_eq!(queued.len(), 2, "unverified and verified: {}", queue.json);
+}
