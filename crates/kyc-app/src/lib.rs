@@ -13,6 +13,7 @@ pub mod dto;
 pub mod due_diligence;
 pub mod error;
 pub mod metadata;
+pub mod operator_queues;
 pub mod outcome;
 pub mod ports;
 pub mod principal;
@@ -25,9 +26,10 @@ pub mod tenant;
 pub use commands::{Command, CommandService, RetryPolicy};
 pub use context::{RequestContext, Source};
 pub use error::{AppError, FailureKind, FieldErrorDto, Refusal};
+pub use operator_queues::OperatorQueue;
 pub use outcome::{CommandOutcome, Executed};
 pub use principal::{Principal, Scope};
-pub use queries::{ListParams, QueryService};
+pub use queries::{ListParams, QueryService, QueueParams};
 
 /// The aggregate type stored in the event log's `aggregate_type` column.
 pub const AGGREGATE_TYPE: &str = "Customer";

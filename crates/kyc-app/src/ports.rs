@@ -19,6 +19,7 @@ use thiserror::Error;
 
 use crate::chain::GENESIS_HASH;
 use crate::metadata::EventMetadata;
+use crate::operator_queues::{QueuePage, QueueQuery};
 use crate::outcome::CommandOutcome;
 
 /// An event as the log holds it.
@@ -178,6 +179,15 @@ pub trait CustomerStore: Send + Sync + 'static {
         &self,
         query: &ListQuery,
     ) -> impl Future<Output = Result<ListPage, StoreFailure>> + Send;
+
+    /// A page of an operator queue of the tenant, in the queue's order, and its total (see
+    /// [`crate::operator_queues`] for who belongs in which queue). Like [`Self::list`] it reads
+    /// the projection, which keeps times to the microsecond; entries carry no personal data.
+    /// The page's entries are of the queue asked for.
+    fn queue(
+        &self,
+        query: &QueueQuery,
+    ) -> impl Future<Output = Result<QueuePage, StoreFailure>> + Send;
 
     /// A document's bytes, if the tenant has it.
     fn document_content(

@@ -1,6 +1,7 @@
 //! The query service: single customers are folded from their events (always current, and
 //! exact for any past instant; a current read may start from the store's snapshot, which the
-//! store only uses when it agrees with the log); lists come from the projection.
+//! store only uses when it agrees with the log); lists and operator queues come from the
+//! projection.
 
 use std::sync::Arc;
 
@@ -11,15 +12,16 @@ use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
 
 use crate::context::RequestContext;
 use crate::dto::{
-    audit_trail, AuditTrailDto, CustomerDto, CustomerListDto, VerificationProfileDto,
+    audit_trail, AuditTrailDto, CustomerDto, CustomerListDto, QueueDto, VerificationProfileDto,
     VerificationProfilesDto,
 };
 use crate::error::AppError;
+use crate::operator_queues::{OperatorQueue, QueueQuery};
 use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};
 use crate::principal::Scope;
 use crate::tenant::TenantPolicies;
 
-/// Largest page of a customer list.
+/// Largest page of a customer list or an operator queue.
 pub const MAX_PER_PAGE: u32 = 100;
 /// Page size when none is given.
 pub const DEFAULT_PER_PAGE: u32 = 10;
@@ -57,6 +59,20 @@ pub struct ListParams {
     /// matter). Needs `customers:pii:read` (else 403).
     #[param(schema_with = typed_number_schema)]
     pub identification_number: Option<String>,
+}
+
+/// Paging of an operator queue as a caller sends it: the customer list's `page` and
+/// `per_page`, under the same rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// Zero-based page.
+    #[param(schema_with = page_schema)]
+    pub page: Option<u32>,
+    /// Page size, 1–100 (default 10, `DEFAULT_PER_PAGE`).
+    #[param(schema_with = per_page_schema)]
+    pub per_page: Option<u32>,
 }
 
 fn email_schema() -> utoipa::openapi::schema::ObjectBuilder {
@@ -245,6 +261,31 @@ impl<S: CustomerStore> QueryService<S> {
         })
     }
 
+    /// A page of an operator queue of the caller's tenant, oldest first. Queues are work for
+    /// reviewers, so they need `customers:review`; they show no personal data, so
+    /// `include_pii` changes nothing.
+    pub async fn queue(
+        &self,
+        ctx: &RequestContext,
+        queue: OperatorQueue,
+        params: &QueueParams,
+    ) -> Result<QueueDto, AppError> {
+        require(ctx, Scope::CustomersReview)?;
+        let mut errors = ValidationErrors::new();
+        let (page, per_page) = paging(params.page, params.per_page, &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let query = QueueQuery {
+            bank_guid: ctx.principal.bank_guid(),
+            queue,
+            page,
+            per_page,
+        };
+        let found = self.store.queue(&query).await?;
+        Ok(QueueDto::new(&query, &found))
+    }
+
     /// A document's bytes: personal data, so the PII scope is required.
     pub async fn document_content(
         &self,
@@ -332,10 +373,11 @@ fn identity_filters(
     ))
 }
 
-fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, AppError> {
-    let (email_address, phone_number, identification_number) = identity_filters(ctx, params)?;
-    let mut errors = ValidationErrors::new();
-    let per_page = params.per_page.unwrap_or(DEFAULT_PER_PAGE);
+/// The page (default 0) and page size (default [`DEFAULT_PER_PAGE`]) of a paged read; a size
+/// outside 1–[`MAX_PER_PAGE`] is an error naming `per_page`. (A page that is not a number
+/// never gets here: reading the parameters refuses it, naming it.)
+fn paging(page: Option<u32>, per_page: Option<u32>, errors: &mut ValidationErrors) -> (u32, u32) {
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
     if per_page == 0 || per_page > MAX_PER_PAGE {
         errors.push(FieldError::new(
             "per_page",
@@ -343,6 +385,13 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
             format!("must be between 1 and {MAX_PER_PAGE}"),
         ));
     }
+    (page.unwrap_or(0), per_page)
+}
+
+fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, AppError> {
+    let (email_address, phone_number, identification_number) = identity_filters(ctx, params)?;
+    let mut errors = ValidationErrors::new();
+    let (page, per_page) = paging(params.page, params.per_page, &mut errors);
     let customer_type = params
         .customer_type
         .as_deref()
@@ -363,7 +412,7 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
     }
     Ok(ListQuery {
         bank_guid: ctx.principal.bank_guid(),
-        page: params.page.unwrap_or(0),
+        page,
         per_page,
         customer_type,
         state,

@@ -31,7 +31,7 @@ pub use state::{HttpState, Probe, ProbeFuture};
 
 use kyc_app::commands::visit_commands;
 use routes::commands::CommandRoutes;
-use routes::{customers, documents, ops, views};
+use routes::{customers, documents, ops, queues, views};
 
 /// Largest JSON body outside document uploads.
 pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
@@ -42,8 +42,7 @@ pub fn router<S: CustomerStore>(state: HttpState<S>) -> Router {
         router: Router::new(),
     };
     visit_commands(&mut commands);
-    let api = commands
-        .router
+    let api = queues::add(commands.router)
         .route("/api/customers", get(customers::list::<S>))
         .route("/api/customers/{guid}", get(customers::get::<S>))
         .route(

@@ -1,10 +1,14 @@
 //! The OpenAPI document, generated from the code: the reads from their handlers'
-//! `#[utoipa::path]` attributes, every command from its registration, every schema from the
-//! wire types that parse and render the bodies, and the error answers from one table.
+//! `#[utoipa::path]` attributes, every command from its registration, every operator queue
+//! from `OperatorQueue::ALL`, every schema from the wire types that parse and render the
+//! bodies, and the error answers from one table.
 
 use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Method};
 use kyc_app::dto::schema::document_file;
-use kyc_app::dto::{upload_shapes, CustomerDto};
+use kyc_app::dto::{
+    upload_shapes, AwaitingSecondApprovalDto, CustomerDto, DocumentsPendingReviewDto,
+};
+use kyc_app::{OperatorQueue, QueueParams};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -70,6 +74,7 @@ pub struct IncludePiiParam {
         (name = "customers", description = "The customer resource and its views"),
         (name = "documents", description = "Identity and business documents"),
         (name = "associates", description = "A business's owners, directors and control persons"),
+        (name = "queues", description = "Work waiting for the tenant's operators, oldest first (`customers:review`)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]
@@ -80,6 +85,9 @@ pub fn document() -> Document {
     let mut doc = Reads::openapi();
     let mut commands = CommandEntries { doc: &mut doc };
     visit_commands(&mut commands);
+    for queue in OperatorQueue::ALL {
+        add_queue(&mut doc, queue);
+    }
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -202,6 +210,8 @@ fn add_error_responses(
         ]);
     } else if path == "/api/customers" {
         answers.push(("422", "A filter is invalid"));
+    } else if path.starts_with("/api/queues/") {
+        answers.push(("422", "`per_page` is not between 1 and 100"));
     }
     add_responses(operation, &answers);
 }
@@ -228,6 +238,46 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
                 .build(),
         )
         .build()
+}
+
+/// Adds `T`'s schema, and those it refers to, to the document's components.
+fn add_schemas<T: ToSchema>(doc: &mut Document) -> Ref {
+    let components = doc.components.get_or_insert_with(Default::default);
+    let mut schemas = Vec::new();
+    T::schemas(&mut schemas);
+    schemas.push((T::name().into_owned(), T::schema()));
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    Ref::from_schema_name(T::name())
+}
+
+/// Adds a queue's `GET` operation: its paging parameters and its page's schema.
+fn add_queue(doc: &mut Document, queue: OperatorQueue) {
+    let page = match queue {
+        OperatorQueue::DocumentsPendingReview => add_schemas::<DocumentsPendingReviewDto>(doc),
+        OperatorQueue::AwaitingSecondApproval => add_schemas::<AwaitingSecondApprovalDto>(doc),
+    };
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(queue.as_str()))
+        .summary(Some(queue.summary()))
+        .description(Some(
+            "One page of the caller's tenant's queue, with the total of all pages. Needs \
+             `customers:review`; shows no personal data.",
+        ))
+        .tag("queues");
+    for parameter in QueueParams::into_params(|| Some(ParameterIn::Query)) {
+        operation = operation.parameter(parameter);
+    }
+    operation = operation.response(
+        "200",
+        ResponseBuilder::new().description(queue.summary()).content(
+            "application/json",
+            ContentBuilder::new().schema(Some(page)).build(),
+        ),
+    );
+    doc.paths
+        .add_path_operation(queue.path(), vec![HttpMethod::Get], operation.build());
 }
 
 /// Adds each visited command's operation, request body and schemas.

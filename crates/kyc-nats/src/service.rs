@@ -3,7 +3,8 @@
 //!
 //! Subjects are `<prefix>.<bank_guid>.cmd.customer.<op>` and `<prefix>.<bank_guid>.query.customer.<op>`.
 //! Command subjects come from the command registry (`kyc_app::commands`), so every command of
-//! the HTTP API is here under its registered name. Requests and replies use the HTTP API's
+//! the HTTP API is here under its registered name; every operator queue
+//! (`kyc_app::OperatorQueue`) is a query under its name. Requests and replies use the HTTP API's
 //! DTOs, statuses and error bodies (`kyc_http::status_of`, `ErrorBody`); every reply carries
 //! `Kyc-Status` (the HTTP status the same request would get).
 //!
@@ -41,8 +42,8 @@ use kyc_app::commands::{
 use kyc_app::outcome::CommandOutcome;
 use kyc_app::ports::{CustomerStore, Cut};
 use kyc_app::{
-    AppError, CommandService, FailureKind, ListParams, QueryService, Refusal, RequestContext,
-    Scope, Source,
+    AppError, CommandService, FailureKind, ListParams, OperatorQueue, QueryService, QueueParams,
+    Refusal, RequestContext, Scope, Source,
 };
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_http::{status_of, ErrorBody, JwtVerifier};
@@ -60,8 +61,8 @@ pub fn command_ops() -> Vec<&'static str> {
         .collect()
 }
 
-/// Query operations, by subject token.
-pub const QUERY_OPS: [&str; 6] = [
+/// The customer queries, by subject token.
+const CUSTOMER_QUERY_OPS: [&str; 6] = [
     "get",
     "get_with_pii",
     "list",
@@ -69,6 +70,14 @@ pub const QUERY_OPS: [&str; 6] = [
     "verification_profiles",
     "events",
 ];
+
+/// Query operations, by subject token: the customer queries, then every operator queue's name.
+pub fn query_ops() -> Vec<&'static str> {
+    CUSTOMER_QUERY_OPS
+        .into_iter()
+        .chain(OperatorQueue::ALL.map(OperatorQueue::as_str))
+        .collect()
+}
 
 /// Requests handled at once; more wait in NATS rather than queueing for database connections.
 const MAX_CONCURRENT_REQUESTS: usize = 64;
@@ -341,9 +350,19 @@ impl<S: CustomerStore> NatsApi<S> {
                 let guid = target(envelope)?.customer()?;
                 Ok(Reply::ok(200, &self.queries.audit_trail(ctx, guid).await?))
             }
-            other => Err(AppError::Malformed(format!(
-                "unknown query operation {other}"
-            ))),
+            // The same bodies as `GET /api/queues/<name>`, paged by `data: {page, per_page}`.
+            other => match OperatorQueue::parse(other) {
+                Some(queue) => {
+                    let params: QueueParams = data_or_default(envelope)?;
+                    Ok(Reply::ok(
+                        200,
+                        &self.queries.queue(ctx, queue, &params).await?,
+                    ))
+                }
+                None => Err(AppError::Malformed(format!(
+                    "unknown query operation {other}"
+                ))),
+            },
         }
     }
 }
@@ -397,7 +416,7 @@ pub async fn serve<S: CustomerStore>(
         .await
         .map_err(|e| ServiceError(e.to_string()))?;
     let mut endpoints = Vec::new();
-    for (kind, ops) in [("cmd", command_ops()), ("query", QUERY_OPS.to_vec())] {
+    for (kind, ops) in [("cmd", command_ops()), ("query", query_ops())] {
         for op in ops {
             let endpoint = service
                 .endpoint_builder()

@@ -320,7 +320,8 @@ async fn a_command_without_its_scope_is_a_403_naming_it() {
     );
 }
 
-/// Every query needs `customers:read`, as over HTTP.
+/// Every customer query needs `customers:read`, as over HTTP (the operator queues need
+/// `customers:review` instead: see the last test).
 #[tokio::test]
 async fn a_query_without_customers_read_is_a_403() {
     let api = Api::new();
@@ -437,4 +438,185 @@ async fn a_valid_token_acts_as_its_subject() {
         assert_eq!(event["actor"], SUBJECT, "{event}");
         assert_eq!(event["source"], "nats", "{event}");
     }
+}
+
+/// A minimal PDF, base64-encoded (a document's `content_base64`).
+const PDF_BASE64: &str = "JVBERi0xLjcKJXRlc3QgZG9jdW1lbnQK";
+
+/// `….query.customer.documents_pending_review` and `….awaiting_second_approval` answer
+/// `GET /api/queues/<name>`'s bodies, paged by `data: {page, per_page}`, under
+/// `customers:review`, for the subject's tenant only.
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // One flow through both queues.
+async fn the_operator_queues_answer_the_http_bodies_under_customers_review() {
+    let api = Api::new();
+    let all = token(BANK, ALL);
+    // A PEP living in Bulgaria: high risk, four eyes.
+    let mut data = kyc_testkit::fixtures::unique_individual_body();
+    data["pep"] = json!({ "is_pep": true, "explanation": "Deputy minister of finance" });
+    data["address"]["country_code"] = json!("BG");
+    let (status, created) = api
+        .as_(&all, "cmd", "create", &json!({ "data": data }))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let guid = created["guid"].as_str().unwrap().to_owned();
+    let mut documents = Vec::new();
+    for kind in [
+        "passport",
+        "liveness_report",
+        "source_of_funds",
+        "proof_of_address",
+    ] {
+        let (status, submitted) = api
+            .as_(
+                &all,
+                "cmd",
+                "submit_document",
+                &json!({ "customer_guid": guid,
+                         "data": { "type": kind, "content_base64": PDF_BASE64 } }),
+            )
+            .await;
+        assert_eq!(status, 201, "{submitted}");
+        let newest = submitted["documents"].as_array().unwrap().last().unwrap();
+        documents.push(newest["guid"].as_str().unwrap().to_owned());
+    }
+
+    let (status, page) = api
+        .as_(
+            &all,
+            "query",
+            "documents_pending_review",
+            &json!({ "data": { "page": 1, "per_page": 3 } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page,
+        json!({
+            "total": 4,
+            "page": 1,
+            "per_page": 3,
+            "objects": [{
+                "customer_guid": guid,
+                "customer_type": "individual",
+                "state": "unverified",
+                "document_guid": documents[3],
+                "document_type": "proof_of_address",
+                "submitted_at": page["objects"][0]["submitted_at"],
+            }],
+        })
+    );
+    // Without data: the first page of the default size.
+    let (status, first) = api
+        .as_(&all, "query", "documents_pending_review", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["page"].as_u64(), first["per_page"].as_u64()),
+        (Some(0), Some(10))
+    );
+    let listed: Vec<&str> = first["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["document_guid"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, documents, "oldest first");
+
+    for document in &documents {
+        let (status, reviewed) = api
+            .as_(
+                &all,
+                "cmd",
+                "review_document",
+                &json!({ "customer_guid": guid, "document_guid": document,
+                         "data": { "decision": "accept" } }),
+            )
+            .await;
+        assert_eq!(status, 200, "{reviewed}");
+    }
+    let (status, approved) = api
+        .as_(&all, "cmd", "approve", &json!({ "customer_guid": guid }))
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    let (status, page) = api
+        .as_(&all, "query", "awaiting_second_approval", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page,
+        json!({
+            "total": 1,
+            "page": 0,
+            "per_page": 10,
+            "objects": [{
+                "customer_guid": guid,
+                "customer_type": "individual",
+                "risk_level": "high",
+                "first_approver": SUBJECT,
+                "first_approved_at": page["objects"][0]["first_approved_at"],
+            }],
+        })
+    );
+    let (_, emptied) = api
+        .as_(&all, "query", "documents_pending_review", &json!({}))
+        .await;
+    assert_eq!(emptied["total"], 0, "{emptied}");
+    assert!(
+        !page.to_string().contains("Lovelace") && !page.to_string().contains("Ada"),
+        "no personal data: {page}"
+    );
+
+    // Paging is refused as over HTTP: out of range names per_page, an unknown member is
+    // malformed.
+    let reply = api
+        .as_(
+            &all,
+            "query",
+            "awaiting_second_approval",
+            &json!({ "data": { "per_page": 101 } }),
+        )
+        .await;
+    assert_refused(&reply, 422, "validation");
+    assert_eq!(reply.1["errors"][0]["field"], "per_page", "{}", reply.1);
+    let reply = api
+        .as_(
+            &all,
+            "query",
+            "documents_pending_review",
+            &json!({ "data": { "state": "unverified" } }),
+        )
+        .await;
+    assert_refused(&reply, 400, "malformed_request");
+
+    // The review scope is needed (read alone is not enough) and suffices.
+    for queue in ["documents_pending_review", "awaiting_second_approval"] {
+        let reader = token(BANK, "customers:read customers:pii:read");
+        let reply = api.as_(&reader, "query", queue, &json!({})).await;
+        assert_refused(&reply, 403, "forbidden");
+        assert_eq!(reply.1["error_message"], "missing scope customers:review");
+        let reviewer = token(BANK, "customers:review");
+        let (status, body) = api.as_(&reviewer, "query", queue, &json!({})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    // Another tenant's queue is its own; its token does not open this tenant's subject.
+    let theirs = token(OTHER_BANK, ALL);
+    let (status, other) = {
+        let bearer = format!("Bearer {theirs}");
+        api.call_on(
+            OTHER_BANK,
+            "query",
+            "awaiting_second_approval",
+            &[("Authorization", &bearer)],
+            &json!({}),
+        )
+        .await
+    };
+    assert_eq!(status, 200, "{other}");
+    assert_eq!(other["total"], 0, "{other}");
+    let reply = api
+        .as_(&theirs, "query", "awaiting_second_approval", &json!({}))
+        .await;
+    assert_refused(&reply, 403, "forbidden");
 }

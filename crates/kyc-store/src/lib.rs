@@ -4,7 +4,8 @@
 //!   events, appends them to the log and keeps the side tables (external ids, idempotency
 //!   records, document contents) in the same transaction.
 //! * [`projector`] keeps the `customer_views` and `document_views` projections: a handler of
-//!   the log's one tailer, plus the bulk rebuild `kycctl replay` runs.
+//!   the log's one tailer, plus the bulk rebuild `kycctl replay` runs. Lists, the operator
+//!   queues and the retention sweeper's candidates are read from their clear columns.
 //! * [`cqrs`] drives the Customer through cqrs-es's `CqrsFramework` on the same log.
 //!
 //! The log itself (append, read after a position, checkpoints, announcements, the tailer) is
@@ -24,6 +25,7 @@ mod error;
 mod idempotency;
 pub mod keys;
 pub mod projector;
+mod queues;
 mod retention;
 
 pub use customers::{

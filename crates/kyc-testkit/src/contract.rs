@@ -92,6 +92,7 @@ macro_rules! customer_store_contract {
             the_identity_index_matches_within_the_tenant_and_replaces_changed_kinds,
             index_writes_are_seen_only_once_committed,
             lists_filter_by_identity_values_within_the_tenant,
+            operator_queues_list_reviewable_documents_and_first_approvals_oldest_first,
         );
     };
     (@tests $make:path; $($name:ident),+ $(,)?) => {$(
@@ -1255,4 +1256,329 @@ pub async fn lists_filter_by_identity_values_within_the_tenant(subject: impl Sub
         "list by an unknown email",
     );
     assert_eq!((nobody.total, nobody.items.len()), (0, 0));
+}
+
+/// Events that build the operator queues' cases, each at a whole second (both stores then keep
+/// the same instant: PostgreSQL keeps microseconds).
+mod queue_events {
+    use chrono::{DateTime, Utc};
+    use kyc_domain::customer::{
+        ActorId, ContentType, DocumentContent, DocumentKind, RiskLevel, RiskPolicyVersion,
+        Sha256Digest,
+    };
+    use kyc_domain::ids::{AssociateGuid, DocumentGuid};
+    use kyc_domain::CustomerEvent;
+
+    pub fn submitted(
+        document: DocumentGuid,
+        kind: DocumentKind,
+        associate: Option<AssociateGuid>,
+        at: DateTime<Utc>,
+    ) -> CustomerEvent {
+        CustomerEvent::DocumentSubmitted {
+            document_guid: document,
+            kind,
+            associate_guid: associate,
+            file_name: None,
+            issued_on: None,
+            expires_on: None,
+            content: DocumentContent {
+                content_type: ContentType::Pdf,
+                size_bytes: 16,
+                sha256: Sha256Digest::parse(&"ab".repeat(32)).unwrap(),
+            },
+            at,
+        }
+    }
+
+    pub fn accepted(document: DocumentGuid, at: DateTime<Utc>) -> CustomerEvent {
+        CustomerEvent::DocumentAccepted {
+            document_guid: document,
+            reviewer: ActorId::parse("reviewer-ruth"),
+            at,
+        }
+    }
+
+    pub fn rated(level: RiskLevel, four_eyes: bool, at: DateTime<Utc>) -> CustomerEvent {
+        CustomerEvent::RiskRated {
+            level,
+            score: 60,
+            factors: Vec::new(),
+            policy_version: RiskPolicyVersion::parse("contract-1").unwrap(),
+            four_eyes,
+            at,
+        }
+    }
+
+    pub fn approved(approver: &str, at: DateTime<Utc>) -> CustomerEvent {
+        CustomerEvent::ApprovalRecorded {
+            approver: ActorId::parse(approver).unwrap(),
+            note: None,
+            at,
+        }
+    }
+}
+
+/// Commits an individual of `bank` created at `at`, followed by `then`.
+async fn create_with<S: CustomerStore>(
+    store: &S,
+    bank: BankGuid,
+    draft: CustomerDraft,
+    at: chrono::DateTime<Utc>,
+    then: Vec<CustomerEvent>,
+) -> CustomerGuid {
+    let guid = customer();
+    let mut events = created(guid, bank, draft, at);
+    events.extend(then);
+    let mut tx = ok(store.begin().await, "begin");
+    ok(
+        tx.append(
+            guid,
+            0,
+            events
+                .into_iter()
+                .map(|e| (e, metadata(bank, at)))
+                .collect(),
+        )
+        .await,
+        "append",
+    );
+    ok(tx.commit().await, "commit");
+    guid
+}
+
+/// The operator queues: a tenant's pending documents of reviewable (unverified) customers,
+/// one entry per document, oldest submission first (document guid on equal instants); its
+/// customers awaiting the second approval (unverified, rated at a level that needs four eyes,
+/// first approved), oldest first approval first; totals of all pages; no other tenant's.
+#[allow(clippy::too_many_lines)] // One scenario, every case of both queues.
+pub async fn operator_queues_list_reviewable_documents_and_first_approvals_oldest_first(
+    subject: impl Subject,
+) {
+    use kyc_app::operator_queues::{
+        AwaitingApproval, OperatorQueue, PendingDocument, QueueEntries, QueueQuery,
+    };
+    use kyc_domain::customer::{DocumentKind, RiskLevel};
+    use kyc_domain::ids::AssociateGuid;
+    use queue_events::{accepted, approved, rated, submitted};
+
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().unwrap();
+    let at = |seconds: i64| t0 + chrono::Duration::seconds(seconds);
+    let doc = || DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+    let (d1, d2, d3, d4, d5, d6) = (doc(), doc(), doc(), doc(), doc(), doc());
+    let owner = AssociateGuid::from_uuid(uuid::Uuid::now_v7());
+
+    // An individual: d1 reviewed, d2 and d3 pending (d3 submitted at the same instant as the
+    // business's d4, and earlier in guid order).
+    let ada = create_with(
+        &store,
+        bank_a,
+        individual(),
+        at(0),
+        vec![
+            submitted(d1, DocumentKind::Passport, None, at(10)),
+            submitted(d2, DocumentKind::LivenessReport, None, at(30)),
+            submitted(d3, DocumentKind::ProofOfAddress, None, at(40)),
+            accepted(d1, at(50)),
+        ],
+    )
+    .await;
+    // A business: an associate's passport, pending.
+    let acme = create_with(
+        &store,
+        bank_a,
+        business(),
+        at(0),
+        vec![
+            submitted(d4, DocumentKind::Passport, Some(owner), at(40)),
+            submitted(d5, DocumentKind::IncorporationCertificate, None, at(20)),
+        ],
+    )
+    .await;
+    // A frozen customer's pending document cannot be reviewed: not listed. (The freeze event
+    // depends only on the state, so any unverified customer's decision gives it.)
+    let freeze = Customer::from_events(&created(customer(), bank_a, individual(), at(0)))
+        .decide(CustomerCommand::Freeze {
+            draft: FreezeDraft {
+                reason: Some("Fraud alert".into()),
+            },
+            at: at(6),
+        })
+        .unwrap();
+    create_with(
+        &store,
+        bank_a,
+        individual(),
+        at(0),
+        std::iter::once(submitted(doc(), DocumentKind::Passport, None, at(5)))
+            .chain(freeze)
+            .collect(),
+    )
+    .await;
+    // First approvals: two awaiting the second (the later one first created), one rated at a
+    // level without four eyes, one rated high but not approved.
+    let late = create_with(
+        &store,
+        bank_a,
+        individual(),
+        at(0),
+        vec![
+            rated(RiskLevel::High, true, at(1)),
+            approved("alice", at(300)),
+        ],
+    )
+    .await;
+    let early = create_with(
+        &store,
+        bank_a,
+        business(),
+        at(0),
+        vec![
+            rated(RiskLevel::Medium, true, at(1)),
+            approved("bob", at(200)),
+            approved("carol", at(250)),
+        ],
+    )
+    .await;
+    create_with(
+        &store,
+        bank_a,
+        individual(),
+        at(0),
+        vec![
+            rated(RiskLevel::Low, false, at(1)),
+            approved("dave", at(100)),
+        ],
+    )
+    .await;
+    create_with(
+        &store,
+        bank_a,
+        individual(),
+        at(0),
+        vec![rated(RiskLevel::High, true, at(1))],
+    )
+    .await;
+    // Another tenant's pending document and first approval.
+    let theirs = create_with(
+        &store,
+        bank_b,
+        individual(),
+        at(0),
+        vec![
+            submitted(d6, DocumentKind::Passport, None, at(1)),
+            rated(RiskLevel::High, true, at(2)),
+            approved("erin", at(3)),
+        ],
+    )
+    .await;
+    subject.settle().await;
+
+    let page = |bank, queue, page, per_page| {
+        let store = store.clone();
+        async move {
+            ok(
+                store
+                    .queue(&QueueQuery {
+                        bank_guid: bank,
+                        queue,
+                        page,
+                        per_page,
+                    })
+                    .await,
+                "queue",
+            )
+        }
+    };
+    let documents = |entries: QueueEntries| {
+        let QueueEntries::DocumentsPendingReview(entries) = entries else {
+            panic!("documents expected, got {entries:?}")
+        };
+        entries
+    };
+    let approvals = |entries: QueueEntries| {
+        let QueueEntries::AwaitingSecondApproval(entries) = entries else {
+            panic!("approvals expected, got {entries:?}")
+        };
+        entries
+    };
+
+    let all = page(bank_a, OperatorQueue::DocumentsPendingReview, 0, 10).await;
+    assert_eq!(all.total, 4);
+    let entries = documents(all.entries);
+    let (first_at_40, second_at_40) = if d3.as_uuid() < d4.as_uuid() {
+        (d3, d4)
+    } else {
+        (d4, d3)
+    };
+    assert_eq!(
+        entries.iter().map(|e| e.document_guid).collect::<Vec<_>>(),
+        [d5, d2, first_at_40, second_at_40],
+        "oldest submission first, the guid on equal instants"
+    );
+    assert_eq!(
+        entries[0],
+        PendingDocument {
+            customer_guid: acme,
+            customer_type: CustomerType::Business,
+            state: CustomerState::Unverified,
+            document_guid: d5,
+            document_kind: DocumentKind::IncorporationCertificate,
+            associate_guid: None,
+            submitted_at: at(20),
+        }
+    );
+    let owners_passport = entries.iter().find(|e| e.document_guid == d4).unwrap();
+    assert_eq!(owners_passport.associate_guid, Some(owner));
+    assert_eq!(entries[1].customer_guid, ada);
+    assert_eq!(entries[1].customer_type, CustomerType::Individual);
+    let second = page(bank_a, OperatorQueue::DocumentsPendingReview, 1, 3).await;
+    assert_eq!(second.total, 4);
+    assert_eq!(
+        documents(second.entries)
+            .iter()
+            .map(|e| e.document_guid)
+            .collect::<Vec<_>>(),
+        [second_at_40]
+    );
+    let beyond = page(bank_a, OperatorQueue::DocumentsPendingReview, 2, 3).await;
+    assert_eq!((beyond.total, beyond.entries.len()), (4, 0));
+
+    let all = page(bank_a, OperatorQueue::AwaitingSecondApproval, 0, 10).await;
+    assert_eq!(all.total, 2);
+    assert_eq!(
+        approvals(all.entries),
+        [
+            AwaitingApproval {
+                customer_guid: early,
+                customer_type: CustomerType::Business,
+                risk_level: RiskLevel::Medium,
+                first_approver: kyc_domain::customer::ActorId::parse("bob").unwrap(),
+                first_approved_at: at(200),
+            },
+            AwaitingApproval {
+                customer_guid: late,
+                customer_type: CustomerType::Individual,
+                risk_level: RiskLevel::High,
+                first_approver: kyc_domain::customer::ActorId::parse("alice").unwrap(),
+                first_approved_at: at(300),
+            },
+        ],
+        "oldest first approval first, the first approver named"
+    );
+    let second = page(bank_a, OperatorQueue::AwaitingSecondApproval, 1, 1).await;
+    assert_eq!(second.total, 2);
+    assert_eq!(approvals(second.entries)[0].customer_guid, late);
+
+    // The other tenant sees its own, and only its own.
+    let other = page(bank_b, OperatorQueue::DocumentsPendingReview, 0, 10).await;
+    assert_eq!(other.total, 1);
+    assert_eq!(documents(other.entries)[0].customer_guid, theirs);
+    let other = page(bank_b, OperatorQueue::AwaitingSecondApproval, 0, 10).await;
+    assert_eq!(other.total, 1);
+    assert_eq!(approvals(other.entries)[0].customer_guid, theirs);
+    let nobody = page(bank(), OperatorQueue::AwaitingSecondApproval, 0, 10).await;
+    assert_eq!((nobody.total, nobody.entries.len()), (0, 0));
 }

@@ -12,6 +12,8 @@
 //! - external ids are unique per tenant;
 //! - `global_position` is drawn like the PostgreSQL store does: `(transaction id << 16) + index`;
 //! - lists are newest first, filtered by type, state, label and identity values;
+//! - operator queues hold who `kyc_app::operator_queues` says, in the queue's order, with times
+//!   to the microsecond (as PostgreSQL's `timestamptz` keeps them);
 //! - the identity index is per tenant (it keeps normalised values, where PostgreSQL keeps
 //!   keyed digests: the same equalities, without the crypto);
 //! - appends link the hash chain (v2) over the payload as this store keeps it (`serde_json`'s).
@@ -24,9 +26,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use kyc_app::chain::link_event;
 use kyc_app::metadata::EventMetadata;
+use kyc_app::operator_queues::{
+    AwaitingApproval, OperatorQueue, PendingDocument, QueueEntries, QueuePage, QueueQuery,
+};
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
     ListQuery, RecordedEvent, StoreFailure, StoredDocument,
@@ -226,6 +231,20 @@ fn fold(events: &[RecordedEvent]) -> Option<CustomerRecord> {
         .cloned()
 }
 
+/// `at` as PostgreSQL's `timestamptz` keeps it: cut to the microsecond.
+fn to_microseconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
+}
+
+/// The entries of `query`'s page among `all` (in the queue's order).
+fn page_of<T>(all: Vec<T>, query: &QueueQuery) -> Vec<T> {
+    let skip = usize::try_from(query.offset()).unwrap_or(usize::MAX);
+    all.into_iter()
+        .skip(skip)
+        .take(query.per_page as usize)
+        .collect()
+}
+
 /// The current state of a stream: a fold of all of it (this store keeps no snapshots), and the
 /// latest event's chain link.
 fn current(events: &[RecordedEvent]) -> CurrentCustomer {
@@ -327,6 +346,55 @@ impl CustomerStore for MemoryStore {
             .take(query.per_page as usize)
             .collect();
         Ok(ListPage { total, items })
+    }
+
+    async fn queue(&self, query: &QueueQuery) -> Result<QueuePage, StoreFailure> {
+        self.shared.check_available()?;
+        let records: Vec<CustomerRecord> = {
+            let committed = self.shared.committed();
+            committed
+                .streams
+                .values()
+                .filter_map(|stream| fold(stream))
+                .filter(|r| r.bank_guid == query.bank_guid)
+                .collect()
+        };
+        let (total, entries) = match query.queue {
+            OperatorQueue::DocumentsPendingReview => {
+                let mut all: Vec<PendingDocument> = records
+                    .iter()
+                    .flat_map(PendingDocument::of)
+                    .map(|entry| PendingDocument {
+                        submitted_at: to_microseconds(entry.submitted_at),
+                        ..entry
+                    })
+                    .collect();
+                all.sort_by_key(|e| (e.submitted_at, e.document_guid.as_uuid()));
+                (
+                    all.len(),
+                    QueueEntries::DocumentsPendingReview(page_of(all, query)),
+                )
+            }
+            OperatorQueue::AwaitingSecondApproval => {
+                let mut all: Vec<AwaitingApproval> = records
+                    .iter()
+                    .filter_map(AwaitingApproval::of)
+                    .map(|entry| AwaitingApproval {
+                        first_approved_at: to_microseconds(entry.first_approved_at),
+                        ..entry
+                    })
+                    .collect();
+                all.sort_by_key(|e| (e.first_approved_at, e.customer_guid.as_uuid()));
+                (
+                    all.len(),
+                    QueueEntries::AwaitingSecondApproval(page_of(all, query)),
+                )
+            }
+        };
+        Ok(QueuePage {
+            total: total as u64,
+            entries,
+        })
     }
 
     async fn document_content(

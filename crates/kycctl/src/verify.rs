@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+use chrono::SubsecRound;
 use futures::TryStreamExt;
 use kyc_app::chain::{expected_link, GENESIS_HASH, HASH_FIELD};
+use kyc_app::operator_queues::awaiting_second_approval;
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::Customer;
 use kyc_log::StoredEvent;
@@ -109,12 +111,29 @@ struct ViewRow {
     customer: String,
     last_sequence: i64,
     record: serde_json::Value,
-    /// The denormalised columns lists filter on, in `columns()` order.
-    columns: [String; 5],
+    /// The denormalised columns lists and queues filter on, in `columns()` order.
+    columns: [String; COLUMNS],
 }
 
-/// The denormalised columns a row should carry for `record`, in [`ViewRow::columns`] order.
-fn columns(record: &kyc_domain::CustomerRecord) -> [String; 5] {
+/// How many denormalised columns are compared.
+const COLUMNS: usize = 8;
+
+/// Their names, in [`ViewRow::columns`] order.
+const COLUMN_NAMES: [&str; COLUMNS] = [
+    "bank_guid",
+    "customer_type",
+    "state",
+    "profile_status",
+    "labels",
+    "risk_level",
+    "awaiting_second_approval_since",
+    "first_approver",
+];
+
+/// The denormalised columns a row should carry for `record`, in [`ViewRow::columns`] order;
+/// an absent value is empty, a time is RFC 3339 to the microsecond (as `verify_views.sql`
+/// renders the column).
+fn columns(record: &kyc_domain::CustomerRecord) -> [String; COLUMNS] {
     let labels: Vec<String> = record
         .details
         .labels
@@ -122,12 +141,28 @@ fn columns(record: &kyc_domain::CustomerRecord) -> [String; 5] {
         .flatten()
         .map(ToString::to_string)
         .collect();
+    let first_approval = awaiting_second_approval(record);
     [
         record.bank_guid.to_string(),
         record.customer_type.as_str().to_owned(),
         record.state.as_str().to_owned(),
         record.verification_profile().status.as_str().to_owned(),
         labels.join(","),
+        record
+            .risk
+            .as_ref()
+            .map(|risk| risk.level.as_str().to_owned())
+            .unwrap_or_default(),
+        first_approval.map_or_else(String::new, |approval| {
+            approval
+                .at
+                .trunc_subsecs(6)
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string()
+        }),
+        first_approval
+            .map(|approval| approval.approver.as_str().to_owned())
+            .unwrap_or_default(),
     ]
 }
 
@@ -144,7 +179,7 @@ struct StreamCheck {
     /// The customer's projection row, if it has one.
     view: Option<ViewRow>,
     /// The fold at the row's `last_sequence`, once reached: the record and its columns.
-    folded_at_view: Option<(serde_json::Value, [String; 5])>,
+    folded_at_view: Option<(serde_json::Value, [String; COLUMNS])>,
     /// An event the projection should have applied (at or below its checkpoint) but did not.
     missed: Option<i64>,
 }
@@ -181,6 +216,9 @@ impl Views<'_> {
                 row.try_get("state")?,
                 row.try_get("profile_status")?,
                 row.try_get("labels")?,
+                row.try_get("risk_level")?,
+                row.try_get("awaiting_second_approval_since")?,
+                row.try_get("first_approver")?,
             ],
         }))
     }
@@ -382,14 +420,7 @@ fn finish(check: &StreamCheck, report: &mut Report) {
                 view.last_sequence
             ))),
             Some((_, expected)) if expected != &view.columns => {
-                const NAMES: [&str; 5] = [
-                    "bank_guid",
-                    "customer_type",
-                    "state",
-                    "profile_status",
-                    "labels",
-                ];
-                let differing: Vec<String> = NAMES
+                let differing: Vec<String> = COLUMN_NAMES
                     .iter()
                     .zip(expected.iter().zip(&view.columns))
                     .filter(|(_, (want, have))| want != have)

@@ -121,11 +121,12 @@ async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
     .await
     .unwrap();
     let customers: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 3")
+        sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events ORDER BY 1 LIMIT 4")
             .fetch_all(&db.pool)
             .await
             .unwrap();
-    let (edited, deleted, changed) = (&customers[0], &customers[1], &customers[2]);
+    let (edited, deleted, changed, queued) =
+        (&customers[0], &customers[1], &customers[2], &customers[3]);
     tamper(
         &db.pool,
         &format!(
@@ -141,6 +142,15 @@ async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
     .await;
     sqlx::query(&format!(
         "UPDATE customer_views SET state = 'frozen' WHERE customer_guid = '{changed}'"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    // A queue column (migrations/0015) that no fold explains: a customer put in the
+    // second-approval queue by hand.
+    sqlx::query(&format!(
+        "UPDATE customer_views SET awaiting_second_approval_since = now(), first_approver = 'mallory'
+          WHERE customer_guid = '{queued}'"
     ))
     .execute(&db.pool)
     .await
@@ -169,6 +179,15 @@ async fn verify_reports_an_edited_payload_a_deleted_event_and_a_changed_row() {
         findings.iter().any(
             |f| matches!(f, Finding::ProjectionMismatch { customer, detail, .. }
             if customer == changed && detail.contains("state"))
+        ),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(
+            |f| matches!(f, Finding::ProjectionMismatch { customer, detail, .. }
+            if customer == queued
+                && detail.contains("awaiting_second_approval_since")
+                && detail.contains("first_approver is \"mallory\""))
         ),
         "{findings:?}"
     );

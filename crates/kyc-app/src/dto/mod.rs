@@ -3,11 +3,13 @@
 //! the domain's types. Both derive their OpenAPI schemas here, so the published contract is the
 //! code that parses and renders it.
 
+pub mod queues;
 pub mod request;
 mod request_schema;
 pub mod response;
 pub mod schema;
 
+pub use queues::*;
 pub use request::*;
 pub(crate) use request_schema::{email_address, phone_number, typed_number};
 pub use request_schema::{upload_shapes, PATCH_STATES};

@@ -1,10 +1,12 @@
-//! Route handlers: every command through one generic handler ([`commands`]), the reads one
-//! module per resource, and what they share: path ids and query answers.
+//! Route handlers: every command through one generic handler ([`commands`]), every operator
+//! queue through another ([`queues`]), the reads one module per resource, and what they share:
+//! path ids and query answers.
 
 pub mod commands;
 pub mod customers;
 pub mod documents;
 pub mod ops;
+pub mod queues;
 pub mod views;
 
 use std::collections::HashMap;

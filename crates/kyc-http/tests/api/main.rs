@@ -1,5 +1,5 @@
 //! The HTTP API against the in-memory store: every route's success and error paths, tenant
-//! isolation, PII, idempotency, protocol errors and the operational routes.
+//! isolation, PII, idempotency, protocol errors, the operator queues and the operational routes.
 
 // Test helpers panic on purpose: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
@@ -17,4 +17,5 @@ mod isolation;
 mod lifecycle;
 mod ops;
 mod protocol;
+mod queues;
 mod support;

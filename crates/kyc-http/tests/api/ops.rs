@@ -121,7 +121,27 @@ async fn the_openapi_document_describes_every_route() {
             "command {name} is not documented"
         );
     }
+    // Every operator queue is documented under its name, with its page's schema.
+    for queue in kyc_app::OperatorQueue::ALL {
+        let operation = &spec["paths"][queue.path()]["get"];
+        assert_eq!(operation["operationId"], queue.as_str(), "{queue}");
+        assert!(operation["responses"]["200"].is_object(), "{queue}");
+        assert!(operation["responses"]["422"].is_object(), "{queue}");
+        let parameters: Vec<&str> = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        for name in ["page", "per_page", "include_pii", "X-Request-Id"] {
+            assert!(parameters.contains(&name), "{queue}: {parameters:?}");
+        }
+    }
     for schema in [
+        "DocumentsPendingReviewDto",
+        "PendingDocumentDto",
+        "AwaitingSecondApprovalDto",
+        "AwaitingApprovalDto",
         "CustomerDto",
         "CustomerListDto",
         "ErrorBody",

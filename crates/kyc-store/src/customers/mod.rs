@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use kyc_app::chain::GENESIS_HASH;
 use kyc_app::metadata::EventMetadata;
+use kyc_app::operator_queues::{QueuePage, QueueQuery};
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
     ListQuery, RecordedEvent, StoreFailure, StoredDocument,
@@ -149,6 +150,29 @@ impl PgCustomerStore {
     /// The pool, e.g. to run the projector beside the store.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Waits (at most [`LIST_FRESHNESS_WAIT`]) until the projection has applied every event
+    /// already committed, before `what` (a list, a queue) is read from it.
+    ///
+    /// The projection trails the log by milliseconds; waiting means a caller always sees its
+    /// own earlier writes. If the projector is stuck, the read is served as it stands. The
+    /// target is the newest committed position, not the newest visible to tailing readers:
+    /// the caller's own write may sit above an older transaction that is still running.
+    pub(crate) async fn until_projected(&self, what: &str) -> Result<(), StoreFailure> {
+        if let Some(projection) = &self.projection {
+            let target = kyc_log::last_committed_position(&self.pool)
+                .await
+                .map_err(failure)?;
+            if !projection.reached(target, LIST_FRESHNESS_WAIT).await {
+                tracing::warn!(
+                    target,
+                    read = what,
+                    "served before the projection caught up"
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -357,22 +381,7 @@ impl CustomerStore for PgCustomerStore {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
-        // Lists read the projection, which trails the log by milliseconds. Waiting (briefly)
-        // until it has applied everything already committed means a caller always sees its
-        // own earlier writes; if the projector is stuck, the list is served as it stands.
-        // The newest committed position, not the newest visible to tailing readers: the
-        // caller's own write may sit above an older transaction that is still running.
-        if let Some(projection) = &self.projection {
-            let target = kyc_log::last_committed_position(&self.pool)
-                .await
-                .map_err(failure)?;
-            if !projection.reached(target, LIST_FRESHNESS_WAIT).await {
-                tracing::warn!(
-                    target,
-                    "customer list served before the projection caught up"
-                );
-            }
-        }
+        self.until_projected("customer list").await?;
         let per_page = i64::from(query.per_page);
         let offset = i64::from(query.page) * per_page;
         let identity = self
@@ -435,6 +444,11 @@ impl CustomerStore for PgCustomerStore {
             total: u64::try_from(total).unwrap_or_default(),
             items,
         })
+    }
+
+    async fn queue(&self, query: &QueueQuery) -> Result<QueuePage, StoreFailure> {
+        self.until_projected("operator queue").await?;
+        crate::queues::page(&self.pool, query).await
     }
 
     async fn document_content(

@@ -42,6 +42,12 @@ impl ViewRows {
                 }
                 field(text, bool_literal(customers.legal_hold[i]));
                 field(text, bool_literal(customers.erased[i]));
+                optional_field(text, customers.risk_level[i]);
+                match customers.awaiting_second_approval_since[i] {
+                    Some(at) => timestamp_field(text, at),
+                    None => text.push_str("\\N\t"),
+                }
+                optional_field(text, customers.first_approver[i].as_deref());
                 match customers.next_expiry_on[i] {
                     Some(date) => field(text, &date.format("%Y-%m-%d").to_string()),
                     None => text.push_str("\\N\t"),
@@ -68,6 +74,8 @@ impl ViewRows {
                 field(text, documents.status[i]);
                 timestamp_field(text, documents.submitted_at[i]);
                 number_field(text, documents.last_position[i]);
+                optional_field(text, documents.associate_guid[i].as_deref());
+                field(text, bool_literal(documents.awaiting_review[i]));
                 copy.end_row().await?;
             }
             copy.finish().await?;
@@ -132,6 +140,14 @@ fn field(text: &mut String, value: &str) {
     }
     text.push_str(rest);
     text.push('\t');
+}
+
+/// Appends a nullable text column: the value escaped, or `\N` (COPY's NULL).
+fn optional_field(text: &mut String, value: Option<&str>) {
+    match value {
+        Some(value) => field(text, value),
+        None => text.push_str("\\N\t"),
+    }
 }
 
 /// Replaces the last column's tab with the end of the row.

@@ -24,6 +24,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use kyc_app::operator_queues::{awaiting_second_approval, awaits_review};
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::customer::DocumentStatus;
 use kyc_domain::Customer;
@@ -352,6 +353,12 @@ struct CustomerRows {
     legal_hold: Vec<bool>,
     /// The personal data is erased.
     erased: Vec<bool>,
+    /// The latest risk rating's level.
+    risk_level: Vec<Option<&'static str>>,
+    /// When the first approval of a customer awaiting the second was given (the queue's order).
+    awaiting_second_approval_since: Vec<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Who gave it.
+    first_approver: Vec<Option<String>>,
     /// The earliest expiry of a document in force (the due-diligence scheduler's candidates).
     next_expiry_on: Vec<Option<chrono::NaiveDate>>,
     /// When a verified customer was verified or last reviewed.
@@ -370,6 +377,9 @@ struct DocumentRows {
     status: Vec<&'static str>,
     submitted_at: Vec<chrono::DateTime<chrono::Utc>>,
     last_position: Vec<i64>,
+    associate_guid: Vec<Option<String>>,
+    /// In the review queue (`kyc_app::operator_queues::awaits_review`).
+    awaiting_review: Vec<bool>,
 }
 
 /// One `customer_views` row in the JSON shape of `to_jsonb(customer_views)`: for benchmarks
@@ -413,6 +423,9 @@ impl CustomerViewRow {
             .bind(vec![optional_time("retention_starts_at")?])
             .bind(vec![view["legal_hold"].as_bool().unwrap_or_default()])
             .bind(vec![view["erased"].as_bool().unwrap_or_default()])
+            .bind(vec![text("risk_level")])
+            .bind(vec![optional_time("awaiting_second_approval_since")?])
+            .bind(vec![text("first_approver")])
             .bind(vec![view["next_expiry_on"].as_str().and_then(|raw| {
                 chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
             })])
@@ -533,6 +546,16 @@ impl ViewRows {
             .push(record.retention_clock_start());
         customers.legal_hold.push(record.legal_hold_on());
         customers.erased.push(record.erased_at.is_some());
+        customers
+            .risk_level
+            .push(record.risk.as_ref().map(|risk| risk.level.as_str()));
+        let first_approval = awaiting_second_approval(record);
+        customers
+            .awaiting_second_approval_since
+            .push(first_approval.map(|approval| approval.at));
+        customers
+            .first_approver
+            .push(first_approval.map(|approval| approval.approver.as_str().to_owned()));
         let (next_expiry_on, last_reviewed_at, due_since) = due_diligence_columns(record);
         customers.next_expiry_on.push(next_expiry_on);
         customers.last_reviewed_at.push(last_reviewed_at);
@@ -550,6 +573,12 @@ impl ViewRows {
             });
             documents.submitted_at.push(document.submitted_at);
             documents.last_position.push(last_position);
+            documents
+                .associate_guid
+                .push(document.associate_guid.map(|guid| guid.to_string()));
+            documents
+                .awaiting_review
+                .push(awaits_review(record, document));
         }
         Ok(())
     }
@@ -574,6 +603,9 @@ impl ViewRows {
                 .bind(&customers.retention_starts_at)
                 .bind(&customers.legal_hold)
                 .bind(&customers.erased)
+                .bind(&customers.risk_level)
+                .bind(&customers.awaiting_second_approval_since)
+                .bind(&customers.first_approver)
                 .bind(&customers.next_expiry_on)
                 .bind(&customers.last_reviewed_at)
                 .bind(&customers.due_since)
@@ -590,6 +622,8 @@ impl ViewRows {
                 .bind(&documents.status)
                 .bind(&documents.submitted_at)
                 .bind(&documents.last_position)
+                .bind(&documents.associate_guid)
+                .bind(&documents.awaiting_review)
                 .execute(&mut *conn)
                 .await?;
         }

@@ -1,10 +1,15 @@
--- Writes the documents of the customers a batch touched; one array per column ($1..$7).
+-- Writes the documents of the customers a batch touched; one array per column ($1..$9). A
+-- document's membership of the review queue also follows its customer's state, so a row is
+-- rewritten when either changed.
 INSERT INTO document_views (document_guid, customer_guid, bank_guid, kind, status, submitted_at,
-                            last_position)
+                            last_position, associate_guid, awaiting_review)
 SELECT *
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-              $7::bigint[])
+              $7::bigint[], $8::text[], $9::boolean[])
 ON CONFLICT (document_guid) DO UPDATE
-    SET status        = excluded.status,
-        last_position = excluded.last_position
-  WHERE document_views.status IS DISTINCT FROM excluded.status
+    SET status          = excluded.status,
+        last_position   = excluded.last_position,
+        associate_guid  = excluded.associate_guid,
+        awaiting_review = excluded.awaiting_review
+  WHERE (document_views.status, document_views.associate_guid, document_views.awaiting_review)
+        IS DISTINCT FROM (excluded.status, excluded.associate_guid, excluded.awaiting_review)

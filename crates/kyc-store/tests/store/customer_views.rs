@@ -432,6 +432,7 @@ async fn views_equal_a_fresh_fold_after_random_commands_and_reprojection_changes
         "the random commands exercise several events: {kinds:?}"
     );
     assert_views_equal_folds(&db.pool).await;
+    crate::queue_columns::assert_columns_equal_folds(&db.pool).await;
 
     let before = table_snapshot(&db.pool).await;
     assert_eq!(

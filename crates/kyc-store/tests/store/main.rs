@@ -15,6 +15,7 @@ mod due_diligence;
 mod events;
 mod idempotency;
 mod postgres_es_compat;
+mod queue_columns;
 mod retention;
 mod side_tables;
 mod support;
