@@ -1306,6 +1306,8 @@ mod queue_events {
             factors: Vec::new(),
             policy_version: RiskPolicyVersion::parse("contract-1").unwrap(),
             four_eyes,
+            ubo_threshold_bp: kyc_domain::customer::DEFAULT_UBO_THRESHOLD_BP,
+            associate_liveness: false,
             at,
         }
     }
