@@ -207,15 +207,17 @@ impl RiskOverride {
                 format!("must not exceed high_from ({})", policy.high_from),
             ));
         }
-        if let Some(levels) = self.four_eyes {
-            policy.four_eyes = levels
-                .iter()
+        let levels = |field: &str, raw: Vec<String>| {
+            raw.iter()
                 .enumerate()
                 .map(|(index, level)| {
                     RiskLevel::parse(level)
-                        .map_err(|e| error(&format!("four_eyes[{index}]"), first_message(&e)))
+                        .map_err(|e| error(&format!("{field}[{index}]"), first_message(&e)))
                 })
-                .collect::<Result<_, _>>()?;
+                .collect::<Result<BTreeSet<_>, _>>()
+        };
+        if let Some(raw) = self.four_eyes {
+            policy.four_eyes = levels("four_eyes", raw)?;
         }
         policy.reviewer_may_verify = self
             .reviewer_may_verify
@@ -241,16 +243,8 @@ impl RiskOverride {
                 .parse()
                 .map_err(|_| error("ubo_threshold", "must be a percentage".to_owned()))?;
         }
-        if let Some(levels) = self.associate_liveness {
-            policy.associate_liveness = levels
-                .iter()
-                .enumerate()
-                .map(|(index, level)| {
-                    RiskLevel::parse(level).map_err(|e| {
-                        error(&format!("associate_liveness[{index}]"), first_message(&e))
-                    })
-                })
-                .collect::<Result<_, _>>()?;
+        if let Some(raw) = self.associate_liveness {
+            policy.associate_liveness = levels("associate_liveness", raw)?;
         }
         if let Some(grace) = self.lapse_grace {
             policy.lapse_grace =

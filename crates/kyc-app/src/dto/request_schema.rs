@@ -31,8 +31,8 @@ use super::request::{
     ResolveDuplicateBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
-    adult_date_of_birth, array, country_code, date_between, document_base64, done, null_only,
-    object, one_of_values, or_null, past_date, patterned, text, trimmed,
+    adult_date_of_birth, array, country_code, date_between, document_base64, done, earliest_date,
+    null_only, object, one_of_values, or_null, past_date, patterned, text, today, trimmed,
 };
 
 /// The states `PATCH` takes: `frozen` freezes, the others lift a freeze.
@@ -691,7 +691,7 @@ pub fn upload_shapes(
 
 /// When a document was issued: not in the future (`parse_document_dates`).
 fn issued_on(nullable: bool) -> ObjectBuilder {
-    date_between(earliest_issue(), today(), nullable).description(Some(
+    date_between(earliest_date(), today(), nullable).description(Some(
         "`YYYY-MM-DD`, when the document was issued: on or after 1900-01-01, not in the future",
     ))
 }
@@ -707,14 +707,6 @@ fn expires_on(nullable: bool) -> ObjectBuilder {
          {MAX_DOCUMENT_VALIDITY_YEARS} years ahead (an expired document is refused). The \
          customer's verification then depends on a replacement (`DocumentExpired`)"
     )))
-}
-
-fn earliest_issue() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 impl PartialSchema for DocumentUpload {

@@ -114,6 +114,21 @@ pub struct PepDto {
     pub explanation: Option<String>,
 }
 
+impl From<&PepStatus> for PepDto {
+    fn from(status: &PepStatus) -> Self {
+        match status {
+            PepStatus::NotExposed => Self {
+                is_pep: false,
+                explanation: None,
+            },
+            PepStatus::Exposed { explanation } => Self {
+                is_pep: true,
+                explanation: Some(explanation.to_string()),
+            },
+        }
+    }
+}
+
 /// A criterion sent back by a rejected document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionErrorDto {
@@ -333,16 +348,7 @@ impl AssociateDto {
                 .as_ref()
                 .filter(|_| pii)
                 .map(|e| e.as_str().to_owned()),
-            pep: a.pep.as_ref().filter(|_| pii).map(|p| match p {
-                PepStatus::NotExposed => PepDto {
-                    is_pep: false,
-                    explanation: None,
-                },
-                PepStatus::Exposed { explanation } => PepDto {
-                    is_pep: true,
-                    explanation: Some(explanation.to_string()),
-                },
-            }),
+            pep: a.pep.as_ref().filter(|_| pii).map(PepDto::from),
         }
     }
 }
@@ -639,16 +645,7 @@ impl CustomerDto {
                 .employment_status
                 .filter(|_| pii)
                 .map(|e| e.as_str().to_owned()),
-            pep: d.pep.as_ref().filter(|_| pii).map(|p| match p {
-                PepStatus::NotExposed => PepDto {
-                    is_pep: false,
-                    explanation: None,
-                },
-                PepStatus::Exposed { explanation } => PepDto {
-                    is_pep: true,
-                    explanation: Some(explanation.to_string()),
-                },
-            }),
+            pep: d.pep.as_ref().filter(|_| pii).map(PepDto::from),
             tax_identification: d.tax_identification.as_ref().filter(|_| pii).map(|t| {
                 TaxIdentificationDto {
                     number: t.number.as_str().to_owned(),
@@ -889,12 +886,12 @@ impl AuditDecisionDto {
                 ..Self::default()
             }),
             E::DocumentExpired { document_guid, .. } => Some(Self {
-                reason_codes: vec!["document_expired".to_owned()],
+                reason_codes: vec![kyc_domain::customer::DOCUMENT_EXPIRED.to_owned()],
                 document_guid: Some(document_guid.to_string()),
                 ..Self::default()
             }),
             E::ReviewDue { due_at, .. } => Some(Self {
-                reason_codes: vec!["review_due".to_owned()],
+                reason_codes: vec![kyc_domain::customer::REVIEW_DUE.to_owned()],
                 message: Some(format!(
                     "a periodic review fell due on {}",
                     due_at.date_naive()

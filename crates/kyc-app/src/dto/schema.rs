@@ -149,12 +149,12 @@ fn days(from: NaiveDate, to: NaiveDate) -> Vec<String> {
 }
 
 /// The first date the domain accepts for any past date.
-fn earliest_date() -> NaiveDate {
+pub(crate) fn earliest_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
 }
 
 /// Today (UTC), as the domain's date rules see it.
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 

@@ -209,8 +209,13 @@ impl CustomerRecord {
     /// the earliest expiry of an accepted document while the profile asks for a document
     /// again. `None` when nothing is due.
     pub fn due_since(&self) -> Option<DateTime<Utc>> {
-        let document_owed = self
-            .verification_profile()
+        self.due_since_under(&self.verification_profile())
+    }
+
+    /// [`Self::due_since`] given the customer's `profile`, for callers that evaluated it
+    /// already.
+    pub fn due_since_under(&self, profile: &VerificationProfile) -> Option<DateTime<Utc>> {
+        let document_owed = profile
             .criteria
             .errors
             .iter()

@@ -263,7 +263,8 @@ fn evaluate_v2(record: &CustomerRecord) -> VerificationProfile {
 
 /// The ownership share from which an owner is a beneficial owner when no rating says
 /// otherwise: 25% (the `FinCEN` CDD rule, AMLD Art. 3(6)).
-pub const DEFAULT_UBO_THRESHOLD_BP: u16 = 2_500;
+pub const DEFAULT_UBO_THRESHOLD_BP: u16 =
+    crate::values::OwnershipPercentage::BENEFICIAL_OWNER_THRESHOLD.basis_points();
 
 fn owns_at_least(associate: &AssociateDetails, threshold_bp: u16) -> bool {
     associate

@@ -83,7 +83,7 @@ impl OwnershipPercentage {
     }
 
     /// Hundredths of a percent.
-    pub fn basis_points(self) -> u16 {
+    pub const fn basis_points(self) -> u16 {
         self.0
     }
 }

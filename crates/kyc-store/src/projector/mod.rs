@@ -442,6 +442,7 @@ impl CustomerViewRow {
 /// customer its last review and since when something has been due.
 fn due_diligence_columns(
     record: &kyc_domain::CustomerRecord,
+    profile: &kyc_domain::customer::VerificationProfile,
 ) -> (
     Option<chrono::NaiveDate>,
     Option<chrono::DateTime<chrono::Utc>>,
@@ -462,7 +463,11 @@ fn due_diligence_columns(
         .filter(|_| checked);
     let verified = checked && record.state == CustomerState::Verified;
     let last_reviewed_at = record.last_reviewed_at.filter(|_| verified);
-    let due_since = if verified { record.due_since() } else { None };
+    let due_since = if verified {
+        record.due_since_under(profile)
+    } else {
+        None
+    };
     (next_expiry_on, last_reviewed_at, due_since)
 }
 
@@ -524,6 +529,8 @@ impl ViewRows {
                 serde_json::to_string(record).map_err(corrupt)?
             }
         };
+        // Evaluated once: the status column and the due-diligence columns both read it.
+        let profile = record.verification_profile();
         let customers = &mut self.customers;
         customers.customer_guid.push(guid.to_owned());
         customers.bank_guid.push(record.bank_guid.to_string());
@@ -533,9 +540,7 @@ impl ViewRows {
         customers
             .external_id
             .push(record.external_id.as_ref().map(|e| e.as_str().to_owned()));
-        customers
-            .profile_status
-            .push(record.verification_profile().status.as_str());
+        customers.profile_status.push(profile.status.as_str());
         customers.created_at.push(record.created_at);
         customers.updated_at.push(record.updated_at);
         customers.last_sequence.push(sequence);
@@ -556,7 +561,7 @@ impl ViewRows {
         customers
             .first_approver
             .push(first_approval.map(|approval| approval.approver.as_str().to_owned()));
-        let (next_expiry_on, last_reviewed_at, due_since) = due_diligence_columns(record);
+        let (next_expiry_on, last_reviewed_at, due_since) = due_diligence_columns(record, &profile);
         customers.next_expiry_on.push(next_expiry_on);
         customers.last_reviewed_at.push(last_reviewed_at);
         customers.due_since.push(due_since);
