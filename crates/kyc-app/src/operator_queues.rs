@@ -5,9 +5,14 @@
 //!   reviewer can decide now (of an `unverified` or a `verified` customer).
 //! - [`OperatorQueue::AwaitingSecondApproval`]: one entry per customer whose first approval is
 //!   recorded and whose risk level needs a second approver.
+//! - [`OperatorQueue::ReviewsFallingDue`]: one entry per verified customer whose periodic
+//!   review falls due within the asked number of days (or is overdue), soonest first.
+//! - [`OperatorQueue::DocumentsExpiring`]: one entry per document in force that expires within
+//!   the asked number of days (or has expired and awaits the scheduler), soonest first.
 //!
 //! Who belongs in a queue is decided here, once, from the [`CustomerRecord`]
-//! ([`awaits_review`], [`awaiting_second_approval`]): the PostgreSQL projector writes the
+//! ([`awaits_review`], [`awaiting_second_approval`], [`review_clock`], [`document_expiry`]):
+//! the PostgreSQL projector writes the
 //! answers into clear, indexed columns (the record itself is sealed, so nothing can filter
 //! inside it), the in-memory store folds them on demand, and `kycctl verify` checks the
 //! columns against a fresh fold. A queue names ids, types, states, levels, actors and times,
@@ -16,8 +21,10 @@
 //! A new queue is one more [`OperatorQueue`] variant with its [`QueueEntries`] arm; the HTTP
 //! route, the NATS subject and the OpenAPI entry are generated from [`OperatorQueue::ALL`].
 
-use chrono::{DateTime, Utc};
-use kyc_domain::customer::{ActorId, Approval, Document, DocumentKind, DocumentStatus, RiskLevel};
+use chrono::{DateTime, NaiveDate, Utc};
+use kyc_domain::customer::{
+    ActorId, Approval, Document, DocumentKind, DocumentStatus, RiskLevel, RiskPolicy,
+};
 use kyc_domain::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use kyc_domain::{CustomerRecord, CustomerState, CustomerType};
 
@@ -28,18 +35,34 @@ pub enum OperatorQueue {
     DocumentsPendingReview,
     /// Customers whose first approval awaits the senior second one, oldest approval first.
     AwaitingSecondApproval,
+    /// Verified customers whose periodic review falls due within a window, soonest first.
+    ReviewsFallingDue,
+    /// Documents in force that expire within a window, soonest first.
+    DocumentsExpiring,
 }
 
 impl OperatorQueue {
     /// Every queue.
-    pub const ALL: [Self; 2] = [Self::DocumentsPendingReview, Self::AwaitingSecondApproval];
+    pub const ALL: [Self; 4] = [
+        Self::DocumentsPendingReview,
+        Self::AwaitingSecondApproval,
+        Self::ReviewsFallingDue,
+        Self::DocumentsExpiring,
+    ];
 
     /// Its name: the last segment of `GET /api/queues/<name>` and the NATS query operation.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DocumentsPendingReview => "documents_pending_review",
             Self::AwaitingSecondApproval => "awaiting_second_approval",
+            Self::ReviewsFallingDue => "reviews_falling_due",
+            Self::DocumentsExpiring => "documents_expiring",
         }
+    }
+
+    /// True for the queues of things falling due, which take a window (`within_days`).
+    pub fn takes_window(self) -> bool {
+        matches!(self, Self::ReviewsFallingDue | Self::DocumentsExpiring)
     }
 
     /// The queue of that name.
@@ -60,6 +83,14 @@ impl OperatorQueue {
             }
             Self::AwaitingSecondApproval => {
                 "Customers awaiting the second, senior approval, oldest first approval first"
+            }
+            Self::ReviewsFallingDue => {
+                "Verified customers whose periodic review falls due within `within_days` days \
+                 (overdue ones included), soonest due first"
+            }
+            Self::DocumentsExpiring => {
+                "Documents in force that expire within `within_days` days (expired ones the \
+                 scheduler has not yet recorded included), soonest expiry first"
             }
         }
     }
@@ -99,6 +130,96 @@ pub fn awaiting_second_approval(record: &CustomerRecord) -> Option<&Approval> {
     }
 }
 
+/// The periodic review clock of `record`: its risk level (low before any rating, as the
+/// due-diligence check counts it) and when it was verified or last completed a review, while
+/// it is verified and not erased. `None` for a customer no review can fall due for.
+pub fn review_clock(record: &CustomerRecord) -> Option<(RiskLevel, DateTime<Utc>)> {
+    if record.state != CustomerState::Verified || record.erased_at.is_some() {
+        return None;
+    }
+    let level = record
+        .risk
+        .as_ref()
+        .map_or(RiskLevel::Low, |risk| risk.level);
+    record.last_reviewed_at.map(|at| (level, at))
+}
+
+/// The expiry date of `document` of `record` while the due-diligence check watches it: a
+/// document in force (accepted, not yet recorded as expired) with an expiry date, of a customer
+/// that is `unverified` or `verified` and not erased. `None` otherwise.
+pub fn document_expiry(record: &CustomerRecord, document: &Document) -> Option<NaiveDate> {
+    let watched = record.erased_at.is_none()
+        && matches!(
+            record.state,
+            CustomerState::Unverified | CustomerState::Verified
+        );
+    document
+        .expires_on
+        .filter(|_| watched && document.is_in_force())
+}
+
+/// The review periods of a tenant's risk policy, by level: what the falling-due queue adds
+/// to each customer's last review. Read from the policy at query time, so a policy change
+/// moves every due date at once and no stored due date goes stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewPeriods {
+    /// Of low-risk (and unrated) customers.
+    pub low: chrono::Duration,
+    /// Of medium-risk customers.
+    pub medium: chrono::Duration,
+    /// Of high-risk customers.
+    pub high: chrono::Duration,
+}
+
+impl ReviewPeriods {
+    /// The periods `policy` sets.
+    pub fn of(policy: &RiskPolicy) -> Self {
+        Self {
+            low: policy.review_period(RiskLevel::Low),
+            medium: policy.review_period(RiskLevel::Medium),
+            high: policy.review_period(RiskLevel::High),
+        }
+    }
+
+    /// The period of `level`.
+    pub fn of_level(&self, level: RiskLevel) -> chrono::Duration {
+        match level {
+            RiskLevel::Low => self.low,
+            RiskLevel::Medium => self.medium,
+            RiskLevel::High => self.high,
+        }
+    }
+}
+
+/// The window of the queues of things falling due: everything due by `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueWindow {
+    /// The end of the window: reviews due at or before it, documents whose expiry date is on
+    /// or before its date.
+    pub until: DateTime<Utc>,
+    /// The tenant's review periods.
+    pub review_periods: ReviewPeriods,
+}
+
+impl DueWindow {
+    /// Whether a review last done at `last_reviewed_at` for a customer at `level` falls due
+    /// in the window, and when.
+    pub fn review_due(
+        &self,
+        level: RiskLevel,
+        last_reviewed_at: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let due_at = last_reviewed_at + self.review_periods.of_level(level);
+        (due_at <= self.until).then_some(due_at)
+    }
+
+    /// Whether a document expiring on `expires_on` falls in the window. A document is valid
+    /// through its expiry date, so one expiring on the window's last day is in it.
+    pub fn expires_within(&self, expires_on: NaiveDate) -> bool {
+        expires_on <= self.until.date_naive()
+    }
+}
+
 /// Which queue, for which tenant, which page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueQuery {
@@ -110,6 +231,9 @@ pub struct QueueQuery {
     pub page: u32,
     /// Page size, 1–100.
     pub per_page: u32,
+    /// The window of a queue of things falling due ([`OperatorQueue::takes_window`]); the
+    /// other queues ignore it.
+    pub window: DueWindow,
 }
 
 impl QueueQuery {
@@ -135,6 +259,10 @@ pub enum QueueEntries {
     DocumentsPendingReview(Vec<PendingDocument>),
     /// Of [`OperatorQueue::AwaitingSecondApproval`].
     AwaitingSecondApproval(Vec<AwaitingApproval>),
+    /// Of [`OperatorQueue::ReviewsFallingDue`].
+    ReviewsFallingDue(Vec<ReviewFallingDue>),
+    /// Of [`OperatorQueue::DocumentsExpiring`].
+    DocumentsExpiring(Vec<ExpiringDocument>),
 }
 
 impl QueueEntries {
@@ -143,6 +271,8 @@ impl QueueEntries {
         match self {
             Self::DocumentsPendingReview(entries) => entries.len(),
             Self::AwaitingSecondApproval(entries) => entries.len(),
+            Self::ReviewsFallingDue(entries) => entries.len(),
+            Self::DocumentsExpiring(entries) => entries.len(),
         }
     }
 
@@ -221,6 +351,78 @@ impl AwaitingApproval {
     }
 }
 
+/// A verified customer whose periodic review falls due in the window. Queues are ordered by
+/// `(due_at, customer_guid)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewFallingDue {
+    /// The customer.
+    pub customer_guid: CustomerGuid,
+    /// Its type.
+    pub customer_type: CustomerType,
+    /// The risk level whose period applies (low before any rating).
+    pub risk_level: RiskLevel,
+    /// When it was verified or last completed a review.
+    pub last_reviewed_at: DateTime<Utc>,
+    /// When the review falls (or fell) due under the tenant's current policy.
+    pub due_at: DateTime<Utc>,
+}
+
+impl ReviewFallingDue {
+    /// `record`'s entry, when its review falls due in `window`.
+    pub fn of(record: &CustomerRecord, window: &DueWindow) -> Option<Self> {
+        let (risk_level, last_reviewed_at) = review_clock(record)?;
+        let due_at = window.review_due(risk_level, last_reviewed_at)?;
+        Some(Self {
+            customer_guid: record.guid,
+            customer_type: record.customer_type,
+            risk_level,
+            last_reviewed_at,
+            due_at,
+        })
+    }
+}
+
+/// A document in force that expires in the window. Queues are ordered by
+/// `(expires_on, document_guid)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiringDocument {
+    /// The customer.
+    pub customer_guid: CustomerGuid,
+    /// Its type.
+    pub customer_type: CustomerType,
+    /// Its state (`unverified` or `verified`).
+    pub state: CustomerState,
+    /// The document.
+    pub document_guid: DocumentGuid,
+    /// What it is.
+    pub document_kind: DocumentKind,
+    /// The associate it identifies, for a business's associate documents.
+    pub associate_guid: Option<AssociateGuid>,
+    /// Its last valid day.
+    pub expires_on: NaiveDate,
+}
+
+impl ExpiringDocument {
+    /// The entries of `record`'s documents that expire in `window`.
+    pub fn of<'a>(
+        record: &'a CustomerRecord,
+        window: &'a DueWindow,
+    ) -> impl Iterator<Item = Self> + 'a {
+        record.documents.values().filter_map(move |document| {
+            let expires_on = document_expiry(record, document)?;
+            window.expires_within(expires_on).then_some(Self {
+                customer_guid: record.guid,
+                customer_type: record.customer_type,
+                state: record.state,
+                document_guid: document.guid,
+                document_kind: document.kind,
+                associate_guid: document.associate_guid,
+                expires_on,
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +443,10 @@ mod tests {
             queue: OperatorQueue::AwaitingSecondApproval,
             page: u32::MAX,
             per_page: 100,
+            window: DueWindow {
+                until: DateTime::<Utc>::MIN_UTC,
+                review_periods: ReviewPeriods::of(&RiskPolicy::default()),
+            },
         };
         assert_eq!(query.offset(), u64::from(u32::MAX) * 100);
     }

@@ -16,7 +16,7 @@ use crate::dto::{
     VerificationProfilesDto,
 };
 use crate::error::AppError;
-use crate::operator_queues::{OperatorQueue, QueueQuery};
+use crate::operator_queues::{DueWindow, OperatorQueue, QueueQuery, ReviewPeriods};
 use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};
 use crate::principal::Scope;
 use crate::tenant::TenantPolicies;
@@ -25,6 +25,11 @@ use crate::tenant::TenantPolicies;
 pub const MAX_PER_PAGE: u32 = 100;
 /// Page size when none is given.
 pub const DEFAULT_PER_PAGE: u32 = 10;
+/// The window of the falling-due queues when none is given, in days.
+pub const DEFAULT_WITHIN_DAYS: u32 = 30;
+/// The widest window of the falling-due queues, in days (a year and a day: every yearly review
+/// and every document expiring within a year fits).
+pub const MAX_WITHIN_DAYS: u32 = 366;
 
 /// List parameters as a caller sends them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
@@ -62,7 +67,7 @@ pub struct ListParams {
 }
 
 /// Paging of an operator queue as a caller sends it: the customer list's `page` and
-/// `per_page`, under the same rules.
+/// `per_page`, under the same rules, and the window of the queues of things falling due.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -73,6 +78,17 @@ pub struct QueueParams {
     /// Page size, 1–100 (default 10, `DEFAULT_PER_PAGE`).
     #[param(schema_with = per_page_schema)]
     pub per_page: Option<u32>,
+    /// `reviews_falling_due` and `documents_expiring` only: what falls due within this many
+    /// days from now, 1–366 (default 30); overdue entries are always included. Refused on
+    /// the other queues.
+    #[param(schema_with = within_days_schema)]
+    pub within_days: Option<u32>,
+}
+
+fn within_days_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    page_schema()
+        .minimum(Some(1))
+        .maximum(Some(MAX_WITHIN_DAYS))
 }
 
 fn email_schema() -> utoipa::openapi::schema::ObjectBuilder {
@@ -273,17 +289,24 @@ impl<S: CustomerStore> QueryService<S> {
         require(ctx, Scope::CustomersReview)?;
         let mut errors = ValidationErrors::new();
         let (page, per_page) = paging(params.page, params.per_page, &mut errors);
+        let within_days = within_days(queue, params.within_days, &mut errors);
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        let bank_guid = ctx.principal.bank_guid();
+        let policy = self.policies.policy(bank_guid);
         let query = QueueQuery {
-            bank_guid: ctx.principal.bank_guid(),
+            bank_guid,
             queue,
             page,
             per_page,
+            window: DueWindow {
+                until: ctx.received_at + chrono::Duration::days(i64::from(within_days)),
+                review_periods: ReviewPeriods::of(&policy.risk),
+            },
         };
         let found = self.store.queue(&query).await?;
-        Ok(QueueDto::new(&query, &found))
+        Ok(QueueDto::new(&query, within_days, &found))
     }
 
     /// A document's bytes: personal data, so the PII scope is required.
@@ -386,6 +409,31 @@ fn paging(page: Option<u32>, per_page: Option<u32>, errors: &mut ValidationError
         ));
     }
     (page.unwrap_or(0), per_page)
+}
+
+/// The window of a falling-due queue, in days; a window given to another queue is refused
+/// (it would silently change nothing).
+fn within_days(queue: OperatorQueue, raw: Option<u32>, errors: &mut ValidationErrors) -> u32 {
+    match raw {
+        Some(_) if !queue.takes_window() => {
+            errors.push(FieldError::new(
+                "within_days",
+                ValidationCode::NotAllowed,
+                "only reviews_falling_due and documents_expiring take a window",
+            ));
+            DEFAULT_WITHIN_DAYS
+        }
+        Some(days) if days == 0 || days > MAX_WITHIN_DAYS => {
+            errors.push(FieldError::new(
+                "within_days",
+                ValidationCode::OutOfRange,
+                format!("must be between 1 and {MAX_WITHIN_DAYS}"),
+            ));
+            days
+        }
+        Some(days) => days,
+        None => DEFAULT_WITHIN_DAYS,
+    }
 }
 
 fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, AppError> {

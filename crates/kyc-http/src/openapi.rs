@@ -6,7 +6,8 @@
 use kyc_app::commands::{visit_commands, BodyFormat, Command, CommandVisitor, Method};
 use kyc_app::dto::schema::document_file;
 use kyc_app::dto::{
-    upload_shapes, AwaitingSecondApprovalDto, CustomerDto, DocumentsPendingReviewDto,
+    upload_shapes, AwaitingSecondApprovalDto, CustomerDto, DocumentsExpiringDto,
+    DocumentsPendingReviewDto, ReviewsFallingDueDto,
 };
 use kyc_app::{OperatorQueue, QueueParams};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
@@ -257,6 +258,8 @@ fn add_queue(doc: &mut Document, queue: OperatorQueue) {
     let page = match queue {
         OperatorQueue::DocumentsPendingReview => add_schemas::<DocumentsPendingReviewDto>(doc),
         OperatorQueue::AwaitingSecondApproval => add_schemas::<AwaitingSecondApprovalDto>(doc),
+        OperatorQueue::ReviewsFallingDue => add_schemas::<ReviewsFallingDueDto>(doc),
+        OperatorQueue::DocumentsExpiring => add_schemas::<DocumentsExpiringDto>(doc),
     };
     let mut operation = OperationBuilder::new()
         .operation_id(Some(queue.as_str()))
@@ -266,7 +269,11 @@ fn add_queue(doc: &mut Document, queue: OperatorQueue) {
              `customers:review`; shows no personal data.",
         ))
         .tag("queues");
-    for parameter in QueueParams::into_params(|| Some(ParameterIn::Query)) {
+    // `within_days` is documented only where it is accepted.
+    for parameter in QueueParams::into_params(|| Some(ParameterIn::Query))
+        .into_iter()
+        .filter(|parameter| queue.takes_window() || parameter.name != "within_days")
+    {
         operation = operation.parameter(parameter);
     }
     operation = operation.response(

@@ -589,8 +589,38 @@ async fn the_operator_queues_answer_the_http_bodies_under_customers_review() {
         .await;
     assert_refused(&reply, 400, "malformed_request");
 
+    // The falling-due queues take a window, bounded as over HTTP.
+    let reply = api
+        .as_(
+            &all,
+            "query",
+            "documents_expiring",
+            &json!({ "data": { "within_days": 367 } }),
+        )
+        .await;
+    assert_refused(&reply, 422, "validation");
+    assert_eq!(reply.1["errors"][0]["field"], "within_days", "{}", reply.1);
+    let (status, window) = api
+        .as_(
+            &all,
+            "query",
+            "reviews_falling_due",
+            &json!({ "data": { "within_days": 366 } }),
+        )
+        .await;
+    assert_eq!(
+        (status, &window["within_days"]),
+        (200, &json!(366)),
+        "{window}"
+    );
+
     // The review scope is needed (read alone is not enough) and suffices.
-    for queue in ["documents_pending_review", "awaiting_second_approval"] {
+    for queue in [
+        "documents_pending_review",
+        "awaiting_second_approval",
+        "reviews_falling_due",
+        "documents_expiring",
+    ] {
         let reader = token(BANK, "customers:read customers:pii:read");
         let reply = api.as_(&reader, "query", queue, &json!({})).await;
         assert_refused(&reply, 403, "forbidden");

@@ -93,6 +93,7 @@ macro_rules! customer_store_contract {
             index_writes_are_seen_only_once_committed,
             lists_filter_by_identity_values_within_the_tenant,
             operator_queues_list_reviewable_documents_and_first_approvals_oldest_first,
+            falling_due_queues_list_reviews_and_expiring_documents_soonest_first,
         );
     };
     (@tests $make:path; $($name:ident),+ $(,)?) => {$(
@@ -1312,6 +1313,59 @@ mod queue_events {
         }
     }
 
+    pub fn expiring(
+        document: DocumentGuid,
+        kind: DocumentKind,
+        expires_on: chrono::NaiveDate,
+        at: DateTime<Utc>,
+    ) -> CustomerEvent {
+        let CustomerEvent::DocumentSubmitted {
+            document_guid,
+            kind,
+            associate_guid,
+            file_name,
+            issued_on,
+            content,
+            at,
+            ..
+        } = submitted(document, kind, None, at)
+        else {
+            unreachable!("submitted builds a DocumentSubmitted")
+        };
+        CustomerEvent::DocumentSubmitted {
+            document_guid,
+            kind,
+            associate_guid,
+            file_name,
+            issued_on,
+            expires_on: Some(expires_on),
+            content,
+            at,
+        }
+    }
+
+    pub fn verified(at: DateTime<Utc>) -> CustomerEvent {
+        CustomerEvent::CustomerVerified {
+            policy_version: kyc_domain::customer::PolicyVersion::CURRENT,
+            approver: None,
+            at,
+        }
+    }
+
+    pub fn review_completed(due_at: DateTime<Utc>, at: DateTime<Utc>) -> CustomerEvent {
+        CustomerEvent::ReviewCompleted { due_at, at }
+    }
+
+    /// A window the queues without one ignore.
+    pub fn no_window() -> kyc_app::operator_queues::DueWindow {
+        kyc_app::operator_queues::DueWindow {
+            until: DateTime::<Utc>::MIN_UTC,
+            review_periods: kyc_app::operator_queues::ReviewPeriods::of(
+                &kyc_domain::customer::RiskPolicy::default(),
+            ),
+        }
+    }
+
     pub fn approved(approver: &str, at: DateTime<Utc>) -> CustomerEvent {
         CustomerEvent::ApprovalRecorded {
             approver: ActorId::parse(approver).unwrap(),
@@ -1488,6 +1542,7 @@ pub async fn operator_queues_list_reviewable_documents_and_first_approvals_oldes
                         queue,
                         page,
                         per_page,
+                        window: queue_events::no_window(),
                     })
                     .await,
                 "queue",
@@ -1583,4 +1638,246 @@ pub async fn operator_queues_list_reviewable_documents_and_first_approvals_oldes
     assert_eq!(approvals(other.entries)[0].customer_guid, theirs);
     let nobody = page(bank(), OperatorQueue::AwaitingSecondApproval, 0, 10).await;
     assert_eq!((nobody.total, nobody.entries.len()), (0, 0));
+}
+
+/// The falling-due queues: a tenant's verified customers whose periodic review falls due by
+/// the window's end under the periods given (last review plus the period of the customer's
+/// level, low when unrated; overdue ones included), soonest first; its documents in force
+/// (accepted, not expired) of unverified or verified customers that expire by the window's
+/// last day, soonest first; totals of all pages; no other tenant's.
+#[allow(clippy::too_many_lines)] // One scenario, every case of both queues.
+pub async fn falling_due_queues_list_reviews_and_expiring_documents_soonest_first(
+    subject: impl Subject,
+) {
+    use kyc_app::operator_queues::{
+        DueWindow, ExpiringDocument, OperatorQueue, QueueEntries, QueueQuery, ReviewFallingDue,
+        ReviewPeriods,
+    };
+    use kyc_domain::customer::{DocumentKind, RiskLevel};
+    use queue_events::{accepted, expiring, rated, review_completed, submitted, verified};
+
+    let store = subject.store();
+    let (bank_a, bank_b) = (bank(), bank());
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).single().unwrap();
+    let day = |days: i64| t0 + chrono::Duration::days(days);
+    let date = |days: i64| day(days).date_naive();
+    let doc = || DocumentGuid::from_uuid(uuid::Uuid::now_v7());
+
+    // Reviews: periods of 300 days (low), 200 (medium) and 100 (high) below.
+    // Verified on day 10 and rated high: due on day 110.
+    let high = create_with(
+        &store,
+        bank_a,
+        individual(),
+        day(0),
+        vec![rated(RiskLevel::High, false, day(1)), verified(day(10))],
+    )
+    .await;
+    // Verified on day 5, unrated (so low): due on day 305, outside a window to day 200.
+    let unrated = create_with(&store, bank_a, individual(), day(0), vec![verified(day(5))]).await;
+    // Medium, verified on day 0 and reviewed on day 20: due on day 220; overdue on day 230.
+    let medium = create_with(
+        &store,
+        bank_a,
+        business(),
+        day(0),
+        vec![
+            rated(RiskLevel::Medium, false, day(0)),
+            verified(day(0)),
+            review_completed(day(0), day(20)),
+        ],
+    )
+    .await;
+    // Unverified (never verified): no review.
+    create_with(
+        &store,
+        bank_a,
+        individual(),
+        day(0),
+        vec![rated(RiskLevel::High, false, day(1))],
+    )
+    .await;
+
+    // Documents: accepted ones expiring on days 150 and 40 (of an unverified customer), a
+    // pending one (not in force), an accepted one without an expiry date.
+    let (d150, d40, pending, no_expiry) = (doc(), doc(), doc(), doc());
+    let holder = create_with(
+        &store,
+        bank_a,
+        individual(),
+        day(0),
+        vec![
+            expiring(d150, DocumentKind::Passport, date(150), day(1)),
+            accepted(d150, day(2)),
+            expiring(d40, DocumentKind::DriversLicense, date(40), day(1)),
+            accepted(d40, day(2)),
+            expiring(pending, DocumentKind::Passport, date(30), day(3)),
+            submitted(no_expiry, DocumentKind::ProofOfAddress, None, day(3)),
+            accepted(no_expiry, day(4)),
+        ],
+    )
+    .await;
+    // A rejected customer's document is no longer watched.
+    let d_rejected = doc();
+    let rejected_then = Customer::from_events(&created(customer(), bank_a, individual(), day(0)))
+        .decide(CustomerCommand::Reject {
+            draft: kyc_domain::customer::RejectDraft {
+                reason_codes: Some(vec!["sanctions_match".into()]),
+                message: None,
+                retryable: Some(false),
+            },
+            at: day(6),
+        })
+        .unwrap();
+    create_with(
+        &store,
+        bank_a,
+        individual(),
+        day(0),
+        [
+            expiring(d_rejected, DocumentKind::Passport, date(20), day(1)),
+            accepted(d_rejected, day(2)),
+        ]
+        .into_iter()
+        .chain(rejected_then)
+        .collect(),
+    )
+    .await;
+    // Another tenant's review and document.
+    let d_theirs = doc();
+    let theirs = create_with(
+        &store,
+        bank_b,
+        individual(),
+        day(0),
+        vec![
+            expiring(d_theirs, DocumentKind::Passport, date(10), day(1)),
+            accepted(d_theirs, day(2)),
+            rated(RiskLevel::High, false, day(2)),
+            verified(day(3)),
+        ],
+    )
+    .await;
+    subject.settle().await;
+
+    let periods = ReviewPeriods {
+        low: chrono::Duration::days(300),
+        medium: chrono::Duration::days(200),
+        high: chrono::Duration::days(100),
+    };
+    let page = |bank, queue, until, page, per_page| {
+        let store = store.clone();
+        async move {
+            ok(
+                store
+                    .queue(&QueueQuery {
+                        bank_guid: bank,
+                        queue,
+                        page,
+                        per_page,
+                        window: DueWindow {
+                            until,
+                            review_periods: periods,
+                        },
+                    })
+                    .await,
+                "queue",
+            )
+        }
+    };
+    let reviews = |entries: QueueEntries| {
+        let QueueEntries::ReviewsFallingDue(entries) = entries else {
+            panic!("reviews expected, got {entries:?}")
+        };
+        entries
+    };
+    let documents = |entries: QueueEntries| {
+        let QueueEntries::DocumentsExpiring(entries) = entries else {
+            panic!("documents expected, got {entries:?}")
+        };
+        entries
+    };
+
+    let found = page(bank_a, OperatorQueue::ReviewsFallingDue, day(230), 0, 10).await;
+    assert_eq!(found.total, 2);
+    assert_eq!(
+        reviews(found.entries),
+        [
+            ReviewFallingDue {
+                customer_guid: high,
+                customer_type: CustomerType::Individual,
+                risk_level: RiskLevel::High,
+                last_reviewed_at: day(10),
+                due_at: day(110),
+            },
+            ReviewFallingDue {
+                customer_guid: medium,
+                customer_type: CustomerType::Business,
+                risk_level: RiskLevel::Medium,
+                last_reviewed_at: day(20),
+                due_at: day(220),
+            },
+        ],
+        "soonest due first, overdue included, the last review and the level named"
+    );
+    let narrower = page(bank_a, OperatorQueue::ReviewsFallingDue, day(219), 0, 10).await;
+    assert_eq!(
+        narrower.total, 1,
+        "due on day 220 is outside a window ending before it"
+    );
+    let second = page(bank_a, OperatorQueue::ReviewsFallingDue, day(230), 1, 1).await;
+    assert_eq!(second.total, 2);
+    assert_eq!(reviews(second.entries)[0].customer_guid, medium);
+    let wide = page(bank_a, OperatorQueue::ReviewsFallingDue, day(400), 0, 10).await;
+    assert_eq!(
+        reviews(wide.entries)
+            .iter()
+            .map(|e| (e.customer_guid, e.risk_level))
+            .collect::<Vec<_>>(),
+        [
+            (high, RiskLevel::High),
+            (medium, RiskLevel::Medium),
+            (unrated, RiskLevel::Low)
+        ],
+        "an unrated customer is reviewed on the low period"
+    );
+
+    let found = page(bank_a, OperatorQueue::DocumentsExpiring, day(150), 0, 10).await;
+    assert_eq!(found.total, 2);
+    assert_eq!(
+        documents(found.entries),
+        [
+            ExpiringDocument {
+                customer_guid: holder,
+                customer_type: CustomerType::Individual,
+                state: CustomerState::Unverified,
+                document_guid: d40,
+                document_kind: DocumentKind::DriversLicense,
+                associate_guid: None,
+                expires_on: date(40),
+            },
+            ExpiringDocument {
+                customer_guid: holder,
+                customer_type: CustomerType::Individual,
+                state: CustomerState::Unverified,
+                document_guid: d150,
+                document_kind: DocumentKind::Passport,
+                associate_guid: None,
+                expires_on: date(150),
+            },
+        ],
+        "soonest expiry first; the last valid day is inside the window"
+    );
+    let narrower = page(bank_a, OperatorQueue::DocumentsExpiring, day(149), 0, 10).await;
+    assert_eq!(narrower.total, 1);
+    let beyond = page(bank_a, OperatorQueue::DocumentsExpiring, day(150), 1, 2).await;
+    assert_eq!((beyond.total, beyond.entries.len()), (2, 0));
+
+    // The other tenant sees its own, and only its own.
+    let other = page(bank_b, OperatorQueue::ReviewsFallingDue, day(230), 0, 10).await;
+    assert_eq!(other.total, 1);
+    assert_eq!(reviews(other.entries)[0].customer_guid, theirs);
+    let other = page(bank_b, OperatorQueue::DocumentsExpiring, day(230), 0, 10).await;
+    assert_eq!(other.total, 1);
+    assert_eq!(documents(other.entries)[0].document_guid, d_theirs);
 }

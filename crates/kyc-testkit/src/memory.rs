@@ -30,7 +30,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use kyc_app::chain::link_event;
 use kyc_app::metadata::EventMetadata;
 use kyc_app::operator_queues::{
-    AwaitingApproval, OperatorQueue, PendingDocument, QueueEntries, QueuePage, QueueQuery,
+    review_clock, AwaitingApproval, ExpiringDocument, OperatorQueue, PendingDocument, QueueEntries,
+    QueuePage, QueueQuery, ReviewFallingDue,
 };
 use kyc_app::ports::{
     CurrentCustomer, CustomerStore, CustomerTransaction, Cut, IdempotencyClaim, ListPage,
@@ -388,6 +389,40 @@ impl CustomerStore for MemoryStore {
                 (
                     all.len(),
                     QueueEntries::AwaitingSecondApproval(page_of(all, query)),
+                )
+            }
+            OperatorQueue::ReviewsFallingDue => {
+                // From the clock cut to the microsecond, as PostgreSQL stores it.
+                let mut all: Vec<ReviewFallingDue> = records
+                    .iter()
+                    .filter_map(|record| {
+                        let (risk_level, at) = review_clock(record)?;
+                        let last_reviewed_at = to_microseconds(at);
+                        let due_at = query.window.review_due(risk_level, last_reviewed_at)?;
+                        Some(ReviewFallingDue {
+                            customer_guid: record.guid,
+                            customer_type: record.customer_type,
+                            risk_level,
+                            last_reviewed_at,
+                            due_at,
+                        })
+                    })
+                    .collect();
+                all.sort_by_key(|e| (e.due_at, e.customer_guid.as_uuid()));
+                (
+                    all.len(),
+                    QueueEntries::ReviewsFallingDue(page_of(all, query)),
+                )
+            }
+            OperatorQueue::DocumentsExpiring => {
+                let mut all: Vec<ExpiringDocument> = records
+                    .iter()
+                    .flat_map(|record| ExpiringDocument::of(record, &query.window))
+                    .collect();
+                all.sort_by_key(|e| (e.expires_on, e.document_guid.as_uuid()));
+                (
+                    all.len(),
+                    QueueEntries::DocumentsExpiring(page_of(all, query)),
                 )
             }
         };

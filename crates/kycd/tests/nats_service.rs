@@ -534,7 +534,58 @@ async fn operator_queues(nats: &Nats) {
             approvals.json
         );
     }
-    let text = format!("{}{}", queue.json, approvals.json);
+    // An accepted passport expiring in ten days is in the expiring queue's default window.
+    let expires_on = (chrono::Utc::now() + chrono::Duration::days(10))
+        .date_naive()
+        .to_string();
+    let submitted = nats
+        .cmd(
+            "submit_document",
+            &json!({
+                "customer_guid": guid,
+                "data": document(json!({ "type": "passport", "expires_on": expires_on })),
+            }),
+        )
+        .await
+        .expect(201);
+    let expiring_guid = newest_document(&submitted.json);
+    nats.cmd(
+        "review_document",
+        &json!({
+            "customer_guid": guid,
+            "document_guid": expiring_guid,
+            "data": { "decision": "accept" },
+        }),
+    )
+    .await
+    .expect(200);
+    let expiring = nats
+        .query(
+            "documents_expiring",
+            &json!({ "data": { "per_page": 100 } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(expiring.json["within_days"], 30, "{}", expiring.json);
+    let entry = expiring.json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["document_guid"] == expiring_guid.as_str())
+        .unwrap_or_else(|| panic!("{expiring_guid} not in {}", expiring.json));
+    assert_eq!(entry["expires_on"], expires_on.as_str());
+    let reviews = nats
+        .query(
+            "reviews_falling_due",
+            &json!({ "data": { "within_days": 366 } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(reviews.json["within_days"], 366, "{}", reviews.json);
+    let text = format!(
+        "{}{}{}{}",
+        queue.json, approvals.json, expiring.json, reviews.json
+    );
     assert!(!text.contains("\"name\""), "no personal data: {text}");
 }
 

@@ -13,13 +13,15 @@ use super::{answer, Handled};
 use crate::extract::{query, Ctx};
 use crate::state::HttpState;
 
-/// Query parameters of a queue: the paging, and `include_pii`, which every `/api` route reads
+/// Query parameters of a queue: the paging, the window of the falling-due queues, and
+/// `include_pii`, which every `/api` route reads
 /// (a queue shows no personal data, so it changes nothing here).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct QueueQueryParams {
     page: Option<u32>,
     per_page: Option<u32>,
+    within_days: Option<u32>,
     #[serde(rename = "include_pii")]
     _include_pii: Option<String>,
 }
@@ -40,7 +42,7 @@ pub fn add<S: CustomerStore>(router: Router<HttpState<S>>) -> Router<HttpState<S
         })
 }
 
-/// `GET /api/queues/<queue>?page=&per_page=`: a page of the caller's tenant's queue, oldest
+/// `GET /api/queues/<queue>?page=&per_page=[&within_days=]`: a page of the caller's tenant's queue, oldest
 /// first (`customers:review`). Documented per queue in [`crate::openapi`].
 async fn page<S: CustomerStore>(
     state: HttpState<S>,
@@ -52,6 +54,7 @@ async fn page<S: CustomerStore>(
     let paging = QueueParams {
         page: params.page,
         per_page: params.per_page,
+        within_days: params.within_days,
     };
     answer(&ctx, state.queries.queue(&ctx.0, queue, &paging).await)
 }

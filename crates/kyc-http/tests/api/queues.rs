@@ -1,6 +1,6 @@
 //! The operator queues (issue #13, point 7): documents pending review and customers awaiting
-//! the second approval, per tenant, oldest first, paged, behind `customers:review`, without
-//! personal data.
+//! the second approval, oldest first, and reviews and documents falling due within a window,
+//! soonest first; per tenant, paged, behind `customers:review`, without personal data.
 
 use serde_json::{json, Value};
 
@@ -10,6 +10,8 @@ use crate::support::{
 
 const DOCUMENTS: &str = "/api/queues/documents_pending_review";
 const APPROVALS: &str = "/api/queues/awaiting_second_approval";
+const REVIEWS: &str = "/api/queues/reviews_falling_due";
+const EXPIRING: &str = "/api/queues/documents_expiring";
 
 /// The queue's entries, after checking the page's shape.
 #[track_caller]
@@ -316,7 +318,7 @@ async fn queues_page_like_the_customer_list_and_refuse_bad_paging_naming_the_fie
         .json;
     assert_eq!(objects(&far).len(), 0);
 
-    for queue in [DOCUMENTS, APPROVALS] {
+    for queue in [DOCUMENTS, APPROVALS, REVIEWS, EXPIRING] {
         // Out of range: 422 naming per_page, as the customer list answers.
         for per_page in [0, 101] {
             let refused = app
@@ -356,7 +358,7 @@ async fn queues_page_like_the_customer_list_and_refuse_bad_paging_naming_the_fie
 #[tokio::test]
 async fn queues_need_customers_review_and_a_token() {
     let app = App::new();
-    for queue in [DOCUMENTS, APPROVALS] {
+    for queue in [DOCUMENTS, APPROVALS, REVIEWS, EXPIRING] {
         app.send("GET", queue, None, None)
             .await
             .expect_error(401, "unauthenticated");
@@ -476,4 +478,165 @@ async fn the_review_queue_holds_exactly_the_documents_a_review_would_take() {
         );
     }
     assert_eq!(queued.len(), 2, "unverified and verified: {}", queue.json);
+}
+
+/// A date `days` from today, as the API writes dates.
+fn in_days(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test]
+async fn documents_expiring_within_the_window_are_listed_soonest_first() {
+    let app = App::new();
+    let ada = app.create(unique_individual()).await;
+    let soon = app
+        .upload_for(
+            &ada,
+            json!({ "type": "passport", "expires_on": in_days(10) }),
+        )
+        .await;
+    let later = app
+        .upload_for(
+            &ada,
+            json!({ "type": "drivers_license", "expires_on": in_days(200) }),
+        )
+        .await;
+    // Pending, or without an expiry date: not watched.
+    app.upload_for(
+        &ada,
+        json!({ "type": "passport", "expires_on": in_days(5) }),
+    )
+    .await;
+    let undated = app.upload(&ada, "liveness_report").await;
+    for document in [&soon, &later, &undated] {
+        app.accept(&ada, document).await;
+    }
+    let default = app.get(EXPIRING).await.expect(200).json;
+    assert_eq!(default["within_days"], 30, "{default}");
+    let entries = objects(&default);
+    assert_eq!(column(&entries, "document_guid"), [soon.as_str()]);
+    assert_eq!(entries[0]["customer_guid"], ada.as_str());
+    assert_eq!(entries[0]["customer_type"], "individual");
+    assert_eq!(entries[0]["state"], "unverified");
+    assert_eq!(entries[0]["document_type"], "passport");
+    assert_eq!(entries[0]["expires_on"], in_days(10).as_str());
+    let keys: Vec<&String> = entries[0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "customer_guid",
+            "customer_type",
+            "document_guid",
+            "document_type",
+            "expires_on",
+            "state"
+        ],
+        "ids, types, states and the date; no file name, no number"
+    );
+
+    let wide = app
+        .get(&format!("{EXPIRING}?within_days=366"))
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(wide["total"], 2);
+    assert_eq!(
+        column(&objects(&wide), "document_guid"),
+        [soon.as_str(), later.as_str()],
+        "soonest expiry first"
+    );
+    let narrow = app
+        .get(&format!("{EXPIRING}?within_days=9"))
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(narrow["total"], 0, "the last valid day is day 10");
+    // Another tenant sees none of them.
+    let other_tenant = app
+        .send(
+            "GET",
+            &format!("{EXPIRING}?within_days=366"),
+            Some(&token(BANK_B, "customers:review")),
+            None,
+        )
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(other_tenant["total"], 0);
+}
+
+#[tokio::test]
+async fn reviews_falling_due_follow_the_tenants_review_periods() {
+    use kyc_app::tenant::{TenantPolicies, TenantPolicy};
+    use kyc_domain::customer::{RiskLevel, RiskPolicy};
+    use std::time::Duration;
+
+    // Low-risk customers reviewed every 20 days, so a review falls due inside a window.
+    let mut risk = RiskPolicy::default();
+    risk.review_every
+        .insert(RiskLevel::Low, Duration::from_secs(20 * 86_400));
+    let app = App::with_policies(TenantPolicies::uniform(
+        TenantPolicy::new(
+            Duration::from_secs(5 * 365 * 86_400),
+            Duration::from_secs(3600),
+        )
+        .with_risk(risk),
+    ));
+    let ada = app.ready_individual().await;
+    // Not yet verified: no review.
+    let empty = app.get(REVIEWS).await.expect(200).json;
+    assert_eq!(empty["total"], 0);
+    let verified = app
+        .post(&format!("/api/customers/{ada}/verify"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(verified.json["state"], "verified");
+
+    let due = app.get(REVIEWS).await.expect(200).json;
+    assert_eq!(due["within_days"], 30);
+    let entries = objects(&due);
+    assert_eq!(column(&entries, "customer_guid"), [ada.as_str()]);
+    assert_eq!(entries[0]["risk_level"], "low");
+    let last: chrono::DateTime<chrono::Utc> = entries[0]["last_reviewed_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let due_at: chrono::DateTime<chrono::Utc> =
+        entries[0]["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due_at - last, chrono::Duration::days(20));
+    let narrow = app
+        .get(&format!("{REVIEWS}?within_days=19"))
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(
+        narrow["total"], 0,
+        "due in 20 days, outside a 19-day window"
+    );
+}
+
+#[tokio::test]
+async fn the_window_is_bounded_and_refused_where_it_means_nothing() {
+    let app = App::new();
+    for queue in [REVIEWS, EXPIRING] {
+        for days in [0, 367] {
+            let refused = app
+                .get(&format!("{queue}?within_days={days}"))
+                .await
+                .expect_error(422, "validation");
+            assert_eq!(refused.json["errors"][0]["field"], "within_days");
+        }
+        app.get(&format!("{queue}?within_days=1")).await.expect(200);
+    }
+    for queue in [DOCUMENTS, APPROVALS] {
+        let refused = app
+            .get(&format!("{queue}?within_days=30"))
+            .await
+            .expect_error(422, "validation");
+        assert_eq!(refused.json["errors"][0]["field"], "within_days");
+    }
 }

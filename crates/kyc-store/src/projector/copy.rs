@@ -76,6 +76,10 @@ impl ViewRows {
                 number_field(text, documents.last_position[i]);
                 optional_field(text, documents.associate_guid[i].as_deref());
                 field(text, bool_literal(documents.awaiting_review[i]));
+                match documents.expires_on[i] {
+                    Some(date) => field(text, &date.format("%Y-%m-%d").to_string()),
+                    None => text.push_str("\\N\t"),
+                }
                 copy.end_row().await?;
             }
             copy.finish().await?;

@@ -24,7 +24,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use kyc_app::operator_queues::{awaiting_second_approval, awaits_review};
+use kyc_app::operator_queues::{
+    awaiting_second_approval, awaits_review, document_expiry, review_clock,
+};
 use kyc_app::AGGREGATE_TYPE;
 use kyc_domain::customer::DocumentStatus;
 use kyc_domain::Customer;
@@ -380,6 +382,9 @@ struct DocumentRows {
     associate_guid: Vec<Option<String>>,
     /// In the review queue (`kyc_app::operator_queues::awaits_review`).
     awaiting_review: Vec<bool>,
+    /// Its last valid day while the due-diligence check watches it
+    /// (`kyc_app::operator_queues::document_expiry`).
+    expires_on: Vec<Option<chrono::NaiveDate>>,
 }
 
 /// One `customer_views` row in the JSON shape of `to_jsonb(customer_views)`: for benchmarks
@@ -448,21 +453,14 @@ fn due_diligence_columns(
     Option<chrono::DateTime<chrono::Utc>>,
     Option<chrono::DateTime<chrono::Utc>>,
 ) {
-    use kyc_domain::CustomerState;
-    let checked = record.erased_at.is_none()
-        && matches!(
-            record.state,
-            CustomerState::Unverified | CustomerState::Verified
-        );
     let next_expiry_on = record
         .documents
         .values()
-        .filter(|d| d.is_in_force())
-        .filter_map(|d| d.expires_on)
-        .min()
-        .filter(|_| checked);
-    let verified = checked && record.state == CustomerState::Verified;
-    let last_reviewed_at = record.last_reviewed_at.filter(|_| verified);
+        .filter_map(|d| document_expiry(record, d))
+        .min();
+    let last_reviewed_at = review_clock(record).map(|(_, at)| at);
+    let verified =
+        record.erased_at.is_none() && record.state == kyc_domain::CustomerState::Verified;
     let due_since = if verified {
         record.due_since_under(profile)
     } else {
@@ -584,6 +582,7 @@ impl ViewRows {
             documents
                 .awaiting_review
                 .push(awaits_review(record, document));
+            documents.expires_on.push(document_expiry(record, document));
         }
         Ok(())
     }
@@ -629,6 +628,7 @@ impl ViewRows {
                 .bind(&documents.last_position)
                 .bind(&documents.associate_guid)
                 .bind(&documents.awaiting_review)
+                .bind(&documents.expires_on)
                 .execute(&mut *conn)
                 .await?;
         }

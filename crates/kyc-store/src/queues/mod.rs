@@ -2,9 +2,10 @@
 //! keeps for them (migrations/0015): each queue is a tenant's range of one partial index, in
 //! the queue's order. Nothing here opens a sealed value, so no data key is read.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kyc_app::operator_queues::{
-    AwaitingApproval, OperatorQueue, PendingDocument, QueueEntries, QueuePage, QueueQuery,
+    AwaitingApproval, ExpiringDocument, OperatorQueue, PendingDocument, QueueEntries, QueuePage,
+    QueueQuery, ReviewFallingDue,
 };
 use kyc_app::ports::StoreFailure;
 use kyc_domain::customer::{ActorId, DocumentKind, RiskLevel};
@@ -20,14 +21,27 @@ pub(crate) async fn page(pool: &PgPool, query: &QueueQuery) -> Result<QueuePage,
     let statement = match query.queue {
         OperatorQueue::DocumentsPendingReview => include_str!("documents_pending_review.sql"),
         OperatorQueue::AwaitingSecondApproval => include_str!("awaiting_second_approval.sql"),
+        OperatorQueue::ReviewsFallingDue => include_str!("reviews_falling_due.sql"),
+        OperatorQueue::DocumentsExpiring => include_str!("documents_expiring.sql"),
     };
-    let rows = sqlx::query(statement)
+    let statement = sqlx::query(statement)
         .bind(query.bank_guid.to_string())
         .bind(i64::from(query.per_page))
-        .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
-        .fetch_all(pool)
-        .await
-        .map_err(failure)?;
+        .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX));
+    let window = &query.window;
+    let statement = match query.queue {
+        OperatorQueue::DocumentsPendingReview | OperatorQueue::AwaitingSecondApproval => statement,
+        OperatorQueue::ReviewsFallingDue => {
+            let periods = window.review_periods;
+            statement
+                .bind(window.until)
+                .bind(seconds(periods.low))
+                .bind(seconds(periods.medium))
+                .bind(seconds(periods.high))
+        }
+        OperatorQueue::DocumentsExpiring => statement.bind(window.until.date_naive()),
+    };
+    let rows = statement.fetch_all(pool).await.map_err(failure)?;
     let total: i64 = match rows.first() {
         Some(row) => row.try_get("total").map_err(failure)?,
         None => 0,
@@ -41,6 +55,12 @@ pub(crate) async fn page(pool: &PgPool, query: &QueueQuery) -> Result<QueuePage,
             "customer_guid",
             awaiting_approval,
         )?),
+        OperatorQueue::ReviewsFallingDue => {
+            QueueEntries::ReviewsFallingDue(entries(&rows, "customer_guid", review_falling_due)?)
+        }
+        OperatorQueue::DocumentsExpiring => {
+            QueueEntries::DocumentsExpiring(entries(&rows, "document_guid", expiring_document)?)
+        }
     };
     Ok(QueuePage {
         total: u64::try_from(total).unwrap_or_default(),
@@ -146,6 +166,64 @@ fn awaiting_approval(row: &PgRow) -> Result<AwaitingApproval, StoreFailure> {
             &id,
             Some::<DateTime<Utc>>,
         )?,
+    })
+}
+
+/// A review period in whole seconds, at most a thousand years: a policy may set a period no
+/// timestamp can be moved by, and PostgreSQL would refuse the subtraction.
+fn seconds(period: chrono::Duration) -> i64 {
+    const THOUSAND_YEARS: i64 = 1000 * 366 * 86_400;
+    period.num_seconds().clamp(0, THOUSAND_YEARS)
+}
+
+fn review_falling_due(row: &PgRow) -> Result<ReviewFallingDue, StoreFailure> {
+    let id: String = row.try_get("customer_guid").map_err(failure)?;
+    let time = |name: &str| -> Result<DateTime<Utc>, StoreFailure> {
+        column(row, "customer_views", name, &id, Some::<DateTime<Utc>>)
+    };
+    Ok(ReviewFallingDue {
+        customer_guid: CustomerGuid::parse(&id)
+            .map_err(|_| corrupt("customer_views", "customer_guid", &id))?,
+        customer_type: column(
+            row,
+            "customer_views",
+            "customer_type",
+            &id,
+            |raw: String| CustomerType::parse(&raw).ok(),
+        )?,
+        risk_level: column(row, "customer_views", "risk_level", &id, |raw: String| {
+            RiskLevel::parse(&raw).ok()
+        })?,
+        last_reviewed_at: time("last_reviewed_at")?,
+        due_at: time("due_at")?,
+    })
+}
+
+fn expiring_document(row: &PgRow) -> Result<ExpiringDocument, StoreFailure> {
+    let id: String = row.try_get("document_guid").map_err(failure)?;
+    let text = |name: &str| -> Result<String, StoreFailure> {
+        column(row, "document_views", name, &id, Some::<String>)
+    };
+    Ok(ExpiringDocument {
+        customer_guid: CustomerGuid::parse(&text("customer_guid")?)
+            .map_err(|_| corrupt("document_views", "customer_guid", &id))?,
+        customer_type: CustomerType::parse(&text("customer_type")?)
+            .map_err(|_| corrupt("customer_views", "customer_type", &id))?,
+        state: CustomerState::parse(&text("state")?)
+            .map_err(|_| corrupt("customer_views", "state", &id))?,
+        document_guid: DocumentGuid::parse(&id)
+            .map_err(|_| corrupt("document_views", "document_guid", &id))?,
+        document_kind: DocumentKind::parse(&text("kind")?)
+            .map_err(|_| corrupt("document_views", "kind", &id))?,
+        associate_guid: row
+            .try_get::<Option<String>, _>("associate_guid")
+            .map_err(failure)?
+            .map(|raw| {
+                AssociateGuid::parse(&raw)
+                    .map_err(|_| corrupt("document_views", "associate_guid", &id))
+            })
+            .transpose()?,
+        expires_on: column(row, "document_views", "expires_on", &id, Some::<NaiveDate>)?,
     })
 }
 

@@ -64,12 +64,23 @@ async fn document_columns(pool: &PgPool) -> DocumentColumns {
         .collect()
 }
 
+/// `document_views.expires_on`: guid → the last valid day while the document is watched.
+async fn expiry_columns(pool: &PgPool) -> BTreeMap<String, Option<chrono::NaiveDate>> {
+    sqlx::query_as("SELECT document_guid, expires_on FROM document_views")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
 /// Asserts that every row's queue columns are what `kyc_app::operator_queues` says of a fresh
 /// fold of the customer's events.
 pub(crate) async fn assert_columns_equal_folds(pool: &PgPool) {
     let store = PgCustomerStore::new(pool.clone(), kyc_testkit::keys::test_keys());
     let customers = customer_columns(pool).await;
     let documents = document_columns(pool).await;
+    let expiries = expiry_columns(pool).await;
     assert!(!customers.is_empty());
     for (guid, columns) in &customers {
         let events = store
@@ -99,6 +110,12 @@ pub(crate) async fn assert_columns_equal_folds(pool: &PgPool) {
             assert_eq!(
                 *awaiting,
                 kyc_app::operator_queues::awaits_review(record, document),
+                "{guid}, document {}",
+                document.guid
+            );
+            assert_eq!(
+                expiries[&document.guid.to_string()],
+                kyc_app::operator_queues::document_expiry(record, document),
                 "{guid}, document {}",
                 document.guid
             );
@@ -163,6 +180,8 @@ async fn submit(
                     kind: Some(kind.into()),
                     associate_guid,
                     file_name: Some("private-name.pdf".into()),
+                    // Passports expire (the falling-due queue's column follows it).
+                    expires_on: (kind == "passport").then(|| "2031-05-31".into()),
                     ..DocumentDraft::default()
                 },
                 content: pdf(fastrand::usize(..)),
@@ -255,6 +274,15 @@ async fn queue_columns_follow_the_events_and_a_replay_or_the_backfill_rebuilds_t
         .await
         .values()
         .all(|(_, status, _, awaiting)| status == "accepted" && !awaiting));
+    // Accepted, the passport's expiry is watched; the others have none.
+    let expiries = expiry_columns(pool).await;
+    assert_eq!(
+        expiries[&documents[0].to_string()],
+        chrono::NaiveDate::from_ymd_opt(2031, 5, 31)
+    );
+    assert!(documents[1..]
+        .iter()
+        .all(|d| expiries[&d.to_string()].is_none()));
 
     // A business's associate document; frozen, its documents leave the review queue.
     let acme = create(&service, bank, business()).await;
@@ -327,6 +355,7 @@ async fn queue_columns_follow_the_events_and_a_replay_or_the_backfill_rebuilds_t
 
     // A replay rebuilds the same columns from the log.
     let (customers, documents) = (customer_columns(pool).await, document_columns(pool).await);
+    let expiries = expiry_columns(pool).await;
     let options: sqlx::postgres::PgConnectOptions = db.url.parse().unwrap();
     kyc_store::projector::rebuild::rebuild(
         pool,
@@ -339,6 +368,7 @@ async fn queue_columns_follow_the_events_and_a_replay_or_the_backfill_rebuilds_t
     .unwrap();
     assert_eq!(customer_columns(pool).await, customers);
     assert_eq!(document_columns(pool).await, documents);
+    assert_eq!(expiry_columns(pool).await, expiries);
 
     // Rows written before migration 0015 get the same values from its backfill, which reads
     // only what the sealed record keeps in clear.
