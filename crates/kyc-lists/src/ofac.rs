@@ -1,0 +1,137 @@
+//! What OFAC's two SDN formats share: entry types, and which identification records are
+//! documents.
+
+use kyc_screening::EntityKind;
+
+/// The `sdnType` values (XML) and `SDN_Type` values (CSV, lower case, empty for entities).
+pub(crate) const KNOWN_TYPES: &str = "Individual, Entity, Vessel, Aircraft";
+
+pub(crate) fn kind(sdn_type: &str) -> Option<EntityKind> {
+    match sdn_type.trim().to_ascii_lowercase().as_str() {
+        "individual" => Some(EntityKind::Person),
+        "entity" => Some(EntityKind::Organization),
+        "vessel" => Some(EntityKind::Vessel),
+        "aircraft" => Some(EntityKind::Aircraft),
+        _ => None,
+    }
+}
+
+/// The feature OFAC files under identification that is an organisation's founding date; it
+/// becomes the entry's birth date, as the model has it for organisations.
+pub(crate) const ESTABLISHED: &str = "Organization Established Date";
+
+/// The forms OFAC writes a date in, for error messages.
+pub(crate) const DATE_FORMS: &str =
+    "a date of the form `12 Jan 1960`, `Jan 1960`, `1960`, `circa 1960` or `<date> to <date>`";
+
+/// OFAC's identification types that are documents or register numbers, as written in the CSV
+/// remarks (`Passport A1234567 (Iran)`). The remarks have no separator between a type and its
+/// number, so only the types listed here are recognised there; the XML names the type apart
+/// and is read with [`is_document`] instead.
+pub(crate) const DOCUMENT_TYPES: &[&str] = &[
+    "Aircraft Construction Number (also called L/N or S/N or F/N)",
+    "Aircraft Manufacturer's Serial Number (MSN)",
+    "Aircraft Mode S Transponder Code",
+    "BIK (RU)",
+    "Birth Certificate Number",
+    "Business Number",
+    "Business Registration Document #",
+    "Business Registration Number",
+    "C.U.R.P.",
+    "CURP #",
+    "Cedula No.",
+    "Certificate of Incorporation Number",
+    "Chamber of Commerce Number",
+    "Citizen's Card Number",
+    "Commercial Registry Number",
+    "Company Number",
+    "D-U-N-S Number",
+    "Diplomatic Passport",
+    "Driver's License No.",
+    "Economic Register Number (CBLS)",
+    "Enterprise Number",
+    "Fiscal Code",
+    "Folio Mercantil No.",
+    "Government Gazette Number",
+    "Identification Number",
+    "Immigration No.",
+    "Italian Fiscal Code",
+    "Kenyan ID No.",
+    "Legal Entity Number",
+    "MMSI",
+    "Matricula Mercantil No",
+    "Moldovan Fiscal Code",
+    "NIT #",
+    "National Foreign ID Number",
+    "National ID No.",
+    "Numero Unico de Identificacao Tributaria (NUIT)",
+    "Passport",
+    "Personal ID Card",
+    "Previous Aircraft Tail Number",
+    "Public Registration Number",
+    "Public Security and Immigration No.",
+    "R.F.C.",
+    "RFC",
+    "RUC #",
+    "Refugee ID Card",
+    "Registration ID",
+    "Registration Number",
+    "Residency Number",
+    "Romanian C.R.",
+    "Romanian Permanent Resident",
+    "Romanian Tax Registration",
+    "SSN",
+    "SWIFT/BIC",
+    "Serial No.",
+    "Stateless Person ID Card",
+    "Stateless Person Passport",
+    "Tax ID No.",
+    "Trade License No.",
+    "Turkish Identification Number",
+    "UK Company Number",
+    "Unified Social Credit Code (USCC)",
+    "V.A.T. Number",
+    "Vessel Registration Identification",
+];
+
+/// Identification types (lower case, by substring) that OFAC files under identification but
+/// that identify nothing a customer presents: contact details, sanction notes, descriptions.
+const NOT_DOCUMENTS: &[&str] = &[
+    "gender",
+    "website",
+    "email",
+    "phone",
+    "fax",
+    "digital currency",
+    "additional sanctions",
+    "secondary sanctions",
+    "transactions prohibited",
+    "directive",
+    "executive order",
+    "aircraft model",
+    "aircraft operator",
+    "manufacture date",
+    "established date",
+    "year of build",
+    "vessel flag",
+    "vessel type",
+    "call sign",
+    "organization type",
+    "target type",
+    "nationality of registration",
+    "listing date",
+    "effective date",
+    "ifca",
+    "caatsa",
+    "eo13846",
+    "for more information",
+];
+
+/// Whether an XML identification record is a document or register number: not one of the
+/// notes OFAC files there, and with a digit in the number (every document number has one; the
+/// notes' "numbers" are sentences).
+pub(crate) fn is_document(id_type: &str, number: &str) -> bool {
+    let lower = id_type.to_ascii_lowercase();
+    !NOT_DOCUMENTS.iter().any(|word| lower.contains(word))
+        && number.bytes().any(|b| b.is_ascii_digit())
+}
