@@ -58,6 +58,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("gambia, the", "GM"),
     ("brunei", "BN"),
     ("taiwan", "TW"),
+    ("china, hong kong special administrative region", "HK"),
+    ("china, macao special administrative region", "MO"),
     ("macau", "MO"),
     ("curacao", "CW"),
     ("british virgin islands", "VG"),

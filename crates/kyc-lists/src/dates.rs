@@ -46,8 +46,14 @@ pub(crate) fn year_range(from: i32, to: i32) -> Option<Vec<PartialDate>> {
 /// `<date> to <date>`. A range becomes the coarsest precision that covers it: the month or the
 /// year when both ends share it, otherwise every year from the first to the last.
 pub(crate) fn ofac(text: &str) -> Option<Vec<PartialDate>> {
-    let text = text.trim();
+    let text = text.trim().trim_end_matches('.');
     let text = strip_prefix_ignore_case(text, "circa ").unwrap_or(text).trim();
+    // `circa 1979-1982`: a range of years written with a hyphen.
+    if let Some((from, to)) = text.split_once('-') {
+        if let (Some(from), Some(to)) = (year(from), year(to)) {
+            return year_range(from, to);
+        }
+    }
     match text.split_once(" to ") {
         None => ofac_single(text).map(|date| vec![date]),
         Some((from, to)) => {
@@ -137,6 +143,11 @@ mod tests {
             ofac("1960 to 1962"),
             Some(vec![d(1960, None, None), d(1961, None, None), d(1962, None, None)])
         );
+        assert_eq!(
+            ofac("circa 1979-1980"),
+            Some(vec![d(1979, None, None), d(1980, None, None)])
+        );
+        assert_eq!(ofac("1960."), Some(vec![d(1960, None, None)]));
         assert_eq!(
             ofac("circa 1979 to 1980"),
             Some(vec![d(1979, None, None), d(1980, None, None)])
