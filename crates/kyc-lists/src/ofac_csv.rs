@@ -128,23 +128,27 @@ fn rows(bytes: &[u8], spec: &Spec) -> Result<Vec<Row>, ImportError> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    // The csv crate miscounts lines ending in CRLF (OFAC's), so lines are counted here from
+    // the records' byte offsets, which it gets right.
+    let mut lines = LineCounter::new(text.as_bytes());
     loop {
-        let line = reader.position().line();
+        let before = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                let byte = e.position().map_or(before, csv::Position::byte);
                 return Err(ImportError::Malformed {
                     location: Location::Line {
                         file: spec.file,
-                        line: e.position().map_or(line, csv::Position::line),
+                        line: lines.line_at(byte),
                         field: None,
                     },
                     reason: "not CSV".to_owned(),
                 });
             }
         }
-        let line = record.position().map_or(line, csv::Position::line);
+        let line = lines.line_at(record.position().map_or(before, csv::Position::byte));
         // The DOS end-of-file character OFAC appends, and blank lines.
         if record
             .iter()
@@ -173,6 +177,42 @@ fn rows(bytes: &[u8], spec: &Spec) -> Result<Vec<Row>, ImportError> {
         rows.push(Row { line, fields });
     }
     Ok(rows)
+}
+
+/// The line of increasing byte offsets, counting each newline once.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        LineCounter {
+            text,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // After a CR the csv crate starts the next record at the LF.
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte > self.byte {
+            let newlines = self.text[self.byte..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line += u64::try_from(newlines).unwrap_or(u64::MAX);
+            self.byte = byte;
+        }
+        self.line
+    }
 }
 
 pub(crate) fn read(files: &Files<'_>) -> Result<(Option<NaiveDate>, Vec<ListEntry>), ImportError> {
