@@ -169,6 +169,20 @@ mod tests {
     }
 
     #[test]
+    fn every_code_survives_its_english_name() {
+        for country in CountryCode::iter() {
+            let code = country.alpha2();
+            assert_eq!(
+                code_for_name(crate::synthetic::country_name(code)),
+                Some(code),
+                "{}",
+                country.name()
+            );
+        }
+        assert_eq!(code_for_name(crate::synthetic::country_name("XK")), Some("XK"));
+    }
+
+    #[test]
     fn codes_are_checked_and_upper_cased() {
         assert_eq!(valid_code("ru"), Some("RU".to_owned()));
         assert_eq!(valid_code("xk"), Some("XK".to_owned()));

@@ -12,7 +12,7 @@ use kyc_screening::{EntityKind, EntryTopic, ListEntry, ListFormat, NameStrength}
 
 use crate::builder::EntryBuilder;
 use crate::error::ImportError;
-use crate::xml::{Element, XmlStream};
+use crate::xml::{Element, Entry, XmlStream};
 use crate::{country, dates};
 
 pub(crate) fn read(text: &str) -> Result<(Option<NaiveDate>, Vec<ListEntry>), ImportError> {
@@ -32,18 +32,19 @@ pub(crate) fn read(text: &str) -> Result<(Option<NaiveDate>, Vec<ListEntry>), Im
 
 /// The EU's country code, when it is one (`00` is its unknown; `CS`, Serbia and Montenegro,
 /// is read as Serbia, as OpenSanctions does).
-fn country_code(element: &Element) -> Option<String> {
+fn country_code(element: &Element<'_>) -> Option<String> {
     match element.attr("countryIso2Code")? {
         "CS" => Some("RS".to_owned()),
         code => country::valid_code(code),
     }
 }
 
-fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportError> {
+fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportError> {
+    let element = &found.root;
     let id = element
         .attr("logicalId")
         .ok_or_else(|| ImportError::Missing {
-            location: stream.location_of(element),
+            location: stream.location(found, element),
             what: "logicalId",
             entry_id: None,
         })?;
@@ -54,7 +55,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
             Some("enterprise") => EntityKind::Organization,
             Some(code) => {
                 return Err(ImportError::UnknownCode {
-                    location: stream.location_of(subject),
+                    location: stream.location(found, subject),
                     what: "subjectType code",
                     found: code.to_owned(),
                     known: "person, enterprise",
@@ -84,7 +85,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
     }
     if !builder.has_names() {
         return Err(ImportError::Missing {
-            location: stream.location_of(element),
+            location: stream.location(found, element),
             what: "nameAlias wholeName",
             entry_id: Some(id.to_owned()),
         });
@@ -97,7 +98,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
     }
 
     for birth in element.children_named("birthdate") {
-        birth_date(stream, birth, id, &mut builder)?;
+        birth_date(stream, found, birth, id, &mut builder)?;
         let parts: Vec<&str> = ["city", "place", "region"]
             .iter()
             .filter_map(|part| birth.attr(part))
@@ -136,12 +137,13 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
 
 fn birth_date(
     stream: &XmlStream<'_>,
-    birth: &Element,
+    found: &Entry<'_>,
+    birth: &Element<'_>,
     id: &str,
     builder: &mut EntryBuilder,
 ) -> Result<(), ImportError> {
     let invalid = |expected| ImportError::Invalid {
-        location: stream.location_of(birth),
+        location: stream.location(found, birth),
         what: "birthdate",
         expected,
         entry_id: Some(id.to_owned()),

@@ -9,7 +9,7 @@ use kyc_screening::{EntryTopic, ListEntry, ListFormat, NameStrength};
 
 use crate::builder::EntryBuilder;
 use crate::error::ImportError;
-use crate::xml::{Element, XmlStream};
+use crate::xml::{Element, Entry, XmlStream};
 use crate::{country, dates, ofac};
 
 pub(crate) fn read(text: &str) -> Result<(Option<NaiveDate>, Vec<ListEntry>), ImportError> {
@@ -19,18 +19,22 @@ pub(crate) fn read(text: &str) -> Result<(Option<NaiveDate>, Vec<ListEntry>), Im
     while let Some(element) = stream.next_entry(|path| {
         path.len() == 2 && (path[1] == "sdnEntry" || path[1] == "publshInformation")
     })? {
-        if element.name == "sdnEntry" {
+        if element.root.name == "sdnEntry" {
             entries.push(entry(&stream, &element)?);
-        } else if let Some(date) = element.child("Publish_Date") {
-            published_on = Some(publish_date(&stream, date)?);
+        } else if let Some(date) = element.root.child("Publish_Date") {
+            published_on = Some(publish_date(&stream, &element, date)?);
         }
     }
     Ok((published_on, entries))
 }
 
-fn publish_date(stream: &XmlStream<'_>, element: &Element) -> Result<NaiveDate, ImportError> {
+fn publish_date(
+    stream: &XmlStream<'_>,
+    found: &Entry<'_>,
+    element: &Element<'_>,
+) -> Result<NaiveDate, ImportError> {
     NaiveDate::parse_from_str(&element.text, "%m/%d/%Y").map_err(|_| ImportError::Invalid {
-        location: stream.location_of(element),
+        location: stream.location(found, element),
         what: "the publication date",
         expected: "a date of the form MM/DD/YYYY",
         entry_id: None,
@@ -39,7 +43,7 @@ fn publish_date(stream: &XmlStream<'_>, element: &Element) -> Result<NaiveDate, 
 
 /// `LASTNAME, Firstname` as OFAC's own SDN_Name writes it (the CSV's primary name), or the
 /// last name alone: entities, vessels and aircraft have only a `lastName`.
-fn full_name(element: &Element) -> Option<String> {
+fn full_name(element: &Element<'_>) -> Option<String> {
     let last = element.child_text("lastName");
     let first = element.child_text("firstName");
     match (last, first) {
@@ -49,9 +53,10 @@ fn full_name(element: &Element) -> Option<String> {
     }
 }
 
-fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportError> {
+fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportError> {
+    let element = &found.root;
     let missing = |what, entry_id: Option<&str>| ImportError::Missing {
-        location: stream.location_of(element),
+        location: stream.location(found, element),
         what,
         entry_id: entry_id.map(str::to_owned),
     };
@@ -61,9 +66,9 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
         .filter(|t| t.text().is_some())
         .ok_or_else(|| missing("sdnType", Some(uid)))?;
     let kind = ofac::kind(&sdn_type.text).ok_or_else(|| ImportError::UnknownCode {
-        location: stream.location_of(sdn_type),
+        location: stream.location(found, sdn_type),
         what: "sdnType",
-        found: sdn_type.text.clone(),
+        found: sdn_type.text.to_string(),
         known: ofac::KNOWN_TYPES,
         entry_id: Some(uid.to_owned()),
     })?;
@@ -79,7 +84,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
                 Some(category) if category.eq_ignore_ascii_case("weak") => NameStrength::Weak,
                 Some(category) => {
                     return Err(ImportError::UnknownCode {
-                        location: stream.location_of(aka.child("category").unwrap_or(aka)),
+                        location: stream.location(found, aka.child("category").unwrap_or(aka)),
                         what: "alias category",
                         found: category.to_owned(),
                         known: "strong, weak",
@@ -88,7 +93,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
                 }
             };
             let name = full_name(aka).ok_or_else(|| ImportError::Missing {
-                location: stream.location_of(aka),
+                location: stream.location(found, aka),
                 what: "lastName",
                 entry_id: Some(uid.to_owned()),
             })?;
@@ -105,7 +110,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
     for list in element.children_named("dateOfBirthList") {
         for item in list.children_named("dateOfBirthItem") {
             if let Some(date) = item.child("dateOfBirth").filter(|d| d.text().is_some()) {
-                builder.birth_dates(ofac_date(stream, date, "date of birth", uid)?);
+                builder.birth_dates(ofac_date(stream, found, date, "date of birth", uid)?);
             }
         }
     }
@@ -146,7 +151,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
             };
             if id_type.eq_ignore_ascii_case(ofac::ESTABLISHED) {
                 let date = id.child("idNumber").unwrap_or(id);
-                builder.birth_dates(ofac_date(stream, date, "establishment date", uid)?);
+                builder.birth_dates(ofac_date(stream, found, date, "establishment date", uid)?);
             } else if ofac::is_document(id_type, number) {
                 let country = id.child_text("idCountry").and_then(country::code_for_name);
                 builder.identifier(id_type, number, country.map(str::to_owned));
@@ -159,12 +164,13 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
 
 fn ofac_date(
     stream: &XmlStream<'_>,
-    element: &Element,
+    found: &Entry<'_>,
+    element: &Element<'_>,
     what: &'static str,
     uid: &str,
 ) -> Result<Vec<kyc_screening::PartialDate>, ImportError> {
     dates::ofac(&element.text).ok_or_else(|| ImportError::Invalid {
-        location: stream.location_of(element),
+        location: stream.location(found, element),
         what,
         expected: ofac::DATE_FORMS,
         entry_id: Some(uid.to_owned()),

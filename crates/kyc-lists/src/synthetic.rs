@@ -20,7 +20,7 @@ use crate::ofac;
 /// The size of OFAC's SDN list in 2025: about 18,000 entries.
 pub const SDN_SIZE: usize = 18_000;
 
-/// `count` made-up entries, the same for the same seed: about half persons with two to five
+/// `count` made-up entries, the same for the same seed: about half persons with up to seven
 /// aliases (one in four weak), dates of birth of every precision, places of birth,
 /// nationalities and passports; the rest organisations (registration numbers, establishment
 /// years), vessels (IMO numbers, flags) and aircraft.
@@ -326,8 +326,8 @@ fn entry(random: &mut SplitMix, index: usize) -> ListEntry {
         _ => word(random, 3).to_uppercase(),
     };
     add_name(make_name(random), NameStrength::Primary);
-    // About 3.3 aliases an entry on average, as on the real list (60,000 for 18,000 entries).
-    let aliases = random.below(7);
+    // About 3.5 aliases an entry on average, near the real list's (60,000 for 18,000 entries).
+    let aliases = random.below(8);
     for _ in 0..aliases {
         let strength = if random.below(4) == 0 {
             NameStrength::Weak

@@ -11,7 +11,7 @@ use kyc_screening::{EntityKind, EntryTopic, ListEntry, ListFormat, NameStrength}
 
 use crate::builder::EntryBuilder;
 use crate::error::ImportError;
-use crate::xml::{Element, XmlStream};
+use crate::xml::{Element, Entry, XmlStream};
 use crate::{country, dates};
 
 pub(crate) fn read(text: &str) -> Result<(Option<NaiveDate>, Vec<ListEntry>), ImportError> {
@@ -31,7 +31,8 @@ pub(crate) fn read(text: &str) -> Result<(Option<NaiveDate>, Vec<ListEntry>), Im
     Ok((published_on, entries))
 }
 
-fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportError> {
+fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportError> {
+    let element = &found.root;
     let person = element.name == "INDIVIDUAL";
     // The reference number is what the UN's notices and the committees cite; the DATAID is
     // a database key, only taken when an entry has no reference number.
@@ -39,7 +40,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
         .child_text("REFERENCE_NUMBER")
         .or_else(|| element.child_text("DATAID"))
         .ok_or_else(|| ImportError::Missing {
-            location: stream.location_of(element),
+            location: stream.location(found, element),
             what: "REFERENCE_NUMBER",
             entry_id: None,
         })?;
@@ -59,7 +60,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
     }
     if !builder.has_names() {
         return Err(ImportError::Missing {
-            location: stream.location_of(element),
+            location: stream.location(found, element),
             what: "FIRST_NAME",
             entry_id: Some(id.to_owned()),
         });
@@ -75,7 +76,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
             Some("Good" | "a.k.a." | "f.k.a." | "n.k.a.") | None => NameStrength::Strong,
             Some(quality) => {
                 return Err(ImportError::UnknownCode {
-                    location: stream.location_of(alias.child("QUALITY").unwrap_or(alias)),
+                    location: stream.location(found, alias.child("QUALITY").unwrap_or(alias)),
                     what: "alias QUALITY",
                     found: quality.to_owned(),
                     known: "Good, Low, a.k.a., f.k.a., n.k.a.",
@@ -94,7 +95,7 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
     }
 
     for birth in element.children_named("INDIVIDUAL_DATE_OF_BIRTH") {
-        birth_dates(stream, birth, id, &mut builder)?;
+        birth_dates(stream, found, birth, id, &mut builder)?;
     }
     for place in element.children_named("INDIVIDUAL_PLACE_OF_BIRTH") {
         let parts: Vec<&str> = ["CITY", "STATE_PROVINCE", "COUNTRY"]
@@ -139,12 +140,13 @@ fn entry(stream: &XmlStream<'_>, element: &Element) -> Result<ListEntry, ImportE
 
 fn birth_dates(
     stream: &XmlStream<'_>,
-    birth: &Element,
+    found: &Entry<'_>,
+    birth: &Element<'_>,
     id: &str,
     builder: &mut EntryBuilder,
 ) -> Result<(), ImportError> {
-    let invalid = |element: &Element, expected| ImportError::Invalid {
-        location: stream.location_of(element),
+    let invalid = |element: &Element<'_>, expected| ImportError::Invalid {
+        location: stream.location(found, element),
         what: "date of birth",
         expected,
         entry_id: Some(id.to_owned()),

@@ -11,25 +11,35 @@ use quick_xml::{Reader, XmlVersion};
 
 use crate::error::{ImportError, Location};
 
-/// One element of an entry's subtree, with everything the importers read from it.
+/// One element of an entry's subtree, with everything the importers read from it. Names and
+/// texts borrow from the file where they can: an SDN-sized list has close to a million
+/// elements, and an allocation for each is most of the time a parse takes.
 #[derive(Debug)]
-pub(crate) struct Element {
+pub(crate) struct Element<'a> {
     /// The local name (namespace prefixes dropped: the lists change namespaces between
     /// publications, the element names are what identifies the data).
-    pub(crate) name: String,
-    /// The path from the root, for error messages (see [`Location::Element`]).
-    pub(crate) path: String,
+    pub(crate) name: Cow<'a, str>,
     /// The byte offset of the start tag in the decoded text.
     pub(crate) offset: u64,
     /// The attributes, by local name, unescaped.
-    pub(crate) attrs: Vec<(String, String)>,
+    pub(crate) attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     /// The element's own text, unescaped and trimmed.
-    pub(crate) text: String,
+    pub(crate) text: Cow<'a, str>,
     /// The child elements, in document order.
-    pub(crate) children: Vec<Element>,
+    pub(crate) children: Vec<Element<'a>>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
+    fn new(name: Cow<'a, str>, offset: u64, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Self {
+        Element {
+            name,
+            offset,
+            attrs,
+            text: Cow::Borrowed(""),
+            children: Vec::new(),
+        }
+    }
+
     /// The attribute's value, unless absent or blank.
     pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
@@ -40,7 +50,7 @@ impl Element {
     }
 
     /// The first child of that name.
-    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element<'a>> {
         self.children.iter().find(|child| child.name == name)
     }
 
@@ -48,19 +58,52 @@ impl Element {
     pub(crate) fn children_named<'s>(
         &'s self,
         name: &'s str,
-    ) -> impl Iterator<Item = &'s Element> + 's {
+    ) -> impl Iterator<Item = &'s Element<'a>> + 's {
         self.children.iter().filter(move |child| child.name == name)
     }
 
     /// The element's text, unless blank.
     pub(crate) fn text(&self) -> Option<&str> {
-        Some(self.text.as_str()).filter(|text| !text.is_empty())
+        Some(self.text.as_ref()).filter(|text| !text.is_empty())
     }
 
     /// The first child's text, unless the child is absent or blank.
     pub(crate) fn child_text(&self, name: &str) -> Option<&str> {
         self.child(name).and_then(Element::text)
     }
+
+    /// The path from this element down to `target` (one of its descendants, or itself), each
+    /// step with its `[n]` when it is not the first of its name among its siblings.
+    fn path_to(&self, target: &Element<'_>, path: &mut String) -> bool {
+        if std::ptr::addr_eq(self, target) {
+            return true;
+        }
+        for (position, child) in self.children.iter().enumerate() {
+            let before = path.len();
+            let index = 1 + self.children[..position]
+                .iter()
+                .filter(|sibling| sibling.name == child.name)
+                .count();
+            path.push('/');
+            path.push_str(&child.name);
+            if index > 1 {
+                path.push_str(&format!("[{index}]"));
+            }
+            if child.path_to(target, path) {
+                return true;
+            }
+            path.truncate(before);
+        }
+        false
+    }
+}
+
+/// One entry's subtree and where it is.
+pub(crate) struct Entry<'a> {
+    /// The path of the entry element, always with its `[n]`.
+    pub(crate) path: String,
+    /// The entry element.
+    pub(crate) root: Element<'a>,
 }
 
 /// An element above the entries that is still open.
@@ -105,7 +148,7 @@ pub(crate) struct XmlStream<'a> {
     text: &'a str,
     reader: Reader<&'a [u8]>,
     open: Vec<Level>,
-    root_attrs: Vec<(String, String)>,
+    root_attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 impl<'a> XmlStream<'a> {
@@ -178,7 +221,7 @@ impl<'a> XmlStream<'a> {
     pub(crate) fn next_entry(
         &mut self,
         wanted: impl Fn(&[&str]) -> bool,
-    ) -> Result<Option<Element>, ImportError> {
+    ) -> Result<Option<Entry<'a>>, ImportError> {
         loop {
             let before = self.reader.buffer_position();
             let event = self.reader.read_event().map_err(|e| self.syntax(&e))?;
@@ -201,8 +244,8 @@ impl<'a> XmlStream<'a> {
                     let index = count_child(&mut parent.seen, &name);
                     let path = child_path(&parent.path, &name, index, wanted_here);
                     if wanted_here {
-                        let element = self.read_subtree(start, name, path, before, empty)?;
-                        return Ok(Some(element));
+                        let root = self.read_subtree(start, &path, before, empty)?;
+                        return Ok(Some(Entry { path, root }));
                     }
                     if !empty {
                         self.open.push(Level {
@@ -229,79 +272,61 @@ impl<'a> XmlStream<'a> {
     fn read_subtree(
         &mut self,
         start: &BytesStart<'_>,
-        name: String,
-        path: String,
+        path: &str,
         offset: u64,
         empty: bool,
-    ) -> Result<Element, ImportError> {
-        let attrs = self.attributes(start, &path, offset)?;
-        let root = Element {
-            name,
-            path,
+    ) -> Result<Element<'a>, ImportError> {
+        let root = Element::new(
+            self.borrowed(local_name_str(start)),
             offset,
-            attrs,
-            text: String::new(),
-            children: Vec::new(),
-        };
+            self.attributes(start, path, offset)?,
+        );
         if empty {
             return Ok(root);
         }
-        // The elements being read, innermost last, each with its children's name counts.
-        let mut building: Vec<(Element, Vec<(String, u32)>)> = vec![(root, Vec::new())];
+        // The elements being read, innermost last.
+        let mut building: Vec<Element<'a>> = vec![root];
         loop {
             let before = self.reader.buffer_position();
             let event = match self.reader.read_event() {
                 Ok(event) => event,
-                Err(e) => {
-                    let path = building
-                        .last()
-                        .map(|(element, _)| element.path.clone())
-                        .unwrap_or_default();
-                    return Err(self.syntax_in(&e, path));
-                }
+                Err(e) => return Err(self.syntax_in(&e, self.open_path_in(path, &building))),
             };
             match event {
                 Event::Start(ref start) | Event::Empty(ref start) => {
                     let empty = matches!(event, Event::Empty(_));
-                    let name = local_name(start);
-                    let Some((parent, seen)) = building.last_mut() else {
-                        return Err(self.truncated());
-                    };
-                    let index = count_child(seen, &name);
-                    let path = child_path(&parent.path, &name, index, false);
-                    let attrs = self.attributes(start, &path, before)?;
-                    let element = Element {
-                        name,
-                        path,
-                        offset: before,
-                        attrs,
-                        text: String::new(),
-                        children: Vec::new(),
-                    };
-                    if empty {
-                        parent.children.push(element);
+                    let name = self.borrowed(local_name_str(start));
+                    let attrs = if start.attributes_raw().trim().is_empty() {
+                        Vec::new()
                     } else {
-                        building.push((element, Vec::new()));
+                        let path = self.open_path_in(path, &building);
+                        self.attributes(start, &path, before)?
+                    };
+                    let element = Element::new(name, before, attrs);
+                    match (empty, building.last_mut()) {
+                        (true, Some(parent)) => parent.children.push(element),
+                        (false, Some(_)) => building.push(element),
+                        (_, None) => return Err(self.truncated()),
                     }
                 }
                 Event::End(_) => {
-                    let Some((mut done, _)) = building.pop() else {
+                    let Some(mut done) = building.pop() else {
                         return Err(self.truncated());
                     };
-                    trim_in_place(&mut done.text);
+                    done.text = trim(done.text);
                     match building.last_mut() {
-                        Some((parent, _)) => parent.children.push(done),
+                        Some(parent) => parent.children.push(done),
                         None => return Ok(done),
                     }
                 }
                 Event::Text(text) => {
-                    if let Some((element, _)) = building.last_mut() {
-                        element.text.push_str(&text.xml10_content());
+                    if let Some(element) = building.last_mut() {
+                        append_text(element, text.xml10_content());
                     }
                 }
                 Event::CData(data) => {
-                    if let Some((element, _)) = building.last_mut() {
-                        element.text.push_str(&data.into_inner());
+                    if let Some(element) = building.last_mut() {
+                        append_text(element, data.into_inner());
                     }
                 }
                 Event::GeneralRef(reference) => {
@@ -313,25 +338,21 @@ impl<'a> XmlStream<'a> {
                         }
                         Err(_) => None,
                     };
-                    let Some((element, _)) = building.last_mut() else {
-                        return Err(self.truncated());
-                    };
                     let Some(resolved) = resolved else {
                         return Err(ImportError::Malformed {
-                            location: self.at(element.path.clone(), before),
+                            location: self.at(self.open_path_in(path, &building), before),
                             reason: "an unknown entity or invalid character reference"
                                 .to_owned(),
                         });
                     };
-                    element.text.push_str(&resolved);
+                    let Some(element) = building.last_mut() else {
+                        return Err(self.truncated());
+                    };
+                    element.text.to_mut().push_str(&resolved);
                 }
                 Event::Eof => {
-                    let path = building
-                        .last()
-                        .map(|(element, _)| element.path.clone())
-                        .unwrap_or_default();
                     return Err(ImportError::Malformed {
-                        location: self.at(path, before),
+                        location: self.at(self.open_path_in(path, &building), before),
                         reason: "the file ends inside this element (truncated?)".to_owned(),
                     });
                 }
@@ -340,12 +361,42 @@ impl<'a> XmlStream<'a> {
         }
     }
 
+    /// The path of the innermost element being read (for errors only: it walks the tree).
+    fn open_path_in(&self, entry_path: &str, building: &[Element<'a>]) -> String {
+        let mut path = entry_path.to_owned();
+        for pair in building.windows(2) {
+            let (parent, child) = (&pair[0], &pair[1]);
+            let index = 1 + parent
+                .children
+                .iter()
+                .filter(|sibling| sibling.name == child.name)
+                .count();
+            path.push('/');
+            path.push_str(&child.name);
+            if index > 1 {
+                path.push_str(&format!("[{index}]"));
+            }
+        }
+        path
+    }
+
+    /// A slice of the element's tag as a slice of the file, when it is one (always, for a
+    /// slice reader), so that it outlives the event.
+    fn borrowed(&self, part: &str) -> Cow<'a, str> {
+        let text: &'a str = self.text;
+        let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        match text.get(start..start.wrapping_add(part.len())) {
+            Some(slice) if std::ptr::eq(slice.as_ptr(), part.as_ptr()) => Cow::Borrowed(slice),
+            _ => Cow::Owned(part.to_owned()),
+        }
+    }
+
     fn attributes(
         &self,
         start: &BytesStart<'_>,
         path: &str,
         offset: u64,
-    ) -> Result<Vec<(String, String)>, ImportError> {
+    ) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, ImportError> {
         let mut attrs = Vec::new();
         for attr in start.attributes() {
             let attr = attr.map_err(|e| ImportError::Malformed {
@@ -362,17 +413,23 @@ impl<'a> XmlStream<'a> {
                     location: self.at(path.to_owned(), offset),
                     reason: format!("bad attribute value: {e}"),
                 })?;
-            attrs.push((
-                attr.key.local_name().as_ref().to_owned(),
-                value.into_owned(),
-            ));
+            let value = match value {
+                Cow::Borrowed(value) => self.borrowed(value),
+                Cow::Owned(value) => Cow::Owned(value),
+            };
+            attrs.push((self.borrowed(attr.key.local_name().as_ref()), value));
         }
         Ok(attrs)
     }
 
-    pub(crate) fn location_of(&self, element: &Element) -> Location {
+    /// Where `element`, part of `entry`, is.
+    pub(crate) fn location(&self, entry: &Entry<'_>, element: &Element<'_>) -> Location {
+        let mut path = entry.path.clone();
+        if !entry.root.path_to(element, &mut path) {
+            path.clone_from(&entry.path);
+        }
         Location::Element {
-            path: element.path.clone(),
+            path,
             line: line_of(self.text, element.offset),
             offset: element.offset,
         }
@@ -425,13 +482,33 @@ impl<'a> XmlStream<'a> {
 }
 
 fn local_name(start: &BytesStart<'_>) -> String {
-    start.local_name().as_ref().to_owned()
+    local_name_str(start).to_owned()
 }
 
-fn trim_in_place(text: &mut String) {
-    let trimmed = text.trim();
-    if trimmed.len() != text.len() {
-        *text = trimmed.to_owned();
+fn local_name_str<'s>(start: &'s BytesStart<'_>) -> &'s str {
+    let name: &str = start.name().0;
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+fn trim(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    }
+}
+
+/// Adds text to an element. The white space that indents child elements is dropped (the lists
+/// have no mixed content), white space between entity references is kept.
+fn append_text<'a>(element: &mut Element<'a>, text: Cow<'a, str>) {
+    let blank = text.trim().is_empty();
+    if blank && (element.text.is_empty() || !element.children.is_empty()) {
+        return;
+    }
+    if element.text.is_empty() {
+        element.text = text;
+    } else {
+        element.text.to_mut().push_str(&text);
     }
 }
 
