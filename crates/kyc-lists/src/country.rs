@@ -95,7 +95,11 @@ pub(crate) fn valid_code(code: &str) -> Option<String> {
 }
 
 fn normalize(name: &str) -> String {
-    let lower = name.trim().trim_end_matches('.').to_lowercase().replace(['’', '‘'], "'");
+    let lower = name
+        .trim()
+        .trim_end_matches('.')
+        .to_lowercase()
+        .replace(['’', '‘'], "'");
     let collapsed: Vec<&str> = lower.split_whitespace().collect();
     let joined = collapsed.join(" ");
     joined
@@ -179,7 +183,10 @@ mod tests {
                 country.name()
             );
         }
-        assert_eq!(code_for_name(crate::synthetic::country_name("XK")), Some("XK"));
+        assert_eq!(
+            code_for_name(crate::synthetic::country_name("XK")),
+            Some("XK")
+        );
     }
 
     #[test]

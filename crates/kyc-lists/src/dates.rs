@@ -47,7 +47,9 @@ pub(crate) fn year_range(from: i32, to: i32) -> Option<Vec<PartialDate>> {
 /// year when both ends share it, otherwise every year from the first to the last.
 pub(crate) fn ofac(text: &str) -> Option<Vec<PartialDate>> {
     let text = text.trim().trim_end_matches('.');
-    let text = strip_prefix_ignore_case(text, "circa ").unwrap_or(text).trim();
+    let text = strip_prefix_ignore_case(text, "circa ")
+        .unwrap_or(text)
+        .trim();
     // `circa 1979-1982`: a range of years written with a hyphen.
     if let Some((from, to)) = text.split_once('-') {
         if let (Some(from), Some(to)) = (year(from), year(to)) {
@@ -57,7 +59,8 @@ pub(crate) fn ofac(text: &str) -> Option<Vec<PartialDate>> {
     match text.split_once(" to ") {
         None => ofac_single(text).map(|date| vec![date]),
         Some((from, to)) => {
-            let from = ofac_single(strip_prefix_ignore_case(from.trim(), "circa ").unwrap_or(from))?;
+            let from =
+                ofac_single(strip_prefix_ignore_case(from.trim(), "circa ").unwrap_or(from))?;
             let to = ofac_single(strip_prefix_ignore_case(to.trim(), "circa ").unwrap_or(to))?;
             if from == to {
                 Some(vec![from])
@@ -108,8 +111,18 @@ fn month(text: &str) -> Option<u32> {
     let prefix = lower.get(..3)?;
     let index = MONTHS.iter().position(|m| *m == prefix)?;
     let full = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ][index];
     // `Jan`, `January` and `Sept`; not any word that happens to start like a month.
     if lower.len() == 3 || lower == full || lower == "sept" {
@@ -134,14 +147,21 @@ mod tests {
         assert_eq!(ofac("Jan 1960"), Some(vec![d(1960, Some(1), None)]));
         assert_eq!(ofac("1960"), Some(vec![d(1960, None, None)]));
         assert_eq!(ofac("circa 1960"), Some(vec![d(1960, None, None)]));
-        assert_eq!(ofac("Circa 01 Feb 1960"), Some(vec![d(1960, Some(2), Some(1))]));
+        assert_eq!(
+            ofac("Circa 01 Feb 1960"),
+            Some(vec![d(1960, Some(2), Some(1))])
+        );
     }
 
     #[test]
     fn ofac_ranges_expand_to_what_covers_them() {
         assert_eq!(
             ofac("1960 to 1962"),
-            Some(vec![d(1960, None, None), d(1961, None, None), d(1962, None, None)])
+            Some(vec![
+                d(1960, None, None),
+                d(1961, None, None),
+                d(1962, None, None)
+            ])
         );
         assert_eq!(
             ofac("circa 1979-1980"),
@@ -164,7 +184,15 @@ mod tests {
 
     #[test]
     fn anything_else_is_not_a_date() {
-        for bad in ["", "31 Feb 1960", "Janvier 1960", "60", "1962 to 1960", "1900 to 2020", "soon"] {
+        for bad in [
+            "",
+            "31 Feb 1960",
+            "Janvier 1960",
+            "60",
+            "1962 to 1960",
+            "1900 to 2020",
+            "soon",
+        ] {
             assert_eq!(ofac(bad), None, "{bad}");
         }
     }

@@ -39,9 +39,7 @@ impl Line {
 fn kind(schema: &str) -> Option<EntityKind> {
     match schema {
         "Person" => Some(EntityKind::Person),
-        "Organization" | "Company" | "LegalEntity" | "PublicBody" => {
-            Some(EntityKind::Organization)
-        }
+        "Organization" | "Company" | "LegalEntity" | "PublicBody" => Some(EntityKind::Organization),
         "Vessel" => Some(EntityKind::Vessel),
         "Airplane" => Some(EntityKind::Aircraft),
         _ => None,
@@ -187,14 +185,17 @@ fn entry(
         for value in line.values(property) {
             // FollowTheMoney dates are ISO 8601 prefixes; a time part is not part of a birth
             // date.
-            let date: PartialDate = value.get(..10).unwrap_or(value).parse().map_err(|_| {
-                ImportError::Invalid {
-                    location: location(Some(format!("properties.{property}"))),
-                    what: "date",
-                    expected: "a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
-                    entry_id: Some(id.to_owned()),
-                }
-            })?;
+            let date: PartialDate =
+                value
+                    .get(..10)
+                    .unwrap_or(value)
+                    .parse()
+                    .map_err(|_| ImportError::Invalid {
+                        location: location(Some(format!("properties.{property}"))),
+                        what: "date",
+                        expected: "a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+                        entry_id: Some(id.to_owned()),
+                    })?;
             builder.birth_date(date);
         }
     }

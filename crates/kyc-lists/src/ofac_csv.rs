@@ -114,9 +114,11 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
-            .0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     }
 }
 
@@ -150,10 +152,11 @@ fn rows(bytes: &[u8], spec: &Spec) -> Result<Vec<Row>, ImportError> {
         }
         let line = lines.line_at(record.position().map_or(before, csv::Position::byte));
         // The DOS end-of-file character OFAC appends, and blank lines.
-        if record
-            .iter()
-            .all(|field| field.trim_matches(|c: char| c == '\x1a' || c.is_whitespace()).is_empty())
-        {
+        if record.iter().all(|field| {
+            field
+                .trim_matches(|c: char| c == '\x1a' || c.is_whitespace())
+                .is_empty()
+        }) {
             continue;
         }
         if record.len() != spec.columns.len() {
@@ -195,6 +198,8 @@ impl<'t> LineCounter<'t> {
         }
     }
 
+    // Each byte is counted once over a whole file: a dependency for SIMD counting is not worth it.
+    #[allow(clippy::naive_bytecount)]
     fn line_at(&mut self, byte: u64) -> u64 {
         let mut byte = usize::try_from(byte)
             .unwrap_or(usize::MAX)
@@ -296,7 +301,8 @@ pub(crate) fn read(files: &Files<'_>) -> Result<(Option<NaiveDate>, Vec<ListEntr
         }
         // OFAC writes several programmes as `SDGT] [IFSR` inside one field.
         for program in row.get(3).unwrap_or_default().split("] [") {
-            builder.program(program.trim_matches(|c: char| c == '[' || c == ']' || c.is_whitespace()));
+            builder
+                .program(program.trim_matches(|c: char| c == '[' || c == ']' || c.is_whitespace()));
         }
 
         let mut remarks = row.get(11).unwrap_or_default().to_owned();
@@ -306,13 +312,11 @@ pub(crate) fn read(files: &Files<'_>) -> Result<(Option<NaiveDate>, Vec<ListEntr
         let mut weak = Vec::new();
         let mut residences = address_countries.get(&ent_num).cloned().unwrap_or_default();
         residences.extend(row.get(9).map(str::to_owned));
-        remark_items(&remarks, &mut builder, &mut weak).map_err(|what| {
-            ImportError::Invalid {
-                location: row.location(&SDN, 11),
-                what,
-                expected: ofac::DATE_FORMS,
-                entry_id: Some(id.clone()),
-            }
+        remark_items(&remarks, &mut builder, &mut weak).map_err(|what| ImportError::Invalid {
+            location: row.location(&SDN, 11),
+            what,
+            expected: ofac::DATE_FORMS,
+            entry_id: Some(id.clone()),
         })?;
         for country in residences {
             builder.country_name(&country);

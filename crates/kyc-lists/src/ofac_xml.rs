@@ -41,7 +41,7 @@ fn publish_date(
     })
 }
 
-/// `LASTNAME, Firstname` as OFAC's own SDN_Name writes it (the CSV's primary name), or the
+/// `LASTNAME, Firstname` as OFAC's own `SDN_Name` writes it (the CSV's primary name), or the
 /// last name alone: entities, vessels and aircraft have only a `lastName`.
 fn full_name(element: &Element<'_>) -> Option<String> {
     let last = element.child_text("lastName");
@@ -53,6 +53,7 @@ fn full_name(element: &Element<'_>) -> Option<String> {
     }
 }
 
+#[allow(clippy::too_many_lines)] // One block per list of the entry, in the file's order.
 fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportError> {
     let element = &found.root;
     let missing = |what, entry_id: Option<&str>| ImportError::Missing {
@@ -60,7 +61,9 @@ fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportE
         what,
         entry_id: entry_id.map(str::to_owned),
     };
-    let uid = element.child_text("uid").ok_or_else(|| missing("uid", None))?;
+    let uid = element
+        .child_text("uid")
+        .ok_or_else(|| missing("uid", None))?;
     let sdn_type = element
         .child("sdnType")
         .filter(|t| t.text().is_some())
@@ -145,7 +148,8 @@ fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportE
 
     for list in element.children_named("idList") {
         for id in list.children_named("id") {
-            let (Some(id_type), Some(number)) = (id.child_text("idType"), id.child_text("idNumber"))
+            let (Some(id_type), Some(number)) =
+                (id.child_text("idType"), id.child_text("idNumber"))
             else {
                 continue;
             };

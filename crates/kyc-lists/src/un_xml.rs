@@ -66,7 +66,11 @@ fn entry(stream: &XmlStream<'_>, found: &Entry<'_>) -> Result<ListEntry, ImportE
         });
     }
 
-    let alias_tag = if person { "INDIVIDUAL_ALIAS" } else { "ENTITY_ALIAS" };
+    let alias_tag = if person {
+        "INDIVIDUAL_ALIAS"
+    } else {
+        "ENTITY_ALIAS"
+    };
     for alias in element.children_named(alias_tag) {
         let Some(names) = alias.child_text("ALIAS_NAME") else {
             continue;
@@ -176,11 +180,11 @@ fn birth_dates(
             builder.birth_date(parsed);
         }
         (Some(from), Some(to)) => {
-            let first = dates::year(&from.text).ok_or_else(|| invalid(from, "a four-digit year"))?;
+            let first =
+                dates::year(&from.text).ok_or_else(|| invalid(from, "a four-digit year"))?;
             let last = dates::year(&to.text).ok_or_else(|| invalid(to, "a four-digit year"))?;
-            let years = dates::year_range(first, last).ok_or_else(|| {
-                invalid(to, "a year after FROM_YEAR, at most a hundred years on")
-            })?;
+            let years = dates::year_range(first, last)
+                .ok_or_else(|| invalid(to, "a year after FROM_YEAR, at most a hundred years on"))?;
             builder.birth_dates(years);
         }
     }

@@ -4,12 +4,16 @@
 //! tree, which keeps the importers simple without building a DOM of the whole file.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use kyc_screening::ListFormat;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use crate::error::{ImportError, Location};
+
+/// An element's attributes, by local name.
+type Attributes<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 /// One element of an entry's subtree, with everything the importers read from it. Names and
 /// texts borrow from the file where they can: an SDN-sized list has close to a million
@@ -22,7 +26,7 @@ pub(crate) struct Element<'a> {
     /// The byte offset of the start tag in the decoded text.
     pub(crate) offset: u64,
     /// The attributes, by local name, unescaped.
-    pub(crate) attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub(crate) attrs: Attributes<'a>,
     /// The element's own text, unescaped and trimmed.
     pub(crate) text: Cow<'a, str>,
     /// The child elements, in document order.
@@ -30,7 +34,7 @@ pub(crate) struct Element<'a> {
 }
 
 impl<'a> Element<'a> {
-    fn new(name: Cow<'a, str>, offset: u64, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Self {
+    fn new(name: Cow<'a, str>, offset: u64, attrs: Attributes<'a>) -> Self {
         Element {
             name,
             offset,
@@ -87,7 +91,7 @@ impl<'a> Element<'a> {
             path.push('/');
             path.push_str(&child.name);
             if index > 1 {
-                path.push_str(&format!("[{index}]"));
+                let _ = write!(path, "[{index}]");
             }
             if child.path_to(target, path) {
                 return true;
@@ -134,13 +138,18 @@ fn child_path(parent: &str, name: &str, index: u32, always_index: bool) -> Strin
 }
 
 /// The 1-based line of a byte offset.
+#[allow(clippy::naive_bytecount)] // Only for an error message.
 pub(crate) fn line_of(text: &str, offset: u64) -> u64 {
-    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(text.len());
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
     let newlines = text.as_bytes()[..end]
         .iter()
         .filter(|&&b| b == b'\n')
         .count();
-    u64::try_from(newlines).unwrap_or(u64::MAX).saturating_add(1)
+    u64::try_from(newlines)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1)
 }
 
 /// Reads a list's XML one entry subtree at a time.
@@ -148,7 +157,7 @@ pub(crate) struct XmlStream<'a> {
     text: &'a str,
     reader: Reader<&'a [u8]>,
     open: Vec<Level>,
-    root_attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    root_attrs: Attributes<'a>,
 }
 
 impl<'a> XmlStream<'a> {
@@ -189,13 +198,6 @@ impl<'a> XmlStream<'a> {
                 }
                 Event::Text(text) if text.xml10_content().trim().is_empty() => {}
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
-                Event::Eof => {
-                    return Err(ImportError::NotThisFormat {
-                        format,
-                        location: stream.offset_location(before),
-                        expected: root,
-                    });
-                }
                 _ => {
                     return Err(ImportError::NotThisFormat {
                         format,
@@ -290,7 +292,7 @@ impl<'a> XmlStream<'a> {
             let before = self.reader.buffer_position();
             let event = match self.reader.read_event() {
                 Ok(event) => event,
-                Err(e) => return Err(self.syntax_in(&e, self.open_path_in(path, &building))),
+                Err(e) => return Err(self.syntax_in(&e, Self::open_path_in(path, &building))),
             };
             match event {
                 Event::Start(ref start) | Event::Empty(ref start) => {
@@ -299,7 +301,7 @@ impl<'a> XmlStream<'a> {
                     let attrs = if start.attributes_raw().trim().is_empty() {
                         Vec::new()
                     } else {
-                        let path = self.open_path_in(path, &building);
+                        let path = Self::open_path_in(path, &building);
                         self.attributes(start, &path, before)?
                     };
                     let element = Element::new(name, before, attrs);
@@ -340,9 +342,8 @@ impl<'a> XmlStream<'a> {
                     };
                     let Some(resolved) = resolved else {
                         return Err(ImportError::Malformed {
-                            location: self.at(self.open_path_in(path, &building), before),
-                            reason: "an unknown entity or invalid character reference"
-                                .to_owned(),
+                            location: self.at(Self::open_path_in(path, &building), before),
+                            reason: "an unknown entity or invalid character reference".to_owned(),
                         });
                     };
                     let Some(element) = building.last_mut() else {
@@ -352,7 +353,7 @@ impl<'a> XmlStream<'a> {
                 }
                 Event::Eof => {
                     return Err(ImportError::Malformed {
-                        location: self.at(self.open_path_in(path, &building), before),
+                        location: self.at(Self::open_path_in(path, &building), before),
                         reason: "the file ends inside this element (truncated?)".to_owned(),
                     });
                 }
@@ -362,7 +363,7 @@ impl<'a> XmlStream<'a> {
     }
 
     /// The path of the innermost element being read (for errors only: it walks the tree).
-    fn open_path_in(&self, entry_path: &str, building: &[Element<'a>]) -> String {
+    fn open_path_in(entry_path: &str, building: &[Element<'_>]) -> String {
         let mut path = entry_path.to_owned();
         for pair in building.windows(2) {
             let (parent, child) = (&pair[0], &pair[1]);
@@ -374,7 +375,7 @@ impl<'a> XmlStream<'a> {
             path.push('/');
             path.push_str(&child.name);
             if index > 1 {
-                path.push_str(&format!("[{index}]"));
+                let _ = write!(path, "[{index}]");
             }
         }
         path
@@ -396,7 +397,7 @@ impl<'a> XmlStream<'a> {
         start: &BytesStart<'_>,
         path: &str,
         offset: u64,
-    ) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, ImportError> {
+    ) -> Result<Attributes<'a>, ImportError> {
         let mut attrs = Vec::new();
         for attr in start.attributes() {
             let attr = attr.map_err(|e| ImportError::Malformed {

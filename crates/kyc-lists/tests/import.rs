@@ -1,11 +1,12 @@
 //! Each format's fixture (made-up entries in the real format) imported field by field, and
 //! each format's malformed files refused with their location and without personal data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::NaiveDate;
 use kyc_lists::{import, ImportError, Location};
 use kyc_screening::{
-    EntityKind, EntryName, EntryTopic, Identifier, ListEntry, ListFormat, NameStrength,
-    PartialDate,
+    EntityKind, EntryName, EntryTopic, Identifier, ListEntry, ListFormat, NameStrength, PartialDate,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -271,10 +272,7 @@ fn a_truncated_ofac_xml_is_refused_where_it_stops() {
     let text = fixture_text("sdn.xml");
     let cut = text.find("<uid>90024</uid>").expect("in the fixture");
     let error = ofac_xml_error(&text[..cut + 8]);
-    assert!(
-        matches!(&error, ImportError::Malformed { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(&error, ImportError::Malformed { .. }), "{error:?}");
     assert!(
         element_path(&error).starts_with("sdnList/sdnEntry[1]/dateOfBirthList/dateOfBirthItem[4]"),
         "{error}"
@@ -302,11 +300,21 @@ fn an_ofac_xml_entry_without_uid_is_refused() {
     let text = fixture_text("sdn.xml").replace("<uid>9002</uid>", "");
     let error = ofac_xml_error(&text);
     assert!(
-        matches!(&error, ImportError::Missing { what: "uid", entry_id: None, .. }),
+        matches!(
+            &error,
+            ImportError::Missing {
+                what: "uid",
+                entry_id: None,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(element_path(&error), "sdnList/sdnEntry[2]");
-    assert!(error.to_string().contains("sdnList/sdnEntry[2] (line "), "{error}");
+    assert!(
+        error.to_string().contains("sdnList/sdnEntry[2] (line "),
+        "{error}"
+    );
 }
 
 #[test]
@@ -360,10 +368,8 @@ fn an_ofac_xml_date_that_is_not_a_date_is_refused() {
 
 #[test]
 fn an_unknown_alias_category_is_refused() {
-    let text = fixture_text("sdn.xml").replace(
-        "<category>weak</category>",
-        "<category>medium</category>",
-    );
+    let text =
+        fixture_text("sdn.xml").replace("<category>weak</category>", "<category>medium</category>");
     let error = ofac_xml_error(&text);
     assert_eq!(
         element_path(&error),
@@ -375,19 +381,35 @@ fn an_unknown_alias_category_is_refused() {
 fn another_format_is_not_taken_for_ofac_xml() {
     let error = ofac_xml_error(&fixture_text("un_consolidated.xml"));
     assert!(
-        matches!(&error, ImportError::NotThisFormat { format: ListFormat::OfacSdnXml, expected: "sdnList", .. }),
+        matches!(
+            &error,
+            ImportError::NotThisFormat {
+                format: ListFormat::OfacSdnXml,
+                expected: "sdnList",
+                ..
+            }
+        ),
         "{error:?}"
     );
     let error = ofac_xml_error("not XML at all");
-    assert!(matches!(&error, ImportError::NotThisFormat { .. }), "{error:?}");
+    assert!(
+        matches!(&error, ImportError::NotThisFormat { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn ill_formed_xml_is_refused_with_its_position() {
-    let text = fixture_text("sdn.xml").replace("</firstName>\n    <lastName>KORVIN", "</lastName>\n    <lastName>KORVIN");
+    let text = fixture_text("sdn.xml").replace(
+        "</firstName>\n    <lastName>KORVIN",
+        "</lastName>\n    <lastName>KORVIN",
+    );
     let error = ofac_xml_error(&text);
     assert!(matches!(&error, ImportError::Malformed { .. }), "{error:?}");
-    assert!(element_path(&error).starts_with("sdnList/sdnEntry[5]"), "{error}");
+    assert!(
+        element_path(&error).starts_with("sdnList/sdnEntry[5]"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -465,8 +487,12 @@ fn ofac_csv_without_its_optional_files_keeps_what_sdn_csv_says() {
     assert_eq!(first.identifiers, vec![id("Passport", "A1234", None)]);
     assert_eq!(first.countries, strings(&["IR", "RU"]));
     // An empty slice stands for a file not given.
-    let with_alt = import(ListFormat::OfacSdnCsv, None, &[&files[0], &files[1], b"", b""])
-        .expect("imports");
+    let with_alt = import(
+        ListFormat::OfacSdnCsv,
+        None,
+        &[&files[0], &files[1], b"", b""],
+    )
+    .expect("imports");
     assert_eq!(with_alt.entries[0].names.len(), 3);
 }
 
@@ -555,7 +581,14 @@ fn a_csv_ent_num_that_is_not_a_number_is_refused() {
     let text = sdn_csv_text().replace("9003,", "9OO3,");
     let error = csv_error(&text, b"");
     assert!(
-        matches!(&error, ImportError::Invalid { what: "ent_num", location: Location::Line { line: 3, .. }, .. }),
+        matches!(
+            &error,
+            ImportError::Invalid {
+                what: "ent_num",
+                location: Location::Line { line: 3, .. },
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -565,7 +598,18 @@ fn an_unknown_alt_type_is_refused() {
     let alt = b"9001,90015,\"alias\",\"VARGOS, Tibor\",-0- \r\n";
     let error = csv_error(&sdn_csv_text(), alt);
     assert!(
-        matches!(&error, ImportError::UnknownCode { what: "alt_type", location: Location::Line { file: "ALT.CSV", line: 1, .. }, .. }),
+        matches!(
+            &error,
+            ImportError::UnknownCode {
+                what: "alt_type",
+                location: Location::Line {
+                    file: "ALT.CSV",
+                    line: 1,
+                    ..
+                },
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -653,7 +697,13 @@ fn a_un_entry_without_reference_is_refused() {
         .replace("<DATAID>7000902</DATAID>", "");
     let error = un_error(&text);
     assert!(
-        matches!(&error, ImportError::Missing { what: "REFERENCE_NUMBER", .. }),
+        matches!(
+            &error,
+            ImportError::Missing {
+                what: "REFERENCE_NUMBER",
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(
@@ -772,7 +822,13 @@ fn an_eu_entry_without_logical_id_is_refused() {
     );
     let error = eu_error(&text);
     assert!(
-        matches!(&error, ImportError::Missing { what: "logicalId", .. }),
+        matches!(
+            &error,
+            ImportError::Missing {
+                what: "logicalId",
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(element_path(&error), "export/sanctionEntity[2]");
@@ -780,7 +836,8 @@ fn an_eu_entry_without_logical_id_is_refused() {
 
 #[test]
 fn an_eu_birthdate_that_is_not_a_date_is_refused() {
-    let text = fixture_text("eu_fsf.xml").replace("birthdate=\"1975-02-10\"", "birthdate=\"1975-02-30\"");
+    let text =
+        fixture_text("eu_fsf.xml").replace("birthdate=\"1975-02-10\"", "birthdate=\"1975-02-30\"");
     let error = eu_error(&text);
     assert!(
         matches!(&error, ImportError::Invalid { what: "birthdate", entry_id: Some(id), .. } if id == "501"),
@@ -922,13 +979,21 @@ fn an_invalid_json_line_is_refused_with_its_line() {
 
 #[test]
 fn a_json_line_that_is_not_an_entity_is_refused_without_quoting_it() {
-    let text = r#"{"id": "x1", "schema": "Person", "properties": {"name": [{"Haldor": "Venskaya"}]}}"#;
+    let text =
+        r#"{"id": "x1", "schema": "Person", "properties": {"name": [{"Haldor": "Venskaya"}]}}"#;
     let error = ftm_error(text);
     assert!(
-        matches!(&error, ImportError::Malformed { location: Location::Line { line: 1, .. }, .. }),
+        matches!(
+            &error,
+            ImportError::Malformed {
+                location: Location::Line { line: 1, .. },
+                ..
+            }
+        ),
         "{error:?}"
     );
-    let text = r#"{"id": "x1", "schema": "Person", "properties": {"name": ["Haldor Venskaya", 7]}}"#;
+    let text =
+        r#"{"id": "x1", "schema": "Person", "properties": {"name": ["Haldor Venskaya", 7]}}"#;
     assert!(matches!(ftm_error(text), ImportError::Malformed { .. }));
 }
 

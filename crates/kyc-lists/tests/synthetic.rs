@@ -1,6 +1,8 @@
 //! The synthetic SDN.XML writer against the importer: what it writes reads back as the entries
 //! it was given, at the real list's size. Timing belongs to the benchmarks, not here.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::NaiveDate;
 use kyc_lists::{import, synthetic};
 use kyc_screening::{EntityKind, ListFormat, NameStrength};
@@ -35,8 +37,12 @@ fn the_generator_is_deterministic_and_varied() {
         assert!(entries.iter().any(|entry| entry.kind == kind), "{kind:?}");
     }
     let names = entries.iter().flat_map(|entry| &entry.names);
-    assert!(names.clone().any(|name| name.strength == NameStrength::Weak));
-    assert!(names.clone().any(|name| name.strength == NameStrength::Strong));
+    assert!(names
+        .clone()
+        .any(|name| name.strength == NameStrength::Weak));
+    assert!(names
+        .clone()
+        .any(|name| name.strength == NameStrength::Strong));
     for precision in [(true, true), (true, false), (false, false)] {
         assert!(entries
             .iter()
