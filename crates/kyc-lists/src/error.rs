@@ -18,7 +18,8 @@ pub enum Location {
         path: String,
         /// The line of the element's start tag, from 1.
         line: u64,
-        /// The byte offset of the element's start tag.
+        /// The byte offset of the element's start tag (in the file as UTF-8: the file's own
+        /// offset unless its XML declaration names another encoding).
         offset: u64,
     },
     /// A place in an XML file that is not inside a known element (a syntax error).
@@ -27,7 +28,7 @@ pub enum Location {
         path: String,
         /// The line, from 1.
         line: u64,
-        /// The byte offset.
+        /// The byte offset (as for [`Location::Element`]).
         offset: u64,
     },
     /// A line of a CSV or JSON lines file.

@@ -156,6 +156,13 @@ fn birth_date(
         return Ok(());
     }
     let Some(year) = birth.attr("year") else {
+        if let (Some(from), Some(to)) = (birth.attr("yearRangeFrom"), birth.attr("yearRangeTo")) {
+            let years = dates::year(from)
+                .zip(dates::year(to))
+                .and_then(|(from, to)| dates::year_range(from, to))
+                .ok_or_else(|| invalid("a yearRangeFrom and yearRangeTo of four-digit years"))?;
+            builder.birth_dates(years);
+        }
         return Ok(());
     };
     let number = |name: &str, alternative: &str| -> Result<Option<u32>, ImportError> {

@@ -88,10 +88,11 @@ pub(crate) fn read(bytes: &[u8]) -> Result<(Option<NaiveDate>, Vec<ListEntry>), 
     let mut entries = Vec::new();
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let number = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
-        let trimmed = line.trim_ascii();
-        if trimmed.is_empty() {
+        if line.trim_ascii().is_empty() {
             continue;
         }
+        // Only the end is trimmed (a CR), so that columns count from the line's start.
+        let trimmed = line.trim_ascii_end();
         let location = |field: Option<String>| Location::Line {
             file: FILE,
             line: number,

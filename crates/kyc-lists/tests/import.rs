@@ -757,7 +757,7 @@ fn eu_fsf_xml_is_read_field_by_field() {
     assert_eq!(version.published_on, Some(date(2026, 12, 1)));
     assert_eq!(
         version.content_hash,
-        "b8cee607d56b18d925aebbcd0f71d270cc9f24db6aa4459ab6cfa14abe4467eb"
+        "f6fc31c37c9adcb56c870f7c2f1500369b959a9359eadef383b1ae7da8f8fc36"
     );
     let sanctions = vec![EntryTopic::Sanctions];
     let expected = vec![
@@ -795,7 +795,7 @@ fn eu_fsf_xml_is_read_field_by_field() {
             kind: EntityKind::Person,
             topics: sanctions,
             names: vec![primary("Petar Kolvenic")],
-            birth_dates: vec![],
+            birth_dates: vec![y(1980), y(1981), y(1982)],
             birth_places: vec![],
             countries: strings(&["RS"]),
             identifiers: vec![],
