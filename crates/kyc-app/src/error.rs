@@ -80,7 +80,8 @@ impl AppError {
                 CustomerError::NotFound
                 | CustomerError::UnknownDocument(_)
                 | CustomerError::UnknownAssociate(_)
-                | CustomerError::UnknownDuplicate(_) => FailureKind::NotFound,
+                | CustomerError::UnknownDuplicate(_)
+                | CustomerError::UnknownMatch(_) => FailureKind::NotFound,
                 CustomerError::InvalidTransition { .. }
                 | CustomerError::FieldLocked { .. }
                 | CustomerError::ProfileIncomplete { .. }
@@ -100,7 +101,8 @@ impl AppError {
                 | CustomerError::LegalHoldUnchanged { .. }
                 // Four eyes: who else has decided, not the input.
                 | CustomerError::FourEyesRequired(_)
-                | CustomerError::AlreadyApproved => FailureKind::Conflict,
+                | CustomerError::AlreadyApproved
+                | CustomerError::MatchAlreadyResolved(_) => FailureKind::Conflict,
                 CustomerError::SeniorApprovalRequired => FailureKind::Forbidden,
                 CustomerError::Validation(_) => FailureKind::Invalid,
                 // The service always names the actor; a command without one is its bug.

@@ -46,6 +46,7 @@ fn business_with_two_owners(policy: &RiskPolicy) -> Vec<CustomerEvent> {
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(policy),
+        screener: None,
     };
     history_in(
         [
@@ -72,6 +73,7 @@ fn decide(
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(policy),
+        screener: None,
     };
     let mut customer = Customer::from_events(events);
     let mut all = events.to_vec();

@@ -36,6 +36,7 @@ fn verified_with_passport(policy: &RiskPolicy) -> Vec<CustomerEvent> {
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(policy),
+        screener: None,
     };
     history_in(
         [
@@ -59,6 +60,7 @@ fn decide(
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(policy),
+        screener: None,
     };
     Customer::from_events(events)
         .decide_with(command, &context)
@@ -264,6 +266,7 @@ fn an_unanswered_review_lapses_after_the_grace_period() {
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(&policy),
+        screener: None,
     };
     let events = history_in(
         [

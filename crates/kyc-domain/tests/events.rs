@@ -103,6 +103,7 @@ fn every_event_type() -> Vec<CustomerEvent> {
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(&policy),
+        screener: None,
     };
     let rated = history_in(
         [
@@ -138,6 +139,7 @@ fn every_event_type() -> Vec<CustomerEvent> {
     let context = DecisionContext {
         actor: Some(&actor),
         risk: Some(&daily),
+        screener: None,
     };
     let later = |days: i64| at(0) + chrono::Duration::days(days);
     let due_diligence = history_in(
@@ -171,11 +173,38 @@ fn every_event_type() -> Vec<CustomerEvent> {
         ],
         &context,
     );
+    // Screening: a potential match found at creation, decided a false positive.
+    let screener = lists(vec![(
+        "Lovelace",
+        kyc_domain::customer::ScreeningTopic::Sanctions,
+        "36",
+        1,
+    )]);
+    let context = DecisionContext {
+        actor: Some(&actor),
+        risk: None,
+        screener: Some(&screener),
+    };
+    let screening = history_in(
+        [
+            create(complete_individual()),
+            CustomerCommand::ResolveScreeningMatch {
+                match_id: "m_36_1".into(),
+                draft: kyc_domain::customer::ResolveMatchDraft {
+                    decision: Some("false_positive".into()),
+                    note: Some("the entry's date of birth is 1961".into()),
+                },
+                at: at(5),
+            },
+        ],
+        &context,
+    );
     business
         .into_iter()
         .chain(individual)
         .chain(rated)
         .chain(due_diligence)
+        .chain(screening)
         .collect()
 }
 

@@ -1040,6 +1040,7 @@ impl StateMachineTest for CustomerLifecycleTest {
         let context = DecisionContext {
             actor: Some(&actor),
             risk: Some(&policy),
+            screener: None,
         };
         let result = harness.customer.decide_with(command, &context);
 

@@ -20,6 +20,7 @@ fn context<'a>(
     DecisionContext {
         actor: Some(actor),
         risk: Some(policy),
+        screener: None,
     }
 }
 

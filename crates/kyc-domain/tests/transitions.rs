@@ -54,15 +54,24 @@ fn expected_allowed(command: CommandKind, stage: Stage) -> bool {
                 | C::SubmitDocument
                 | C::ReviewDocument
                 | C::CheckDueDiligence
+                | C::ResolveScreeningMatch
+                | C::Rescreen
                 | C::Freeze
                 | C::Close
         ),
         Stage::RejectedRetryable => matches!(
             command,
-            C::UpdateDetails | C::SubmitDocument | C::Freeze | C::Close | C::ResolveDuplicate
+            C::UpdateDetails
+                | C::SubmitDocument
+                | C::Freeze
+                | C::Close
+                | C::ResolveDuplicate
+                | C::ResolveScreeningMatch
+                | C::Rescreen
         ),
-        Stage::RejectedFinal => matches!(command, C::Freeze | C::Close | C::Erase),
-        Stage::Frozen => matches!(command, C::Unfreeze | C::Close),
+        // Ongoing monitoring covers every relationship that is not over.
+        Stage::RejectedFinal => matches!(command, C::Freeze | C::Close | C::Erase | C::Rescreen),
+        Stage::Frozen => matches!(command, C::Unfreeze | C::Close | C::Rescreen),
         Stage::Closed => command == C::Erase,
     }
 }
@@ -167,6 +176,17 @@ fn valid_command(kind: CommandKind, business: bool) -> CustomerCommand {
             draft: resolution(&other_customer(), "same_person_allowed"),
             at: now,
         },
+        // The match of `screened_with_a_pep_match`.
+        CommandKind::ResolveScreeningMatch => CustomerCommand::ResolveScreeningMatch {
+            match_id: "m_pep_1".into(),
+            draft: kyc_domain::customer::ResolveMatchDraft {
+                decision: Some("false_positive".into()),
+                note: Some("another person: the dates of birth differ".into()),
+            },
+            at: now,
+        },
+        // Without lists (no screener) a re-screening finds nothing to record.
+        CommandKind::Rescreen => CustomerCommand::Rescreen { at: now },
     }
 }
 
@@ -208,6 +228,31 @@ fn resolved_duplicate() -> [CustomerEvent; 2] {
     ]
 }
 
+/// A screening at creation that found one potential PEP match, `m_pep_1`.
+fn screened_with_a_pep_match() -> CustomerEvent {
+    use kyc_domain::customer::{ListVersionRef, MatchId, ScreeningHit, ScreeningTopic};
+    CustomerEvent::ScreeningCompleted {
+        list_versions: vec![ListVersionRef {
+            list: "opensanctions".into(),
+            version: 1,
+        }],
+        hits: vec![ScreeningHit {
+            match_id: MatchId::parse("m_pep_1").unwrap(),
+            associate_guid: None,
+            topic: ScreeningTopic::Pep,
+            list: ListVersionRef {
+                list: "opensanctions".into(),
+                version: 1,
+            },
+            entry_id: "Q-fictional-1".into(),
+            entry_fingerprint: "ab".repeat(32),
+            score_bp: 9_100,
+        }],
+        alerts: Vec::new(),
+        at: at(0),
+    }
+}
+
 fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
     for stage in STAGES {
         for kind in CommandKind::all() {
@@ -215,12 +260,16 @@ fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
             if kind == CommandKind::ResolveDuplicate {
                 events.splice(1..1, resolved_duplicate());
             }
+            if kind == CommandKind::ResolveScreeningMatch {
+                events.insert(1, screened_with_a_pep_match());
+            }
             let customer = Customer::from_events(&events);
             let state = customer.state().unwrap();
             let actor = reviewer();
             let context = DecisionContext {
                 actor: Some(&actor),
                 risk: None,
+                screener: None,
             };
             let result = customer.decide_with(valid_command(kind, business), &context);
             let associate_command = matches!(
@@ -239,8 +288,10 @@ fn check_matrix(business: bool, ready: fn() -> Vec<CustomerEvent>) {
                 // Allowed from `unverified` only before any record-keeping duty; the ready
                 // fixtures have submitted documents.
                 assert_eq!(result.unwrap_err().code(), "retention_not_started");
-            } else if kind == CommandKind::CheckDueDiligence && expected_allowed(kind, stage) {
-                // Allowed, and nothing is due for the ready fixtures.
+            } else if matches!(kind, CommandKind::CheckDueDiligence | CommandKind::Rescreen)
+                && expected_allowed(kind, stage)
+            {
+                // Allowed, and nothing is due (or screened, without lists) for the fixtures.
                 assert_eq!(result, Ok(Vec::new()), "{kind} in {stage:?}");
             } else if expected_allowed(kind, stage) {
                 let events = result.unwrap_or_else(|e| panic!("{kind} in {stage:?}: {e:?}"));

@@ -40,6 +40,8 @@ pub fn event_name(event: &CustomerEvent) -> &'static str {
         CustomerEvent::ReviewDue { .. } => "review_due",
         CustomerEvent::ReviewCompleted { .. } => "review_completed",
         CustomerEvent::VerificationLapsed { .. } => "verification_lapsed",
+        CustomerEvent::ScreeningCompleted { .. } => "screening_completed",
+        CustomerEvent::ScreeningMatchResolved { .. } => "screening_match_resolved",
     }
 }
 
@@ -263,6 +265,35 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
             "factors": factors.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(),
             "policy_version": policy_version.as_str(),
             "four_eyes": four_eyes,
+        }),
+        // Which lists, and which matches are new (the alerts): ids and topics, never the
+        // entries' names or the customer's.
+        CustomerEvent::ScreeningCompleted {
+            list_versions,
+            hits,
+            alerts,
+            ..
+        } => json!({
+            "list_versions": list_versions
+                .iter()
+                .map(|v| json!({ "list": v.list, "version": v.version }))
+                .collect::<Vec<_>>(),
+            "matches": hits
+                .iter()
+                .map(|h| json!({ "match_id": h.match_id.as_str(), "topic": h.topic.as_str() }))
+                .collect::<Vec<_>>(),
+            "alerts": alerts.iter().map(kyc_domain::customer::MatchId::as_str).collect::<Vec<_>>(),
+        }),
+        // The note is free text.
+        CustomerEvent::ScreeningMatchResolved {
+            match_id,
+            topic,
+            decision,
+            ..
+        } => json!({
+            "match_id": match_id.as_str(),
+            "topic": topic.as_str(),
+            "decision": decision.as_str(),
         }),
         CustomerEvent::CustomerRejected {
             reasons, retryable, ..

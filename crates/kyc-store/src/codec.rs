@@ -92,7 +92,7 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         "CustomerFrozen" | "LegalHoldChanged" => REASON_TEXT,
         // A reviewer's or approver's note is free text; the other guid, kind and resolution are
         // not personal, and who approved is an operator id, as in metadata.
-        "DuplicateIdentityResolved" | "ApprovalRecorded" => NOTE,
+        "DuplicateIdentityResolved" | "ApprovalRecorded" | "ScreeningMatchResolved" => NOTE,
         // Levels, scores, factor kinds and policy names: no fact about the person.
         // Ids and times: when a document expired, a review fell due or a verification lapsed.
         "RiskRated"
@@ -106,7 +106,10 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         | "VerificationReopened"
         | "CustomerUnfrozen"
         | "CustomerErased"
-        | "DuplicateIdentityFlagged" => NOTHING,
+        | "DuplicateIdentityFlagged"
+        // List names and versions, entry ids, match ids and scores: what a list says, never
+        // what the customer gave (the names screened are not recorded).
+        | "ScreeningCompleted" => NOTHING,
         _ => return None,
     })
 }
@@ -125,6 +128,7 @@ const RECORD_REGIONS: &[Region] = &[
     region(&["closure"], Members::Only(&["message"])),
     region(&["legal_hold"], Members::Only(&["reason"])),
     region(&["approvals", "*"], Members::Only(&["note"])),
+    region(&["screening", "resolutions", "*"], Members::Only(&["note"])),
 ];
 
 /// What a sealed value is bound to.

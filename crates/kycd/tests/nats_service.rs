@@ -485,6 +485,7 @@ async fn queries(nats: &Nats, ada: &str) {
 /// The operator queues, on PostgreSQL's projection: a document just submitted is in the review
 /// queue at once (the queue waits for the projection, as lists do); the entries have the
 /// HTTP shape and no personal data.
+#[allow(clippy::too_many_lines)] // One flow through every queue.
 async fn operator_queues(nats: &Nats) {
     let created = nats
         .cmd("create", &json!({ "data": individual() }))

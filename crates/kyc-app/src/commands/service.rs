@@ -313,6 +313,7 @@ fn decide<C: Command>(
     let context = kyc_domain::customer::DecisionContext {
         actor: Some(&server.actor),
         risk: Some(&server.policy.risk),
+        screener: None,
     };
     match customer.decide_with(command.to_domain(server)?, &context) {
         Ok(events) => Ok(events),

@@ -831,6 +831,9 @@ pub struct AuditDecisionDto {
     /// `policy_version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_level: Option<String>,
+    /// The potential screening match a resolution decided (its decision is the reason code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_id: Option<String>,
 }
 
 impl AuditDecisionDto {
@@ -883,6 +886,36 @@ impl AuditDecisionDto {
             E::ApprovalRecorded { approver, note, .. } => Some(Self {
                 message: note.as_ref().map(ToString::to_string),
                 approver: Some(approver.to_string()),
+                ..Self::default()
+            }),
+            E::ScreeningCompleted {
+                list_versions,
+                hits,
+                ..
+            } => Some(Self {
+                // The ids of the potential matches found (none: screened clear).
+                reason_codes: hits.iter().map(|h| h.match_id.to_string()).collect(),
+                message: Some(format!(
+                    "screened against {}",
+                    list_versions
+                        .iter()
+                        .map(|v| format!("{} version {}", v.list, v.version))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                ..Self::default()
+            }),
+            E::ScreeningMatchResolved {
+                match_id,
+                decision,
+                resolver,
+                note,
+                ..
+            } => Some(Self {
+                reason_codes: vec![decision.as_str().to_owned()],
+                message: note.as_ref().map(ToString::to_string),
+                approver: resolver.as_ref().map(ToString::to_string),
+                match_id: Some(match_id.to_string()),
                 ..Self::default()
             }),
             E::DocumentExpired { document_guid, .. } => Some(Self {

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::risk::RiskPolicy;
+use super::screening::Screener;
 use crate::values::LongText;
 
 /// The authenticated actor (a token's `sub`): 1–255 printable characters.
@@ -45,17 +46,30 @@ pub struct Actor {
     pub senior: bool,
 }
 
-/// What the domain decides under, besides the command: who asks, and the tenant's risk policy.
+/// What the domain decides under, besides the command: who asks, the tenant's risk policy and
+/// its screening lists.
 ///
 /// Without a policy nothing is rated and no verification needs four eyes (the lifecycle as it
 /// was before risk rating, which tests of other rules use); without an actor nothing can be
-/// approved.
-#[derive(Debug, Clone, Copy, Default)]
+/// approved; without a screener nothing is screened.
+#[derive(Clone, Copy, Default)]
 pub struct DecisionContext<'a> {
     /// Who is deciding.
     pub actor: Option<&'a Actor>,
     /// The tenant's risk policy.
     pub risk: Option<&'a RiskPolicy>,
+    /// The tenant's lists.
+    pub screener: Option<&'a dyn Screener>,
+}
+
+impl std::fmt::Debug for DecisionContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionContext")
+            .field("actor", &self.actor)
+            .field("risk", &self.risk.map(|policy| &policy.version))
+            .field("screener", &self.screener.is_some())
+            .finish()
+    }
 }
 
 /// A first approval, awaiting the second.

@@ -12,6 +12,7 @@ use super::details::CustomerDraft;
 use super::documents::{DocumentContent, DocumentDraft, ReviewDraft};
 use super::identity::IdentityMatch;
 use super::retention::RetentionPeriod;
+use super::screening::ResolveMatchDraft;
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid};
 use crate::values::AssociateDraft;
 
@@ -123,6 +124,21 @@ pub enum CustomerCommand {
         /// Now.
         at: DateTime<Utc>,
     },
+    /// Decide a potential sanctions or PEP match of the latest screening.
+    ResolveScreeningMatch {
+        /// The match, as the caller named it.
+        match_id: String,
+        /// The decision and why.
+        draft: ResolveMatchDraft,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// Screen the customer again because a list changed (not routed: the list import's
+    /// re-screening issues it). Records a screening only when its matches differ.
+    Rescreen {
+        /// Now.
+        at: DateTime<Utc>,
+    },
     /// Lift a freeze, restoring the state before it.
     Unfreeze {
         /// Now.
@@ -211,7 +227,9 @@ impl CustomerCommand {
             | Self::SetLegalHold { at, .. }
             | Self::Erase { at, .. }
             | Self::ResolveDuplicate { at, .. }
-            | Self::CheckDueDiligence { at } => *at,
+            | Self::CheckDueDiligence { at }
+            | Self::ResolveScreeningMatch { at, .. }
+            | Self::Rescreen { at } => *at,
         }
     }
 }

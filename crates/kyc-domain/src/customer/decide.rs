@@ -91,6 +91,16 @@ fn allowed(command: CommandKind, stage: Stage) -> bool {
         C::Erase => matches!(stage, S::Unverified | S::RejectedFinal | S::Closed),
         // Duplicates are noticed on creates and changes, which these stages allow.
         C::ResolveDuplicate => matches!(stage, S::Unverified | S::RejectedRetryable),
+        // A match can be decided wherever a screening can find one that still matters: a
+        // frozen or finally rejected customer is already out of business.
+        C::ResolveScreeningMatch => {
+            matches!(stage, S::Unverified | S::Verified | S::RejectedRetryable)
+        }
+        // Ongoing monitoring covers every relationship that is not over.
+        C::Rescreen => matches!(
+            stage,
+            S::Unverified | S::Verified | S::RejectedRetryable | S::RejectedFinal | S::Frozen
+        ),
     }
 }
 
@@ -120,15 +130,16 @@ impl Customer {
         command: CustomerCommand,
         context: &DecisionContext<'_>,
     ) -> Result<Vec<CustomerEvent>, CustomerError> {
-        let Some(policy) = context.risk else {
-            return self.decide_lifecycle(command, context);
-        };
         let at = command.at();
-        let rerating = |customer: &Customer| {
+        let open = |customer: &Customer| {
             customer
                 .record()
                 .filter(|r| r.state != CustomerState::Closed && r.erased_at.is_none())
-                .and_then(|record| policy.rerating(record, at))
+                .cloned()
+        };
+        let rerating = |customer: &Customer| {
+            let policy = context.risk?;
+            open(customer).and_then(|record| policy.rerating(&record, at))
         };
         let mut events = Vec::new();
         let mut customer = match rerating(self) {
@@ -149,6 +160,20 @@ impl Customer {
             after.apply(event);
         }
         events.extend(decided);
+        // A change of a screened field is screened in the same decision, so no customer is
+        // ever seen with details its screening does not cover.
+        let screened = context.screener.and_then(|screener| {
+            let record = open(after)?;
+            if !record.screening.is_stale() {
+                return None;
+            }
+            let result = screener.screen(&record)?;
+            Some(screening_completed(&record, result, at))
+        });
+        if let Some(screened) = screened {
+            after.apply(&screened);
+            events.push(screened);
+        }
         events.extend(rerating(after));
         Ok(events)
     }
@@ -247,12 +272,132 @@ impl Customer {
             CustomerCommand::ResolveDuplicate { draft, at } => {
                 decide_resolve_duplicate(record, &draft, at)
             }
+            CustomerCommand::ResolveScreeningMatch {
+                match_id,
+                draft,
+                at,
+            } => decide_resolve_match(record, &match_id, &draft, context, at),
+            CustomerCommand::Rescreen { at } => Ok(decide_rescreen(record, context, at)),
             CustomerCommand::CheckDueDiligence { at } => Ok(match context.risk {
                 Some(policy) => decide_due_diligence(record, policy, at),
                 // Without a policy there are no periods: nothing falls due.
                 None => Vec::new(),
             }),
         }
+    }
+}
+
+/// A decision on a potential match of the latest screening. A true sanctions match ends an
+/// application (final rejection, `sanctions_match`) or freezes a verified customer; a true PEP
+/// match is a risk factor, which the re-rating after the decision picks up.
+fn decide_resolve_match(
+    record: &CustomerRecord,
+    raw_id: &str,
+    draft: &super::ResolveMatchDraft,
+    context: &DecisionContext<'_>,
+    at: At,
+) -> Result<Vec<CustomerEvent>, CustomerError> {
+    use super::screening::{MatchDecision, MatchId, ScreeningTopic};
+    let mut errors = ValidationErrors::new();
+    let decision = required(
+        &mut errors,
+        "decision",
+        draft.decision.as_deref(),
+        MatchDecision::parse,
+    );
+    let note = required(&mut errors, "note", draft.note.as_deref(), LongText::parse);
+    errors.finish(|| ())?;
+    let (Some(decision), Some(note)) = (decision, note) else {
+        return Err(nothing_to_change());
+    };
+    let hit = MatchId::parse(raw_id)
+        .and_then(|id| record.screening.hit(&id))
+        .ok_or_else(|| CustomerError::UnknownMatch(raw_id.to_owned()))?;
+    if record.screening.resolutions.contains_key(&hit.match_id) {
+        return Err(CustomerError::MatchAlreadyResolved(raw_id.to_owned()));
+    }
+    let resolver = context.actor.map(|actor| actor.id.clone());
+    let mut events = vec![CustomerEvent::ScreeningMatchResolved {
+        match_id: hit.match_id.clone(),
+        topic: hit.topic,
+        decision,
+        resolver,
+        note: Some(note),
+        at,
+    }];
+    if decision == MatchDecision::TrueMatch && hit.topic == ScreeningTopic::Sanctions {
+        events.push(match record.state {
+            CustomerState::Verified => CustomerEvent::CustomerFrozen {
+                reason: sanctions_freeze_reason(),
+                previous_state: record.state,
+                at,
+            },
+            _ => CustomerEvent::CustomerRejected {
+                reasons: BTreeSet::from([CustomerRejectionReason::SanctionsMatch]),
+                message: None,
+                retryable: false,
+                at,
+            },
+        });
+    }
+    Ok(events)
+}
+
+/// The freeze reason a confirmed sanctions match records (no personal data: it names the rule,
+/// and the match is in the preceding event).
+fn sanctions_freeze_reason() -> Option<LongText> {
+    LongText::parse("confirmed sanctions match").ok()
+}
+
+/// A re-screening after a list changed: recorded only when it finds other potential matches
+/// than the latest screening (new entries, changed entries, entries gone), so an import that
+/// changes nothing for a customer appends nothing to its history.
+fn decide_rescreen(
+    record: &CustomerRecord,
+    context: &DecisionContext<'_>,
+    at: At,
+) -> Vec<CustomerEvent> {
+    let Some(result) = context.screener.and_then(|s| s.screen(record)) else {
+        return Vec::new();
+    };
+    // A match id covers the party, the list, the entry and the entry's content, so equal ids
+    // are the same matches whatever the list's version number or the score.
+    let unchanged = record.screening.latest.as_ref().is_some_and(|latest| {
+        !record.screening.is_stale()
+            && latest.hits.len() == result.hits.len()
+            && result
+                .hits
+                .iter()
+                .all(|hit| latest.hits.contains_key(&hit.match_id))
+    });
+    if unchanged {
+        return Vec::new();
+    }
+    vec![screening_completed(record, result, at)]
+}
+
+/// The event recording `result`, with the matches that are new since the previous screening
+/// and undecided as its alerts.
+fn screening_completed(
+    record: &CustomerRecord,
+    result: super::ScreeningResult,
+    at: At,
+) -> CustomerEvent {
+    let screening = &record.screening;
+    let alerts = result
+        .hits
+        .iter()
+        .filter(|hit| {
+            screening.hit(&hit.match_id).is_none()
+                && !screening.resolutions.contains_key(&hit.match_id)
+        })
+        .map(|hit| hit.match_id.clone())
+        .collect();
+    CustomerEvent::ScreeningCompleted {
+        list_versions: result.list_versions,
+        hits: result.hits,
+        alerts,
+        at,
     }
 }
 

@@ -76,7 +76,9 @@ impl CustomerEvent {
             Self::CustomerFrozen { reason, .. } | Self::LegalHoldChanged { reason, .. } => {
                 *reason = None;
             }
-            Self::DuplicateIdentityResolved { note, .. } | Self::ApprovalRecorded { note, .. } => {
+            Self::DuplicateIdentityResolved { note, .. }
+            | Self::ApprovalRecorded { note, .. }
+            | Self::ScreeningMatchResolved { note, .. } => {
                 *note = None;
             }
             Self::DocumentAccepted { .. }
@@ -90,7 +92,8 @@ impl CustomerEvent {
             | Self::DocumentExpired { .. }
             | Self::ReviewDue { .. }
             | Self::ReviewCompleted { .. }
-            | Self::VerificationLapsed { .. } => {}
+            | Self::VerificationLapsed { .. }
+            | Self::ScreeningCompleted { .. } => {}
         }
         event
     }
@@ -129,6 +132,12 @@ impl CustomerRecord {
         for approval in &mut record.approvals {
             approval.note = None;
         }
+        for resolution in record.screening.resolutions.values_mut() {
+            resolution.note = None;
+        }
+        // Counted from what the personal fields changed, so it is personal too (and an
+        // erased customer is never screened again).
+        record.screening.inputs_version = 0;
         record
     }
 }

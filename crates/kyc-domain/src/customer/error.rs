@@ -115,6 +115,12 @@ pub enum CustomerError {
     /// The command records who decided, and the request named no one.
     #[error("{0} records who decided, and no actor was given")]
     ActorRequired(CommandKind),
+    /// The latest screening holds no potential match of that id.
+    #[error("no potential match {0} in the latest screening")]
+    UnknownMatch(String),
+    /// The potential match was already decided.
+    #[error("potential match {0} was already resolved")]
+    MatchAlreadyResolved(String),
     /// The legal hold is already as asked.
     #[error("the legal hold is already {}", if *.on { "on" } else { "off" })]
     LegalHoldUnchanged {
@@ -164,6 +170,8 @@ impl CustomerError {
             Self::SeniorApprovalRequired => "forbidden",
             Self::AlreadyApproved => "already_approved",
             Self::ActorRequired(_) => "actor_required",
+            Self::UnknownMatch(_) => "unknown_screening_match",
+            Self::MatchAlreadyResolved(_) => "screening_match_already_resolved",
         }
     }
 }

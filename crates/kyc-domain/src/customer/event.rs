@@ -16,6 +16,7 @@ use super::identity::{DuplicateResolution, IdentityKind};
 use super::profile::PolicyVersion;
 use super::reasons::{ClosureReason, CustomerRejectionReason};
 use super::risk::{RiskFactor, RiskLevel, RiskPolicyVersion};
+use super::screening::{ListVersionRef, MatchDecision, MatchId, ScreeningHit, ScreeningTopic};
 use super::{CustomerState, CustomerType};
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use crate::values::{AssociateDetails, LongText};
@@ -275,6 +276,38 @@ pub enum CustomerEvent {
         /// When.
         at: DateTime<Utc>,
     },
+    /// The customer and its associates were screened against the tenant's sanctions and PEP
+    /// lists, because a screened field changed or a list did.
+    ScreeningCompleted {
+        /// The list versions screened against.
+        list_versions: Vec<ListVersionRef>,
+        /// Every potential match found (not only the new ones): the screening's whole answer.
+        hits: Vec<ScreeningHit>,
+        /// The ids of the matches that are new: not found by the previous screening and not
+        /// decided. They are what alerts operators.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alerts: Vec<MatchId>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An operator decided a potential match.
+    ScreeningMatchResolved {
+        /// The match.
+        match_id: MatchId,
+        /// Its topic (a true sanctions match rejects or freezes; a true PEP match is a risk
+        /// factor).
+        topic: ScreeningTopic,
+        /// True match or false positive.
+        decision: MatchDecision,
+        /// Who decided.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolver: Option<ActorId>,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<LongText>,
+        /// When.
+        at: DateTime<Utc>,
+    },
 }
 
 fn default_ubo_threshold_bp() -> u16 {
@@ -283,7 +316,7 @@ fn default_ubo_threshold_bp() -> u16 {
 
 impl CustomerEvent {
     /// Every event type, as stored in the event log's `event_type` column.
-    pub const TYPES: [&'static str; 24] = [
+    pub const TYPES: [&'static str; 26] = [
         "CustomerCreated",
         "CustomerDetailsUpdated",
         "DocumentSubmitted",
@@ -308,6 +341,8 @@ impl CustomerEvent {
         "ReviewDue",
         "ReviewCompleted",
         "VerificationLapsed",
+        "ScreeningCompleted",
+        "ScreeningMatchResolved",
     ];
 
     /// The event's type name, stable forever.
@@ -337,6 +372,8 @@ impl CustomerEvent {
             Self::ReviewDue { .. } => "ReviewDue",
             Self::ReviewCompleted { .. } => "ReviewCompleted",
             Self::VerificationLapsed { .. } => "VerificationLapsed",
+            Self::ScreeningCompleted { .. } => "ScreeningCompleted",
+            Self::ScreeningMatchResolved { .. } => "ScreeningMatchResolved",
         }
     }
 
@@ -373,6 +410,33 @@ impl CustomerEvent {
         )
     }
 
+    /// True for events that change what screening looks at: the customer's details (names,
+    /// date of birth, countries, numbers) and a business's associates. A screening older than
+    /// the latest of them is stale.
+    pub fn changes_screened_fields(&self) -> bool {
+        match self {
+            Self::CustomerDetailsUpdated { changes, .. } => {
+                changes.name.is_some()
+                    || changes.legal_name.is_some()
+                    || changes.aliases.is_some()
+                    || changes.date_of_birth.is_some()
+                    || changes.nationality.is_some()
+                    || changes.address.is_some()
+                    || changes.tax_identification.is_some()
+                    || changes.identification_numbers.is_some()
+                    || changes.registration_number.is_some()
+                    || changes.incorporation_country.is_some()
+            }
+            Self::AssociateUpdated { changes, .. } => {
+                changes.name.is_some()
+                    || changes.date_of_birth.is_some()
+                    || changes.address.is_some()
+            }
+            Self::AssociateAdded { .. } | Self::AssociateRemoved { .. } => true,
+            _ => false,
+        }
+    }
+
     /// When it happened.
     pub fn at(&self) -> DateTime<Utc> {
         match self {
@@ -399,7 +463,9 @@ impl CustomerEvent {
             | Self::DocumentExpired { at, .. }
             | Self::ReviewDue { at, .. }
             | Self::ReviewCompleted { at, .. }
-            | Self::VerificationLapsed { at, .. } => *at,
+            | Self::VerificationLapsed { at, .. }
+            | Self::ScreeningCompleted { at, .. }
+            | Self::ScreeningMatchResolved { at, .. } => *at,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod profile;
 mod reasons;
 mod retention;
 pub mod risk;
+mod screening;
 
 use std::collections::BTreeMap;
 
@@ -47,6 +48,10 @@ pub use profile::{
 pub use reasons::{ClosureReason, CustomerRejectionReason};
 pub use retention::RetentionPeriod;
 pub use risk::{RiskFactor, RiskFactorKind, RiskLevel, RiskPolicy, RiskPolicyVersion, RiskRating};
+pub use screening::{
+    ListVersionRef, MatchDecision, MatchId, MatchResolution, ResolveMatchDraft, Screener,
+    Screening, ScreeningHit, ScreeningResult, ScreeningState, ScreeningTopic,
+};
 
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use crate::values::{closed_enum::closed_enum, AssociateDetails, LongText};
@@ -187,6 +192,9 @@ pub struct CustomerRecord {
     /// Who verified the customer, when the verification named its approver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_by: Option<ActorId>,
+    /// Sanctions and PEP screening: the latest screening and the decisions on its matches.
+    #[serde(default, skip_serializing_if = "screening_is_default")]
+    pub screening: ScreeningState,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the latest event.
@@ -297,6 +305,11 @@ impl Customer {
                 review_due_at: None,
                 first_decision_at: None,
                 verified_by: None,
+                // Creation gives the screened fields their first values.
+                screening: ScreeningState {
+                    inputs_version: 1,
+                    ..ScreeningState::default()
+                },
                 created_at: *at,
                 updated_at: *at,
             });
@@ -308,6 +321,10 @@ impl Customer {
     }
 }
 
+fn screening_is_default(state: &ScreeningState) -> bool {
+    state.latest.is_none() && state.resolutions.is_empty()
+}
+
 impl CustomerRecord {
     /// Folds an event that follows creation into the record: one arm per event type.
     #[allow(clippy::too_many_lines)]
@@ -316,6 +333,9 @@ impl CustomerRecord {
         record.updated_at = event.at();
         if event.voids_approvals() && record.state != CustomerState::Verified {
             record.approvals.clear();
+        }
+        if event.changes_screened_fields() {
+            record.screening.inputs_version += 1;
         }
         match event {
             CustomerEvent::CustomerCreated { .. } => {}
@@ -535,6 +555,41 @@ impl CustomerRecord {
                 {
                     flag.resolution = Some(*resolution);
                 }
+            }
+            CustomerEvent::ScreeningCompleted {
+                list_versions,
+                hits,
+                at,
+                ..
+            } => {
+                record.screening.latest = Some(Screening {
+                    screened_at: *at,
+                    list_versions: list_versions.clone(),
+                    hits: hits
+                        .iter()
+                        .map(|hit| (hit.match_id.clone(), hit.clone()))
+                        .collect(),
+                    inputs_version: record.screening.inputs_version,
+                });
+            }
+            CustomerEvent::ScreeningMatchResolved {
+                match_id,
+                topic,
+                decision,
+                resolver,
+                note,
+                at,
+            } => {
+                record.screening.resolutions.insert(
+                    match_id.clone(),
+                    MatchResolution {
+                        decision: *decision,
+                        topic: *topic,
+                        resolver: resolver.clone(),
+                        note: note.clone(),
+                        at: *at,
+                    },
+                );
             }
         }
     }

@@ -99,6 +99,13 @@ closed_enum! {
         /// No open possible duplicate. Listed (as required, with a `duplicate_identity` error
         /// per duplicate) only while one is open, so profiles without any read as before.
         UniqueIdentity => "unique_identity",
+        /// Screened against the tenant's sanctions lists with no undecided potential match:
+        /// pending while a screened field changed since the last screening, required with a
+        /// `screening_match` error naming the match ids while matches are open. Listed once
+        /// the customer has been screened (a tenant with no list screens nobody).
+        SanctionsScreening => "sanctions_screening",
+        /// The same for PEP lists.
+        PepScreening => "pep_screening",
     }
 }
 
@@ -107,6 +114,9 @@ pub const DOCUMENT_EXPIRED: &str = "document_expired";
 
 /// The error code of an open periodic review.
 pub const REVIEW_DUE: &str = "review_due";
+
+/// The error code of undecided potential screening matches.
+pub const SCREENING_MATCH: &str = "screening_match";
 
 /// A criterion that a rejected document sent back to `required`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,10 +265,46 @@ fn evaluate_v2(record: &CustomerRecord) -> VerificationProfile {
         };
         standings.push((Criterion::SeniorApproval, standing));
     }
+    standings.extend(screening_standings(record));
     let mut profile = profile_of(record, PolicyVersion::V2, name, standings);
     profile.risk_level = rating.map(|r| r.level);
     profile.associates = associates;
     profile
+}
+
+/// The screening criteria, once the customer has been screened: pending while the screening
+/// is stale, required while potential matches of the topic are undecided.
+fn screening_standings(record: &CustomerRecord) -> Vec<(Criterion, Standing)> {
+    use super::screening::ScreeningTopic;
+    let screening = &record.screening;
+    if screening.latest.is_none() {
+        return Vec::new();
+    }
+    [
+        (Criterion::SanctionsScreening, ScreeningTopic::Sanctions),
+        (Criterion::PepScreening, ScreeningTopic::Pep),
+    ]
+    .into_iter()
+    .map(|(criterion, topic)| {
+        let open: Vec<&str> = screening
+            .open_hits(topic)
+            .map(|hit| hit.match_id.as_str())
+            .collect();
+        let standing = if !open.is_empty() {
+            Standing::Required(Some(CriterionError {
+                name: criterion,
+                code: SCREENING_MATCH.to_owned(),
+                message: (record.erased_at.is_none())
+                    .then(|| format!("potential matches to resolve: {}", open.join(", "))),
+            }))
+        } else if screening.is_stale() {
+            Standing::Pending
+        } else {
+            Standing::Complete
+        };
+        (criterion, standing)
+    })
+    .collect()
 }
 
 /// The ownership share from which an owner is a beneficial owner when no rating says

@@ -55,6 +55,8 @@ closed_enum! {
         FragmentedOwnership => "fragmented_ownership",
         /// No source-of-funds document has been accepted.
         MissingSourceOfFunds => "missing_source_of_funds",
+        /// An operator confirmed a potential PEP match of the screening.
+        ConfirmedPepMatch => "confirmed_pep_match",
     }
 }
 
@@ -167,6 +169,7 @@ impl Default for RiskPolicy {
                 (RiskFactorKind::UndisclosedOwnership, 30),
                 (RiskFactorKind::FragmentedOwnership, 10),
                 (RiskFactorKind::MissingSourceOfFunds, 5),
+                (RiskFactorKind::ConfirmedPepMatch, 60),
             ]),
             medium_from: 30,
             high_from: 60,
@@ -357,6 +360,9 @@ impl RiskPolicy {
             }) {
                 facts.insert(F::AssociateInListedJurisdiction);
             }
+        }
+        if record.screening.has_true_pep_match() {
+            facts.insert(F::ConfirmedPepMatch);
         }
         let source_of_funds_accepted = record
             .documents

@@ -431,3 +431,76 @@ impl Then {
         self.result
     }
 }
+
+/// A screener over a fixed list: the customer matches each entry whose `surname` equals its
+/// last name. An entry's `version` plays the part of its content: the match id covers it, so
+/// a changed entry is a new match.
+#[derive(Debug, Default)]
+pub struct FixedList {
+    /// (surname, topic, entry id, entry version).
+    pub entries: Vec<(
+        &'static str,
+        kyc_domain::customer::ScreeningTopic,
+        &'static str,
+        u32,
+    )>,
+    /// No list imported: the screener screens nothing.
+    pub empty: bool,
+}
+
+impl kyc_domain::customer::Screener for FixedList {
+    fn screen(
+        &self,
+        record: &kyc_domain::CustomerRecord,
+    ) -> Option<kyc_domain::customer::ScreeningResult> {
+        if self.empty {
+            return None;
+        }
+        let surname_given = record
+            .details
+            .name
+            .as_ref()
+            .map(|name| name.last.as_str().to_owned())
+            .unwrap_or_default();
+        let list = kyc_domain::customer::ListVersionRef {
+            list: "test_list".into(),
+            version: 7,
+        };
+        let hits = self
+            .entries
+            .iter()
+            .filter(|(surname, ..)| *surname == surname_given)
+            .map(
+                |(_, topic, entry, version)| kyc_domain::customer::ScreeningHit {
+                    match_id: kyc_domain::customer::MatchId::parse(&format!("m_{entry}_{version}"))
+                        .unwrap(),
+                    associate_guid: None,
+                    topic: *topic,
+                    list: list.clone(),
+                    entry_id: (*entry).into(),
+                    entry_fingerprint: format!("fp{version}"),
+                    score_bp: 9_300,
+                },
+            )
+            .collect();
+        Some(kyc_domain::customer::ScreeningResult {
+            list_versions: vec![list],
+            hits,
+        })
+    }
+}
+
+/// A screener over `entries`.
+pub fn lists(
+    entries: Vec<(
+        &'static str,
+        kyc_domain::customer::ScreeningTopic,
+        &'static str,
+        u32,
+    )>,
+) -> FixedList {
+    FixedList {
+        entries,
+        empty: false,
+    }
+}
