@@ -7,6 +7,7 @@
 //!   the log's one tailer, plus the bulk rebuild `kycctl replay` runs. Lists, the operator
 //!   queues and the retention sweeper's candidates are read from their clear columns.
 //! * [`cqrs`] drives the Customer through cqrs-es's `CqrsFramework` on the same log.
+//! * [`lists`] keeps the imported sanctions and PEP lists, version by version.
 //!
 //! The log itself (append, read after a position, checkpoints, announcements, the tailer) is
 //! `kyc-log`'s and knows nothing of customers; this crate runs no SQL on the event table. A
@@ -24,6 +25,7 @@ mod due_diligence;
 mod error;
 mod idempotency;
 pub mod keys;
+pub mod lists;
 pub mod projector;
 mod queues;
 mod retention;

@@ -5,6 +5,7 @@
 pub mod export;
 pub mod history;
 pub mod keys;
+pub mod lists;
 pub mod output;
 pub mod retention;
 pub mod seed;
@@ -139,6 +140,13 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Sanctions and PEP lists: import a published file as a list's newest version, or show
+    /// each list's newest version.
+    Lists {
+        /// What to do.
+        #[command(subcommand)]
+        action: ListsAction,
+    },
     /// Record keeping: the retention sweeper.
     Retention {
         /// What to do.
@@ -183,6 +191,33 @@ pub enum KeysAction {
         #[arg(long, default_value_t = 1000)]
         batch: i64,
     },
+}
+
+/// List subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ListsAction {
+    /// Import a list file as its list's newest version. The whole file is checked first: a
+    /// malformed one is refused with the element or line that is wrong, and nothing changes.
+    /// Importing the newest version's file again adds nothing.
+    Import {
+        /// `ofac_sdn_xml` (`SDN.XML`), `ofac_sdn_csv` (`SDN.CSV`, then optionally `ALT.CSV`,
+        /// `ADD.CSV`, `SDN_COMMENTS.CSV`), `un_xml` (the UN consolidated list), `eu_fsf_xml` (the EU
+        /// financial sanctions file) or `ftm_json` (FollowTheMoney JSON lines, OpenSanctions).
+        #[arg(long, value_parser = parse_list_format)]
+        format: kyc_screening::ListFormat,
+        /// The list's name (default: `ofac_sdn`, `un_sc`, `eu_fsf` or `opensanctions`).
+        #[arg(long)]
+        list: Option<String>,
+        /// The file(s).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Each list's newest version, when it was imported and last re-screened against.
+    Status,
+}
+
+fn parse_list_format(raw: &str) -> Result<kyc_screening::ListFormat, String> {
+    raw.parse()
 }
 
 /// Retention subcommands.
@@ -321,6 +356,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Keys { action } => keys_command(&cli, action).await?,
+        Command::Lists { action } => lists::run(&pool(&cli).await?, action, cli.json).await?,
         Command::Retention {
             action:
                 RetentionAction::Run {
