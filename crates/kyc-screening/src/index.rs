@@ -76,9 +76,11 @@ pub struct ScreeningIndex {
 
 #[derive(Debug)]
 struct Word {
+    text: String,
     phonetic: String,
     skeleton: String,
     arabic: bool,
+    typo_keys: bool,
 }
 
 impl ScreeningIndex {
@@ -117,10 +119,17 @@ impl ScreeningIndex {
                         continue;
                     }
                     let name_index = u32::try_from(index.names.len()).unwrap_or(u32::MAX);
-                    let mut words: Vec<(String, bool, Option<(String, String)>)> = Vec::new();
+                    // (text, Arabic script, phonetic, skeleton, a compound of two tokens)
+                    let mut words: Vec<(String, bool, String, String, bool)> = Vec::new();
                     for token in &tokens {
                         if token.role == Role::Name {
-                            words.push((token.text.clone(), token.script == Script::Arabic, None));
+                            words.push((
+                                token.text.clone(),
+                                token.script == Script::Arabic,
+                                token.phonetic.clone(),
+                                token.skeleton.clone(),
+                                false,
+                            ));
                         }
                     }
                     for pair in tokens.windows(2) {
@@ -130,39 +139,28 @@ impl ScreeningIndex {
                         {
                             continue;
                         }
-                        let joined = format!("{}{}", pair[0].text, pair[1].text);
-                        let arabic = pair[0].script == Script::Arabic;
-                        let joined_phonetic = phonetic(&joined);
-                        let joined_skeleton = if arabic {
-                            format!("{}{}", pair[0].skeleton, pair[1].skeleton)
-                        } else {
-                            skeleton(&joined_phonetic, false)
-                        };
-                        words.push((joined, arabic, Some((joined_phonetic, joined_skeleton))));
+                        let (joined, arabic, joined_phonetic, joined_skeleton) = joined(pair);
+                        words.push((joined, arabic, joined_phonetic, joined_skeleton, true));
                     }
-                    for (text, arabic, compound) in words {
+                    for (text, arabic, phonetic_key, skeleton_key, compound) in words {
                         let next = u32::try_from(index.words.len()).unwrap_or(u32::MAX);
-                        let is_compound = compound.is_some();
                         let word = *dictionary.entry((text.clone(), arabic)).or_insert(next);
                         if word == next {
-                            let (phonetic_key, skeleton_key) = compound.unwrap_or_else(|| {
-                                let p = phonetic(&text);
-                                let s = skeleton(&p, arabic);
-                                (p, s)
-                            });
-                            index.add_keys(
-                                word,
-                                &phonetic_key,
-                                &skeleton_key,
-                                !is_compound,
-                                &mut variants,
-                            );
+                            index.add_keys(word, &phonetic_key, &skeleton_key);
                             index.words.push(Word {
+                                text,
                                 phonetic: phonetic_key,
                                 skeleton: skeleton_key,
                                 arabic,
+                                typo_keys: false,
                             });
                             index.postings.push(Vec::new());
+                        }
+                        // A word first seen as a compound (`Jun-ping`) gets its typo keys when
+                        // it is seen as a token of its own (`Junping`).
+                        if !compound && !index.words[word as usize].typo_keys {
+                            index.words[word as usize].typo_keys = true;
+                            index.add_typo_keys(word, &mut variants);
                         }
                         let posting = &mut index.postings[word as usize];
                         if posting.last() != Some(&name_index) {
@@ -199,29 +197,26 @@ impl ScreeningIndex {
         self.hasher.hash_one(prefix_free)
     }
 
-    fn add_keys(
-        &mut self,
-        word: u32,
-        phonetic_key: &str,
-        skeleton_key: &str,
-        typos: bool,
-        variants: &mut Vec<String>,
-    ) {
+    fn add_keys(&mut self, word: u32, phonetic_key: &str, skeleton_key: &str) {
         let key = self.key(phonetic_key);
         self.phonetic_keys.entry(key).or_default().push(word);
         if skeleton_key.len() >= 2 {
             let key = self.key(skeleton_key);
             self.skeleton_keys.entry(key).or_default().push(word);
         }
-        if typos {
-            variants.clear();
-            deletions(phonetic_key, deletion_depth(phonetic_key), variants);
-            for variant in variants.iter().skip(1) {
-                let key = self.key(variant);
-                let bucket = self.deletion_keys.entry(key).or_default();
-                if bucket.last() != Some(&word) {
-                    bucket.push(word);
-                }
+    }
+
+    fn add_typo_keys(&mut self, word: u32, variants: &mut Vec<String>) {
+        let Word { text, phonetic, .. } = &self.words[word as usize];
+        variants.clear();
+        // Both forms: a typo can break a digraph the phonetic form relies on.
+        deletions(phonetic, deletion_depth(phonetic), variants);
+        deletions(text, deletion_depth(text), variants);
+        for variant in variants.iter() {
+            let key = self.hasher.hash_one(variant.as_str());
+            let bucket = self.deletion_keys.entry(key).or_default();
+            if bucket.last() != Some(&word) {
+                bucket.push(word);
             }
         }
     }
@@ -247,7 +242,7 @@ impl ScreeningIndex {
         phonetic_key: &str,
         skeleton_key: &str,
         arabic: bool,
-        typos: bool,
+        typos: Option<&str>,
         out: &mut Vec<u32>,
         variants: &mut Vec<String>,
     ) {
@@ -271,14 +266,17 @@ impl ScreeningIndex {
                 }));
             }
         }
-        if typos && !arabic {
+        if let (Some(text), false) = (typos, arabic) {
             variants.clear();
             deletions(phonetic_key, deletion_depth(phonetic_key), variants);
+            deletions(text, deletion_depth(text), variants);
             for variant in variants.iter() {
                 if let Some(words) = self.deletion_keys.get(&self.key(variant)) {
                     out.extend(words.iter().copied().filter(|&w| {
                         let word = &self.words[w as usize];
-                        !word.arabic && strsim::osa_distance(&word.phonetic, phonetic_key) <= 2
+                        !word.arabic
+                            && (strsim::osa_distance(&word.phonetic, phonetic_key) <= 2
+                                || strsim::osa_distance(&word.text, text) <= 2)
                     }));
                 }
             }
@@ -338,7 +336,7 @@ impl ScreeningIndex {
                     &token.phonetic,
                     &token.skeleton,
                     arabic,
-                    true,
+                    Some(&token.text),
                     &mut words,
                     &mut variants,
                 );
@@ -351,20 +349,13 @@ impl ScreeningIndex {
                 {
                     continue;
                 }
-                let joined = format!("{}{}", pair[0].text, pair[1].text);
-                let arabic = pair[0].script == Script::Arabic;
-                let joined_phonetic = phonetic(&joined);
-                let joined_skeleton = if arabic {
-                    format!("{}{}", pair[0].skeleton, pair[1].skeleton)
-                } else {
-                    skeleton(&joined_phonetic, false)
-                };
+                let (_, arabic, joined_phonetic, joined_skeleton) = joined(pair);
                 words.clear();
                 self.lookup(
                     &joined_phonetic,
                     &joined_skeleton,
                     arabic,
-                    false,
+                    None,
                     &mut words,
                     &mut variants,
                 );
@@ -490,6 +481,21 @@ impl ScreeningIndex {
                 })
             })
             .collect()
+    }
+}
+
+/// Two adjacent tokens as one word: text, whether Arabic script, phonetic and skeleton keys.
+fn joined(pair: &[Token]) -> (String, bool, String, String) {
+    let text = format!("{}{}", pair[0].text, pair[1].text);
+    let arabic = pair[0].script == Script::Arabic;
+    if arabic {
+        let phonetic_key = format!("{}{}", pair[0].phonetic, pair[1].phonetic);
+        let skeleton_key = format!("{}{}", pair[0].skeleton, pair[1].skeleton);
+        (text, true, phonetic_key, skeleton_key)
+    } else {
+        let phonetic_key = phonetic(&text);
+        let skeleton_key = skeleton(&phonetic_key, false);
+        (text, false, phonetic_key, skeleton_key)
     }
 }
 

@@ -7,6 +7,7 @@
 //! formats live in `kyc-lists`; this crate only holds the model and scores subjects against it.
 
 mod entry;
+pub mod evaluation;
 mod index;
 mod matcher;
 mod normalize;

@@ -283,7 +283,8 @@ pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)>
         (Role::Initial, Role::Initial) => {
             return (q.text == e.text).then_some((1.0, Agreement::Exact));
         }
-        (Role::Initial, Role::Name) | (Role::Name, Role::Initial) => {
+        (Role::Initial, Role::Name | Role::Particle)
+        | (Role::Name | Role::Particle, Role::Initial) => {
             return (q.text.as_bytes().first() == e.text.as_bytes().first())
                 .then_some((0.8, Agreement::Initial));
         }
@@ -318,12 +319,19 @@ pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)>
     }
     let mut best: Option<(f64, Agreement)> = None;
     let shortest = q.text.len().min(e.text.len());
+    let longest = q.text.len().max(e.text.len());
     let edits =
         strsim::osa_distance(&q.text, &e.text).min(strsim::osa_distance(&q.phonetic, &e.phonetic));
-    let typo = match (edits, shortest) {
-        (1, 4..) => Some(0.88),
-        (1, 3) => Some(0.7),
-        (2, 6..) => Some(0.78),
+    // People rarely mistype the first letter of a name; a different first letter is more often
+    // a different name (`Karakidis` / `Papakidis`).
+    let same_start = q.text.as_bytes().first() == e.text.as_bytes().first()
+        || q.phonetic.as_bytes().first() == e.phonetic.as_bytes().first();
+    let typo = match (edits, shortest, same_start) {
+        (1, 4.., true) => Some(0.88),
+        (1, 4.., false) => Some(0.75),
+        (1, 3, _) => Some(0.7),
+        (2, _, true) if shortest + longest >= 12 && shortest >= 5 => Some(0.78),
+        (2, _, false) if shortest + longest >= 12 && shortest >= 5 => Some(0.65),
         _ => None,
     };
     if let Some(similarity) = typo {
@@ -521,7 +529,7 @@ pub(crate) fn score_names(query: &[Token], entry: &[Token], explain: bool) -> Na
             Role::LegalForm => (Agreement::LegalFormIgnored, None),
             Role::Initial => (Agreement::Missing, Some((false, 0.97))),
             Role::Name => {
-                let anchor = Some(j) == entry_first || Some(j) == entry_last;
+                let anchor = Some(j) == entry_first || Some(j) == entry_last || token.hyphenated;
                 (
                     Agreement::Missing,
                     Some((anchor, if anchor { 0.75 } else { 0.93 })),
@@ -557,7 +565,7 @@ pub(crate) fn score_names(query: &[Token], entry: &[Token], explain: bool) -> Na
             Role::LegalForm => (Agreement::LegalFormIgnored, None),
             Role::Initial => (Agreement::Extra, Some((false, 0.97))),
             Role::Name => {
-                let anchor = Some(i) == query_first || Some(i) == query_last;
+                let anchor = Some(i) == query_first || Some(i) == query_last || token.hyphenated;
                 (
                     Agreement::Extra,
                     Some((anchor, if anchor { 0.8 } else { 0.93 })),

@@ -55,6 +55,9 @@ pub(crate) struct Token {
     pub(crate) folded: bool,
     /// Name, initial, particle or legal form.
     pub(crate) role: Role,
+    /// Whether the token is one part of a hyphenated name (`Min-jun`, `Abdul-Rahman`): losing
+    /// one part is losing a name, not a middle name.
+    pub(crate) hyphenated: bool,
 }
 
 impl Token {
@@ -69,6 +72,10 @@ impl Token {
 const PARTICLES: &[&str] = &[
     "al", "el", "bin", "ibn", "bint", "abu", "ben", "van", "der", "den", "von", "de", "da", "del",
     "della", "di", "le", "la", "du", "dos", "das", "ter", "ten", "ul", "bte", "binti", "bn",
+    // Arabic-script `بن`, `ابو`, `بنت` after transliteration.
+    "bw", "abw", "bnt",
+    // `Abdul-` ("servant of") says nothing alone: `Abdul-Majid` and `Abdul-Karim` are two names.
+    "abd", "abdul", "abdel", "abdal", "abdol",
 ];
 
 /// Legal-form words of organisation names, in the transliterated, lower-case form.
@@ -194,6 +201,13 @@ pub(crate) fn clean(raw: &str) -> String {
         .collect()
 }
 
+fn is_hyphen(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}'
+    )
+}
+
 /// Whether a character belongs to a word (letters, digits, marks and in-word apostrophes).
 fn in_word(c: char) -> bool {
     c.is_alphanumeric()
@@ -224,9 +238,30 @@ pub(crate) fn tokenize(raw: &str, organization: bool) -> Vec<Token> {
         }
     };
     let mut tokens = Vec::new();
-    for word in ordered.split(|c: char| !in_word(c)) {
-        if let Some(token) = token(word, organization) {
-            tokens.push(token);
+    for chunk in ordered.split(|c: char| !in_word(c) && !is_hyphen(c)) {
+        let parts: Vec<&str> = chunk
+            .split(is_hyphen)
+            .filter(|p| p.chars().any(char::is_alphanumeric))
+            .collect();
+        let hyphenated = parts.len() > 1;
+        for part in parts {
+            // The Arabic article is written joined to its noun (`الرشيد`): it is a particle.
+            if let Some(rest) = part.strip_prefix("ال").filter(|r| r.chars().count() >= 2) {
+                if let Some(mut article) = token("al", organization) {
+                    article.original = "ال".to_owned();
+                    article.script = Script::Arabic;
+                    tokens.push(article);
+                }
+                if let Some(mut token) = token(rest, organization) {
+                    token.hyphenated = hyphenated;
+                    tokens.push(token);
+                }
+                continue;
+            }
+            if let Some(mut token) = token(part, organization) {
+                token.hyphenated = hyphenated;
+                tokens.push(token);
+            }
         }
     }
     tokens
@@ -277,6 +312,13 @@ fn token(word: &str, organization: bool) -> Option<Token> {
             .max_by_key(|(_, count)| **count)?;
         scripts[index]
     };
+    if script == Script::Greek {
+        // any-ascii writes Greek `ου` as `oy`; every romanisation of names writes `ou`.
+        latinised = latinised
+            .replace("ου", "ou")
+            .replace("Ου", "Ou")
+            .replace("ΟΥ", "OU");
+    }
     let text: String = any_ascii::any_ascii(&latinised)
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -294,7 +336,26 @@ fn token(word: &str, organization: bool) -> Option<Token> {
     } else {
         Role::Name
     };
-    let phonetic = phonetic(&text);
+    let phonetic = if script == Script::Arabic {
+        // Arabic letters transliterate one by one: `ز` + `ح` is `zh` in ASCII but two letters,
+        // not the digraph the phonetic rules would read.
+        let mut out = String::new();
+        for c in latinised.chars() {
+            let letter: String = any_ascii::any_ascii_char(c)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            for p in phonetic(&letter).chars() {
+                if !out.ends_with(p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    } else {
+        phonetic(&text)
+    };
     let skeleton = skeleton(&phonetic, script == Script::Arabic);
     Some(Token {
         original: word.to_owned(),
@@ -305,6 +366,7 @@ fn token(word: &str, organization: bool) -> Option<Token> {
         homoglyph: homoglyphs,
         folded: folded && script == Script::Latin,
         role,
+        hyphenated: false,
     })
 }
 
@@ -410,19 +472,26 @@ pub(crate) fn skeleton(phonetic: &str, arabic: bool) -> String {
 /// Every string obtained by deleting up to `max` characters of `key` (the key itself included),
 /// for typo-tolerant blocking: two keys within `max` edits share a deletion variant.
 pub(crate) fn deletions(key: &str, max: usize, out: &mut Vec<String>) {
-    out.push(key.to_owned());
+    let start = out.len();
+    if !out.iter().any(|v| v == key) {
+        out.push(key.to_owned());
+    }
     let mut frontier = vec![key.to_owned()];
     for _ in 0..max {
-        let mut next = Vec::new();
+        let mut next: Vec<String> = Vec::new();
         for word in &frontier {
             for (i, _) in word.char_indices() {
                 let mut variant = String::with_capacity(word.len());
                 variant.push_str(&word[..i]);
                 variant.push_str(&word[i + 1..]);
-                if !out.contains(&variant) {
-                    out.push(variant.clone());
+                if !next.contains(&variant) {
                     next.push(variant);
                 }
+            }
+        }
+        for variant in &next {
+            if !out[start..].contains(variant) && !out[..start].contains(variant) {
+                out.push(variant.clone());
             }
         }
         frontier = next;
