@@ -727,6 +727,7 @@ pub struct SyntheticList {
 /// name, strong aliases (another transliteration, the native script, the comma form), a weak
 /// alias for some, dates of birth, countries and passport or registration numbers. About three
 /// names an entry on average.
+#[allow(clippy::too_many_lines)]
 pub fn synthetic_list(size: usize, seed: u64) -> SyntheticList {
     let mut rng = Rng::new(seed);
     let mut entries = Vec::with_capacity(size);
@@ -1196,11 +1197,9 @@ impl<'a> Deriver<'a> {
             VariationClass::Exact => entry.names[0].full.clone(),
             VariationClass::Diacritics => {
                 let base = natural?;
-                if base.chars().any(|c| !c.is_ascii()) {
-                    any_ascii::any_ascii(&base)
-                } else {
+                if base.is_ascii() {
                     let mut out = base;
-                    for _ in 0..1 + rng.below(2) {
+                    for _ in 0..=rng.below(2) {
                         let chars: Vec<char> = out.chars().collect();
                         let spots: Vec<(usize, char)> = chars
                             .iter()
@@ -1222,6 +1221,8 @@ impl<'a> Deriver<'a> {
                         out = replace_char_at(&out, at, &accented.to_string());
                     }
                     out
+                } else {
+                    any_ascii::any_ascii(&base)
                 }
             }
             VariationClass::Transliteration => {
@@ -1341,7 +1342,7 @@ impl<'a> Deriver<'a> {
             }
             VariationClass::Homoglyphs => {
                 let mut out = natural?;
-                for _ in 0..1 + rng.below(3) {
+                for _ in 0..=rng.below(3) {
                     let chars: Vec<char> = out.chars().collect();
                     let spots: Vec<(usize, char)> = chars
                         .iter()
@@ -1363,7 +1364,7 @@ impl<'a> Deriver<'a> {
             }
             VariationClass::Invisible => {
                 let mut out = natural?;
-                for _ in 0..1 + rng.below(3) {
+                for _ in 0..=rng.below(3) {
                     let count = out.chars().count();
                     let at = 1 + rng.below(count.saturating_sub(1).max(1));
                     let c = INVISIBLE[rng.below(INVISIBLE.len())];
@@ -1416,7 +1417,7 @@ impl<'a> Deriver<'a> {
             }
             _ => return None,
         };
-        let (birth_date, country) = self.qualifiers(rng, entry);
+        let (birth_date, country) = Self::qualifiers(rng, entry);
         Some(LabelledQuery {
             class,
             name,
@@ -1433,7 +1434,7 @@ impl<'a> Deriver<'a> {
 
     /// A third of the queries carry the entry's date of birth and country, as an onboarding
     /// record would; the rest are screened on the name alone.
-    fn qualifiers(&self, rng: &mut Rng, entry: &ListEntry) -> (Option<NaiveDate>, Option<String>) {
+    fn qualifiers(rng: &mut Rng, entry: &ListEntry) -> (Option<NaiveDate>, Option<String>) {
         if !rng.chance(0.33) {
             return (None, None);
         }

@@ -19,9 +19,7 @@ use crate::matcher::{
     normalize_number, qualify, score_names, Candidate, Explanation, MatchPolicy, Subject,
     SubjectKind,
 };
-use crate::normalize::{
-    deletion_depth, deletions, phonetic, skeleton, tokenize, Role, Script, Token,
-};
+use crate::normalize::{deletion_depth, deletions, edits_upto_two, tokenize, Role, Script, Token};
 
 /// A list version, as the caller identifies it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -85,6 +83,7 @@ struct Word {
 
 impl ScreeningIndex {
     /// Indexes the entries of every list version given.
+    #[allow(clippy::too_many_lines)]
     pub fn build<'a>(lists: impl IntoIterator<Item = (ListRef, &'a [ListEntry])>) -> Self {
         let hasher = FixedState::with_seed(0x6b79_6373_6372_6565);
         let mut index = ScreeningIndex {
@@ -132,15 +131,16 @@ impl ScreeningIndex {
                             ));
                         }
                     }
-                    for pair in tokens.windows(2) {
-                        if pair
-                            .iter()
-                            .any(|t| matches!(t.role, Role::Initial | Role::LegalForm))
-                        {
-                            continue;
+                    for token in &tokens {
+                        if let Some(joined) = token.join.as_deref() {
+                            words.push((
+                                joined.text.clone(),
+                                joined.arabic,
+                                joined.phonetic.clone(),
+                                joined.skeleton.clone(),
+                                true,
+                            ));
                         }
-                        let (joined, arabic, joined_phonetic, joined_skeleton) = joined(pair);
-                        words.push((joined, arabic, joined_phonetic, joined_skeleton, true));
                     }
                     for (text, arabic, phonetic_key, skeleton_key, compound) in words {
                         let next = u32::try_from(index.words.len()).unwrap_or(u32::MAX);
@@ -275,8 +275,8 @@ impl ScreeningIndex {
                     out.extend(words.iter().copied().filter(|&w| {
                         let word = &self.words[w as usize];
                         !word.arabic
-                            && (strsim::osa_distance(&word.phonetic, phonetic_key) <= 2
-                                || strsim::osa_distance(&word.text, text) <= 2)
+                            && (edits_upto_two(&word.phonetic, phonetic_key) <= 2
+                                || edits_upto_two(&word.text, text) <= 2)
                     }));
                 }
             }
@@ -342,19 +342,15 @@ impl ScreeningIndex {
                 );
                 mark(&words, 1 << i, &mut hits);
             }
-            for (i, pair) in query.windows(2).enumerate() {
-                if pair
-                    .iter()
-                    .any(|t| matches!(t.role, Role::Initial | Role::LegalForm))
-                {
+            for (i, token) in query.iter().enumerate() {
+                let Some(joined) = token.join.as_deref() else {
                     continue;
-                }
-                let (_, arabic, joined_phonetic, joined_skeleton) = joined(pair);
+                };
                 words.clear();
                 self.lookup(
-                    &joined_phonetic,
-                    &joined_skeleton,
-                    arabic,
+                    &joined.phonetic,
+                    &joined.skeleton,
+                    joined.arabic,
                     None,
                     &mut words,
                     &mut variants,
@@ -484,21 +480,6 @@ impl ScreeningIndex {
     }
 }
 
-/// Two adjacent tokens as one word: text, whether Arabic script, phonetic and skeleton keys.
-fn joined(pair: &[Token]) -> (String, bool, String, String) {
-    let text = format!("{}{}", pair[0].text, pair[1].text);
-    let arabic = pair[0].script == Script::Arabic;
-    if arabic {
-        let phonetic_key = format!("{}{}", pair[0].phonetic, pair[1].phonetic);
-        let skeleton_key = format!("{}{}", pair[0].skeleton, pair[1].skeleton);
-        (text, true, phonetic_key, skeleton_key)
-    } else {
-        let phonetic_key = phonetic(&text);
-        let skeleton_key = skeleton(&phonetic_key, false);
-        (text, false, phonetic_key, skeleton_key)
-    }
-}
-
 /// A weak alias alone stays just below the threshold.
 fn weak_cap(threshold: f64) -> f64 {
     (threshold - 0.01).max(0.0)
@@ -518,4 +499,329 @@ fn final_score(
         score = score.min(weak_cap(threshold));
     }
     score
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::entry::EntryName;
+    use crate::matcher::{
+        Adjustment, Agreement, BirthDateOutcome, Qualifier, SubjectIdentifier, DEFAULT_THRESHOLD,
+    };
+
+    fn name(full: &str, strength: NameStrength) -> EntryName {
+        EntryName {
+            full: full.to_owned(),
+            strength,
+        }
+    }
+
+    fn person(id: &str, names: &[(&str, NameStrength)], born: Option<&str>) -> ListEntry {
+        ListEntry {
+            entry_id: id.to_owned(),
+            kind: EntityKind::Person,
+            topics: vec![EntryTopic::Sanctions],
+            names: names.iter().map(|(n, s)| name(n, *s)).collect(),
+            birth_dates: born.iter().filter_map(|d| d.parse().ok()).collect(),
+            birth_places: vec![],
+            countries: vec!["UZ".to_owned()],
+            identifiers: vec![],
+            programs: vec!["TEST".to_owned()],
+        }
+    }
+
+    /// Fictional entries, one per kind of difficulty.
+    fn fixture() -> Vec<ListEntry> {
+        use NameStrength::{Primary, Strong, Weak};
+        let mut karimov = person(
+            "P-1",
+            &[("KARIMOV, Muhammad Yusuf", Primary), ("Abu Zarkan", Weak)],
+            Some("1971-04-12"),
+        );
+        karimov.identifiers.push(Identifier {
+            kind: "Passport".to_owned(),
+            number: "AB 123 4567".to_owned(),
+            country: Some("UZ".to_owned()),
+        });
+        let mut northwind = person("O-1", &[("Northwind Trading LLC", Primary)], None);
+        northwind.kind = EntityKind::Organization;
+        vec![
+            karimov,
+            person(
+                "P-2",
+                &[("Vladimir Sergeyevich Morozkin", Primary)],
+                Some("1965"),
+            ),
+            person("P-3", &[("Olympia Karamanou", Primary)], None),
+            person(
+                "P-4",
+                &[
+                    ("Abdul-Rahman al-Tikriti", Primary),
+                    ("Abdulrahman Tikriti", Strong),
+                ],
+                None,
+            ),
+            person("P-5", &[("Pieter van der Berg", Primary)], None),
+            person("P-6", &[("Jürgen Weißmüller", Primary)], None),
+            person("P-7", &[("Hassan Kamilov", Primary)], None),
+            northwind,
+        ]
+    }
+
+    fn index(entries: &[ListEntry]) -> ScreeningIndex {
+        ScreeningIndex::build([(
+            ListRef {
+                name: "test".to_owned(),
+                version: 7,
+            },
+            entries,
+        )])
+    }
+
+    fn subject(name: &str) -> Subject {
+        Subject {
+            kind: SubjectKind::Person,
+            names: vec![name.to_owned()],
+            birth_date: None,
+            countries: vec![],
+            identifiers: vec![],
+        }
+    }
+
+    fn best(index: &ScreeningIndex, subject: &Subject) -> Option<Candidate> {
+        index
+            .screen(subject, &MatchPolicy::default())
+            .into_iter()
+            .next()
+    }
+
+    fn assert_matches(index: &ScreeningIndex, query: &str, expected: &str) {
+        let candidate = best(index, &subject(query));
+        let found = candidate
+            .as_ref()
+            .map(|c| (c.entry_id.as_str(), c.score, c.is_match));
+        assert!(
+            matches!(found, Some((id, _, true)) if id == expected),
+            "{query} should match {expected}: {found:?}"
+        );
+    }
+
+    fn assert_no_match(index: &ScreeningIndex, query: &str) {
+        let candidates = index.screen(&subject(query), &MatchPolicy::default());
+        assert!(
+            candidates.iter().all(|c| !c.is_match),
+            "{query} should match nothing: {:?}",
+            candidates
+                .iter()
+                .map(|c| (&c.entry_id, c.score))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn every_variation_class_matches_its_entry() {
+        let entries = fixture();
+        let index = index(&entries);
+        for (query, expected) in [
+            // Name order and comma forms.
+            ("Muhammad Yusuf Karimov", "P-1"),
+            ("Karimov Muhammad Yusuf", "P-1"),
+            // Dropped and added middle names.
+            ("Muhammad Karimov", "P-1"),
+            ("Muhammad Yusuf Ali Karimov", "P-1"),
+            ("Vladimir Morozkin", "P-2"),
+            // Transliteration across scripts and Latin variants.
+            ("Владимир Морозкин", "P-2"),
+            ("Wladimir Morozkin", "P-2"),
+            ("Vladimyr Morozkin", "P-2"),
+            ("Ολυμπία Καραμάνου", "P-3"),
+            ("Olimpia Karamanou", "P-3"),
+            ("محمد يوسف كريموف", "P-1"),
+            ("Mohammed Yusuf Karimov", "P-1"),
+            ("Mohamed Yusuf Karimov", "P-1"),
+            // Initials.
+            ("M. Y. Karimov", "P-1"),
+            // Hyphenation, spacing and particles.
+            ("Abdul Rahman al-Tikriti", "P-4"),
+            ("Abdulrahman al Tikriti", "P-4"),
+            ("Abdul-Rahman Tikriti", "P-4"),
+            ("Abdul Rahman el-Tikriti", "P-4"),
+            ("Pieter Berg", "P-5"),
+            ("Pieter Van Der Berg", "P-5"),
+            // Diacritics.
+            ("Jurgen Weissmuller", "P-6"),
+            ("JÜRGEN WEISSMÜLLER", "P-6"),
+            // Doubled letters.
+            ("Hasan Kamilov", "P-7"),
+            ("Hassan Kammilov", "P-7"),
+            // Homoglyphs (Cyrillic а, о, р; Greek Ο) and invisible characters.
+            ("Muh\u{0430}mmad Yusuf K\u{0430}rim\u{043E}v", "P-1"),
+            ("Muhammad Yusuf \u{039F}\u{0430}rimov", "P-1"),
+            (
+                "Mu\u{200B}hammad Yu\u{00AD}suf Kari\u{2060}mov\u{FEFF}",
+                "P-1",
+            ),
+            // Typos: one and two edits.
+            ("Muhamad Yusuf Karimvo", "P-1"),
+            ("Muhammad Yusuf Krimov", "P-1"),
+            ("Vladimir Morozkni", "P-2"),
+            ("Vladimir Mrozkinn", "P-2"),
+        ] {
+            assert_matches(&index, query, expected);
+        }
+    }
+
+    #[test]
+    fn look_alikes_and_common_given_names_do_not_match() {
+        let entries = fixture();
+        let index = index(&entries);
+        for query in [
+            "Muhammad Yusuf Petrov",
+            "Muhammad",
+            "Muhammad Yusuf",
+            "Vladimir Petrov",
+            "Olympia Papadaki",
+            "Pieter van der Meer",
+            "Southwind Trading LLC",
+        ] {
+            assert_no_match(&index, query);
+        }
+        let score = |q: &str| best(&index, &subject(q)).map_or(0.0, |c| c.score);
+        assert!(score("Muhammad Yusuf Kamilov") < score("Muhammad Yusuf Karimov"));
+    }
+
+    #[test]
+    fn organisations_drop_legal_forms_and_only_meet_organisations() {
+        let entries = fixture();
+        let index = index(&entries);
+        let mut org = subject("NORTHWIND TRADING GmbH");
+        org.kind = SubjectKind::Organization;
+        let candidate = best(&index, &org).expect("a candidate");
+        assert_eq!(candidate.entry_id, "O-1");
+        assert!(candidate.is_match);
+        assert!(candidate
+            .explanation
+            .tokens
+            .iter()
+            .any(|t| t.agreement == Agreement::LegalFormIgnored));
+        // The same name screened as a person does not reach organisations.
+        assert!(best(&index, &subject("Northwind Trading")).is_none());
+    }
+
+    #[test]
+    fn birth_dates_countries_and_numbers_qualify_the_score() {
+        let entries = fixture();
+        let index = index(&entries);
+        let plain = best(&index, &subject("Muhammad Karimov")).expect("a candidate");
+        let mut born = subject("Muhammad Karimov");
+        born.birth_date = NaiveDate::from_ymd_opt(1971, 4, 12);
+        let equal = best(&index, &born).expect("a candidate");
+        born.birth_date = NaiveDate::from_ymd_opt(1958, 1, 1);
+        let conflicting = best(&index, &born).expect("a candidate");
+        assert!(equal.score > plain.score);
+        assert!(conflicting.score < plain.score);
+        assert!(matches!(
+            conflicting.explanation.qualifiers[0],
+            Qualifier::BirthDate {
+                outcome: BirthDateOutcome::ConflictingYear,
+                subject_year: 1958,
+                ..
+            }
+        ));
+        let mut numbered = subject("Someone Else Entirely");
+        numbered.identifiers.push(SubjectIdentifier {
+            number: "ab1234567".to_owned(),
+            country: Some("UZ".to_owned()),
+        });
+        let certain = best(&index, &numbered).expect("a candidate");
+        assert_eq!(certain.entry_id, "P-1");
+        assert!((certain.score - 1.0).abs() < f64::EPSILON);
+        assert!(certain.explanation.certain && certain.is_match);
+    }
+
+    #[test]
+    fn a_weak_alias_alone_stays_below_the_threshold() {
+        let entries = fixture();
+        let index = index(&entries);
+        let weak = best(&index, &subject("Abu Zarkan")).expect("a candidate");
+        assert_eq!(weak.entry_id, "P-1");
+        assert!(!weak.is_match);
+        assert!(weak.score < DEFAULT_THRESHOLD);
+        assert!(weak
+            .explanation
+            .adjustments
+            .iter()
+            .any(|a| matches!(a, Adjustment::WeakAliasCap { .. })));
+        let mut supported = subject("Abu Zarkan");
+        supported.birth_date = NaiveDate::from_ymd_opt(1971, 4, 12);
+        assert!(best(&index, &supported).expect("a candidate").is_match);
+    }
+
+    #[test]
+    fn explanations_are_readable_json_without_other_subject_data() {
+        let entries = fixture();
+        let index = index(&entries);
+        let mut s = subject("M. Karimov-Zade");
+        s.names = vec!["Mohammed Karimov".to_owned()];
+        s.countries = vec!["KZ".to_owned()];
+        s.identifiers.push(SubjectIdentifier {
+            number: "ZZ9999999".to_owned(),
+            country: None,
+        });
+        let candidate = best(&index, &s).expect("a candidate");
+        assert_eq!(
+            (candidate.list.as_str(), candidate.list_version),
+            ("test", 7)
+        );
+        assert_eq!(candidate.matched_name, "KARIMOV, Muhammad Yusuf");
+        let json = serde_json::to_string(&candidate.explanation).expect("serialisable");
+        assert!(
+            json.contains(r#""agreement":{"kind":"skeleton"}"#),
+            "{json}"
+        );
+        assert!(json.contains(r#""kind":"missing_token""#), "{json}");
+        assert!(json.contains(r#""outcome":"conflicting""#), "{json}");
+        assert!(
+            !json.contains("ZZ9999999") && !json.contains("KZ"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn one_index_serves_several_lists_and_is_shareable() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<ScreeningIndex>();
+        let first = fixture();
+        let second = vec![person(
+            "UN-9",
+            &[("Morozkin, Vladimir", NameStrength::Primary)],
+            None,
+        )];
+        let index = ScreeningIndex::build([
+            (
+                ListRef {
+                    name: "ofac_sdn".to_owned(),
+                    version: 1,
+                },
+                first.as_slice(),
+            ),
+            (
+                ListRef {
+                    name: "un_sc".to_owned(),
+                    version: 2,
+                },
+                second.as_slice(),
+            ),
+        ]);
+        let candidates = index.screen(&subject("Vladimir Morozkin"), &MatchPolicy::default());
+        let lists: Vec<(&str, i64, &str)> = candidates
+            .iter()
+            .map(|c| (c.list.as_str(), c.list_version, c.entry_id.as_str()))
+            .collect();
+        assert!(lists.contains(&("ofac_sdn", 1, "P-2")), "{lists:?}");
+        assert!(lists.contains(&("un_sc", 2, "UN-9")), "{lists:?}");
+        assert_eq!(index.entry_count(), first.len() + 1);
+    }
 }

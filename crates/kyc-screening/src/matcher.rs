@@ -4,7 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::entry::{EntityKind, EntryTopic, Identifier, NameStrength, PartialDate};
-use crate::normalize::{phonetic, skeleton, Role, Script, Token};
+use crate::normalize::{edits_upto_two, Role, Script, Token};
 
 /// The default match threshold.
 ///
@@ -277,10 +277,7 @@ pub enum CountryOutcome {
 /// The similarity of two tokens and how they agree, or `None` when they do not.
 pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)> {
     match (q.role, e.role) {
-        (Role::Particle, Role::Particle) => {
-            return (q.text == e.text).then_some((1.0, Agreement::Exact));
-        }
-        (Role::Initial, Role::Initial) => {
+        (Role::Particle, Role::Particle) | (Role::Initial, Role::Initial) => {
             return (q.text == e.text).then_some((1.0, Agreement::Exact));
         }
         (Role::Initial, Role::Name | Role::Particle)
@@ -320,8 +317,7 @@ pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)>
     let mut best: Option<(f64, Agreement)> = None;
     let shortest = q.text.len().min(e.text.len());
     let longest = q.text.len().max(e.text.len());
-    let edits =
-        strsim::osa_distance(&q.text, &e.text).min(strsim::osa_distance(&q.phonetic, &e.phonetic));
+    let edits = edits_upto_two(&q.text, &e.text).min(edits_upto_two(&q.phonetic, &e.phonetic));
     // People rarely mistype the first letter of a name; a different first letter is more often
     // a different name (`Karakidis` / `Papakidis`).
     let same_start = q.text.as_bytes().first() == e.text.as_bytes().first()
@@ -350,32 +346,19 @@ pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)>
 }
 
 /// Compares a token written as two on one side (`abdul` + `rahman`) with one token on the other.
-fn compound_similarity(first: &Token, second: &Token, whole: &Token) -> Option<f64> {
-    if whole.role != Role::Name || first.role == Role::Initial || second.role == Role::Initial {
+fn compound_similarity(first: &Token, whole: &Token) -> Option<f64> {
+    if whole.role != Role::Name {
         return None;
     }
-    let joined = format!("{}{}", first.text, second.text);
-    if joined == whole.text {
+    let joined = first.join.as_deref()?;
+    if joined.text == whole.text {
         return Some(0.97);
     }
-    let joined_phonetic = phonetic(&joined);
-    if joined_phonetic == whole.phonetic {
+    if joined.phonetic == whole.phonetic {
         return Some(0.93);
     }
-    let arabic = [first, second, whole]
-        .iter()
-        .any(|t| t.script == Script::Arabic);
-    if arabic {
-        let joined_skeleton = if first.script == Script::Arabic {
-            format!("{}{}", first.skeleton, second.skeleton)
-        } else {
-            skeleton(&joined_phonetic, false)
-        };
-        if joined_skeleton == whole.skeleton {
-            return Some(0.9);
-        }
-    }
-    None
+    let arabic = joined.arabic || whole.script == Script::Arabic;
+    (arabic && joined.skeleton == whole.skeleton).then_some(0.9)
 }
 
 /// One aligned unit: one or two query tokens against one or two entry tokens.
@@ -432,13 +415,12 @@ pub(crate) fn score_names(query: &[Token], entry: &[Token], explain: bool) -> Na
         }
     }
     let compound = |side_a: &[Token], side_b: &[Token], units: &mut Vec<Unit>, query_side: bool| {
-        for i in 0..side_a.len().saturating_sub(1) {
-            let (first, second) = (&side_a[i], &side_a[i + 1]);
-            if first.role == Role::LegalForm || second.role == Role::LegalForm {
+        for (i, first) in side_a.iter().enumerate() {
+            if first.join.is_none() {
                 continue;
             }
             for (j, whole) in side_b.iter().enumerate() {
-                if let Some(similarity) = compound_similarity(first, second, whole) {
+                if let Some(similarity) = compound_similarity(first, whole) {
                     let pair = 0b11 << i;
                     let single = 1 << j;
                     let (q, e) = if query_side {

@@ -58,6 +58,41 @@ pub(crate) struct Token {
     /// Whether the token is one part of a hyphenated name (`Min-jun`, `Abdul-Rahman`): losing
     /// one part is losing a name, not a middle name.
     pub(crate) hyphenated: bool,
+    /// This token and the next written as one (`abdul` + `rahman`), when both may join.
+    pub(crate) join: Option<Box<Joined>>,
+}
+
+/// Two adjacent tokens written as one word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Joined {
+    /// The texts joined.
+    pub(crate) text: String,
+    /// Its phonetic key.
+    pub(crate) phonetic: String,
+    /// Its skeleton.
+    pub(crate) skeleton: String,
+    /// Whether the first token is in Arabic script.
+    pub(crate) arabic: bool,
+}
+
+fn joined(first: &Token, second: &Token) -> Joined {
+    let text = format!("{}{}", first.text, second.text);
+    if first.script == Script::Arabic {
+        Joined {
+            phonetic: format!("{}{}", first.phonetic, second.phonetic),
+            skeleton: format!("{}{}", first.skeleton, second.skeleton),
+            text,
+            arabic: true,
+        }
+    } else {
+        let phonetic_key = phonetic(&text);
+        Joined {
+            skeleton: skeleton(&phonetic_key, false),
+            phonetic: phonetic_key,
+            text,
+            arabic: false,
+        }
+    }
 }
 
 impl Token {
@@ -179,8 +214,9 @@ fn homoglyph(c: char) -> Option<char> {
 
 fn script_of(c: char) -> Option<Script> {
     match c {
-        'a'..='z' | 'A'..='Z' | '0'..='9' => Some(Script::Latin),
-        '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => Some(Script::Latin),
+        'a'..='z' | 'A'..='Z' | '0'..='9' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
+            Some(Script::Latin)
+        }
         '\u{0400}'..='\u{052F}' => Some(Script::Cyrillic),
         '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(Script::Greek),
         '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{FB50}'..='\u{FDFF}' => {
@@ -248,7 +284,7 @@ pub(crate) fn tokenize(raw: &str, organization: bool) -> Vec<Token> {
             // The Arabic article is written joined to its noun (`الرشيد`): it is a particle.
             if let Some(rest) = part.strip_prefix("ال").filter(|r| r.chars().count() >= 2) {
                 if let Some(mut article) = token("al", organization) {
-                    article.original = "ال".to_owned();
+                    "ال".clone_into(&mut article.original);
                     article.script = Script::Arabic;
                     tokens.push(article);
                 }
@@ -262,6 +298,12 @@ pub(crate) fn tokenize(raw: &str, organization: bool) -> Vec<Token> {
                 token.hyphenated = hyphenated;
                 tokens.push(token);
             }
+        }
+    }
+    for i in 1..tokens.len() {
+        let joinable = |t: &Token| !matches!(t.role, Role::Initial | Role::LegalForm);
+        if joinable(&tokens[i - 1]) && joinable(&tokens[i]) {
+            tokens[i - 1].join = Some(Box::new(joined(&tokens[i - 1], &tokens[i])));
         }
     }
     tokens
@@ -367,6 +409,7 @@ fn token(word: &str, organization: bool) -> Option<Token> {
         folded: folded && script == Script::Latin,
         role,
         hyphenated: false,
+        join: None,
     })
 }
 
@@ -410,10 +453,9 @@ pub(crate) fn phonetic(text: &str) -> String {
             (b"k", 2)
         } else if starts(i, b"ou") || starts(i, b"oo") {
             (b"u", 2)
-        } else if starts(i, b"ee") {
-            (b"i", 2)
-        } else if (starts(i, b"iy") || starts(i, b"ii") || starts(i, b"yi") || starts(i, b"ij"))
-            && i + 2 == bytes.len()
+        } else if starts(i, b"ee")
+            || ((starts(i, b"iy") || starts(i, b"ii") || starts(i, b"yi") || starts(i, b"ij"))
+                && i + 2 == bytes.len())
         {
             (b"i", 2)
         } else if starts(i, b"x") {
@@ -498,6 +540,51 @@ pub(crate) fn deletions(key: &str, max: usize, out: &mut Vec<String>) {
     }
 }
 
+/// The optimal-string-alignment distance (insertions, deletions, substitutions, adjacent
+/// transpositions) of two ASCII keys, or 3 when it is above 2: only 0, 1 and 2 matter here, and
+/// this runs for every key hit, so it bails out early and allocates nothing for names up to 47
+/// letters.
+pub(crate) fn edits_upto_two(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 2 {
+        return 3;
+    }
+    if a.len() >= 48 || b.len() >= 48 {
+        return strsim::osa_distance(
+            std::str::from_utf8(a).unwrap_or_default(),
+            std::str::from_utf8(b).unwrap_or_default(),
+        )
+        .min(3);
+    }
+    let mut before = [0_usize; 48];
+    let mut previous = [0_usize; 48];
+    let mut current = [0_usize; 48];
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        current[0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut value = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                value = value.min(before[j - 2] + 1);
+            }
+            current[j] = value;
+            row_min = row_min.min(value);
+        }
+        if row_min > 2 {
+            return 3;
+        }
+        before = previous;
+        previous = current;
+    }
+    previous[b.len()].min(3)
+}
+
 /// How many deletions blocking tolerates for a key of this length: short keys collide too much.
 pub(crate) fn deletion_depth(key: &str) -> usize {
     match key.len() {
@@ -560,6 +647,24 @@ mod tests {
         assert_eq!(phonetic("khasan"), phonetic("hasan"));
         assert_eq!(phonetic("yevgeniy"), phonetic("evgenii"));
         assert_ne!(phonetic("karimov"), phonetic("kamilov"));
+    }
+
+    #[test]
+    fn bounded_edit_distance_agrees_with_strsim() {
+        for (a, b) in [
+            ("karimov", "kamilov"),
+            ("karimov", "karimvo"),
+            ("karimov", "karimov"),
+            ("karimov", "petrov"),
+            ("abc", "cab"),
+            ("", "ab"),
+        ] {
+            assert_eq!(
+                edits_upto_two(a, b),
+                strsim::osa_distance(a, b).min(3),
+                "{a} {b}"
+            );
+        }
     }
 
     #[test]
