@@ -753,9 +753,15 @@ pub fn synthetic_list(size: usize, seed: u64) -> SyntheticList {
                 full: format!("{root} {sector} {form}"),
                 strength: NameStrength::Primary,
             });
-            if rng.chance(0.6) {
+            if rng.chance(0.8) {
                 names.push(EntryName {
                     full: format!("{} {}", root.to_uppercase(), sector.to_uppercase()),
+                    strength: NameStrength::Strong,
+                });
+            }
+            if rng.chance(0.5) {
+                names.push(EntryName {
+                    full: format!("{root}-{sector} {form}"),
                     strength: NameStrength::Strong,
                 });
             }
@@ -787,7 +793,7 @@ pub fn synthetic_list(size: usize, seed: u64) -> SyntheticList {
                     strength: NameStrength::Primary,
                 });
             }
-            if !person.family_first && !names[0].full.contains(',') && rng.chance(0.5) {
+            if !person.family_first && !names[0].full.contains(',') && rng.chance(0.6) {
                 names.push(EntryName {
                     full: person.comma(),
                     strength: NameStrength::Strong,
@@ -806,7 +812,7 @@ pub fn synthetic_list(size: usize, seed: u64) -> SyntheticList {
                     strength: NameStrength::Strong,
                 });
             }
-            if rng.chance(0.5) {
+            if rng.chance(0.6) {
                 let nick = format!(
                     "{} {}",
                     syllable_name(&mut rng, ORG_ROOTS, &["a", "o", "i"], &["r", "n", "s", "k"]),
@@ -1097,11 +1103,36 @@ fn typo(rng: &mut Rng, word: &str) -> String {
     chars.into_iter().collect()
 }
 
+/// Whether every token of `small` has its own counterpart in `large` with two edits at most in
+/// all (greedy, closest pairs first).
+fn within_two_edits(small: &[&String], large: &[&String]) -> bool {
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, a) in small.iter().enumerate() {
+        for (j, b) in large.iter().enumerate() {
+            let edits = strsim::osa_distance(a, b);
+            if edits <= 2 {
+                pairs.push((edits, i, j));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let (mut used_small, mut used_large, mut total, mut matched) = (0_u64, 0_u64, 0, 0);
+    for (edits, i, j) in pairs {
+        if used_small & (1 << i) == 0 && used_large & (1 << j) == 0 {
+            used_small |= 1 << i;
+            used_large |= 1 << j;
+            total += edits;
+            matched += 1;
+        }
+    }
+    matched == small.len() && total <= 2
+}
+
 struct Deriver<'a> {
     list: &'a SyntheticList,
     /// Normalised token → names containing it, for checking negatives are absent.
     tokens: HashMap<String, Vec<usize>>,
-    name_tokens: Vec<HashSet<String>>,
+    name_tokens: Vec<Vec<String>>,
 }
 
 impl<'a> Deriver<'a> {
@@ -1110,11 +1141,13 @@ impl<'a> Deriver<'a> {
         let mut name_tokens = Vec::new();
         for entry in &list.entries {
             for name in &entry.names {
-                let set: HashSet<String> = tokenize(&name.full, entry.kind != EntityKind::Person)
+                let mut set: Vec<String> = tokenize(&name.full, entry.kind != EntityKind::Person)
                     .into_iter()
                     .filter(super::normalize::Token::counts)
                     .map(|t| t.text)
+                    .take(60)
                     .collect();
+                set.dedup();
                 for token in &set {
                     tokens
                         .entry(token.clone())
@@ -1131,27 +1164,45 @@ impl<'a> Deriver<'a> {
         }
     }
 
-    /// Whether `name` may designate a listed party: some listed name has every token of it
-    /// (a dropped middle name), or every token of some listed name is in it (an added one). A
+    /// Whether `name` may designate a listed party, so it cannot serve as a negative: some
+    /// listed name sharing a token with it is, token for token, within two edits in all of it
+    /// (the typo class's reach), allowing for a dropped or added middle name. Such a name is
+    /// indistinguishable from a positive of the typo or middle-name class by construction. A
     /// single token is only checked against listed single-token names.
     fn listed(&self, name: &str, organization: bool) -> bool {
-        let set: HashSet<String> = tokenize(name, organization)
+        let query: Vec<String> = tokenize(name, organization)
             .into_iter()
             .filter(super::normalize::Token::counts)
             .map(|t| t.text)
             .collect();
-        let mut listed = false;
-        for token in &set {
+        if query.is_empty() {
+            return true;
+        }
+        let mut seen = HashSet::new();
+        for token in &query {
             for &n in self.tokens.get(token).into_iter().flatten() {
-                let listed_name = &self.name_tokens[n];
-                listed |= if set.len() == 1 {
-                    listed_name.len() == 1
+                if !seen.insert(n) {
+                    continue;
+                }
+                let listed: Vec<&String> = self.name_tokens[n].iter().collect();
+                if query.len() == 1 {
+                    if listed.len() == 1 {
+                        return true;
+                    }
+                    continue;
+                }
+                let query: Vec<&String> = query.iter().collect();
+                let (small, large) = if query.len() <= listed.len() {
+                    (&query, &listed)
                 } else {
-                    set.is_subset(listed_name) || listed_name.is_subset(&set)
+                    (&listed, &query)
                 };
+                if within_two_edits(small, large) {
+                    return true;
+                }
             }
         }
-        listed || set.is_empty()
+        false
     }
 
     fn seed(&self, rng: &mut Rng, accept: impl Fn(&EntrySeed) -> bool) -> Option<&'a EntrySeed> {
@@ -1389,14 +1440,16 @@ impl<'a> Deriver<'a> {
                 words[first] = typo(rng, &words[first]);
                 if two {
                     let others: Vec<usize> = long.iter().copied().filter(|&i| i != first).collect();
-                    let second = if others.is_empty()
-                        || (words[first].chars().count() >= 7 && rng.chance(0.5))
-                    {
-                        first
+                    // Two errors in one word only in a word long enough to stay recognisable.
+                    let long_enough = words[first].chars().count() >= 7;
+                    let second = if others.is_empty() || (long_enough && rng.chance(0.5)) {
+                        long_enough.then_some(first)
                     } else {
-                        others[rng.below(others.len())]
+                        Some(others[rng.below(others.len())])
                     };
-                    words[second] = typo(rng, &words[second]);
+                    if let Some(second) = second {
+                        words[second] = typo(rng, &words[second]);
+                    }
                 }
                 words.join(" ")
             }

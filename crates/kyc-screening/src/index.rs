@@ -67,6 +67,8 @@ pub struct ScreeningIndex {
     words: Vec<Word>,
     phonetic_keys: Map<Vec<u32>>,
     skeleton_keys: Map<Vec<u32>>,
+    /// Loose skeletons, for comparisons with Arabic script only.
+    loose_keys: Map<Vec<u32>>,
     deletion_keys: Map<Vec<u32>>,
     numbers: HashMap<String, Vec<u32>, FixedState>,
     hasher: FixedState,
@@ -77,6 +79,7 @@ struct Word {
     text: String,
     phonetic: String,
     skeleton: String,
+    loose: String,
     arabic: bool,
     typo_keys: bool,
 }
@@ -94,6 +97,7 @@ impl ScreeningIndex {
             words: Vec::new(),
             phonetic_keys: Map::with_hasher(hasher),
             skeleton_keys: Map::with_hasher(hasher),
+            loose_keys: Map::with_hasher(hasher),
             deletion_keys: Map::with_hasher(hasher),
             numbers: HashMap::with_hasher(hasher),
             hasher,
@@ -118,8 +122,8 @@ impl ScreeningIndex {
                         continue;
                     }
                     let name_index = u32::try_from(index.names.len()).unwrap_or(u32::MAX);
-                    // (text, Arabic script, phonetic, skeleton, a compound of two tokens)
-                    let mut words: Vec<(String, bool, String, String, bool)> = Vec::new();
+                    // (text, Arabic script, phonetic, skeleton, loose skeleton, a compound)
+                    let mut words: Vec<(String, bool, String, String, String, bool)> = Vec::new();
                     for token in &tokens {
                         if token.role == Role::Name {
                             words.push((
@@ -127,6 +131,7 @@ impl ScreeningIndex {
                                 token.script == Script::Arabic,
                                 token.phonetic.clone(),
                                 token.skeleton.clone(),
+                                token.loose.clone(),
                                 false,
                             ));
                         }
@@ -138,19 +143,21 @@ impl ScreeningIndex {
                                 joined.arabic,
                                 joined.phonetic.clone(),
                                 joined.skeleton.clone(),
+                                joined.loose.clone(),
                                 true,
                             ));
                         }
                     }
-                    for (text, arabic, phonetic_key, skeleton_key, compound) in words {
+                    for (text, arabic, phonetic_key, skeleton_key, loose, compound) in words {
                         let next = u32::try_from(index.words.len()).unwrap_or(u32::MAX);
                         let word = *dictionary.entry((text.clone(), arabic)).or_insert(next);
                         if word == next {
-                            index.add_keys(word, &phonetic_key, &skeleton_key);
+                            index.add_keys(word, &phonetic_key, &skeleton_key, &loose);
                             index.words.push(Word {
                                 text,
                                 phonetic: phonetic_key,
                                 skeleton: skeleton_key,
+                                loose,
                                 arabic,
                                 typo_keys: false,
                             });
@@ -197,12 +204,16 @@ impl ScreeningIndex {
         self.hasher.hash_one(prefix_free)
     }
 
-    fn add_keys(&mut self, word: u32, phonetic_key: &str, skeleton_key: &str) {
+    fn add_keys(&mut self, word: u32, phonetic_key: &str, skeleton_key: &str, loose: &str) {
         let key = self.key(phonetic_key);
         self.phonetic_keys.entry(key).or_default().push(word);
         if skeleton_key.len() >= 2 {
             let key = self.key(skeleton_key);
             self.skeleton_keys.entry(key).or_default().push(word);
+        }
+        if loose.len() >= 2 {
+            let key = self.key(loose);
+            self.loose_keys.entry(key).or_default().push(word);
         }
     }
 
@@ -237,15 +248,14 @@ impl ScreeningIndex {
     }
 
     /// Dictionary words reachable from one query form (a token or two adjacent tokens joined).
-    fn lookup(
-        &self,
-        phonetic_key: &str,
-        skeleton_key: &str,
-        arabic: bool,
-        typos: Option<&str>,
-        out: &mut Vec<u32>,
-        variants: &mut Vec<String>,
-    ) {
+    fn lookup(&self, form: &Form<'_>, out: &mut Vec<u32>, variants: &mut Vec<String>) {
+        let Form {
+            phonetic: phonetic_key,
+            skeleton: skeleton_key,
+            loose,
+            arabic,
+            typos,
+        } = *form;
         let start = out.len();
         if let Some(words) = self.phonetic_keys.get(&self.key(phonetic_key)) {
             out.extend(
@@ -263,6 +273,14 @@ impl ScreeningIndex {
                         && (arabic
                             || word.arabic
                             || word.phonetic.as_bytes().first() == phonetic_key.as_bytes().first())
+                }));
+            }
+        }
+        if loose.len() >= 2 {
+            if let Some(words) = self.loose_keys.get(&self.key(loose)) {
+                out.extend(words.iter().copied().filter(|&w| {
+                    let word = &self.words[w as usize];
+                    word.loose == loose && (arabic || word.arabic)
                 }));
             }
         }
@@ -332,14 +350,14 @@ impl ScreeningIndex {
                 }
                 words.clear();
                 let arabic = token.script == Script::Arabic;
-                self.lookup(
-                    &token.phonetic,
-                    &token.skeleton,
+                let form = Form {
+                    phonetic: &token.phonetic,
+                    skeleton: &token.skeleton,
+                    loose: &token.loose,
                     arabic,
-                    Some(&token.text),
-                    &mut words,
-                    &mut variants,
-                );
+                    typos: Some(&token.text),
+                };
+                self.lookup(&form, &mut words, &mut variants);
                 mark(&words, 1 << i, &mut hits);
             }
             for (i, token) in query.iter().enumerate() {
@@ -347,14 +365,14 @@ impl ScreeningIndex {
                     continue;
                 };
                 words.clear();
-                self.lookup(
-                    &joined.phonetic,
-                    &joined.skeleton,
-                    joined.arabic,
-                    None,
-                    &mut words,
-                    &mut variants,
-                );
+                let form = Form {
+                    phonetic: &joined.phonetic,
+                    skeleton: &joined.skeleton,
+                    loose: &joined.loose,
+                    arabic: joined.arabic,
+                    typos: None,
+                };
+                self.lookup(&form, &mut words, &mut variants);
                 mark(&words, 0b11 << i, &mut hits);
             }
             let query_names = u32::try_from(query.iter().filter(|t| t.role == Role::Name).count())
@@ -478,6 +496,17 @@ impl ScreeningIndex {
             })
             .collect()
     }
+}
+
+/// The keys of one query form (a token, or two adjacent tokens joined).
+#[derive(Clone, Copy)]
+struct Form<'a> {
+    phonetic: &'a str,
+    skeleton: &'a str,
+    loose: &'a str,
+    arabic: bool,
+    /// The text, when typos are looked up (not for joined tokens: too long to be worth it).
+    typos: Option<&'a str>,
 }
 
 /// A weak alias alone stays just below the threshold.

@@ -311,13 +311,22 @@ pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)>
     }
     let arabic = q.script == Script::Arabic || e.script == Script::Arabic;
     if arabic {
-        return (q.skeleton == e.skeleton && q.skeleton.len() >= 2)
-            .then_some((0.92, Agreement::Skeleton));
+        let strict = q.skeleton == e.skeleton && q.skeleton.len() >= 2;
+        let loose = q.loose == e.loose && q.loose.len() >= 2;
+        return (strict || loose).then_some((0.92, Agreement::Skeleton));
     }
     let mut best: Option<(f64, Agreement)> = None;
     let shortest = q.text.len().min(e.text.len());
     let longest = q.text.len().max(e.text.len());
-    let edits = edits_upto_two(&q.text, &e.text).min(edits_upto_two(&q.phonetic, &e.phonetic));
+    // Typing errors are counted on the letters; the phonetic form only adds a spelling variant
+    // with one error on top (`Mukhamad` / `Muhammad`): two phonetic edits can hide three or four
+    // letters (`Fedotev` / `Fedoyshev`), which is another name.
+    let text_edits = edits_upto_two(&q.text, &e.text);
+    let edits = if edits_upto_two(&q.phonetic, &e.phonetic) <= 1 {
+        text_edits.min(1)
+    } else {
+        text_edits
+    };
     // People rarely mistype the first letter of a name; a different first letter is more often
     // a different name (`Karakidis` / `Papakidis`).
     let same_start = q.text.as_bytes().first() == e.text.as_bytes().first()
@@ -335,8 +344,10 @@ pub(crate) fn token_similarity(q: &Token, e: &Token) -> Option<(f64, Agreement)>
         let edits = edits as u8;
         best = Some((similarity, Agreement::Typo { edits }));
     }
+    // Between two Latin spellings, equal consonants say little when there are few of them
+    // (`Gallini` / `Gallanno`).
     if q.skeleton == e.skeleton
-        && q.skeleton.len() >= 3
+        && q.skeleton.len() >= 4
         && q.text.as_bytes().first() == e.text.as_bytes().first()
         && best.is_none_or(|(s, _)| s < 0.85)
     {
@@ -358,7 +369,7 @@ fn compound_similarity(first: &Token, whole: &Token) -> Option<f64> {
         return Some(0.93);
     }
     let arabic = joined.arabic || whole.script == Script::Arabic;
-    (arabic && joined.skeleton == whole.skeleton).then_some(0.9)
+    (arabic && (joined.skeleton == whole.skeleton || joined.loose == whole.loose)).then_some(0.9)
 }
 
 /// One aligned unit: one or two query tokens against one or two entry tokens.
@@ -496,6 +507,19 @@ pub(crate) fn score_names(query: &[Token], entry: &[Token], explain: bool) -> Na
         }
     }
     let mut factor = 1.0;
+    // A middle name on each side that the other lacks is a conflicting middle name, not a
+    // dropped one: it weighs more.
+    let unmatched_names = |tokens: &[Token], used: u32| {
+        tokens
+            .iter()
+            .enumerate()
+            .any(|(i, t)| t.role == Role::Name && used & (1 << i) == 0)
+    };
+    let middle = if unmatched_names(query, used_q) && unmatched_names(entry, used_e) {
+        0.85
+    } else {
+        0.93
+    };
     let anchors = |tokens: &[Token]| {
         let counting: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].counts()).collect();
         (counting.first().copied(), counting.last().copied())
@@ -514,7 +538,7 @@ pub(crate) fn score_names(query: &[Token], entry: &[Token], explain: bool) -> Na
                 let anchor = Some(j) == entry_first || Some(j) == entry_last || token.hyphenated;
                 (
                     Agreement::Missing,
-                    Some((anchor, if anchor { 0.75 } else { 0.93 })),
+                    Some((anchor, if anchor { 0.75 } else { middle })),
                 )
             }
         };
@@ -550,7 +574,7 @@ pub(crate) fn score_names(query: &[Token], entry: &[Token], explain: bool) -> Na
                 let anchor = Some(i) == query_first || Some(i) == query_last || token.hyphenated;
                 (
                     Agreement::Extra,
-                    Some((anchor, if anchor { 0.8 } else { 0.93 })),
+                    Some((anchor, if anchor { 0.8 } else { middle })),
                 )
             }
         };

@@ -47,6 +47,8 @@ pub(crate) struct Token {
     pub(crate) phonetic: String,
     /// Consonants of the phonetic form (see [`skeleton`]).
     pub(crate) skeleton: String,
+    /// Consonants with repeats collapsed across vowels too (see [`loose_skeleton`]).
+    pub(crate) loose: String,
     /// The script the token was written in.
     pub(crate) script: Script,
     /// Whether Cyrillic or Greek look-alikes inside a Latin token were read as Latin letters.
@@ -71,6 +73,8 @@ pub(crate) struct Joined {
     pub(crate) phonetic: String,
     /// Its skeleton.
     pub(crate) skeleton: String,
+    /// Its loose skeleton.
+    pub(crate) loose: String,
     /// Whether the first token is in Arabic script.
     pub(crate) arabic: bool,
 }
@@ -81,6 +85,7 @@ fn joined(first: &Token, second: &Token) -> Joined {
         Joined {
             phonetic: format!("{}{}", first.phonetic, second.phonetic),
             skeleton: format!("{}{}", first.skeleton, second.skeleton),
+            loose: loose_skeleton(&format!("{}{}", first.phonetic, second.phonetic), true),
             text,
             arabic: true,
         }
@@ -88,6 +93,7 @@ fn joined(first: &Token, second: &Token) -> Joined {
         let phonetic_key = phonetic(&text);
         Joined {
             skeleton: skeleton(&phonetic_key, false),
+            loose: loose_skeleton(&phonetic_key, false),
             phonetic: phonetic_key,
             text,
             arabic: false,
@@ -399,11 +405,13 @@ fn token(word: &str, organization: bool) -> Option<Token> {
         phonetic(&text)
     };
     let skeleton = skeleton(&phonetic, script == Script::Arabic);
+    let loose = loose_skeleton(&phonetic, script == Script::Arabic);
     Some(Token {
         original: word.to_owned(),
         text,
         phonetic,
         skeleton,
+        loose,
         script,
         homoglyph: homoglyphs,
         folded: folded && script == Script::Latin,
@@ -491,7 +499,19 @@ pub(crate) fn phonetic(text: &str) -> String {
 /// script writes its long vowels with `w` and `y`: inside an Arabic-script token those are
 /// vowels too.
 pub(crate) fn skeleton(phonetic: &str, arabic: bool) -> String {
+    consonants(phonetic, arabic, false)
+}
+
+/// The skeleton with a consonant repeated across a vowel collapsed too (`Bakrurid` → `bkrd`):
+/// Arabic script does not write short vowels, so `r-u-r` is written `رر`, as a doubled `r` is.
+/// Only comparisons with Arabic script use it.
+pub(crate) fn loose_skeleton(phonetic: &str, arabic: bool) -> String {
+    consonants(phonetic, arabic, true)
+}
+
+fn consonants(phonetic: &str, arabic: bool, loose: bool) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(phonetic.len());
+    let mut after_vowel = false;
     for (i, b) in phonetic.bytes().enumerate() {
         // Arabic has neither `v` nor `p`: its transliterations write `f` and `b`.
         let b = match b {
@@ -501,8 +521,15 @@ pub(crate) fn skeleton(phonetic: &str, arabic: bool) -> String {
         };
         let vowel = matches!(b, b'a' | b'e' | b'i' | b'o' | b'u')
             || (arabic && i > 0 && matches!(b, b'v' | b'i'));
-        if !vowel && out.last() != Some(&b) {
-            out.push(b);
+        // A consonant repeated across a vowel (`Layla`: l-l) is two letters; only a doubled
+        // one (`Hassan`) is one, and the phonetic form has collapsed those already.
+        if vowel {
+            after_vowel = true;
+        } else {
+            if (after_vowel && !loose) || out.last() != Some(&b) {
+                out.push(b);
+            }
+            after_vowel = false;
         }
     }
     if out.len() > 2 && out.last() == Some(&b'h') {
