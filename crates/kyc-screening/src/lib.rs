@@ -7,8 +7,17 @@
 //! formats live in `kyc-lists`; this crate only holds the model and scores subjects against it.
 
 mod entry;
+pub mod evaluation;
+mod index;
+mod matcher;
+mod normalize;
 
 pub use entry::{
     EntityKind, EntryName, EntryTopic, Identifier, ListEntry, ListFormat, ListVersion,
     NameStrength, PartialDate, PartialDateError,
+};
+pub use index::{ListRef, ScreeningIndex};
+pub use matcher::{
+    Adjustment, Agreement, BirthDateOutcome, Candidate, CountryOutcome, Explanation, MatchPolicy,
+    Qualifier, Subject, SubjectIdentifier, SubjectKind, TokenMatch, DEFAULT_THRESHOLD,
 };
