@@ -20,6 +20,7 @@ pub mod principal;
 pub mod queries;
 pub mod queue;
 pub mod retention;
+pub mod screening;
 pub mod settings;
 pub mod tenant;
 

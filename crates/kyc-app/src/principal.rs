@@ -26,11 +26,13 @@ pub enum Scope {
     CustomersErase,
     /// Give the second, verifying approval of a customer that needs four eyes.
     CustomersApproveHighRisk,
+    /// Screen a name against the sanctions and PEP lists, ad hoc (`POST /api/screenings`).
+    ScreeningRead,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::CustomersRead,
         Self::CustomersWrite,
         Self::CustomersExecute,
@@ -40,6 +42,7 @@ impl Scope {
         Self::CustomersClose,
         Self::CustomersErase,
         Self::CustomersApproveHighRisk,
+        Self::ScreeningRead,
     ];
 
     /// The scope as written in a token's `scope` claim.
@@ -54,6 +57,7 @@ impl Scope {
             Self::CustomersClose => "customers:close",
             Self::CustomersErase => "customers:erase",
             Self::CustomersApproveHighRisk => "customers:approve_high_risk",
+            Self::ScreeningRead => "screening:read",
         }
     }
 

@@ -130,6 +130,7 @@ fn label_schema() -> utoipa::openapi::schema::ObjectBuilder {
 pub struct QueryService<S> {
     store: Arc<S>,
     policies: Arc<TenantPolicies>,
+    lists: crate::screening::ScreeningLists,
 }
 
 impl<S> Clone for QueryService<S> {
@@ -137,6 +138,7 @@ impl<S> Clone for QueryService<S> {
         Self {
             store: Arc::clone(&self.store),
             policies: Arc::clone(&self.policies),
+            lists: self.lists.clone(),
         }
     }
 }
@@ -147,6 +149,7 @@ impl<S: CustomerStore> QueryService<S> {
         Self {
             store,
             policies: Arc::default(),
+            lists: crate::screening::ScreeningLists::default(),
         }
     }
 
@@ -274,6 +277,46 @@ impl<S: CustomerStore> QueryService<S> {
                 .iter()
                 .map(|record| self.render(ctx, record))
                 .collect(),
+        })
+    }
+
+    /// The same service screening against `lists` (see [`Self::screen`]).
+    #[must_use]
+    pub fn with_screening_lists(mut self, lists: crate::screening::ScreeningLists) -> Self {
+        self.lists = lists;
+        self
+    }
+
+    /// Screens a person or organisation against the lists the caller's tenant screens
+    /// against, ad hoc (`screening:read`): every candidate from the tenant's threshold's
+    /// near misses up, best first, each with its score and explanation. Nothing is stored.
+    pub fn screen(
+        &self,
+        ctx: &RequestContext,
+        request: &crate::dto::ScreeningRequest,
+    ) -> Result<crate::dto::ScreeningDto, AppError> {
+        require(ctx, Scope::ScreeningRead)?;
+        let subject = crate::screening::subject_of_request(request, ctx.received_at.date_naive())
+            .map_err(AppError::Invalid)?;
+        let policy = self.policies.policy(ctx.principal.bank_guid()).screening;
+        let snapshot = self.lists.current();
+        let candidates = snapshot
+            .candidates(&subject, &policy)
+            .iter()
+            .map(crate::screening::candidate_dto)
+            .collect();
+        Ok(crate::dto::ScreeningDto {
+            threshold: policy.threshold(),
+            list_versions: snapshot
+                .versions()
+                .iter()
+                .filter(|v| policy.covers(&v.list))
+                .map(|v| crate::dto::ListVersionDto {
+                    list: v.list.clone(),
+                    version: v.version,
+                })
+                .collect(),
+            candidates,
         })
     }
 

@@ -31,6 +31,7 @@ use kyc_domain::values::CountryCode;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::screening::ScreeningPolicy;
 use crate::settings::parse_duration;
 
 /// The retention period when nothing else is configured: five years.
@@ -47,6 +48,8 @@ pub struct TenantPolicy {
     pub dormant_after: Duration,
     /// How customers are risk-rated, and what each level demands.
     pub risk: Arc<RiskPolicy>,
+    /// Which lists customers are screened against, and the threshold of a potential match.
+    pub screening: ScreeningPolicy,
 }
 
 impl TenantPolicy {
@@ -57,6 +60,7 @@ impl TenantPolicy {
             retention: RetentionPeriod::new(retention),
             dormant_after,
             risk: Arc::new(RiskPolicy::default()),
+            screening: ScreeningPolicy::default(),
         }
     }
 
@@ -100,6 +104,16 @@ pub enum TenantPolicyError {
         /// What is wrong.
         message: String,
     },
+    /// A screening setting could not be read.
+    #[error("{scope}: screening.{field}: {message}")]
+    Screening {
+        /// `screening` (the default settings) or `tenant <bank_guid>`.
+        scope: String,
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A duration could not be read.
     #[error("tenant {tenant}: {field}: {message}")]
     Duration {
@@ -116,6 +130,7 @@ pub enum TenantPolicyError {
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     risk: Option<RiskOverride>,
+    screening: Option<ScreeningOverride>,
     #[serde(default)]
     tenants: BTreeMap<String, PolicyOverride>,
 }
@@ -126,6 +141,52 @@ struct PolicyOverride {
     retention: Option<String>,
     dormant_after: Option<String>,
     risk: Option<RiskOverride>,
+    screening: Option<ScreeningOverride>,
+}
+
+/// Screening settings as configured; each field falls back to the default settings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScreeningOverride {
+    threshold: Option<f64>,
+    lists: Option<Vec<String>>,
+}
+
+impl ScreeningOverride {
+    fn apply(
+        self,
+        base: &ScreeningPolicy,
+        scope: &str,
+    ) -> Result<ScreeningPolicy, TenantPolicyError> {
+        let mut policy = base.clone();
+        if let Some(threshold) = self.threshold {
+            if !(0.5..=1.0).contains(&threshold) {
+                return Err(TenantPolicyError::Screening {
+                    scope: scope.to_owned(),
+                    field: "threshold",
+                    message: "must be a score from 0.5 to 1".to_owned(),
+                });
+            }
+            policy.threshold_bp = format!("{:.0}", threshold * 10_000.0)
+                .parse()
+                .map_err(|_| TenantPolicyError::Screening {
+                    scope: scope.to_owned(),
+                    field: "threshold",
+                    message: "must be a number".to_owned(),
+                })?;
+        }
+        if let Some(lists) = self.lists {
+            if lists.is_empty() || lists.iter().any(|l| l.trim().is_empty()) {
+                return Err(TenantPolicyError::Screening {
+                    scope: scope.to_owned(),
+                    field: "lists",
+                    message: "must name at least one list, each non-empty".to_owned(),
+                });
+            }
+            policy.lists = Some(lists.into_iter().collect());
+        }
+        Ok(policy)
+    }
 }
 
 /// A risk policy as configured: every field but `version` falls back to the default policy.
@@ -271,6 +332,9 @@ impl TenantPolicies {
         if let Some(risk) = file.risk {
             defaults.risk = Arc::new(risk.apply(&defaults.risk, "risk")?);
         }
+        if let Some(screening) = file.screening {
+            defaults.screening = screening.apply(&defaults.screening, "screening")?;
+        }
         let mut tenants = HashMap::new();
         for (raw, given) in file.tenants {
             let bank_guid =
@@ -290,12 +354,19 @@ impl TenantPolicies {
                 Some(risk) => Arc::new(risk.apply(&defaults.risk, &format!("tenant {raw}"))?),
                 None => Arc::clone(&defaults.risk),
             };
+            let screening = match given.screening {
+                Some(screening) => {
+                    screening.apply(&defaults.screening, &format!("tenant {raw}"))?
+                }
+                None => defaults.screening.clone(),
+            };
             tenants.insert(
                 bank_guid,
                 TenantPolicy {
                     retention: retention.map_or(defaults.retention, RetentionPeriod::new),
                     dormant_after: dormant_after.unwrap_or(defaults.dormant_after),
                     risk,
+                    screening,
                 },
             );
         }

@@ -21,7 +21,7 @@ pub mod routes;
 pub mod state;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use kyc_app::ports::CustomerStore;
 
@@ -31,7 +31,7 @@ pub use state::{HttpState, Probe, ProbeFuture};
 
 use kyc_app::commands::visit_commands;
 use routes::commands::CommandRoutes;
-use routes::{customers, documents, ops, queues, views};
+use routes::{customers, documents, ops, queues, screening, views};
 
 /// Largest JSON body outside document uploads.
 pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
@@ -54,6 +54,7 @@ pub fn router<S: CustomerStore>(state: HttpState<S>) -> Router {
             get(views::verification_profiles::<S>),
         )
         .route("/api/customers/{guid}/events", get(views::events::<S>))
+        .route("/api/screenings", post(screening::screen::<S>))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz::<S>))
         .route("/metrics", get(ops::metrics::<S>))

@@ -64,6 +64,7 @@ pub struct IncludePiiParam {
         crate::routes::documents::content,
         crate::routes::views::verification_profiles,
         crate::routes::views::events,
+        crate::routes::screening::screen,
         crate::routes::ops::healthz,
         crate::routes::ops::readyz,
         crate::routes::ops::metrics,
@@ -76,6 +77,7 @@ pub struct IncludePiiParam {
         (name = "documents", description = "Identity and business documents"),
         (name = "associates", description = "A business's owners, directors and control persons"),
         (name = "queues", description = "Work waiting for the tenant's operators, oldest first (`customers:review`)"),
+        (name = "screening", description = "Sanctions and PEP lists: ad hoc screening (`screening:read`)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]
@@ -406,12 +408,25 @@ fn path_parameters(path: &str) -> Vec<utoipa::openapi::path::Parameter> {
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
+            let (description, schema) = if name == "match_id" {
+                (
+                    "A potential screening match's id, as the customer's profile names it",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(64))
+                        .pattern(Some("^[A-Za-z0-9_-]{1,64}$"))
+                        .into(),
+                )
+            } else {
+                ("A guid: 32 lowercase hex characters", guid_schema())
+            };
             ParameterBuilder::new()
                 .name(name)
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
-                .description(Some("A guid: 32 lowercase hex characters"))
-                .schema(Some(guid_schema()))
+                .description(Some(description))
+                .schema(Some(schema))
                 .build()
         })
         .collect()

@@ -119,6 +119,15 @@ impl<S: CustomerStore> HttpState<S> {
         self
     }
 
+    /// The same state screening against `lists` (commands and ad hoc screenings share them:
+    /// an import replaces them for both).
+    #[must_use]
+    pub fn with_screening_lists(mut self, lists: kyc_app::screening::ScreeningLists) -> Self {
+        self.commands = self.commands.with_screening_lists(lists.clone());
+        self.queries = self.queries.with_screening_lists(lists);
+        self
+    }
+
     /// Adds a readiness probe.
     #[must_use]
     pub fn with_probe(mut self, probe: Probe) -> Self {

@@ -94,6 +94,8 @@ struct Envelope {
     customer_guid: Option<String>,
     document_guid: Option<String>,
     associate_guid: Option<String>,
+    /// For `resolve_screening_match`: the potential match.
+    match_id: Option<String>,
     /// For `get`: the customer as it was at this instant.
     as_of: Option<chrono::DateTime<chrono::Utc>>,
     /// For `get`: the customer as it was at this log position.
@@ -389,6 +391,7 @@ fn target(envelope: &Envelope) -> Result<Target, AppError> {
             .as_deref()
             .map(|raw| AssociateGuid::parse(raw).map_err(|_| AppError::NotFound))
             .transpose()?,
+        screening_match: envelope.match_id.clone(),
     })
 }
 

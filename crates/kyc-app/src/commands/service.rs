@@ -68,6 +68,7 @@ pub struct CommandService<S> {
     retry: RetryPolicy,
     queue: Arc<crate::queue::CustomerQueue>,
     policies: Arc<TenantPolicies>,
+    lists: crate::screening::ScreeningLists,
 }
 
 impl<S> Clone for CommandService<S> {
@@ -77,6 +78,7 @@ impl<S> Clone for CommandService<S> {
             retry: self.retry,
             queue: Arc::clone(&self.queue),
             policies: Arc::clone(&self.policies),
+            lists: self.lists.clone(),
         }
     }
 }
@@ -95,6 +97,7 @@ impl<S: CustomerStore> CommandService<S> {
             retry,
             queue: Arc::default(),
             policies: Arc::default(),
+            lists: crate::screening::ScreeningLists::default(),
         }
     }
 
@@ -103,6 +106,19 @@ impl<S: CustomerStore> CommandService<S> {
     pub fn with_tenant_policies(mut self, policies: TenantPolicies) -> Self {
         self.policies = Arc::new(policies);
         self
+    }
+
+    /// The service screening against `lists` (shared: an import replaces them for every
+    /// clone).
+    #[must_use]
+    pub fn with_screening_lists(mut self, lists: crate::screening::ScreeningLists) -> Self {
+        self.lists = lists;
+        self
+    }
+
+    /// The lists the service screens against.
+    pub fn screening_lists(&self) -> &crate::screening::ScreeningLists {
+        &self.lists
     }
 
     /// The tenants' record-keeping policies the service decides under.
@@ -210,13 +226,9 @@ impl<S: CustomerStore> CommandService<S> {
             at: ctx.received_at,
             content: prepared.content.clone(),
             policy: self.policies.policy(bank_guid),
+            lists: self.lists.current(),
             identity_matches: Vec::new(),
-            actor: kyc_domain::customer::Actor {
-                id: kyc_domain::customer::ActorId::parse(ctx.principal.subject()).ok_or_else(
-                    || AppError::Malformed("the caller's subject is not a usable actor id".into()),
-                )?,
-                senior: ctx.principal.has(crate::Scope::CustomersApproveHighRisk),
-            },
+            actor: actor_of(ctx)?,
         };
         let mut events = decide(&customer, command, &server)?;
         // Duplicate detection: the tax and identification numbers this command gives, looked
@@ -303,6 +315,17 @@ impl<S: CustomerStore> CommandService<S> {
     }
 }
 
+/// The caller as the domain's actor: the token's `sub`, and whether it may give a senior
+/// approval.
+fn actor_of(ctx: &RequestContext) -> Result<kyc_domain::customer::Actor, AppError> {
+    Ok(kyc_domain::customer::Actor {
+        id: kyc_domain::customer::ActorId::parse(ctx.principal.subject()).ok_or_else(|| {
+            AppError::Malformed("the caller's subject is not a usable actor id".into())
+        })?,
+        senior: ctx.principal.has(crate::Scope::CustomersApproveHighRisk),
+    })
+}
+
 /// Decides `command` on `customer` with the server's values.
 fn decide<C: Command>(
     customer: &kyc_domain::Customer,
@@ -310,10 +333,14 @@ fn decide<C: Command>(
     server: &ServerValues,
 ) -> Result<Vec<kyc_domain::CustomerEvent>, AppError> {
     command.precondition(customer, server)?;
+    let screener = crate::screening::TenantScreener {
+        snapshot: &server.lists,
+        policy: &server.policy.screening,
+    };
     let context = kyc_domain::customer::DecisionContext {
         actor: Some(&server.actor),
         risk: Some(&server.policy.risk),
-        screener: None,
+        screener: Some(&screener),
     };
     match customer.decide_with(command.to_domain(server)?, &context) {
         Ok(events) => Ok(events),

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{
     AddAssociate, Approve, Close, Create, Erase, Freeze, PatchCustomer, Reject, RemoveAssociate,
-    ResolveDuplicate, ReviewDocument, SetLegalHold, SubmitDocument, Unfreeze, UpdateAssociate,
-    Verify,
+    ResolveDuplicate, ResolveScreeningMatch, ReviewDocument, SetLegalHold, SubmitDocument,
+    Unfreeze, UpdateAssociate, Verify,
 };
 use crate::error::AppError;
 use crate::principal::Scope;
@@ -50,7 +50,8 @@ pub struct CommandSpec {
     pub legacy_names: &'static [&'static str],
     /// The HTTP method.
     pub method: Method,
-    /// The HTTP route; its parameters are `{guid}`, `{document_guid}`, `{associate_guid}`.
+    /// The HTTP route; its parameters are `{guid}`, `{document_guid}`, `{associate_guid}`,
+    /// `{match_id}`.
     pub path: &'static str,
     /// How the data travels.
     pub body: BodyFormat,
@@ -63,7 +64,7 @@ pub struct CommandSpec {
 }
 
 /// The ids a request names: the HTTP path's parameters, or the NATS envelope's fields.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Target {
     /// `{guid}` / `customer_guid`.
     pub customer: Option<CustomerGuid>,
@@ -71,6 +72,9 @@ pub struct Target {
     pub document: Option<DocumentGuid>,
     /// `{associate_guid}` / `associate_guid`.
     pub associate: Option<AssociateGuid>,
+    /// `{match_id}` / `match_id`: a potential screening match (checked by the domain, which
+    /// knows the customer's matches).
+    pub screening_match: Option<String>,
 }
 
 impl Target {
@@ -91,6 +95,13 @@ impl Target {
         self.associate
             .ok_or_else(|| AppError::Malformed("associate_guid is required".into()))
     }
+
+    /// The potential screening match, which the command needs.
+    pub fn screening_match(&self) -> Result<&str, AppError> {
+        self.screening_match
+            .as_deref()
+            .ok_or_else(|| AppError::Malformed("match_id is required".into()))
+    }
 }
 
 /// What the server chose for one request: chosen once, so that a retry after a conflict
@@ -109,6 +120,9 @@ pub struct ServerValues {
     pub content: Option<DocumentContent>,
     /// The tenant's record-keeping policy (retention period, dormancy).
     pub policy: TenantPolicy,
+    /// The screening lists as they stood when the request arrived (one snapshot for every
+    /// retry of the decision).
+    pub lists: std::sync::Arc<crate::screening::ListSnapshot>,
     /// Other customers of the tenant holding a tax or identification number that a create or
     /// update carries (found by the store's blind index; empty for other commands).
     pub identity_matches: Vec<IdentityMatch>,
@@ -193,6 +207,7 @@ pub fn visit_commands(visitor: &mut impl CommandVisitor) {
     visitor.visit::<SetLegalHold>();
     visitor.visit::<Erase>();
     visitor.visit::<ResolveDuplicate>();
+    visitor.visit::<ResolveScreeningMatch>();
 }
 
 /// Every command's registration, in [`visit_commands`] order.

@@ -8,9 +8,11 @@ pub mod request;
 mod request_schema;
 pub mod response;
 pub mod schema;
+pub mod screening;
 
 pub use queues::*;
 pub use request::*;
 pub(crate) use request_schema::{email_address, phone_number, typed_number};
 pub use request_schema::{upload_shapes, PATCH_STATES};
 pub use response::*;
+pub use screening::*;

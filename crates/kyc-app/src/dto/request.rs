@@ -272,6 +272,25 @@ pub struct ResolveDuplicateBody {
     pub note: Option<String>,
 }
 
+/// A reviewer's decision on a potential screening match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveMatchBody {
+    /// `true_match` or `false_positive`.
+    pub decision: Option<String>,
+    /// Why (required): what the reviewer compared.
+    pub note: Option<String>,
+}
+
+impl From<ResolveMatchBody> for kyc_domain::customer::ResolveMatchDraft {
+    fn from(body: ResolveMatchBody) -> Self {
+        Self {
+            decision: body.decision,
+            note: body.note,
+        }
+    }
+}
+
 /// An empty object: commands that take no data accept `{}` or no body at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

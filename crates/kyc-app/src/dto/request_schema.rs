@@ -28,7 +28,7 @@ use utoipa::{PartialSchema, ToSchema};
 use super::request::{
     ApproveBody, AssociateBody, AssociateChanges, CloseBody, CustomerBody, CustomerPatchBody,
     DocumentUpload, EraseBody, FreezeBody, LegalHoldBody, NoFields, RejectBody,
-    ResolveDuplicateBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
+    ResolveDuplicateBody, ResolveMatchBody, ReviewBody, CYBRID_IDENTIFICATION_TYPES,
 };
 use super::schema::{
     adult_date_of_birth, array, country_code, date_between, document_base64, done, earliest_date,
@@ -625,6 +625,32 @@ impl PartialSchema for ResolveDuplicateBody {
     }
 }
 impl ToSchema for ResolveDuplicateBody {}
+
+impl PartialSchema for ResolveMatchBody {
+    fn schema() -> RefOr<Schema> {
+        done(object(
+            vec![
+                (
+                    "decision",
+                    done(one_of_values(
+                        kyc_domain::customer::MatchDecision::ALL
+                            .iter()
+                            .map(|v| v.as_str()),
+                        false,
+                    )),
+                ),
+                (
+                    "note",
+                    done(text(LongText::MAX_LENGTH, false).description(Some(
+                        "What the reviewer compared (dates of birth, nationality, documents)",
+                    ))),
+                ),
+            ],
+            &["decision", "note"],
+        ))
+    }
+}
+impl ToSchema for ResolveMatchBody {}
 
 impl PartialSchema for NoFields {
     fn schema() -> RefOr<Schema> {

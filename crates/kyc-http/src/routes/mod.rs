@@ -7,6 +7,7 @@ pub mod customers;
 pub mod documents;
 pub mod ops;
 pub mod queues;
+pub mod screening;
 pub mod views;
 
 use std::collections::HashMap;
@@ -33,9 +34,10 @@ pub fn answer<T: Serialize>(ctx: &Ctx, result: Result<T, AppError>) -> Handled {
         .map_err(|error| ctx.fail(error))
 }
 
-/// The ids of a route's path (`{guid}`, `{document_guid}`, `{associate_guid}`). A malformed id
-/// names nothing that exists, so it is answered exactly like a missing resource of its kind.
-#[derive(Debug, Clone, Copy)]
+/// The ids of a route's path (`{guid}`, `{document_guid}`, `{associate_guid}`, `{match_id}`).
+/// A malformed id names nothing that exists, so it is answered exactly like a missing resource
+/// of its kind.
+#[derive(Debug, Clone)]
 pub struct PathIds(pub Target);
 
 impl<St: Send + Sync> FromRequestParts<St> for PathIds {
@@ -71,6 +73,7 @@ impl<St: Send + Sync> FromRequestParts<St> for PathIds {
                 ))
             })?);
         }
+        target.screening_match = params.get("match_id").cloned();
         Ok(Self(target))
     }
 }

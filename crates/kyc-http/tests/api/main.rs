@@ -18,4 +18,5 @@ mod lifecycle;
 mod ops;
 mod protocol;
 mod queues;
+mod screening;
 mod support;

@@ -99,6 +99,19 @@ impl App {
         }
     }
 
+    /// An app whose tenants screen against `lists`.
+    pub fn with_lists(lists: kyc_app::screening::ListSnapshot) -> Self {
+        let store = MemoryStore::new();
+        let state = HttpState::for_store(Arc::new(store.clone()), JwtVerifier::hs256(SECRET))
+            .unwrap()
+            .with_screening_lists(kyc_app::screening::ScreeningLists::new(lists));
+        Self {
+            router: router(state.clone()),
+            store,
+            state,
+        }
+    }
+
     /// An app whose tenants keep records under `policies`.
     pub fn with_policies(policies: kyc_app::tenant::TenantPolicies) -> Self {
         let store = MemoryStore::new();

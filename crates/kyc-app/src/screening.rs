@@ -1,0 +1,501 @@
+//! Screening against sanctions and PEP lists: the domain's [`Screener`] port over
+//! `kyc-screening`'s index, the lists kycd holds in memory, and a tenant's settings.
+//!
+//! The index of every list's newest version is built once per import and shared, read-only,
+//! by every decision ([`ScreeningLists::current`]); a decision screens the customer and each
+//! associate of a business against the lists its tenant's [`ScreeningPolicy`] names, and
+//! records the candidates at or above the tenant's threshold as potential matches. A match's
+//! id digests the party, the list, the entry and the entry's fingerprint, so it stays the
+//! same across list versions while the entry is unchanged (see `kyc_domain::customer::MatchId`).
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+
+use kyc_domain::customer::{
+    ListVersionRef, MatchId, Screener, ScreeningHit, ScreeningResult, ScreeningTopic,
+};
+use kyc_domain::ids::AssociateGuid;
+use kyc_domain::values::{
+    AssociateDetails, BoundedText, FieldError, ValidationCode, ValidationErrors,
+};
+use kyc_domain::{CustomerRecord, CustomerType};
+use kyc_screening::{
+    Candidate, EntryTopic, ListEntry, ListRef, MatchPolicy, ScreeningIndex, Subject,
+    SubjectIdentifier, SubjectKind,
+};
+use sha2::{Digest, Sha256};
+
+/// The newest version of every list, indexed.
+#[derive(Debug)]
+pub struct ListSnapshot {
+    index: ScreeningIndex,
+    versions: Vec<ListVersionRef>,
+}
+
+impl ListSnapshot {
+    /// No list at all: nobody is screened.
+    pub fn empty() -> Self {
+        Self::build(Vec::new())
+    }
+
+    /// The index of `lists`: each version's reference and entries.
+    pub fn build(lists: Vec<(ListVersionRef, Vec<ListEntry>)>) -> Self {
+        let index = ScreeningIndex::build(lists.iter().map(|(version, entries)| {
+            (
+                ListRef {
+                    name: version.list.clone(),
+                    version: version.version,
+                },
+                entries.as_slice(),
+            )
+        }));
+        Self {
+            index,
+            versions: lists.into_iter().map(|(version, _)| version).collect(),
+        }
+    }
+
+    /// The list versions indexed.
+    pub fn versions(&self) -> &[ListVersionRef] {
+        &self.versions
+    }
+
+    /// Entries indexed, over every list.
+    pub fn entry_count(&self) -> usize {
+        self.index.entry_count()
+    }
+
+    /// The candidates for `subject` among the lists `policy` names, best first.
+    pub fn candidates(&self, subject: &Subject, policy: &ScreeningPolicy) -> Vec<Candidate> {
+        let match_policy = MatchPolicy {
+            threshold: policy.threshold(),
+            ..MatchPolicy::default()
+        };
+        self.index
+            .screen(subject, &match_policy)
+            .into_iter()
+            .filter(|candidate| policy.covers(&candidate.list))
+            .collect()
+    }
+}
+
+/// The lists screened against now, replaced whole when a list is imported.
+#[derive(Debug, Clone)]
+pub struct ScreeningLists(Arc<RwLock<Arc<ListSnapshot>>>);
+
+impl Default for ScreeningLists {
+    fn default() -> Self {
+        Self::new(ListSnapshot::empty())
+    }
+}
+
+impl ScreeningLists {
+    /// Starts with `snapshot`.
+    pub fn new(snapshot: ListSnapshot) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(snapshot))))
+    }
+
+    /// The lists as they stand; a decision holds on to one snapshot from start to end.
+    pub fn current(&self) -> Arc<ListSnapshot> {
+        match self.0.read() {
+            Ok(guard) => Arc::clone(&guard),
+            // A writer panicked mid-swap: the Arc it held is still whole.
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Screens against `snapshot` from now on.
+    pub fn replace(&self, snapshot: ListSnapshot) {
+        let snapshot = Arc::new(snapshot);
+        match self.0.write() {
+            Ok(mut guard) => *guard = snapshot,
+            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
+    }
+}
+
+/// A tenant's screening settings (the tenant policy file's `screening`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningPolicy {
+    /// A candidate scoring at least this is a potential match, in basis points of 1 (so
+    /// the policy compares exactly; the file gives a score such as `0.85`).
+    pub threshold_bp: u16,
+    /// The lists screened against, by name; `None`: every list imported.
+    pub lists: Option<BTreeSet<String>>,
+}
+
+impl Default for ScreeningPolicy {
+    fn default() -> Self {
+        // The matcher's default, from its evaluation (see `kyc_screening::DEFAULT_THRESHOLD`).
+        let bp = (kyc_screening::DEFAULT_THRESHOLD * 10_000.0).round();
+        Self {
+            // Between 0 and 10 000: the conversion is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            threshold_bp: bp as u16,
+            lists: None,
+        }
+    }
+}
+
+impl ScreeningPolicy {
+    /// The threshold as a score.
+    pub fn threshold(&self) -> f64 {
+        f64::from(self.threshold_bp) / 10_000.0
+    }
+
+    /// Whether the tenant screens against `list`.
+    pub fn covers(&self, list: &str) -> bool {
+        self.lists.as_ref().is_none_or(|lists| lists.contains(list))
+    }
+}
+
+/// The domain's screener for one tenant and one snapshot of the lists.
+#[derive(Debug)]
+pub struct TenantScreener<'a> {
+    /// The lists.
+    pub snapshot: &'a ListSnapshot,
+    /// The tenant's settings.
+    pub policy: &'a ScreeningPolicy,
+}
+
+impl Screener for TenantScreener<'_> {
+    fn screen(&self, record: &CustomerRecord) -> Option<ScreeningResult> {
+        let list_versions: Vec<ListVersionRef> = self
+            .snapshot
+            .versions()
+            .iter()
+            .filter(|version| self.policy.covers(&version.list))
+            .cloned()
+            .collect();
+        if list_versions.is_empty() {
+            return None;
+        }
+        let mut hits = Vec::new();
+        for (party, subject) in parties(record) {
+            for candidate in self.snapshot.candidates(&subject, self.policy) {
+                if candidate.is_match {
+                    hits.push(hit(party, &candidate));
+                }
+            }
+        }
+        hits.sort_by(|a, b| a.match_id.cmp(&b.match_id));
+        hits.dedup_by(|a, b| a.match_id == b.match_id);
+        Some(ScreeningResult {
+            list_versions,
+            hits,
+        })
+    }
+}
+
+/// A candidate at or above the threshold as the potential match the customer's history
+/// records. An entry that is both sanctioned and a PEP is recorded as a sanctions match, the
+/// graver of the two.
+fn hit(party: Option<AssociateGuid>, candidate: &Candidate) -> ScreeningHit {
+    let topic = if candidate.topics.contains(&EntryTopic::Sanctions) {
+        ScreeningTopic::Sanctions
+    } else {
+        ScreeningTopic::Pep
+    };
+    let score = (candidate.score.clamp(0.0, 1.0) * 10_000.0).round();
+    ScreeningHit {
+        match_id: match_id(party, candidate),
+        associate_guid: party,
+        topic,
+        list: ListVersionRef {
+            list: candidate.list.clone(),
+            version: candidate.list_version,
+        },
+        entry_id: candidate.entry_id.clone(),
+        entry_fingerprint: candidate.entry_fingerprint.clone(),
+        // In 0..=10_000 after the clamp, so the conversion is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        score_bp: score as u16,
+    }
+}
+
+/// `m_` and 20 hex digits of the digest of the party, the list, the entry and its content.
+fn match_id(party: Option<AssociateGuid>, candidate: &Candidate) -> MatchId {
+    let party = party.map_or_else(|| "customer".to_owned(), |guid| guid.to_string());
+    let digest = Sha256::new()
+        .chain_update(party.as_bytes())
+        .chain_update([0x1f])
+        .chain_update(candidate.list.as_bytes())
+        .chain_update([0x1f])
+        .chain_update(candidate.entry_id.as_bytes())
+        .chain_update([0x1f])
+        .chain_update(candidate.entry_fingerprint.as_bytes())
+        .finalize();
+    let id = format!("m_{}", &hex::encode(digest)[..20]);
+    // 22 characters of [a-z0-9_]: always a valid id.
+    MatchId::parse(&id).unwrap_or_else(|| unreachable!("{id} is a valid match id"))
+}
+
+/// Who is screened on `record`: the customer itself (`None`) and each associate of a
+/// business, as subjects.
+pub fn parties(record: &CustomerRecord) -> Vec<(Option<AssociateGuid>, Subject)> {
+    let details = &record.details;
+    let countries = |codes: &[Option<&kyc_domain::values::CountryCode>]| -> Vec<String> {
+        let mut countries: Vec<String> = codes
+            .iter()
+            .flatten()
+            .map(|code| code.as_str().to_owned())
+            .collect();
+        countries.sort();
+        countries.dedup();
+        countries
+    };
+    let aliases = details
+        .aliases
+        .iter()
+        .flatten()
+        .map(|alias| alias.as_str().to_owned());
+    let address_country = details.address.as_ref().map(|a| &a.country_code);
+    let customer = match record.customer_type {
+        CustomerType::Individual => Subject {
+            kind: SubjectKind::Person,
+            names: details
+                .name
+                .iter()
+                .map(kyc_domain::values::PersonName::full)
+                .chain(aliases)
+                .collect(),
+            birth_date: details.date_of_birth,
+            countries: countries(&[details.nationality.as_ref(), address_country]),
+            identifiers: details
+                .identification_numbers
+                .iter()
+                .flatten()
+                .map(|id| SubjectIdentifier {
+                    number: id.identification_number.as_str().to_owned(),
+                    country: Some(id.issuing_country_code.as_str().to_owned()),
+                })
+                .chain(
+                    details
+                        .tax_identification
+                        .iter()
+                        .map(|tax| SubjectIdentifier {
+                            number: tax.number.as_str().to_owned(),
+                            country: Some(tax.country_code.as_str().to_owned()),
+                        }),
+                )
+                .collect(),
+        },
+        CustomerType::Business => Subject {
+            kind: SubjectKind::Organization,
+            names: details
+                .legal_name
+                .iter()
+                .map(|name| name.as_str().to_owned())
+                .chain(aliases)
+                .collect(),
+            birth_date: details.incorporation_date,
+            countries: countries(&[details.incorporation_country.as_ref(), address_country]),
+            identifiers: details
+                .registration_number
+                .iter()
+                .map(|number| SubjectIdentifier {
+                    number: number.as_str().to_owned(),
+                    country: details
+                        .incorporation_country
+                        .as_ref()
+                        .map(|code| code.as_str().to_owned()),
+                })
+                .collect(),
+        },
+    };
+    let mut parties = Vec::with_capacity(1 + record.associates.len());
+    if !customer.names.is_empty() {
+        parties.push((None, customer));
+    }
+    for (guid, associate) in &record.associates {
+        if let Some(subject) = associate_subject(associate, &countries) {
+            parties.push((Some(*guid), subject));
+        }
+    }
+    parties
+}
+
+fn associate_subject(
+    associate: &AssociateDetails,
+    countries: &dyn Fn(&[Option<&kyc_domain::values::CountryCode>]) -> Vec<String>,
+) -> Option<Subject> {
+    let name = associate.name.as_ref()?;
+    Some(Subject {
+        kind: SubjectKind::Person,
+        names: vec![name.full()],
+        birth_date: associate.date_of_birth,
+        countries: countries(&[associate.address.as_ref().map(|a| &a.country_code)]),
+        identifiers: Vec::new(),
+    })
+}
+
+/// The subject of an ad hoc screening request, or every field error (named as the request
+/// names them).
+pub fn subject_of_request(
+    request: &crate::dto::ScreeningRequest,
+    today: chrono::NaiveDate,
+) -> Result<Subject, ValidationErrors> {
+    use kyc_domain::values::{dates::parse_past_date, CountryCode};
+    let mut errors = ValidationErrors::new();
+    let kind = subject_kind(request.kind.as_deref(), &mut errors);
+    let names = subject_names(request, &mut errors);
+    let birth_date = request
+        .date_of_birth
+        .as_deref()
+        .and_then(|raw| errors.collect("date_of_birth", parse_past_date(raw, today)));
+    let countries: Vec<String> = request
+        .country
+        .as_deref()
+        .and_then(|raw| errors.collect("country", CountryCode::parse(raw)))
+        .map(|code| code.as_str().to_owned())
+        .into_iter()
+        .collect();
+    let identifiers = subject_numbers(
+        request
+            .identification_numbers
+            .as_deref()
+            .unwrap_or_default(),
+        &mut errors,
+    );
+    let kind = errors.finish(|| kind)?;
+    Ok(Subject {
+        kind: kind.unwrap_or(SubjectKind::Person),
+        names,
+        birth_date,
+        countries,
+        identifiers,
+    })
+}
+
+fn subject_kind(raw: Option<&str>, errors: &mut ValidationErrors) -> Option<SubjectKind> {
+    match raw.map(str::trim) {
+        Some("individual") => Some(SubjectKind::Person),
+        Some("business") => Some(SubjectKind::Organization),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "type",
+                ValidationCode::UnknownValue,
+                "must be individual or business",
+            ));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(
+                "type",
+                ValidationCode::Required,
+                "is required",
+            ));
+            None
+        }
+    }
+}
+
+/// `name` or `names`, exactly one of them.
+fn subject_names(
+    request: &crate::dto::ScreeningRequest,
+    errors: &mut ValidationErrors,
+) -> Vec<String> {
+    use crate::dto::{MAX_SCREENED_NAME, MAX_SCREENED_NAMES};
+    let mut names = Vec::new();
+    let mut name = |field: &str, raw: &str, errors: &mut ValidationErrors| {
+        if let Some(text) = errors.collect(field, BoundedText::<MAX_SCREENED_NAME>::parse(raw)) {
+            names.push(text.as_str().to_owned());
+        }
+    };
+    match (&request.name, &request.names) {
+        (Some(_), Some(_)) => errors.push(FieldError::new(
+            "names",
+            ValidationCode::NotAllowed,
+            "give name or names, not both",
+        )),
+        (None, None) => errors.push(FieldError::new(
+            "name",
+            ValidationCode::Required,
+            "give name or names",
+        )),
+        (Some(raw), None) => name("name", raw, errors),
+        (None, Some(list)) => {
+            if list.is_empty() || list.len() > MAX_SCREENED_NAMES {
+                errors.push(FieldError::new(
+                    "names",
+                    ValidationCode::OutOfRange,
+                    format!("must hold 1 to {MAX_SCREENED_NAMES} names"),
+                ));
+            }
+            for (index, raw) in list.iter().enumerate().take(MAX_SCREENED_NAMES) {
+                name(&format!("names[{index}]"), raw, errors);
+            }
+        }
+    }
+    names
+}
+
+fn subject_numbers(
+    numbers: &[crate::dto::ScreenedNumber],
+    errors: &mut ValidationErrors,
+) -> Vec<SubjectIdentifier> {
+    use crate::dto::MAX_SCREENED_NUMBERS;
+    use kyc_domain::values::CountryCode;
+    if numbers.len() > MAX_SCREENED_NUMBERS {
+        errors.push(FieldError::new(
+            "identification_numbers",
+            ValidationCode::OutOfRange,
+            format!("must hold at most {MAX_SCREENED_NUMBERS} numbers"),
+        ));
+    }
+    let mut identifiers = Vec::new();
+    for (index, number) in numbers.iter().enumerate().take(MAX_SCREENED_NUMBERS) {
+        let field = |name: &str| format!("identification_numbers[{index}].{name}");
+        let digits = if let Some(raw) = number.number.as_deref() {
+            errors.collect(&field("number"), BoundedText::<64>::parse(raw))
+        } else {
+            errors.push(FieldError::new(
+                field("number"),
+                ValidationCode::Required,
+                "is required",
+            ));
+            None
+        };
+        let country = number
+            .country
+            .as_deref()
+            .and_then(|raw| errors.collect(&field("country"), CountryCode::parse(raw)));
+        if let Some(digits) = digits {
+            identifiers.push(SubjectIdentifier {
+                number: digits.as_str().to_owned(),
+                country: country.map(|code| code.as_str().to_owned()),
+            });
+        }
+    }
+    identifiers
+}
+
+/// A candidate as the API shows it.
+pub fn candidate_dto(candidate: &Candidate) -> crate::dto::CandidateDto {
+    crate::dto::CandidateDto {
+        list: candidate.list.clone(),
+        list_version: candidate.list_version,
+        entry_id: candidate.entry_id.clone(),
+        name: candidate.matched_name.clone(),
+        entity_type: match candidate.kind {
+            kyc_screening::EntityKind::Person => "person",
+            kyc_screening::EntityKind::Organization => "organization",
+            kyc_screening::EntityKind::Vessel => "vessel",
+            kyc_screening::EntityKind::Aircraft => "aircraft",
+            kyc_screening::EntityKind::Other => "other",
+        }
+        .to_owned(),
+        topics: candidate
+            .topics
+            .iter()
+            .map(|topic| match topic {
+                EntryTopic::Sanctions => "sanctions".to_owned(),
+                EntryTopic::Pep => "pep".to_owned(),
+            })
+            .collect(),
+        score: candidate.score,
+        is_match: candidate.is_match,
+        explanation: serde_json::to_value(&candidate.explanation)
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
