@@ -93,7 +93,7 @@ fn joined(first: &Token, second: &Token) -> Joined {
         let phonetic_key = phonetic(&text);
         Joined {
             skeleton: skeleton(&phonetic_key, false),
-            loose: loose_skeleton(&phonetic_key, false),
+            loose: loose_skeleton(&phonetic_key, true),
             phonetic: phonetic_key,
             text,
             arabic: false,
@@ -405,7 +405,9 @@ fn token(word: &str, organization: bool) -> Option<Token> {
         phonetic(&text)
     };
     let skeleton = skeleton(&phonetic, script == Script::Arabic);
-    let loose = loose_skeleton(&phonetic, script == Script::Arabic);
+    // Against Arabic script, a Latin `w` inside a name is as often its long vowel `و` (`-awi`)
+    // as a consonant: the loose skeleton reads the Latin side the way Arabic writes it.
+    let loose = loose_skeleton(&phonetic, true);
     Some(Token {
         original: word.to_owned(),
         text,
