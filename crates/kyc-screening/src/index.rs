@@ -991,6 +991,36 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_neither_panics_nor_matches() {
+        let entries = fixture();
+        let index = index(&entries);
+        let long = "Karimov ".repeat(80);
+        for query in [
+            "",
+            "   ",
+            ",,,",
+            "-",
+            "\u{200B}\u{FEFF}",
+            "😀 🚀",
+            "a",
+            "M.",
+            "Al",
+            "ООО",
+            "x-y-z-w",
+            long.as_str(),
+        ] {
+            let candidates = index.screen(&subject(query), &MatchPolicy::default());
+            assert!(
+                candidates.iter().all(|c| !c.is_match || query == long),
+                "{query}"
+            );
+        }
+        let mut nobody = subject("Muhammad Yusuf Karimov");
+        nobody.names.clear();
+        assert!(index.screen(&nobody, &MatchPolicy::default()).is_empty());
+    }
+
+    #[test]
     fn deletion_keys_reach_two_edits() {
         let hasher = FixedState::with_seed(1);
         let mut keys = Vec::new();
