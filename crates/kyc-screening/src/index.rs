@@ -122,20 +122,30 @@ impl ScreeningIndex {
     #[allow(clippy::too_many_lines)]
     pub fn build<'a>(lists: impl IntoIterator<Item = (ListRef, &'a [ListEntry])>) -> Self {
         let hasher = FixedState::with_seed(0x6b79_6373_6372_6565);
+        let lists: Vec<(ListRef, &[ListEntry])> = lists.into_iter().collect();
+        // Sized up front from the number of names: growing the maps rehashes millions of keys.
+        let entry_count: usize = lists.iter().map(|(_, entries)| entries.len()).sum();
+        let name_count: usize = lists
+            .iter()
+            .flat_map(|(_, entries)| entries.iter())
+            .map(|entry| entry.names.len())
+            .sum();
+        // About one new word a name and eight deletion keys a word, on the synthetic list.
+        let word_estimate = name_count;
         let mut index = ScreeningIndex {
-            lists: Vec::new(),
-            entries: Vec::new(),
-            names: Vec::new(),
-            postings: Vec::new(),
-            words: Vec::new(),
-            phonetic_keys: Map::with_hasher(hasher),
-            skeleton_keys: Map::with_hasher(hasher),
-            loose_keys: Map::with_hasher(hasher),
-            deletion_keys: Map::with_hasher(hasher),
-            numbers: HashMap::with_hasher(hasher),
+            lists: Vec::with_capacity(lists.len()),
+            entries: Vec::with_capacity(entry_count),
+            names: Vec::with_capacity(name_count),
+            postings: Vec::with_capacity(word_estimate),
+            words: Vec::with_capacity(word_estimate),
+            phonetic_keys: Map::with_capacity_and_hasher(word_estimate, hasher),
+            skeleton_keys: Map::with_capacity_and_hasher(word_estimate / 2, hasher),
+            loose_keys: Map::with_capacity_and_hasher(word_estimate / 2, hasher),
+            deletion_keys: Map::with_capacity_and_hasher(word_estimate * 8, hasher),
+            numbers: HashMap::with_capacity_and_hasher(entry_count, hasher),
             hasher,
         };
-        let mut dictionary: Dictionary = HashMap::with_hasher(hasher);
+        let mut dictionary: Dictionary = HashMap::with_capacity_and_hasher(word_estimate, hasher);
         let mut variants = Vec::new();
         for (list, entries) in lists {
             let list_index = u32::try_from(index.lists.len()).unwrap_or(u32::MAX);
