@@ -1005,6 +1005,7 @@ mod tests {
         let entries = fixture();
         let index = index(&entries);
         let long = "Karimov ".repeat(80);
+        let one_long_token = format!("{}karimov", "x".repeat(120));
         for query in [
             "",
             "   ",
@@ -1018,6 +1019,7 @@ mod tests {
             "ООО",
             "x-y-z-w",
             long.as_str(),
+            one_long_token.as_str(),
         ] {
             let candidates = index.screen(&subject(query), &MatchPolicy::default());
             assert!(
@@ -1028,6 +1030,32 @@ mod tests {
         let mut nobody = subject("Muhammad Yusuf Karimov");
         nobody.names.clear();
         assert!(index.screen(&nobody, &MatchPolicy::default()).is_empty());
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let list = crate::evaluation::synthetic_list(300, 1);
+        let index = crate::evaluation::index_of(&list);
+        let pool: Vec<char> =
+            "aZéß-. ,'’ʿ\u{0301}\u{064E}\u{200B}\u{00AD}\u{202E}кКЁйΩσςابالة０１😀中\t\n"
+                .chars()
+                .collect();
+        let mut rng = crate::evaluation::Rng::new(3);
+        for _ in 0..2_000 {
+            let length = rng.below(40);
+            let text: String = (0..length).map(|_| pool[rng.below(pool.len())]).collect();
+            for kind in [SubjectKind::Person, SubjectKind::Organization] {
+                let mut s = subject(&text);
+                s.kind = kind;
+                s.identifiers.push(SubjectIdentifier {
+                    number: text.clone(),
+                    country: None,
+                });
+                for candidate in index.screen(&s, &MatchPolicy::default()) {
+                    assert!((0.0..=1.0).contains(&candidate.score), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
