@@ -596,18 +596,18 @@ impl ScreeningIndex {
                     kind: entry.kind,
                     matched_name: name.full.clone(),
                     query_name: query_name.clone(),
-                    score,
+                    score: readable(score),
                     is_match: score >= policy.threshold,
                     explanation: Explanation {
                         query_name,
                         matched_name: name.full.clone(),
                         name_strength: name.strength,
-                        name_score: detail.score,
+                        name_score: readable(detail.score),
                         tokens: detail.tokens,
                         adjustments,
                         qualifiers: qualifiers.items,
                         certain: qualifiers.certain,
-                        score,
+                        score: readable(score),
                     },
                 })
             })
@@ -689,6 +689,12 @@ struct Form<'a> {
     arabic: bool,
     /// The text, when typos are looked up (not for joined tokens: too long to be worth it).
     typos: Option<&'a str>,
+}
+
+/// A score cut to four decimals for people to read; cut, not rounded, so a score shown as the
+/// threshold is a match and one shown below it is not.
+fn readable(score: f64) -> f64 {
+    (score * 10_000.0).floor() / 10_000.0
 }
 
 /// A weak alias alone stays just below the threshold.
