@@ -806,13 +806,13 @@ pub fn synthetic_list(size: usize, seed: u64) -> SyntheticList {
                 });
             }
             let variant = alternate_latin(&mut rng, &natural, culture);
-            if variant != natural && rng.chance(0.8) {
+            if variant != natural && rng.chance(0.9) {
                 names.push(EntryName {
                     full: variant,
                     strength: NameStrength::Strong,
                 });
             }
-            if rng.chance(0.6) {
+            if rng.chance(0.7) {
                 let nick = format!(
                     "{} {}",
                     syllable_name(&mut rng, ORG_ROOTS, &["a", "o", "i"], &["r", "n", "s", "k"]),
@@ -1373,8 +1373,10 @@ impl<'a> Deriver<'a> {
             VariationClass::DoubledLetters => {
                 let base = natural?;
                 let chars: Vec<char> = base.chars().collect();
+                // Consonants, as in `Mohammed` / `Mohamed` and `Hassan` / `Hasan`: a vowel pair
+                // is often another vowel (`oo` is `u`), not a doubled one.
                 let doubles: Vec<usize> = (1..chars.len())
-                    .filter(|&i| chars[i] == chars[i - 1] && chars[i].is_alphabetic())
+                    .filter(|&i| chars[i] == chars[i - 1] && "bdfgklmnprstz".contains(chars[i]))
                     .collect();
                 if !doubles.is_empty() && rng.chance(0.5) {
                     replace_char_at(&base, doubles[rng.below(doubles.len())], "")

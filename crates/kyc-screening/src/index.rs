@@ -19,7 +19,7 @@ use crate::matcher::{
     normalize_number, qualify, score_names, Candidate, Explanation, MatchPolicy, Subject,
     SubjectKind,
 };
-use crate::normalize::{deletion_depth, deletions, edits_upto_two, tokenize, Role, Script, Token};
+use crate::normalize::{deletion_depth, edits_upto_two, tokenize, Role, Script, Token};
 
 /// A list version, as the caller identifies it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -65,13 +65,46 @@ pub struct ScreeningIndex {
     postings: Vec<Vec<u32>>,
     /// Dictionary word → its forms, for verifying a key hit.
     words: Vec<Word>,
-    phonetic_keys: Map<Vec<u32>>,
-    skeleton_keys: Map<Vec<u32>>,
+    phonetic_keys: Map<Bucket>,
+    skeleton_keys: Map<Bucket>,
     /// Loose skeletons, for comparisons with Arabic script only.
-    loose_keys: Map<Vec<u32>>,
-    deletion_keys: Map<Vec<u32>>,
+    loose_keys: Map<Bucket>,
+    deletion_keys: Map<Bucket>,
     numbers: HashMap<String, Vec<u32>, FixedState>,
     hasher: FixedState,
+}
+
+/// The dictionary words under one key. Most keys (deletion variants above all) lead to one
+/// word: those need no allocation of their own, which halves the index's build time.
+#[derive(Debug, Default)]
+enum Bucket {
+    #[default]
+    Empty,
+    One([u32; 1]),
+    Many(Vec<u32>),
+}
+
+impl Bucket {
+    fn push(&mut self, word: u32) {
+        match self {
+            Bucket::Empty => *self = Bucket::One([word]),
+            Bucket::One([only]) if *only == word => {}
+            Bucket::One([only]) => *self = Bucket::Many(vec![*only, word]),
+            Bucket::Many(words) => {
+                if words.last() != Some(&word) {
+                    words.push(word);
+                }
+            }
+        }
+    }
+
+    fn words(&self) -> &[u32] {
+        match self {
+            Bucket::Empty => &[],
+            Bucket::One(one) => one,
+            Bucket::Many(words) => words,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -89,20 +122,30 @@ impl ScreeningIndex {
     #[allow(clippy::too_many_lines)]
     pub fn build<'a>(lists: impl IntoIterator<Item = (ListRef, &'a [ListEntry])>) -> Self {
         let hasher = FixedState::with_seed(0x6b79_6373_6372_6565);
+        let lists: Vec<(ListRef, &[ListEntry])> = lists.into_iter().collect();
+        // Sized up front from the number of names: growing the maps rehashes millions of keys.
+        let entry_count: usize = lists.iter().map(|(_, entries)| entries.len()).sum();
+        let name_count: usize = lists
+            .iter()
+            .flat_map(|(_, entries)| entries.iter())
+            .map(|entry| entry.names.len())
+            .sum();
+        // About one new word a name and eight deletion keys a word, on the synthetic list.
+        let word_estimate = name_count;
         let mut index = ScreeningIndex {
-            lists: Vec::new(),
-            entries: Vec::new(),
-            names: Vec::new(),
-            postings: Vec::new(),
-            words: Vec::new(),
-            phonetic_keys: Map::with_hasher(hasher),
-            skeleton_keys: Map::with_hasher(hasher),
-            loose_keys: Map::with_hasher(hasher),
-            deletion_keys: Map::with_hasher(hasher),
-            numbers: HashMap::with_hasher(hasher),
+            lists: Vec::with_capacity(lists.len()),
+            entries: Vec::with_capacity(entry_count),
+            names: Vec::with_capacity(name_count),
+            postings: Vec::with_capacity(word_estimate),
+            words: Vec::with_capacity(word_estimate),
+            phonetic_keys: Map::with_capacity_and_hasher(word_estimate, hasher),
+            skeleton_keys: Map::with_capacity_and_hasher(word_estimate / 2, hasher),
+            loose_keys: Map::with_capacity_and_hasher(word_estimate / 2, hasher),
+            deletion_keys: Map::with_capacity_and_hasher(word_estimate * 8, hasher),
+            numbers: HashMap::with_capacity_and_hasher(entry_count, hasher),
             hasher,
         };
-        let mut dictionary: HashMap<(String, bool), u32, FixedState> = HashMap::with_hasher(hasher);
+        let mut dictionary: Dictionary = HashMap::with_capacity_and_hasher(word_estimate, hasher);
         let mut variants = Vec::new();
         for (list, entries) in lists {
             let list_index = u32::try_from(index.lists.len()).unwrap_or(u32::MAX);
@@ -122,57 +165,37 @@ impl ScreeningIndex {
                         continue;
                     }
                     let name_index = u32::try_from(index.names.len()).unwrap_or(u32::MAX);
-                    // (text, Arabic script, phonetic, skeleton, loose skeleton, a compound)
-                    let mut words: Vec<(String, bool, String, String, String, bool)> = Vec::new();
-                    for token in &tokens {
-                        if token.role == Role::Name {
-                            words.push((
-                                token.text.clone(),
-                                token.script == Script::Arabic,
-                                token.phonetic.clone(),
-                                token.skeleton.clone(),
-                                token.loose.clone(),
-                                false,
-                            ));
-                        }
+                    for token in tokens.iter().filter(|t| t.role == Role::Name) {
+                        let forms = Forms {
+                            text: &token.text,
+                            phonetic: &token.phonetic,
+                            skeleton: &token.skeleton,
+                            loose: &token.loose,
+                            arabic: token.script == Script::Arabic,
+                        };
+                        index.add_occurrence(
+                            &mut dictionary,
+                            &forms,
+                            false,
+                            name_index,
+                            &mut variants,
+                        );
                     }
-                    for token in &tokens {
-                        if let Some(joined) = token.join.as_deref() {
-                            words.push((
-                                joined.text.clone(),
-                                joined.arabic,
-                                joined.phonetic.clone(),
-                                joined.skeleton.clone(),
-                                joined.loose.clone(),
-                                true,
-                            ));
-                        }
-                    }
-                    for (text, arabic, phonetic_key, skeleton_key, loose, compound) in words {
-                        let next = u32::try_from(index.words.len()).unwrap_or(u32::MAX);
-                        let word = *dictionary.entry((text.clone(), arabic)).or_insert(next);
-                        if word == next {
-                            index.add_keys(word, &phonetic_key, &skeleton_key, &loose);
-                            index.words.push(Word {
-                                text,
-                                phonetic: phonetic_key,
-                                skeleton: skeleton_key,
-                                loose,
-                                arabic,
-                                typo_keys: false,
-                            });
-                            index.postings.push(Vec::new());
-                        }
-                        // A word first seen as a compound (`Jun-ping`) gets its typo keys when
-                        // it is seen as a token of its own (`Junping`).
-                        if !compound && !index.words[word as usize].typo_keys {
-                            index.words[word as usize].typo_keys = true;
-                            index.add_typo_keys(word, &mut variants);
-                        }
-                        let posting = &mut index.postings[word as usize];
-                        if posting.last() != Some(&name_index) {
-                            posting.push(name_index);
-                        }
+                    for joined in tokens.iter().filter_map(|t| t.join.as_deref()) {
+                        let forms = Forms {
+                            text: &joined.text,
+                            phonetic: &joined.phonetic,
+                            skeleton: &joined.skeleton,
+                            loose: &joined.loose,
+                            arabic: joined.arabic,
+                        };
+                        index.add_occurrence(
+                            &mut dictionary,
+                            &forms,
+                            true,
+                            name_index,
+                            &mut variants,
+                        );
                     }
                     let counting =
                         u32::try_from(tokens.iter().filter(|t| t.role == Role::Name).count())
@@ -204,6 +227,52 @@ impl ScreeningIndex {
         self.hasher.hash_one(prefix_free)
     }
 
+    /// Records that a word occurs in a name, adding the word and its keys when it is new.
+    fn add_occurrence(
+        &mut self,
+        dictionary: &mut Dictionary,
+        forms: &Forms<'_>,
+        compound: bool,
+        name_index: u32,
+        variants: &mut Vec<u64>,
+    ) {
+        let arabic_key;
+        // Arabic-script words get their own entries: their forms compare differently.
+        let key: &str = if forms.arabic {
+            arabic_key = format!("\u{1}{}", forms.text);
+            &arabic_key
+        } else {
+            forms.text
+        };
+        let word = if let Some(&word) = dictionary.get(key) {
+            word
+        } else {
+            let word = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+            dictionary.insert(key.into(), word);
+            self.add_keys(word, forms.phonetic, forms.skeleton, forms.loose);
+            self.words.push(Word {
+                text: forms.text.to_owned(),
+                phonetic: forms.phonetic.to_owned(),
+                skeleton: forms.skeleton.to_owned(),
+                loose: forms.loose.to_owned(),
+                arabic: forms.arabic,
+                typo_keys: false,
+            });
+            self.postings.push(Vec::new());
+            word
+        };
+        // A word first seen as a compound (`Jun-ping`) gets its typo keys when it is seen as a
+        // token of its own (`Junping`).
+        if !compound && !self.words[word as usize].typo_keys {
+            self.words[word as usize].typo_keys = true;
+            self.add_typo_keys(word, variants);
+        }
+        let posting = &mut self.postings[word as usize];
+        if posting.last() != Some(&name_index) {
+            posting.push(name_index);
+        }
+    }
+
     fn add_keys(&mut self, word: u32, phonetic_key: &str, skeleton_key: &str, loose: &str) {
         let key = self.key(phonetic_key);
         self.phonetic_keys.entry(key).or_default().push(word);
@@ -217,18 +286,16 @@ impl ScreeningIndex {
         }
     }
 
-    fn add_typo_keys(&mut self, word: u32, variants: &mut Vec<String>) {
+    fn add_typo_keys(&mut self, word: u32, variants: &mut Vec<u64>) {
         let Word { text, phonetic, .. } = &self.words[word as usize];
         variants.clear();
         // Both forms: a typo can break a digraph the phonetic form relies on.
-        deletions(phonetic, deletion_depth(phonetic), variants);
-        deletions(text, deletion_depth(text), variants);
-        for variant in variants.iter() {
-            let key = self.hasher.hash_one(variant.as_str());
-            let bucket = self.deletion_keys.entry(key).or_default();
-            if bucket.last() != Some(&word) {
-                bucket.push(word);
-            }
+        deletion_hashes(self.hasher, phonetic, variants);
+        deletion_hashes(self.hasher, text, variants);
+        variants.sort_unstable();
+        variants.dedup();
+        for &key in variants.iter() {
+            self.deletion_keys.entry(key).or_default().push(word);
         }
     }
 
@@ -248,7 +315,7 @@ impl ScreeningIndex {
     }
 
     /// Dictionary words reachable from one query form (a token or two adjacent tokens joined).
-    fn lookup(&self, form: &Form<'_>, out: &mut Vec<u32>, variants: &mut Vec<String>) {
+    fn lookup(&self, form: &Form<'_>, out: &mut Vec<u32>, variants: &mut Vec<u64>) {
         let Form {
             phonetic: phonetic_key,
             skeleton: skeleton_key,
@@ -257,7 +324,11 @@ impl ScreeningIndex {
             typos,
         } = *form;
         let start = out.len();
-        if let Some(words) = self.phonetic_keys.get(&self.key(phonetic_key)) {
+        if let Some(words) = self
+            .phonetic_keys
+            .get(&self.key(phonetic_key))
+            .map(Bucket::words)
+        {
             out.extend(
                 words
                     .iter()
@@ -266,7 +337,11 @@ impl ScreeningIndex {
             );
         }
         if skeleton_key.len() >= 3 || (arabic && skeleton_key.len() >= 2) {
-            if let Some(words) = self.skeleton_keys.get(&self.key(skeleton_key)) {
+            if let Some(words) = self
+                .skeleton_keys
+                .get(&self.key(skeleton_key))
+                .map(Bucket::words)
+            {
                 out.extend(words.iter().copied().filter(|&w| {
                     let word = &self.words[w as usize];
                     word.skeleton == skeleton_key
@@ -277,7 +352,7 @@ impl ScreeningIndex {
             }
         }
         if loose.len() >= 2 {
-            if let Some(words) = self.loose_keys.get(&self.key(loose)) {
+            if let Some(words) = self.loose_keys.get(&self.key(loose)).map(Bucket::words) {
                 out.extend(words.iter().copied().filter(|&w| {
                     let word = &self.words[w as usize];
                     word.loose == loose && (arabic || word.arabic)
@@ -286,10 +361,12 @@ impl ScreeningIndex {
         }
         if let (Some(text), false) = (typos, arabic) {
             variants.clear();
-            deletions(phonetic_key, deletion_depth(phonetic_key), variants);
-            deletions(text, deletion_depth(text), variants);
+            deletion_hashes(self.hasher, phonetic_key, variants);
+            deletion_hashes(self.hasher, text, variants);
+            variants.sort_unstable();
+            variants.dedup();
             for variant in variants.iter() {
-                if let Some(words) = self.deletion_keys.get(&self.key(variant)) {
+                if let Some(words) = self.deletion_keys.get(variant).map(Bucket::words) {
                     out.extend(words.iter().copied().filter(|&w| {
                         let word = &self.words[w as usize];
                         !word.arabic
@@ -328,7 +405,8 @@ impl ScreeningIndex {
             HashMap::with_hasher(self.hasher);
         let mut words = Vec::new();
         let mut variants = Vec::new();
-        let mut hits: HashMap<u32, u32, FixedState> = HashMap::with_hasher(self.hasher);
+        let mut hits: HashMap<u32, Hits, FixedState> = HashMap::with_hasher(self.hasher);
+        let mut shortlist: Vec<(u32, u32, u32, u32)> = Vec::new();
         let queries: Vec<Vec<Token>> = subject
             .names
             .iter()
@@ -337,10 +415,29 @@ impl ScreeningIndex {
         for (query_index, query) in queries.iter().enumerate() {
             hits.clear();
             let query = &query[..query.len().min(32)];
-            let mark = |words: &[u32], mask: u32, hits: &mut HashMap<u32, u32, FixedState>| {
+            let mark = |words: &[u32],
+                        phonetic: &str,
+                        mask: u32,
+                        hits: &mut HashMap<u32, Hits, FixedState>| {
                 for &word in words {
+                    let exact = if self.words[word as usize].phonetic == phonetic {
+                        mask
+                    } else {
+                        0
+                    };
                     for &name in &self.postings[word as usize] {
-                        *hits.entry(name).or_insert(0) |= mask;
+                        hits.entry(name)
+                            .and_modify(|h| {
+                                h.query |= mask;
+                                h.exact |= exact;
+                                h.two_words |= h.first_word != word;
+                            })
+                            .or_insert(Hits {
+                                query: mask,
+                                exact,
+                                first_word: word,
+                                two_words: false,
+                            });
                     }
                 }
             };
@@ -358,7 +455,7 @@ impl ScreeningIndex {
                     typos: Some(&token.text),
                 };
                 self.lookup(&form, &mut words, &mut variants);
-                mark(&words, 1 << i, &mut hits);
+                mark(&words, &token.phonetic, 1 << i, &mut hits);
             }
             for (i, token) in query.iter().enumerate() {
                 let Some(joined) = token.join.as_deref() else {
@@ -373,16 +470,36 @@ impl ScreeningIndex {
                     typos: None,
                 };
                 self.lookup(&form, &mut words, &mut variants);
-                mark(&words, 0b11 << i, &mut hits);
+                mark(&words, &joined.phonetic, 0b11 << i, &mut hits);
             }
             let query_names = u32::try_from(query.iter().filter(|t| t.role == Role::Name).count())
                 .unwrap_or(u32::MAX);
-            for (&name_index, &mask) in &hits {
+            // Two query tokens reaching the same entry word (`Young Young`) are one hit.
+            shortlist.clear();
+            shortlist.extend(hits.iter().filter_map(|(&name_index, h)| {
                 let name = &self.names[name_index as usize];
                 let required = 2.min(query_names).min(name.counting).max(1);
-                if mask.count_ones() < required {
-                    continue;
-                }
+                let count = h.query.count_ones();
+                let unreached = name.counting.saturating_sub(count);
+                (count >= required && (required < 2 || h.two_words)).then_some((
+                    h.exact.count_ones(),
+                    count,
+                    unreached,
+                    name_index,
+                ))
+            }));
+            // The names most query tokens reached first, then those most reached exactly, then
+            // those with the fewest tokens left unreached; past the budget only namesakes
+            // remain, and scoring them all would only spend time.
+            shortlist.sort_unstable_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then(b.0.cmp(&a.0))
+                    .then(a.2.cmp(&b.2))
+                    .then(a.3.cmp(&b.3))
+            });
+            shortlist.truncate(SCORING_BUDGET);
+            for &(_, _, _, name_index) in &shortlist {
+                let name = &self.names[name_index as usize];
                 let entry = &self.entries[name.entry as usize];
                 if !subject.kind.admits(entry.kind) {
                     continue;
@@ -479,23 +596,88 @@ impl ScreeningIndex {
                     kind: entry.kind,
                     matched_name: name.full.clone(),
                     query_name: query_name.clone(),
-                    score,
+                    score: readable(score),
                     is_match: score >= policy.threshold,
                     explanation: Explanation {
                         query_name,
                         matched_name: name.full.clone(),
                         name_strength: name.strength,
-                        name_score: detail.score,
+                        name_score: readable(detail.score),
                         tokens: detail.tokens,
                         adjustments,
                         qualifiers: qualifiers.items,
                         certain: qualifiers.certain,
-                        score,
+                        score: readable(score),
                     },
                 })
             })
             .collect()
     }
+}
+
+/// The hashes of every variant of `key` with up to [`deletion_depth`] characters deleted (the
+/// key itself included), built in a stack buffer: the index hashes some two million of them.
+fn deletion_hashes(hasher: FixedState, key: &str, out: &mut Vec<u64>) {
+    let bytes = key.as_bytes();
+    let depth = deletion_depth(key);
+    if bytes.len() > 64 {
+        out.push(hasher.hash_one(bytes));
+        return;
+    }
+    let mut buffer = [0_u8; 64];
+    out.push(hasher.hash_one(bytes));
+    if depth == 0 {
+        return;
+    }
+    for i in 0..bytes.len() {
+        let mut n = 0;
+        for (k, &b) in bytes.iter().enumerate() {
+            if k != i {
+                buffer[n] = b;
+                n += 1;
+            }
+        }
+        out.push(hasher.hash_one(&buffer[..n]));
+        if depth < 2 {
+            continue;
+        }
+        for j in i + 1..bytes.len() {
+            let mut n = 0;
+            for (k, &b) in bytes.iter().enumerate() {
+                if k != i && k != j {
+                    buffer[n] = b;
+                    n += 1;
+                }
+            }
+            out.push(hasher.hash_one(&buffer[..n]));
+        }
+    }
+}
+
+/// The most names one query name is scored against: a subject whose tokens are each shared by
+/// thousands of names (`Kim Young`) would otherwise cost milliseconds.
+const SCORING_BUDGET: usize = 200;
+
+/// Which query tokens reached a name, and whether through two entry words at least.
+#[derive(Debug, Clone, Copy)]
+struct Hits {
+    query: u32,
+    /// The query tokens that reached a word with their own phonetic key.
+    exact: u32,
+    first_word: u32,
+    two_words: bool,
+}
+
+/// Word text (prefixed with U+0001 for Arabic script) → word.
+type Dictionary = HashMap<Box<str>, u32, FixedState>;
+
+/// The forms of one word of the index.
+struct Forms<'a> {
+    text: &'a str,
+    phonetic: &'a str,
+    skeleton: &'a str,
+    loose: &'a str,
+    arabic: bool,
 }
 
 /// The keys of one query form (a token, or two adjacent tokens joined).
@@ -507,6 +689,12 @@ struct Form<'a> {
     arabic: bool,
     /// The text, when typos are looked up (not for joined tokens: too long to be worth it).
     typos: Option<&'a str>,
+}
+
+/// A score cut to four decimals for people to read; cut, not rounded, so a score shown as the
+/// threshold is a match and one shown below it is not.
+fn readable(score: f64) -> f64 {
+    (score * 10_000.0).floor() / 10_000.0
 }
 
 /// A weak alias alone stays just below the threshold.
@@ -816,6 +1004,81 @@ mod tests {
             !json.contains("ZZ9999999") && !json.contains("KZ"),
             "{json}"
         );
+    }
+
+    #[test]
+    fn odd_input_neither_panics_nor_matches() {
+        let entries = fixture();
+        let index = index(&entries);
+        let long = "Karimov ".repeat(80);
+        let one_long_token = format!("{}karimov", "x".repeat(120));
+        for query in [
+            "",
+            "   ",
+            ",,,",
+            "-",
+            "\u{200B}\u{FEFF}",
+            "😀 🚀",
+            "a",
+            "M.",
+            "Al",
+            "ООО",
+            "x-y-z-w",
+            long.as_str(),
+            one_long_token.as_str(),
+        ] {
+            let candidates = index.screen(&subject(query), &MatchPolicy::default());
+            assert!(
+                candidates.iter().all(|c| !c.is_match || query == long),
+                "{query}"
+            );
+        }
+        let mut nobody = subject("Muhammad Yusuf Karimov");
+        nobody.names.clear();
+        assert!(index.screen(&nobody, &MatchPolicy::default()).is_empty());
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let list = crate::evaluation::synthetic_list(300, 1);
+        let index = crate::evaluation::index_of(&list);
+        let pool: Vec<char> =
+            "aZéß-. ,'’ʿ\u{0301}\u{064E}\u{200B}\u{00AD}\u{202E}кКЁйΩσςابالة０１😀中\t\n"
+                .chars()
+                .collect();
+        let mut rng = crate::evaluation::Rng::new(3);
+        for _ in 0..2_000 {
+            let length = rng.below(40);
+            let text: String = (0..length).map(|_| pool[rng.below(pool.len())]).collect();
+            for kind in [SubjectKind::Person, SubjectKind::Organization] {
+                let mut s = subject(&text);
+                s.kind = kind;
+                s.identifiers.push(SubjectIdentifier {
+                    number: text.clone(),
+                    country: None,
+                });
+                for candidate in index.screen(&s, &MatchPolicy::default()) {
+                    assert!((0.0..=1.0).contains(&candidate.score), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deletion_keys_reach_two_edits() {
+        let hasher = FixedState::with_seed(1);
+        let mut keys = Vec::new();
+        deletion_hashes(hasher, "abcdef", &mut keys);
+        assert_eq!(keys.len(), 1 + 6 + 15);
+        let shared = |a: &str, b: &str| {
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            deletion_hashes(hasher, a, &mut x);
+            deletion_hashes(hasher, b, &mut y);
+            x.iter().any(|k| y.contains(k))
+        };
+        assert!(shared("karimov", "kamilov"));
+        assert!(shared("karimov", "karimvo"));
+        assert!(!shared("karimov", "petrova"));
     }
 
     #[test]
