@@ -499,3 +499,120 @@ pub fn candidate_dto(candidate: &Candidate) -> crate::dto::CandidateDto {
             .unwrap_or(serde_json::Value::Null),
     }
 }
+
+/// The actor recorded on a re-screening's events.
+pub const RESCREEN_ACTOR: &str = "system:screening";
+
+/// Customers re-screened at once.
+const RESCREEN_CONCURRENCY: usize = 8;
+
+/// A customer whose relationship is not over (not closed, not erased).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenCustomer {
+    /// The customer.
+    pub customer_guid: kyc_domain::ids::CustomerGuid,
+    /// Its tenant.
+    pub bank_guid: kyc_domain::ids::BankGuid,
+}
+
+/// The query a re-screening needs; the PostgreSQL store answers it from `customer_views`.
+pub trait OpenCustomers: Send + Sync + 'static {
+    /// Customers neither closed nor erased, by guid, after `after`, at most `limit`.
+    fn open_customers(
+        &self,
+        after: Option<kyc_domain::ids::CustomerGuid>,
+        limit: usize,
+    ) -> impl std::future::Future<Output = Result<Vec<OpenCustomer>, crate::ports::StoreFailure>> + Send;
+}
+
+/// What a re-screening did. Counts only, never personal data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RescreenReport {
+    /// Customers screened.
+    pub screened: u64,
+    /// Customers whose screening was recorded (a first screening, or matches new, changed or
+    /// gone): each got a `ScreeningCompleted`.
+    pub recorded: u64,
+    /// Of those, customers left with potential matches to decide (the `alerts` of their
+    /// `ScreeningCompleted` name the new ones).
+    pub alerted: u64,
+    /// Customers the domain refused to screen (moved on since the projection showed them).
+    pub refused: u64,
+    /// Customers whose screening failed (logged by guid); the next run tries them again.
+    pub failed: u64,
+}
+
+/// Re-screens every open customer against the service's current lists, as of `now`.
+pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
+    service: &crate::commands::CommandService<S>,
+    customers: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    mut progress: impl FnMut(u64),
+) -> Result<RescreenReport, crate::ports::StoreFailure> {
+    use futures::StreamExt;
+    let request_id = format!("rescreen-{}", uuid::Uuid::now_v7());
+    let mut report = RescreenReport::default();
+    let mut after = None;
+    loop {
+        let page = customers.open_customers(after, 1_000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.customer_guid);
+        let outcomes: Vec<(OpenCustomer, crate::CommandOutcome)> = futures::stream::iter(page)
+            .map(|customer| {
+                let request_id = request_id.clone();
+                async move {
+                    let ctx = crate::RequestContext {
+                        principal: crate::Principal::new(
+                            RESCREEN_ACTOR,
+                            customer.bank_guid,
+                            "customers:review",
+                        ),
+                        request_id,
+                        idempotency_key: None,
+                        source: crate::Source::System,
+                        received_at: now,
+                        include_pii: false,
+                    };
+                    let command = crate::commands::Rescreen {
+                        customer_guid: customer.customer_guid,
+                    };
+                    (customer, service.execute(&ctx, command).await)
+                }
+            })
+            .buffer_unordered(RESCREEN_CONCURRENCY)
+            .collect()
+            .await;
+        for (customer, outcome) in outcomes {
+            report.screened += 1;
+            match outcome {
+                // Events were appended exactly when the customer's last event is this run's.
+                Ok(executed) if executed.customer.updated_at == now => {
+                    report.recorded += 1;
+                    if executed
+                        .customer
+                        .screening
+                        .as_ref()
+                        .is_some_and(|s| !s.open_matches.is_empty())
+                    {
+                        report.alerted += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(refusal)
+                    if matches!(
+                        refusal.kind,
+                        crate::FailureKind::Conflict | crate::FailureKind::NotFound
+                    ) && refusal.code != "concurrent_modification" =>
+                {
+                    report.refused += 1;
+                }
+                Err(refusal) => {
+                    tracing::warn!(customer_guid = %customer.customer_guid, code = %refusal.code, "re-screening failed");
+                    report.failed += 1;
+                }
+            }
+        }
+        progress(report.screened);
+    }
+    Ok(report)
+}

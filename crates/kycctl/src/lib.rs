@@ -211,6 +211,20 @@ pub enum ListsAction {
         /// The file(s).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Do not re-screen the customers (kycd picks the list up all the same; run
+        /// `kycctl lists rescreen` later).
+        #[arg(long)]
+        no_rescreen: bool,
+        /// The tenants' screening settings (as kycd's).
+        #[arg(long, env = "KYC_TENANT_POLICY_FILE")]
+        tenant_policy_file: Option<PathBuf>,
+    },
+    /// Re-screen every customer that is not closed against each list's newest version;
+    /// records only new or changed matches, and prints how many were screened and alerted.
+    Rescreen {
+        /// The tenants' screening settings (as kycd's).
+        #[arg(long, env = "KYC_TENANT_POLICY_FILE")]
+        tenant_policy_file: Option<PathBuf>,
     },
     /// Each list's newest version, when it was imported and last re-screened against.
     Status,
@@ -356,7 +370,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Keys { action } => keys_command(&cli, action).await?,
-        Command::Lists { action } => lists::run(&pool(&cli).await?, action, cli.json).await?,
+        Command::Lists { action } => lists::run(&cli, action).await?,
         Command::Retention {
             action:
                 RetentionAction::Run {

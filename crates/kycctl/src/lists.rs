@@ -11,28 +11,45 @@ use kyc_screening::ListFormat;
 use kyc_store::lists::{ListStatus, Stored, StoredListVersion};
 use serde::Serialize;
 
-/// Runs a `lists` subcommand, printing a table or, with `json`, JSON.
-pub async fn run(
-    pool: &sqlx::PgPool,
-    action: &crate::ListsAction,
-    json: bool,
-) -> anyhow::Result<()> {
+/// Runs a `lists` subcommand, printing a table or, with `--json`, JSON.
+pub async fn run(cli: &crate::Cli, action: &crate::ListsAction) -> anyhow::Result<()> {
+    let pool = crate::pool(cli).await?;
     match action {
         crate::ListsAction::Import {
             format,
             list,
             files,
+            no_rescreen,
+            tenant_policy_file,
         } => {
-            let report = import(pool, *format, list.as_deref(), files).await?;
-            if json {
+            let mut report = import(&pool, *format, list.as_deref(), files).await?;
+            if report.outcome == "imported" && !no_rescreen {
+                report.rescreen = Some(
+                    rescreen(cli, &pool, report.version, tenant_policy_file.as_deref()).await?,
+                );
+            }
+            if cli.json {
                 crate::output::json(&report)?;
             } else {
                 print_import(&report);
             }
         }
+        crate::ListsAction::Rescreen { tenant_policy_file } => {
+            let newest = kyc_store::lists::latest_versions(&pool).await?;
+            let version =
+                newest.iter().map(|v| v.version).max().ok_or_else(|| {
+                    anyhow::anyhow!("no list imported: nothing to screen against")
+                })?;
+            let report = rescreen(cli, &pool, version, tenant_policy_file.as_deref()).await?;
+            if cli.json {
+                crate::output::json(&report)?;
+            } else {
+                print_rescreen(&report);
+            }
+        }
         crate::ListsAction::Status => {
-            let rows = status(pool).await?;
-            if json {
+            let rows = status(&pool).await?;
+            if cli.json {
                 crate::output::json(&rows)?;
             } else {
                 print_status(&rows);
@@ -40,6 +57,89 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// What a re-screening did, for the table and `--json`.
+#[derive(Debug, Serialize)]
+pub struct RescreenSummary {
+    /// Customers screened.
+    pub screened: u64,
+    /// Customers whose screening was recorded (first screenings, new, changed or gone
+    /// matches).
+    pub recorded: u64,
+    /// Of those, customers left with potential matches to decide.
+    pub alerted: u64,
+    /// Customers the domain refused to screen.
+    pub refused: u64,
+    /// Customers whose screening failed.
+    pub failed: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+/// Re-screens every open customer against each list's newest version and records the report
+/// against `version`.
+async fn rescreen(
+    cli: &crate::Cli,
+    pool: &sqlx::PgPool,
+    version: i64,
+    tenant_policy_file: Option<&std::path::Path>,
+) -> anyhow::Result<RescreenSummary> {
+    let started_at = chrono::Utc::now();
+    let started = std::time::Instant::now();
+    let snapshot =
+        kyc_app::screening::ListSnapshot::build(kyc_store::lists::load_newest(pool).await?);
+    let policies = crate::retention::policies(
+        kyc_app::tenant::DEFAULT_RETENTION,
+        kyc_app::tenant::DEFAULT_DORMANT_AFTER,
+        tenant_policy_file,
+    )?;
+    let store = std::sync::Arc::new(crate::store(cli).await?);
+    let service = kyc_app::CommandService::new(
+        std::sync::Arc::clone(&store),
+        kyc_app::RetryPolicy::default(),
+    )
+    .with_tenant_policies(policies)
+    .with_screening_lists(kyc_app::screening::ScreeningLists::new(snapshot));
+    let bar = crate::progress_bar(0, "customers", cli.json);
+    let report =
+        kyc_app::screening::rescreen_all(&service, store.as_ref(), chrono::Utc::now(), |n| {
+            bar.set_length(n);
+            bar.set_position(n);
+        })
+        .await
+        .map_err(|failure| anyhow::anyhow!("re-screening: {failure}"))?;
+    bar.finish_and_clear();
+    let finished_at = chrono::Utc::now();
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    kyc_store::lists::record_rescreen(
+        pool,
+        version,
+        &kyc_store::lists::RescreenReport {
+            started_at,
+            finished_at,
+            screened: count(report.screened),
+            alerted: count(report.alerted),
+            failed: count(report.failed),
+        },
+    )
+    .await?;
+    Ok(RescreenSummary {
+        screened: report.screened,
+        recorded: report.recorded,
+        alerted: report.alerted,
+        refused: report.refused,
+        failed: report.failed,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Prints a re-screening's report.
+pub fn print_rescreen(report: &RescreenSummary) {
+    println!(
+        "re-screened {} customers in {:.1} s: {} screenings recorded, {} customers with matches to decide, {} refused, {} failed",
+        report.screened, report.seconds, report.recorded, report.alerted, report.refused, report.failed
+    );
 }
 
 /// What an import did, for the table and `--json`.
@@ -61,6 +161,9 @@ pub struct ImportReport {
     pub content_hash: String,
     /// Seconds spent parsing and storing.
     pub seconds: f64,
+    /// The re-screening of every open customer that followed, if it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescreen: Option<RescreenSummary>,
 }
 
 /// Reads `files` in `format` and stores them as a new version of `list` (the format's default
@@ -104,6 +207,7 @@ fn report(outcome: &'static str, version: &StoredListVersion, seconds: f64) -> I
         entries: version.entry_count,
         content_hash: version.content_hash.clone(),
         seconds,
+        rescreen: None,
     }
 }
 
@@ -126,6 +230,9 @@ pub fn print_import(report: &ImportReport) {
             report.content_hash,
             report.seconds
         ),
+    }
+    if let Some(rescreen) = &report.rescreen {
+        print_rescreen(rescreen);
     }
 }
 
@@ -186,6 +293,7 @@ pub fn print_status(rows: &[StatusRow]) {
     let mut table = crate::output::table(&[
         "list",
         "version",
+        "versions",
         "format",
         "published",
         "imported",
@@ -195,7 +303,8 @@ pub fn print_status(rows: &[StatusRow]) {
     for row in rows {
         table.add_row(vec![
             row.list.clone(),
-            format!("{} (of {})", row.version, row.versions),
+            row.version.to_string(),
+            row.versions.to_string(),
             row.format.clone(),
             row.published_on
                 .map_or_else(|| "-".to_owned(), |d| d.to_string()),

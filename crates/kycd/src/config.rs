@@ -125,6 +125,11 @@ pub struct Config {
     #[arg(long, env = "KYC_DUE_DILIGENCE_INTERVAL", default_value = "1h", value_parser = parse_duration)]
     pub due_diligence_interval: Duration,
 
+    /// How often kycd looks for a newer version of a sanctions or PEP list
+    /// (`kycctl lists import`) and, when there is one, screens against it from then on.
+    #[arg(long, env = "KYC_LISTS_REFRESH_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    pub lists_refresh_interval: Duration,
+
     /// JSON file of per-tenant overrides:
     /// `{"tenants": {"<bank_guid>": {"retention": "7y", "dormant_after": "180d"}}}`.
     #[arg(long, env = "KYC_TENANT_POLICY_FILE")]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use kyc_app::screening::{ListSnapshot, ScreeningLists};
 use kyc_app::tenant::TenantPolicies;
 use kyc_app::{CommandService, QueryService, RetryPolicy};
 use kyc_http::{HttpState, JwtVerifier, Probe};
@@ -112,14 +113,98 @@ async fn ensure_database(url: &str) -> anyhow::Result<()> {
 fn nats_api(
     store: &Arc<PgCustomerStore>,
     policies: &TenantPolicies,
+    lists: &ScreeningLists,
     auth: JwtVerifier,
 ) -> Arc<NatsApi<PgCustomerStore>> {
     Arc::new(NatsApi::new(
         CommandService::new(Arc::clone(store), RetryPolicy::default())
-            .with_tenant_policies(policies.clone()),
-        QueryService::new(Arc::clone(store)).with_tenant_policies(policies.clone()),
+            .with_tenant_policies(policies.clone())
+            .with_screening_lists(lists.clone()),
+        QueryService::new(Arc::clone(store))
+            .with_tenant_policies(policies.clone())
+            .with_screening_lists(lists.clone()),
         auth,
     ))
+}
+
+/// The lists as imported, kept current by a task of `tasks`.
+async fn screening_lists(
+    tasks: &mut tokio::task::JoinSet<()>,
+    pool: &sqlx::PgPool,
+    config: &Config,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<ScreeningLists> {
+    let lists = ScreeningLists::new(load_lists(pool).await?);
+    let loaded = lists.current();
+    if loaded.versions().is_empty() {
+        tracing::warn!(
+            "no sanctions or PEP list imported: customers are not screened (kycctl lists import)"
+        );
+    } else {
+        tracing::info!(
+            lists = loaded.versions().len(),
+            entries = loaded.entry_count(),
+            "screening lists loaded"
+        );
+    }
+    tasks.spawn(refresh_lists(
+        pool.clone(),
+        lists.clone(),
+        config.lists_refresh_interval,
+        shutdown.clone(),
+    ));
+    Ok(lists)
+}
+
+/// The newest version of every imported list, indexed.
+async fn load_lists(pool: &sqlx::PgPool) -> anyhow::Result<ListSnapshot> {
+    let lists = kyc_store::lists::load_newest(pool)
+        .await
+        .context("loading the screening lists")?;
+    Ok(ListSnapshot::build(lists))
+}
+
+/// Every `interval` until `shutdown`, checks whether a list has a newer version than the one
+/// screened against (`kycctl lists import`) and, if so, indexes the new versions and screens
+/// against them from then on. The import itself re-screens the existing customers.
+async fn refresh_lists(
+    pool: sqlx::PgPool,
+    lists: ScreeningLists,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(100)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        let newest = match kyc_store::lists::latest_versions(&pool).await {
+            Ok(newest) => newest,
+            Err(error) => {
+                tracing::warn!(%error, "screening lists: cannot read the list versions");
+                continue;
+            }
+        };
+        let current = lists.current();
+        let screened: Vec<i64> = current.versions().iter().map(|v| v.version).collect();
+        let available: Vec<i64> = newest.iter().map(|v| v.version).collect();
+        if screened == available {
+            continue;
+        }
+        match load_lists(&pool).await {
+            Ok(snapshot) => {
+                tracing::info!(
+                    lists = snapshot.versions().len(),
+                    entries = snapshot.entry_count(),
+                    "screening against new list versions"
+                );
+                lists.replace(snapshot);
+            }
+            Err(error) => tracing::warn!(%error, "screening lists: reload failed"),
+        }
+    }
 }
 
 /// Starts the relay and the NATS service (answering through `api`) as background tasks, beside
@@ -397,12 +482,14 @@ pub async fn run(
         &config,
         &shutdown,
     );
-    let api = nats_api(&store, &policies, auth.clone());
+    let lists = screening_lists(&mut projecting, &pool, &config, &shutdown).await?;
+    let api = nats_api(&store, &policies, &lists, auth.clone());
     let mut tasks = spawn_background(projecting, &config, &pool, &nats, api, &shutdown);
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?
         .with_tenant_policies(policies)
+        .with_screening_lists(lists)
         .with_probe(Probe::new("nats", move || {
             let state = nats_probe.connection_state();
             async move {

@@ -144,9 +144,71 @@ async fn discover(client: &async_nats::Client, subject: &str) -> Vec<Value> {
     found
 }
 
+/// Imports the fictional FollowTheMoney fixture into `env`'s database, so kycd screens
+/// against it from its start.
+async fn import_fictional_list(env: &Env) {
+    kyc_store::migrate(&env.db.pool).await.unwrap();
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../kyc-lists/tests/fixtures/entities.ftm.json"),
+    )
+    .unwrap();
+    let list = kyc_lists::import(
+        kyc_screening::ListFormat::FollowTheMoneyJson,
+        None,
+        &[bytes.as_slice()],
+    )
+    .unwrap();
+    kyc_store::lists::store_version(&env.db.pool, &list, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// A customer named like a listed person is screened at creation, shows the potential match,
+/// and a reviewer decides it over NATS (the match id in the envelope, as in the HTTP path).
+async fn screening(nats: &Nats) {
+    let mut body = individual();
+    body["name"] = json!({ "first": "Haldor", "last": "Venskaya" });
+    body["date_of_birth"] = json!("1966-04-02");
+    body["nationality"] = json!("RU");
+    let created = nats
+        .cmd("create", &json!({ "data": body }))
+        .await
+        .expect(201);
+    let guid = created.json["guid"].as_str().unwrap().to_owned();
+    let open = &created.json["screening"]["open_matches"];
+    assert_eq!(open[0]["entry_id"], "os-fict-0001", "{}", created.json);
+    assert_eq!(open[0]["topic"], "sanctions");
+    let match_id = open[0]["match_id"].as_str().unwrap().to_owned();
+    let resolved = nats
+        .cmd(
+            "resolve_screening_match",
+            &json!({
+                "customer_guid": guid,
+                "match_id": match_id,
+                "data": { "decision": "false_positive", "note": "another person: passport differs" }
+            }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(resolved.json["screening"]["open_matches"], json!([]));
+    nats.cmd(
+        "resolve_screening_match",
+        &json!({
+            "customer_guid": guid,
+            "match_id": "m_unknown",
+            "data": { "decision": "true_match", "note": "x" }
+        }),
+    )
+    .await
+    .expect(404);
+}
+
 #[tokio::test]
 async fn every_operation_round_trips_over_nats() {
     let env = Env::new().await;
+    import_fictional_list(&env).await;
     let kycd = env.start().await;
     let nats = Nats::new(&env).await;
     wait_for_service(&nats).await;
@@ -155,6 +217,7 @@ async fn every_operation_round_trips_over_nats() {
     closure(&nats).await;
     duplicates(&nats).await;
     queries(&nats, &ada).await;
+    screening(&nats).await;
 
     // Every operation the service lists was exercised.
     let used = nats.used.lock().unwrap().clone();
@@ -419,8 +482,9 @@ async fn queries(nats: &Nats, ada: &str) {
         .await
         .expect(200);
     let events = trail.json["events"].as_array().unwrap();
-    // The operations' events (the approval included) and the creation's risk rating.
-    assert_eq!(events.len(), 11, "{}", trail.json);
+    // The operations' events (the approval included), and the creation's screening (against
+    // the imported list) and risk rating.
+    assert_eq!(events.len(), 12, "{}", trail.json);
     assert!(
         events
             .iter()

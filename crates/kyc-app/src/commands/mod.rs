@@ -24,7 +24,7 @@ pub use documents::{too_large, ReviewDocument, SubmitDocument, MAX_CONTENT_BASE6
 pub use due_diligence::CheckDueDiligence;
 pub use duplicates::ResolveDuplicate;
 pub use lifecycle::{Approve, Freeze, Reject, Unfreeze, Verify};
-pub use screening::ResolveScreeningMatch;
+pub use screening::{Rescreen, ResolveScreeningMatch};
 pub use service::{stamp, CommandService, RetryPolicy};
 pub use vocabulary::{
     command_specs, visit_commands, BodyFormat, Command, CommandSpec, CommandVisitor, Method,

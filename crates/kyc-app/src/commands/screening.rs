@@ -7,7 +7,7 @@ use kyc_domain::CustomerCommand;
 use serde::Serialize;
 
 use super::vocabulary::{BodyFormat, Command, CommandSpec, Method, ServerValues, Target};
-use crate::dto::ResolveMatchBody;
+use crate::dto::{NoFields, ResolveMatchBody};
 use crate::error::AppError;
 use crate::principal::Scope;
 
@@ -55,5 +55,41 @@ impl Command for ResolveScreeningMatch {
             draft: self.draft.clone(),
             at: server.at,
         })
+    }
+}
+
+/// Screen a customer again after a list changed (not a route: a list import's re-screening
+/// issues it). Records a screening only when the matches differ from the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rescreen {
+    /// The customer.
+    pub customer_guid: CustomerGuid,
+}
+
+impl Command for Rescreen {
+    type Body = NoFields;
+    const SPEC: CommandSpec = CommandSpec {
+        name: "rescreen",
+        legacy_names: &[],
+        method: Method::Post,
+        path: "/api/customers/{guid}/rescreen",
+        body: BodyFormat::Empty,
+        scope: Scope::CustomersReview,
+        creates: false,
+        summary: "Screen the customer again against the lists as they stand (list imports)",
+    };
+
+    fn from_request(target: &Target, NoFields {}: NoFields) -> Result<Self, AppError> {
+        Ok(Self {
+            customer_guid: target.customer()?,
+        })
+    }
+
+    fn customer_guid(&self) -> Option<CustomerGuid> {
+        Some(self.customer_guid)
+    }
+
+    fn to_domain(&self, server: &ServerValues) -> Result<CustomerCommand, AppError> {
+        Ok(CustomerCommand::Rescreen { at: server.at })
     }
 }

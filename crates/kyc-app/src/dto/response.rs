@@ -384,6 +384,38 @@ pub struct RiskDto {
     pub rated_at: DateTime<Utc>,
 }
 
+/// A customer's latest screening: against what, when, and the potential matches still to
+/// decide (entries of public lists; never the customer's data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScreeningSummaryDto {
+    /// When.
+    pub screened_at: DateTime<Utc>,
+    /// The list versions, as `<list>:<version>`.
+    pub list_versions: Vec<String>,
+    /// Whether a screened field changed since (a new screening is due).
+    pub stale: bool,
+    /// The potential matches no one has decided yet.
+    pub open_matches: Vec<OpenMatchDto>,
+}
+
+/// A potential match awaiting a decision (`POST …/screening_matches/{match_id}/resolve`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpenMatchDto {
+    /// Its id.
+    pub match_id: String,
+    /// `sanctions` or `pep`.
+    pub topic: String,
+    /// The associate who matched; absent for the customer itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associate_guid: Option<String>,
+    /// The list.
+    pub list: String,
+    /// The entry's identifier in the source list.
+    pub entry_id: String,
+    /// The score, in basis points of 1.
+    pub score_bp: u16,
+}
+
 /// One contributing risk factor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RiskFactorDto {
@@ -540,6 +572,9 @@ pub struct CustomerDto {
     /// The latest risk rating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk: Option<RiskDto>,
+    /// The latest sanctions and PEP screening, once the customer has been screened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening: Option<ScreeningSummaryDto>,
     /// First approvals of the current verification cycle (four eyes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<ApprovalDto>,
@@ -688,6 +723,31 @@ impl CustomerDto {
                 policy_version: r.policy_version.to_string(),
                 four_eyes: r.four_eyes,
                 rated_at: r.rated_at,
+            }),
+            screening: record.screening.latest.as_ref().map(|latest| {
+                let state = &record.screening;
+                let open = state
+                    .open_hits(kyc_domain::customer::ScreeningTopic::Sanctions)
+                    .chain(state.open_hits(kyc_domain::customer::ScreeningTopic::Pep));
+                ScreeningSummaryDto {
+                    screened_at: latest.screened_at,
+                    list_versions: latest
+                        .list_versions
+                        .iter()
+                        .map(|v| format!("{}:{}", v.list, v.version))
+                        .collect(),
+                    stale: state.is_stale(),
+                    open_matches: open
+                        .map(|hit| OpenMatchDto {
+                            match_id: hit.match_id.to_string(),
+                            topic: hit.topic.as_str().to_owned(),
+                            associate_guid: hit.associate_guid.map(|g| g.to_string()),
+                            list: hit.list.list.clone(),
+                            entry_id: hit.entry_id.clone(),
+                            score_bp: hit.score_bp,
+                        })
+                        .collect(),
+                }
             }),
             approvals: record
                 .approvals

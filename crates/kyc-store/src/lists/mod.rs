@@ -238,3 +238,21 @@ fn corrupt(version: i64, reason: &str) -> StoreError {
         reason: reason.to_owned(),
     }
 }
+
+/// The newest version of every list with its entries: what a screening index is built from.
+pub async fn load_newest(
+    pool: &PgPool,
+) -> Result<Vec<(kyc_domain::customer::ListVersionRef, Vec<ListEntry>)>, StoreError> {
+    let mut lists = Vec::new();
+    for version in latest_versions(pool).await? {
+        let entries = entries(pool, version.version).await?;
+        lists.push((
+            kyc_domain::customer::ListVersionRef {
+                list: version.list,
+                version: version.version,
+            },
+            entries,
+        ));
+    }
+    Ok(lists)
+}
