@@ -434,6 +434,39 @@ mod tests {
     const OTHER: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7e";
 
     #[test]
+    fn screening_settings_default_and_override_per_tenant() {
+        let json = format!(
+            r#"{{"screening": {{"threshold": 0.85}},
+                "tenants": {{"{BANK}": {{"screening": {{"lists": ["ofac_sdn", "un_sc"]}}}}}}}}"#
+        );
+        let policies = TenantPolicies::from_json(TenantPolicy::default(), &json).unwrap();
+        let bank = policies.policy(BankGuid::parse(BANK).unwrap()).screening;
+        assert_eq!(
+            bank.threshold_bp, 8_500,
+            "the default's threshold is inherited"
+        );
+        assert!(bank.covers("un_sc") && !bank.covers("opensanctions"));
+        let other = policies.policy(BankGuid::parse(OTHER).unwrap()).screening;
+        assert_eq!(other.threshold_bp, 8_500);
+        assert!(other.covers("opensanctions"), "no lists named: every list");
+        assert_eq!(
+            TenantPolicy::default().screening.threshold_bp,
+            7_800,
+            "the matcher's evaluated default"
+        );
+        for (bad, field) in [
+            (
+                r#"{"screening": {"threshold": 1.5}}"#,
+                "screening.threshold",
+            ),
+            (r#"{"screening": {"lists": []}}"#, "screening.lists"),
+        ] {
+            let error = TenantPolicies::from_json(TenantPolicy::default(), bad).unwrap_err();
+            assert!(error.to_string().contains(field), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn tenants_override_the_defaults_field_by_field() {
         let json = format!(r#"{{"tenants": {{"{BANK}": {{"retention": "7y"}}}}}}"#);
         let policies = TenantPolicies::from_json(TenantPolicy::default(), &json).unwrap();

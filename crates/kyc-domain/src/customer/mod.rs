@@ -305,11 +305,8 @@ impl Customer {
                 review_due_at: None,
                 first_decision_at: None,
                 verified_by: None,
-                // Creation gives the screened fields their first values.
-                screening: ScreeningState {
-                    inputs_version: 1,
-                    ..ScreeningState::default()
-                },
+                // Never screened, so stale whatever the count: changes count from here.
+                screening: ScreeningState::default(),
                 created_at: *at,
                 updated_at: *at,
             });
@@ -322,7 +319,7 @@ impl Customer {
 }
 
 fn screening_is_default(state: &ScreeningState) -> bool {
-    state.latest.is_none() && state.resolutions.is_empty()
+    *state == ScreeningState::default()
 }
 
 impl CustomerRecord {
