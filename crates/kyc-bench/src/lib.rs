@@ -13,7 +13,9 @@
 //! 6. `relay` — publication lag at 1,000 commands/s, and catch-up on a backlog;
 //! 7. `replay` — projection rebuild next to the raw read of the same log;
 //! 8. `memory` — kycd's peak resident memory;
-//! 9. `sweeper` — the retention sweeper erasing 10,000 customers whose period has ended.
+//! 9. `sweeper` — the retention sweeper erasing 10,000 customers whose period has ended;
+//! 10. `screening` — the sanctions matcher's speed and quality, an SDN-sized import and a
+//!     re-screening of seeded customers ([`screening`]).
 //!
 //! Every figure is shown with its ratio to the bound measured in the same run; with `--runs N`
 //! the table holds the medians of N runs (ratios: the median of each run's ratio) and their spread.
@@ -30,6 +32,7 @@ pub mod client;
 pub mod cpu;
 pub mod env;
 pub mod report;
+pub mod screening;
 pub mod sealing;
 pub mod service;
 pub mod stats;
@@ -49,8 +52,17 @@ use crate::env::{Databases, Kycd, KycdOptions, RssSampler};
 use crate::report::{Report, Summary};
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 9] = [
-    "bound", "http", "nats", "hot", "history", "relay", "replay", "memory", "sweeper",
+pub const SECTIONS: [&str; 10] = [
+    "bound",
+    "http",
+    "nats",
+    "hot",
+    "history",
+    "relay",
+    "replay",
+    "memory",
+    "sweeper",
+    "screening",
 ];
 
 /// kyc-bench — measure kycd against the bound of its own SQL.
@@ -79,7 +91,7 @@ pub struct Cli {
     pub markdown: Option<PathBuf>,
 
     /// Run only these sections (comma-separated; the bound always runs):
-    /// bound, http, nats, hot, history, relay, replay, memory, sweeper.
+    /// bound, http, nats, hot, history, relay, replay, memory, sweeper, screening.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 
@@ -98,6 +110,11 @@ pub struct Cli {
     /// The kycd binary (default: next to this one).
     #[arg(long)]
     pub kycd: Option<PathBuf>,
+
+    /// A Python interpreter with nomenklatura installed (see `crates/kyc-bench/scripts`), to
+    /// score the screening section's labelled set with OpenSanctions' logic-v1 too.
+    #[arg(long, env = "KYC_BENCH_NOMENKLATURA_PYTHON")]
+    pub nomenklatura_python: Option<PathBuf>,
 }
 
 /// How long and how big each step is.
@@ -111,6 +128,9 @@ struct Plan {
     backlog_events: u64,
     replay_events: u64,
     sweep_customers: u64,
+    screenings: usize,
+    rescreen_customers: u64,
+    quality_per_class: usize,
 }
 
 impl Plan {
@@ -125,6 +145,9 @@ impl Plan {
                 backlog_events: 10_000,
                 replay_events: 50_000,
                 sweep_customers: 1_000,
+                screenings: 500,
+                rescreen_customers: 1_000,
+                quality_per_class: 20,
             }
         } else {
             Self {
@@ -136,6 +159,9 @@ impl Plan {
                 backlog_events: 100_000,
                 replay_events: 1_000_000,
                 sweep_customers: 10_000,
+                screenings: 5_000,
+                rescreen_customers: 20_000,
+                quality_per_class: 50,
             }
         }
     }
@@ -437,6 +463,37 @@ async fn sections(
             .await?;
         report.sweep = Some(service::sweeper(&pool, plan.sweep_customers).await?);
         pool.close().await;
+    }
+
+    if wanted(cli, "screening") {
+        eprintln!(
+            "[10/10] screening: matcher speed on {} entries, an SDN-sized import, a re-screening of {} customers, quality",
+            screening::LIST_ENTRIES,
+            plan.rescreen_customers
+        );
+        let speed = tokio::task::spawn_blocking(move || screening::speed(plan.screenings)).await?;
+        let options = databases.create("screen").await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        kyc_store::migrate(&pool).await?;
+        let import = screening::import(&pool).await?;
+        let rescreen = screening::rescreen(&pool, plan.rescreen_customers).await?;
+        pool.close().await;
+        let quality = screening::quality(
+            2_000,
+            plan.quality_per_class,
+            cli.nomenklatura_python.as_deref(),
+            &std::env::temp_dir(),
+        )
+        .await?;
+        report.screening = Some(screening::Screening {
+            speed,
+            import,
+            rescreen,
+            quality,
+        });
     }
     Ok(())
 }

@@ -41,6 +41,8 @@ pub struct Report {
     pub replay: Option<Replay>,
     /// Section 9.
     pub sweep: Option<Sweep>,
+    /// Section 10.
+    pub screening: Option<crate::screening::Screening>,
     /// kycd's memory after start.
     pub idle_rss_mib: f64,
     /// kycd's peak memory per section.
@@ -265,6 +267,149 @@ impl Row {
             && self.measure == other.measure
             && self.value.shape() == other.value.shape()
             && self.vs_bound.shape() == other.vs_bound.shape()
+    }
+}
+
+/// Section 10's rows: speed, import, re-screening, then quality class by class.
+#[allow(clippy::too_many_lines)] // One row after the other, read top to bottom.
+fn screening_rows(s: &crate::screening::Screening, rows: &mut Vec<Row>) {
+    const SECTION: &str = "10 screening";
+    let speed = &s.speed;
+    rows.push(
+        Row::new(
+            SECTION,
+            format!(
+                "index of {} entries ({} names): build",
+                speed.entries, speed.names
+            ),
+            Cell::default()
+                .num("build s", speed.build_seconds, 2)
+                .text(" s"),
+        )
+        .spread("build s"),
+    );
+    rows.push(
+        Row::new(
+            SECTION,
+            "one screening at a time, one core: p50/p99/max",
+            Cell::default().latency(&speed.latency),
+        )
+        .spread("p99")
+        .target("p99 ≤ 5 ms", |r| r.get("p99") <= 5.0),
+    );
+    rows.push(
+        Row::new(
+            SECTION,
+            "matcher alone: screenings/s on 1 and 2 threads; 1,000,000 at the 2-thread rate",
+            Cell::default()
+                .num("1 thread/s", speed.one_thread_per_s, 0)
+                .text(" /s, ")
+                .num("2 threads/s", speed.two_threads_per_s, 0)
+                .text(" /s; ")
+                .num("1M s", 1_000_000.0 / speed.two_threads_per_s.max(1e-9), 0)
+                .text(" s"),
+        )
+        .spread("2 threads/s"),
+    );
+    let rescreen = &s.rescreen;
+    rows.push(
+        Row::new(
+            SECTION,
+            format!(
+                "re-screen {} seeded customers through the command service (8 at a time); 1,000,000 at that rate",
+                rescreen.customers
+            ),
+            Cell::default()
+                .num("customers/s", rescreen.per_s, 0)
+                .text(" customers/s; ")
+                .num("1M s", 1_000_000.0 / rescreen.per_s.max(1e-9), 0)
+                .text(" s"),
+        )
+        .spread("customers/s")
+        .target("1,000,000 customers ≤ 600 s", |r| r.get("1M s") <= 600.0),
+    );
+    let import = &s.import;
+    rows.push(
+        Row::new(
+            SECTION,
+            format!(
+                "import an SDN-sized SDN.XML ({} entries, {:.0} MB): parse + store",
+                import.entries,
+                import.bytes as f64 / 1e6
+            ),
+            Cell::default()
+                .num("parse s", import.parse_seconds, 2)
+                .text(" s + ")
+                .num("store s", import.store_seconds, 2)
+                .text(" s = ")
+                .num("total s", import.parse_seconds + import.store_seconds, 2)
+                .text(" s"),
+        )
+        .spread("total s")
+        .target("≤ 5 s", |r| r.get("total s") <= 5.0),
+    );
+    screening_quality_rows(&s.quality, rows);
+}
+
+/// The names of the compared scorers' numbers in a quality row (the baseline, nomenklatura).
+const OTHER_SCORERS: [&str; 2] = ["other 1", "other 2"];
+
+/// Section 10's quality rows: each class's rate for ours and the others, then the overall
+/// false-positive rate.
+fn screening_quality_rows(quality: &crate::screening::Quality, rows: &mut Vec<Row>) {
+    const SECTION: &str = "10 screening";
+    let Some(ours) = quality.scorers.first() else {
+        return;
+    };
+    let others: Vec<&crate::screening::ScorerResult> = quality.scorers.iter().skip(1).collect();
+    let heading = others
+        .iter()
+        .map(|o| format!("{} @ {:.2}", o.scorer, o.threshold))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    for (class, cases, _) in &ours.classes {
+        let negative = class.starts_with("neg_");
+        let mut value = Cell::default().num("ours", ours.rate(class), 3);
+        for (other, name) in others.iter().zip(OTHER_SCORERS) {
+            value = value.text(" | ").num(name, other.rate(class), 3);
+        }
+        let measure = format!(
+            "{} {class} ({cases} cases; ours @ {:.2} | {heading})",
+            if negative {
+                "false positives:"
+            } else {
+                "recall:"
+            },
+            ours.threshold
+        );
+        let row = Row::new(SECTION, measure, value).spread("ours");
+        rows.push(if negative {
+            row
+        } else {
+            row.target("ours ≥ 0.95", |r| r.get("ours") >= 0.95)
+        });
+    }
+    let mut overall = Cell::default().num("ours", ours.false_positive_rate(), 3);
+    for (other, name) in others.iter().zip(OTHER_SCORERS) {
+        overall = overall
+            .text(" | ")
+            .num(name, other.false_positive_rate(), 3);
+    }
+    rows.push(
+        Row::new(
+            SECTION,
+            format!("false positives over every look-alike (ours | {heading})"),
+            overall,
+        )
+        .spread("ours")
+        .target("ours ≤ 0.02", |r| r.get("ours") <= 0.02),
+    );
+    if let Some(why) = &quality.nomenklatura_skipped {
+        rows.push(Row::new(
+            SECTION,
+            "nomenklatura logic-v1",
+            Cell::default().text(format!("not run: {why}")),
+        ));
     }
 }
 
@@ -556,6 +701,9 @@ impl Report {
                 }),
             );
         }
+        if let Some(s) = &self.screening {
+            screening_rows(s, &mut rows);
+        }
         if let Some(peak) = self.peak_rss_mib {
             rows.push(
                 Row::new(
@@ -587,6 +735,7 @@ impl Report {
             "relay_catch_up": self.catch_up,
             "seed_events_per_s": self.seed_per_s,
             "sweeper": self.sweep,
+            "screening": self.screening,
             "replay": self.replay,
             "kycd_rss_mib": {
                 "idle": self.idle_rss_mib,

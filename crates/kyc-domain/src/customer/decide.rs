@@ -125,21 +125,26 @@ impl Customer {
     /// changed since the last command already governs this one) and after it; each rating that
     /// differs from the latest is appended as `RiskRated`. A command that changes nothing
     /// appends nothing, not even a new rating. Closed and erased customers are not rated.
+    ///
+    /// With a screener, a command that leaves the screened fields uncovered by the latest
+    /// screening (creation, a change of a name, date of birth, country, number or associate)
+    /// is screened in the same decision: `ScreeningCompleted` follows its events, before the
+    /// rating after it.
     pub fn decide_with(
         &self,
         command: CustomerCommand,
         context: &DecisionContext<'_>,
     ) -> Result<Vec<CustomerEvent>, CustomerError> {
-        let at = command.at();
-        let open = |customer: &Customer| {
+        // Closed and erased customers are neither rated nor screened.
+        fn open(customer: &Customer) -> Option<&CustomerRecord> {
             customer
                 .record()
                 .filter(|r| r.state != CustomerState::Closed && r.erased_at.is_none())
-                .cloned()
-        };
+        }
+        let at = command.at();
         let rerating = |customer: &Customer| {
             let policy = context.risk?;
-            open(customer).and_then(|record| policy.rerating(&record, at))
+            open(customer).and_then(|record| policy.rerating(record, at))
         };
         let mut events = Vec::new();
         let mut customer = match rerating(self) {
@@ -167,8 +172,8 @@ impl Customer {
             if !record.screening.is_stale() {
                 return None;
             }
-            let result = screener.screen(&record)?;
-            Some(screening_completed(&record, result, at))
+            let result = screener.screen(record)?;
+            Some(screening_completed(record, result, at))
         });
         if let Some(screened) = screened {
             after.apply(&screened);
