@@ -366,15 +366,15 @@ fn screening_quality_rows(quality: &crate::screening::Quality, rows: &mut Vec<Ro
         .iter()
         .map(|o| format!("{} @ {:.2}", o.scorer, o.threshold))
         .collect::<Vec<_>>()
-        .join(" | ");
+        .join(" / ");
     for (class, cases, _) in &ours.classes {
         let negative = class.starts_with("neg_");
         let mut value = Cell::default().num("ours", ours.rate(class), 3);
         for (other, name) in others.iter().zip(OTHER_SCORERS) {
-            value = value.text(" | ").num(name, other.rate(class), 3);
+            value = value.text(" / ").num(name, other.rate(class), 3);
         }
         let measure = format!(
-            "{} {class} ({cases} cases; ours @ {:.2} | {heading})",
+            "{} {class} ({cases} cases; ours @ {:.2} / {heading})",
             if negative {
                 "false positives:"
             } else {
@@ -392,13 +392,13 @@ fn screening_quality_rows(quality: &crate::screening::Quality, rows: &mut Vec<Ro
     let mut overall = Cell::default().num("ours", ours.false_positive_rate(), 3);
     for (other, name) in others.iter().zip(OTHER_SCORERS) {
         overall = overall
-            .text(" | ")
+            .text(" / ")
             .num(name, other.false_positive_rate(), 3);
     }
     rows.push(
         Row::new(
             SECTION,
-            format!("false positives over every look-alike (ours | {heading})"),
+            format!("false positives over every look-alike (ours / {heading})"),
             overall,
         )
         .spread("ours")
