@@ -37,6 +37,26 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
+    /// A request the service makes of itself (a scheduler, the sweeper, a re-screening):
+    /// `actor` with `scopes` for `bank_guid`, at `now`, without an idempotency key or personal
+    /// data.
+    pub fn system(
+        actor: &str,
+        bank_guid: kyc_domain::ids::BankGuid,
+        scopes: &str,
+        request_id: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            principal: Principal::new(actor, bank_guid, scopes),
+            request_id,
+            idempotency_key: None,
+            source: Source::System,
+            received_at: now,
+            include_pii: false,
+        }
+    }
+
     /// Personal data is shown only when asked for and allowed by the PII scope.
     pub fn include_pii(&self) -> bool {
         self.include_pii

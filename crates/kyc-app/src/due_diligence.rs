@@ -17,10 +17,8 @@ use kyc_domain::ids::{BankGuid, CustomerGuid};
 use serde::Serialize;
 
 use crate::commands::{CheckDueDiligence, CommandService};
-use crate::context::{RequestContext, Source};
+use crate::context::RequestContext;
 use crate::ports::{CustomerStore, StoreFailure};
-use crate::principal::Principal;
-use crate::FailureKind;
 
 /// The actor recorded on the scheduler's events.
 pub const SCHEDULER_ACTOR: &str = "system:due-diligence";
@@ -130,18 +128,13 @@ impl<S: CustomerStore, C: DueDiligenceCandidates> Scheduler<S, C> {
                 .map(|candidate| {
                     let request_id = request_id.clone();
                     async move {
-                        let ctx = RequestContext {
-                            principal: Principal::new(
-                                SCHEDULER_ACTOR,
-                                candidate.bank_guid,
-                                "customers:review",
-                            ),
+                        let ctx = RequestContext::system(
+                            SCHEDULER_ACTOR,
+                            candidate.bank_guid,
+                            "customers:review",
                             request_id,
-                            idempotency_key: None,
-                            source: Source::System,
-                            received_at: now,
-                            include_pii: false,
-                        };
+                            now,
+                        );
                         let command = CheckDueDiligence {
                             customer_guid: candidate.customer_guid,
                         };
@@ -160,12 +153,7 @@ impl<S: CustomerStore, C: DueDiligenceCandidates> Scheduler<S, C> {
                     report.changed.push(candidate.customer_guid);
                 }
                 Ok(_) => {}
-                Err(refusal)
-                    if matches!(refusal.kind, FailureKind::Conflict | FailureKind::NotFound)
-                        && refusal.code != "concurrent_modification" =>
-                {
-                    report.refused += 1;
-                }
+                Err(refusal) if refusal.is_rule() => report.refused += 1,
                 Err(refusal) => {
                     tracing::warn!(customer_guid = %candidate.customer_guid, code = %refusal.code, "due-diligence check failed");
                     report.failed += 1;

@@ -293,6 +293,14 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// True for a refusal by the rules (the customer moved on, or is gone); false for a
+    /// failure, including a customer that kept being written concurrently, which a background
+    /// run leaves to its next pass.
+    pub fn is_rule(&self) -> bool {
+        matches!(self.kind, FailureKind::Conflict | FailureKind::NotFound)
+            && self.code != "concurrent_modification"
+    }
+
     /// A refusal the adapter itself decides on (unknown route, wrong method …).
     pub fn new(kind: FailureKind, code: &str, message: impl Into<String>) -> Self {
         Self {

@@ -4,9 +4,10 @@
 //! Candidates come from the projection, through the [`RetentionCandidates`] port. Periods differ
 //! per tenant, so the port is asked conservatively — by the shortest period of any tenant — and
 //! each candidate is then judged by its own tenant's policy. Every action is a real command
-//! through the [`CommandService`] (actor [`SWEEPER_ACTOR`], source [`Source::System`]), so the
-//! domain has the last word in the command's transaction: an erasure re-checks retention and
-//! holds, a dormant close re-checks dormancy ([`CloseDormant`]). A refusal is an answer, not a
+//! through the [`CommandService`] (actor [`SWEEPER_ACTOR`], source
+//! [`crate::Source::System`]), so the domain has the last word in the command's transaction:
+//! an erasure re-checks retention and holds, a dormant close re-checks dormancy
+//! ([`CloseDormant`]). A refusal is an answer, not a
 //! failure: the sweeper counts it. Erased and closed customers leave the candidates once the
 //! projector has written them, so a re-run finds nothing; one that runs before the projector
 //! caught up is refused (`customer_erased`, `invalid_transition`) and changes nothing.
@@ -23,11 +24,9 @@ use kyc_domain::ids::{BankGuid, CustomerGuid};
 use serde::Serialize;
 
 use crate::commands::{CloseDormant, Erase};
-use crate::context::{RequestContext, Source};
-use crate::error::FailureKind;
+use crate::context::RequestContext;
 use crate::outcome::CommandOutcome;
 use crate::ports::{CustomerStore, StoreFailure};
-use crate::principal::Principal;
 use crate::CommandService;
 
 /// The actor every sweeper command records.
@@ -329,14 +328,13 @@ impl<S: CustomerStore, C: RetentionCandidates> Sweeper<S, C> {
         request_id: String,
     ) -> CommandOutcome {
         let (customer_guid, bank_guid) = action.ids();
-        let ctx = RequestContext {
-            principal: Principal::new(SWEEPER_ACTOR, bank_guid, "customers:close customers:erase"),
+        let ctx = RequestContext::system(
+            SWEEPER_ACTOR,
+            bank_guid,
+            "customers:close customers:erase",
             request_id,
-            idempotency_key: None,
-            source: Source::System,
-            received_at: now,
-            include_pii: false,
-        };
+            now,
+        );
         match action {
             Action::Erase(_) => {
                 self.service
@@ -369,7 +367,7 @@ fn record(report: &mut SweepReport, action: Action, outcome: Result<(), crate::R
             Action::Close(closed) => report.closed_dormant.push(closed),
         },
         Err(refusal) if refusal.code == "legal_hold" => report.skipped_legal_hold += 1,
-        Err(refusal) if is_refusal(&refusal) => {
+        Err(refusal) if refusal.is_rule() => {
             tracing::info!(%customer_guid, code = %refusal.code, "sweeper command refused");
             report.refused += 1;
         }
@@ -382,13 +380,6 @@ fn record(report: &mut SweepReport, action: Action, outcome: Result<(), crate::R
             });
         }
     }
-}
-
-/// True for the domain's and the sweeper's own refusals; false for failures (including a
-/// customer that kept being written concurrently: the next sweep tries again).
-fn is_refusal(refusal: &crate::Refusal) -> bool {
-    matches!(refusal.kind, FailureKind::Conflict | FailureKind::NotFound)
-        && refusal.code != "concurrent_modification"
 }
 
 /// `now` minus `period`; `None` when that is before any representable time.

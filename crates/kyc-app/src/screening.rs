@@ -234,16 +234,6 @@ fn match_id(party: Option<AssociateGuid>, candidate: &Candidate) -> MatchId {
 /// business, as subjects.
 pub fn parties(record: &CustomerRecord) -> Vec<(Option<AssociateGuid>, Subject)> {
     let details = &record.details;
-    let countries = |codes: &[Option<&kyc_domain::values::CountryCode>]| -> Vec<String> {
-        let mut countries: Vec<String> = codes
-            .iter()
-            .flatten()
-            .map(|code| code.as_str().to_owned())
-            .collect();
-        countries.sort();
-        countries.dedup();
-        countries
-    };
     let aliases = details
         .aliases
         .iter()
@@ -260,7 +250,7 @@ pub fn parties(record: &CustomerRecord) -> Vec<(Option<AssociateGuid>, Subject)>
                 .chain(aliases)
                 .collect(),
             birth_date: details.date_of_birth,
-            countries: countries(&[details.nationality.as_ref(), address_country]),
+            countries: country_codes(&[details.nationality.as_ref(), address_country]),
             identifiers: details
                 .identification_numbers
                 .iter()
@@ -289,7 +279,7 @@ pub fn parties(record: &CustomerRecord) -> Vec<(Option<AssociateGuid>, Subject)>
                 .chain(aliases)
                 .collect(),
             birth_date: details.incorporation_date,
-            countries: countries(&[details.incorporation_country.as_ref(), address_country]),
+            countries: country_codes(&[details.incorporation_country.as_ref(), address_country]),
             identifiers: details
                 .registration_number
                 .iter()
@@ -308,23 +298,32 @@ pub fn parties(record: &CustomerRecord) -> Vec<(Option<AssociateGuid>, Subject)>
         parties.push((None, customer));
     }
     for (guid, associate) in &record.associates {
-        if let Some(subject) = associate_subject(associate, &countries) {
+        if let Some(subject) = associate_subject(associate) {
             parties.push((Some(*guid), subject));
         }
     }
     parties
 }
 
-fn associate_subject(
-    associate: &AssociateDetails,
-    countries: &dyn Fn(&[Option<&kyc_domain::values::CountryCode>]) -> Vec<String>,
-) -> Option<Subject> {
+/// The codes given, sorted, each once.
+fn country_codes(codes: &[Option<&kyc_domain::values::CountryCode>]) -> Vec<String> {
+    let mut countries: Vec<String> = codes
+        .iter()
+        .flatten()
+        .map(|code| code.as_str().to_owned())
+        .collect();
+    countries.sort();
+    countries.dedup();
+    countries
+}
+
+fn associate_subject(associate: &AssociateDetails) -> Option<Subject> {
     let name = associate.name.as_ref()?;
     Some(Subject {
         kind: SubjectKind::Person,
         names: vec![name.full()],
         birth_date: associate.date_of_birth,
-        countries: countries(&[associate.address.as_ref().map(|a| &a.country_code)]),
+        countries: country_codes(&[associate.address.as_ref().map(|a| &a.country_code)]),
         identifiers: Vec::new(),
     })
 }
@@ -561,18 +560,13 @@ pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
             .map(|customer| {
                 let request_id = request_id.clone();
                 async move {
-                    let ctx = crate::RequestContext {
-                        principal: crate::Principal::new(
-                            RESCREEN_ACTOR,
-                            customer.bank_guid,
-                            "customers:review",
-                        ),
+                    let ctx = crate::RequestContext::system(
+                        RESCREEN_ACTOR,
+                        customer.bank_guid,
+                        "customers:review",
                         request_id,
-                        idempotency_key: None,
-                        source: crate::Source::System,
-                        received_at: now,
-                        include_pii: false,
-                    };
+                        now,
+                    );
                     let command = crate::commands::Rescreen {
                         customer_guid: customer.customer_guid,
                     };
@@ -598,14 +592,7 @@ pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
                     }
                 }
                 Ok(_) => {}
-                Err(refusal)
-                    if matches!(
-                        refusal.kind,
-                        crate::FailureKind::Conflict | crate::FailureKind::NotFound
-                    ) && refusal.code != "concurrent_modification" =>
-                {
-                    report.refused += 1;
-                }
+                Err(refusal) if refusal.is_rule() => report.refused += 1,
                 Err(refusal) => {
                     tracing::warn!(customer_guid = %customer.customer_guid, code = %refusal.code, "re-screening failed");
                     report.failed += 1;

@@ -311,9 +311,8 @@ fn decide_resolve_match(
         MatchDecision::parse,
     );
     let note = required(&mut errors, "note", draft.note.as_deref(), LongText::parse);
-    errors.finish(|| ())?;
     let (Some(decision), Some(note)) = (decision, note) else {
-        return Err(nothing_to_change());
+        return Err(errors.into());
     };
     let hit = MatchId::parse(raw_id)
         .and_then(|id| record.screening.hit(&id))

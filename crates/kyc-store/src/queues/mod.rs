@@ -106,30 +106,53 @@ where
         .ok_or_else(|| corrupt(table, name, id))
 }
 
-fn pending_document(row: &PgRow) -> Result<PendingDocument, StoreFailure> {
-    let id: String = row.try_get("document_guid").map_err(failure)?;
+/// What every document entry names: its customer (type and state) and the document (kind,
+/// associate), read from a row of the documents' queues.
+struct DocumentIds {
+    customer_guid: CustomerGuid,
+    customer_type: CustomerType,
+    state: CustomerState,
+    document_guid: DocumentGuid,
+    document_kind: DocumentKind,
+    associate_guid: Option<AssociateGuid>,
+}
+
+fn document_ids(row: &PgRow, id: &str) -> Result<DocumentIds, StoreFailure> {
     let text = |name: &str| -> Result<String, StoreFailure> {
-        column(row, "document_views", name, &id, Some::<String>)
+        column(row, "document_views", name, id, Some::<String>)
     };
-    Ok(PendingDocument {
+    Ok(DocumentIds {
         customer_guid: CustomerGuid::parse(&text("customer_guid")?)
-            .map_err(|_| corrupt("document_views", "customer_guid", &id))?,
+            .map_err(|_| corrupt("document_views", "customer_guid", id))?,
         customer_type: CustomerType::parse(&text("customer_type")?)
-            .map_err(|_| corrupt("customer_views", "customer_type", &id))?,
+            .map_err(|_| corrupt("customer_views", "customer_type", id))?,
         state: CustomerState::parse(&text("state")?)
-            .map_err(|_| corrupt("customer_views", "state", &id))?,
-        document_guid: DocumentGuid::parse(&id)
-            .map_err(|_| corrupt("document_views", "document_guid", &id))?,
+            .map_err(|_| corrupt("customer_views", "state", id))?,
+        document_guid: DocumentGuid::parse(id)
+            .map_err(|_| corrupt("document_views", "document_guid", id))?,
         document_kind: DocumentKind::parse(&text("kind")?)
-            .map_err(|_| corrupt("document_views", "kind", &id))?,
+            .map_err(|_| corrupt("document_views", "kind", id))?,
         associate_guid: row
             .try_get::<Option<String>, _>("associate_guid")
             .map_err(failure)?
             .map(|raw| {
                 AssociateGuid::parse(&raw)
-                    .map_err(|_| corrupt("document_views", "associate_guid", &id))
+                    .map_err(|_| corrupt("document_views", "associate_guid", id))
             })
             .transpose()?,
+    })
+}
+
+fn pending_document(row: &PgRow) -> Result<PendingDocument, StoreFailure> {
+    let id: String = row.try_get("document_guid").map_err(failure)?;
+    let ids = document_ids(row, &id)?;
+    Ok(PendingDocument {
+        customer_guid: ids.customer_guid,
+        customer_type: ids.customer_type,
+        state: ids.state,
+        document_guid: ids.document_guid,
+        document_kind: ids.document_kind,
+        associate_guid: ids.associate_guid,
         submitted_at: column(
             row,
             "document_views",
@@ -201,28 +224,14 @@ fn review_falling_due(row: &PgRow) -> Result<ReviewFallingDue, StoreFailure> {
 
 fn expiring_document(row: &PgRow) -> Result<ExpiringDocument, StoreFailure> {
     let id: String = row.try_get("document_guid").map_err(failure)?;
-    let text = |name: &str| -> Result<String, StoreFailure> {
-        column(row, "document_views", name, &id, Some::<String>)
-    };
+    let ids = document_ids(row, &id)?;
     Ok(ExpiringDocument {
-        customer_guid: CustomerGuid::parse(&text("customer_guid")?)
-            .map_err(|_| corrupt("document_views", "customer_guid", &id))?,
-        customer_type: CustomerType::parse(&text("customer_type")?)
-            .map_err(|_| corrupt("customer_views", "customer_type", &id))?,
-        state: CustomerState::parse(&text("state")?)
-            .map_err(|_| corrupt("customer_views", "state", &id))?,
-        document_guid: DocumentGuid::parse(&id)
-            .map_err(|_| corrupt("document_views", "document_guid", &id))?,
-        document_kind: DocumentKind::parse(&text("kind")?)
-            .map_err(|_| corrupt("document_views", "kind", &id))?,
-        associate_guid: row
-            .try_get::<Option<String>, _>("associate_guid")
-            .map_err(failure)?
-            .map(|raw| {
-                AssociateGuid::parse(&raw)
-                    .map_err(|_| corrupt("document_views", "associate_guid", &id))
-            })
-            .transpose()?,
+        customer_guid: ids.customer_guid,
+        customer_type: ids.customer_type,
+        state: ids.state,
+        document_guid: ids.document_guid,
+        document_kind: ids.document_kind,
+        associate_guid: ids.associate_guid,
         expires_on: column(row, "document_views", "expires_on", &id, Some::<NaiveDate>)?,
     })
 }
