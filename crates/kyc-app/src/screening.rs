@@ -502,16 +502,24 @@ pub fn candidate_dto(candidate: &Candidate) -> crate::dto::CandidateDto {
 /// The actor recorded on a re-screening's events.
 pub const RESCREEN_ACTOR: &str = "system:screening";
 
-/// Customers re-screened at once.
+/// Customers re-screened through the command service at once.
 const RESCREEN_CONCURRENCY: usize = 8;
 
+/// Customers read from the store, and screened in memory, at a time.
+const RESCREEN_PAGE: usize = 2_000;
+
 /// A customer whose relationship is not over (not closed, not erased).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct OpenCustomer {
     /// The customer.
     pub customer_guid: kyc_domain::ids::CustomerGuid,
     /// Its tenant.
     pub bank_guid: kyc_domain::ids::BankGuid,
+    /// The customer as it stands, when the store has it at hand (the projection's fold, when
+    /// no event follows it). A re-screening screens such a customer in memory and opens a
+    /// transaction only when its matches changed; `None` sends it through the command
+    /// service.
+    pub stored: Option<Box<kyc_domain::Customer>>,
 }
 
 /// The query a re-screening needs; the PostgreSQL store answers it from `customer_views`.
@@ -542,64 +550,177 @@ pub struct RescreenReport {
 }
 
 /// Re-screens every open customer against the service's current lists, as of `now`.
+///
+/// Almost every customer's matches are the same after an import, so a customer the store
+/// hands over whole is first decided in memory, on every core, with the same domain rule the
+/// command applies: only a customer whose decision records something goes through the command
+/// service, which loads it afresh in a transaction and decides again. The next page is read
+/// while this one is screened.
 pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
     service: &crate::commands::CommandService<S>,
     customers: &C,
     now: chrono::DateTime<chrono::Utc>,
     mut progress: impl FnMut(u64),
 ) -> Result<RescreenReport, crate::ports::StoreFailure> {
-    use futures::StreamExt;
     let request_id = format!("rescreen-{}", uuid::Uuid::now_v7());
     let mut report = RescreenReport::default();
-    let mut after = None;
-    loop {
-        let page = customers.open_customers(after, 1_000).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.customer_guid);
-        let outcomes: Vec<(OpenCustomer, crate::CommandOutcome)> = futures::stream::iter(page)
-            .map(|customer| {
-                let request_id = request_id.clone();
-                async move {
-                    let ctx = crate::RequestContext::system(
-                        RESCREEN_ACTOR,
-                        customer.bank_guid,
-                        "customers:review",
-                        request_id,
-                        now,
-                    );
-                    let command = crate::commands::Rescreen {
-                        customer_guid: customer.customer_guid,
-                    };
-                    (customer, service.execute(&ctx, command).await)
-                }
+    let mut page = customers.open_customers(None, RESCREEN_PAGE).await?;
+    while let Some(last) = page.last() {
+        let after = Some(last.customer_guid);
+        let policies: std::collections::HashMap<_, _> = page
+            .iter()
+            .map(|customer| customer.bank_guid)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|bank| (bank, service.tenant_policies().policy(bank)))
+            .collect();
+        let lists = service.screening_lists().current();
+        let screening =
+            tokio::task::spawn_blocking(move || prescreen(page, &lists, &policies, now));
+        let (screened, next) =
+            tokio::join!(screening, customers.open_customers(after, RESCREEN_PAGE));
+        let screened = screened.map_err(|error| {
+            crate::ports::StoreFailure::Unavailable(format!("re-screening worker: {error}"))
+        })?;
+        page = next?;
+        report.screened += screened.unchanged + screened.refused;
+        report.refused += screened.refused;
+        rescreen_through_commands(service, &request_id, now, screened.to_execute, &mut report)
+            .await;
+        progress(report.screened);
+    }
+    Ok(report)
+}
+
+/// What screening one page in memory found.
+#[derive(Debug, Default)]
+struct Prescreened {
+    /// Customers whose decision records nothing.
+    unchanged: u64,
+    /// Customers the domain refuses to re-screen.
+    refused: u64,
+    /// Customers the command service must re-screen: their decision records something, or
+    /// the store did not hand them over whole.
+    to_execute: Vec<OpenCustomer>,
+}
+
+/// Decides a re-screening of each customer of `page` in memory, split across the machine's
+/// cores.
+fn prescreen(
+    page: Vec<OpenCustomer>,
+    lists: &ListSnapshot,
+    policies: &std::collections::HashMap<kyc_domain::ids::BankGuid, crate::tenant::TenantPolicy>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Prescreened {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunk = page.len().div_ceil(threads).max(1);
+    let actor = kyc_domain::customer::ActorId::parse(RESCREEN_ACTOR)
+        .map(|id| kyc_domain::customer::Actor { id, senior: false });
+    let mut chunks: Vec<Vec<OpenCustomer>> = Vec::new();
+    let mut page = page.into_iter().peekable();
+    while page.peek().is_some() {
+        chunks.push(page.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let actor = actor.as_ref();
+                scope.spawn(move || {
+                    let mut found = Prescreened::default();
+                    for customer in chunk {
+                        let decided = match (&customer.stored, policies.get(&customer.bank_guid)) {
+                            (Some(stored), Some(policy)) => {
+                                let screener = TenantScreener {
+                                    snapshot: lists,
+                                    policy: &policy.screening,
+                                };
+                                let context = kyc_domain::customer::DecisionContext {
+                                    actor,
+                                    risk: Some(&policy.risk),
+                                    screener: Some(&screener),
+                                };
+                                Some(stored.decide_with(
+                                    kyc_domain::customer::CustomerCommand::Rescreen { at: now },
+                                    &context,
+                                ))
+                            }
+                            _ => None,
+                        };
+                        match decided {
+                            Some(Ok(events)) if events.is_empty() => found.unchanged += 1,
+                            Some(Err(_)) => found.refused += 1,
+                            Some(Ok(_)) | None => found.to_execute.push(customer),
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .fold(Prescreened::default(), |mut all, worker| {
+                // A worker only panics on a bug: the panic ends the run, which reports it.
+                let found = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                all.unchanged += found.unchanged;
+                all.refused += found.refused;
+                all.to_execute.extend(found.to_execute);
+                all
+            })
+    })
+}
+
+/// Re-screens `customers` through the command service, a few at a time, and counts what
+/// each one's command did.
+async fn rescreen_through_commands<S: crate::ports::CustomerStore>(
+    service: &crate::commands::CommandService<S>,
+    request_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    customers: Vec<OpenCustomer>,
+    report: &mut RescreenReport,
+) {
+    use futures::StreamExt;
+    let outcomes: Vec<(kyc_domain::ids::CustomerGuid, crate::CommandOutcome)> =
+        futures::stream::iter(customers)
+            .map(|customer| async move {
+                let ctx = crate::RequestContext::system(
+                    RESCREEN_ACTOR,
+                    customer.bank_guid,
+                    "customers:review",
+                    request_id.to_owned(),
+                    now,
+                );
+                let command = crate::commands::Rescreen {
+                    customer_guid: customer.customer_guid,
+                };
+                (customer.customer_guid, service.execute(&ctx, command).await)
             })
             .buffer_unordered(RESCREEN_CONCURRENCY)
             .collect()
             .await;
-        for (customer, outcome) in outcomes {
-            report.screened += 1;
-            match outcome {
-                // Events were appended exactly when the customer's last event is this run's.
-                Ok(executed) if executed.customer.updated_at == now => {
-                    report.recorded += 1;
-                    if executed
-                        .customer
-                        .screening
-                        .as_ref()
-                        .is_some_and(|s| !s.open_matches.is_empty())
-                    {
-                        report.alerted += 1;
-                    }
-                }
-                Ok(_) => {}
-                Err(refusal) if refusal.is_rule() => report.refused += 1,
-                Err(refusal) => {
-                    tracing::warn!(customer_guid = %customer.customer_guid, code = %refusal.code, "re-screening failed");
-                    report.failed += 1;
+    for (customer_guid, outcome) in outcomes {
+        report.screened += 1;
+        match outcome {
+            // Events were appended exactly when the customer's last event is this run's.
+            Ok(executed) if executed.customer.updated_at == now => {
+                report.recorded += 1;
+                if executed
+                    .customer
+                    .screening
+                    .as_ref()
+                    .is_some_and(|s| !s.open_matches.is_empty())
+                {
+                    report.alerted += 1;
                 }
             }
+            Ok(_) => {}
+            Err(refusal) if refusal.is_rule() => report.refused += 1,
+            Err(refusal) => {
+                tracing::warn!(%customer_guid, code = %refusal.code, "re-screening failed");
+                report.failed += 1;
+            }
         }
-        progress(report.screened);
     }
-    Ok(report)
 }

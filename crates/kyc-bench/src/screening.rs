@@ -16,7 +16,7 @@ use kyc_screening::evaluation::{
     evaluate, index_of, labelled_queries, list_to_ftm_lines, queries_to_json_lines, synthetic_list,
     BaselineScorer, ClassResult, EvaluationReport, IndexScorer, LabelledQuery,
 };
-use kyc_screening::{MatchPolicy, ScreeningIndex};
+use kyc_screening::{ListEntry, MatchPolicy, ScreeningIndex};
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -62,6 +62,10 @@ pub struct Import {
 pub struct Rescreen {
     /// Customers screened.
     pub customers: u64,
+    /// Of those, customers whose matches changed (a `ScreeningCompleted` each).
+    pub recorded: u64,
+    /// List entries version 2 changed or added.
+    pub entries_changed: usize,
     /// Seconds it took.
     pub seconds: f64,
     /// Customers per second.
@@ -221,31 +225,53 @@ pub async fn import(pool: &PgPool) -> anyhow::Result<Import> {
     })
 }
 
-/// Seeds `customers` onboarding histories (kycctl's seed), projects them, and times one
-/// re-screening of all of them against the 20,000-entry list through the command service.
+/// Seeds `customers` onboarding histories (kycctl's seed), screens them once against
+/// version 1 of the 20,000-entry list, projects, and times the re-screening of all of them
+/// when version 2 arrives: the same list with one entry in a hundred changed and a hundred
+/// added, as a list update looks.
 pub async fn rescreen(pool: &PgPool, customers: u64) -> anyhow::Result<Rescreen> {
     crate::seed(pool, customers).await?;
     let keys = crate::env::master_keys()?;
-    while kyc_store::projector::project_until_caught_up(
-        pool,
-        &keys,
-        kyc_store::projector::CUSTOMER_VIEWS,
-        5_000,
-    )
-    .await?
-        > 0
-    {}
+    let project = || async {
+        while kyc_store::projector::project_until_caught_up(
+            pool,
+            &keys,
+            kyc_store::projector::CUSTOMER_VIEWS,
+            5_000,
+        )
+        .await?
+            > 0
+        {}
+        anyhow::Ok(())
+    };
+    project().await?;
     let list = synthetic_list(LIST_ENTRIES, 7);
-    let snapshot = kyc_app::screening::ListSnapshot::build(vec![(
-        kyc_domain::customer::ListVersionRef {
-            list: "synthetic".into(),
-            version: 1,
-        },
-        list.entries,
-    )]);
-    let store = Arc::new(kyc_store::PgCustomerStore::new(pool.clone(), keys));
+    let version = |version: i64, entries: Vec<ListEntry>| {
+        kyc_app::screening::ListSnapshot::build(vec![(
+            kyc_domain::customer::ListVersionRef {
+                list: "synthetic".into(),
+                version,
+            },
+            entries,
+        )])
+    };
+    let lists = kyc_app::screening::ScreeningLists::new(version(1, list.entries.clone()));
+    let store = Arc::new(kyc_store::PgCustomerStore::new(pool.clone(), keys.clone()));
     let service = kyc_app::CommandService::new(Arc::clone(&store), kyc_app::RetryPolicy::default())
-        .with_screening_lists(kyc_app::screening::ScreeningLists::new(snapshot));
+        .with_screening_lists(lists.clone());
+    let first =
+        kyc_app::screening::rescreen_all(&service, store.as_ref(), chrono::Utc::now(), |_| {})
+            .await
+            .map_err(|e| anyhow::anyhow!("first screening: {e}"))?;
+    anyhow::ensure!(
+        first.failed == 0,
+        "{} first screenings failed",
+        first.failed
+    );
+    project().await?;
+
+    let (updated, entries_changed) = updated_list(list.entries);
+    lists.replace(version(2, updated));
     let started = Instant::now();
     let report =
         kyc_app::screening::rescreen_all(&service, store.as_ref(), chrono::Utc::now(), |_| {})
@@ -255,9 +281,35 @@ pub async fn rescreen(pool: &PgPool, customers: u64) -> anyhow::Result<Rescreen>
     anyhow::ensure!(report.failed == 0, "{} re-screenings failed", report.failed);
     Ok(Rescreen {
         customers: report.screened,
+        recorded: report.recorded,
+        entries_changed,
         seconds: elapsed.as_secs_f64(),
         per_s: crate::stats::rate(report.screened, elapsed),
     })
+}
+
+/// `entries` as the next version of their list: every hundredth entry under one more
+/// programme (its fingerprint changes, so its matches are new ones), and a hundred new entries
+/// copied from existing people under new ids (each matches whoever matched its original).
+fn updated_list(mut entries: Vec<ListEntry>) -> (Vec<ListEntry>, usize) {
+    let mut changed = 0;
+    for entry in entries.iter_mut().step_by(100) {
+        entry.programs.push("UPDATE-2".to_owned());
+        changed += 1;
+    }
+    let added: Vec<ListEntry> = entries
+        .iter()
+        .skip(50)
+        .step_by(entries.len() / 100)
+        .take(100)
+        .map(|entry| ListEntry {
+            entry_id: format!("{}-v2", entry.entry_id),
+            ..entry.clone()
+        })
+        .collect();
+    changed += added.len();
+    entries.extend(added);
+    (entries, changed)
 }
 
 /// Our matcher and the baseline on the labelled set of a `entries`-entry list, `per_class`

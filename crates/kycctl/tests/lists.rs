@@ -226,7 +226,6 @@ async fn an_import_rescreens_every_open_customer_and_reports_who_has_matches() {
     let db = kyc_testkit::fresh_database().await;
     let listed = create(&db, "Haldor", "Venskaya", "1966-04-02", "RU").await;
     let clear = create(&db, "Ada", "Lovelace", "1990-04-21", "GB").await;
-    // The projection the re-screening reads its candidates from.
     // The projection the re-screening reads its candidates from. A transaction open in another
     // test's database holds the log's visible horizon back, so project until both rows are
     // there (what the database says, not a timer).

@@ -145,7 +145,8 @@ fn from_parts(
     // `covered`: events already folded into the start; the tail begins at `expected`.
     let (mut customer, covered, mut expected) = match view {
         Some(view) => {
-            let customer = stored_customer(guid, view, key)?;
+            let customer =
+                stored_customer(guid, &view.body, view.sequence, key).map_err(Unfit::from)?;
             check_identity(guid, &customer, created, key)?;
             // The view's own last event leads the tail: its hash is the chain's head.
             (customer, view.sequence, view.sequence)
@@ -179,21 +180,48 @@ fn from_parts(
     })
 }
 
+/// Why a view row does not give a customer.
+#[derive(Debug, Error)]
+pub(crate) enum StoredFoldError {
+    /// The JSON does not deserialize.
+    #[error("customer_views record does not deserialize: {}", kyc_log::describe_json_error(.0))]
+    Unreadable(serde_json::Error),
+    /// A sealed field does not open.
+    #[error("sealed data does not open: {0}")]
+    Sealed(crate::StoreError),
+    /// It holds no customer.
+    #[error("customer_views record has no customer")]
+    NoRecord,
+}
+
+impl From<StoredFoldError> for Unfit {
+    fn from(error: StoredFoldError) -> Self {
+        match error {
+            StoredFoldError::Unreadable(source) => Self::UnreadableRecord(source),
+            StoredFoldError::Sealed(source) => Self::Sealed(source),
+            StoredFoldError::NoRecord => Self::NoRecord,
+        }
+    }
+}
+
 /// The serialized [`Customer`] a view row stands for: `{record, version}`, the shape the
-/// projector's unit test pins, with the record's sealed fields opened.
-fn stored_customer(
+/// projector's unit test pins, with the record's sealed fields opened. `last_sequence` is the
+/// row's: the number of events folded into it.
+pub(crate) fn stored_customer(
     guid: CustomerGuid,
-    view: &LoadedRow,
+    body: &str,
+    last_sequence: i64,
     key: &KeyState,
-) -> Result<Customer, Unfit> {
+) -> Result<Customer, StoredFoldError> {
     let mut record: serde_json::Value =
-        serde_json::from_str(&view.body).map_err(Unfit::UnreadableRecord)?;
-    open_record(&mut record, &guid.to_string(), view.sequence, key).map_err(Unfit::Sealed)?;
+        serde_json::from_str(body).map_err(StoredFoldError::Unreadable)?;
+    open_record(&mut record, &guid.to_string(), last_sequence, key)
+        .map_err(StoredFoldError::Sealed)?;
     let customer =
-        Customer::deserialize(&serde_json::json!({ "record": record, "version": view.sequence }))
-            .map_err(Unfit::UnreadableRecord)?;
+        Customer::deserialize(&serde_json::json!({ "record": record, "version": last_sequence }))
+            .map_err(StoredFoldError::Unreadable)?;
     if customer.record().is_none() {
-        return Err(Unfit::NoRecord);
+        return Err(StoredFoldError::NoRecord);
     }
     Ok(customer)
 }

@@ -8,6 +8,7 @@
 
 mod chain;
 mod current;
+mod open;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! The due-diligence scheduler's candidates (`kyc_app::due_diligence`), from the clear columns
-//! the projector keeps on `customer_views` (migrations/0016), and a re-screening's (every open
-//! customer, `kyc_app::screening::OpenCustomers`). The domain decides each one; this module
-//! only reads.
+//! the projector keeps on `customer_views` (migrations/0016). The domain decides each one; this
+//! module only reads.
 
 use kyc_app::due_diligence::{DueBounds, DueCandidate, DueDiligenceCandidates};
 use kyc_app::ports::StoreFailure;
@@ -29,40 +28,6 @@ impl DueDiligenceCandidates for PgCustomerStore {
         rows.into_iter()
             .map(|(guid, bank)| {
                 Ok(DueCandidate {
-                    customer_guid: CustomerGuid::parse(&guid).map_err(|_| {
-                        StoreFailure::Corrupt(format!("customer_views: customer_guid {guid:?}"))
-                    })?,
-                    bank_guid: BankGuid::parse(&bank).map_err(|_| {
-                        StoreFailure::Corrupt(format!("customer_views: bank_guid of {guid}"))
-                    })?,
-                })
-            })
-            .collect()
-    }
-}
-
-impl kyc_app::screening::OpenCustomers for PgCustomerStore {
-    async fn open_customers(
-        &self,
-        after: Option<CustomerGuid>,
-        limit: usize,
-    ) -> Result<Vec<kyc_app::screening::OpenCustomer>, StoreFailure> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT customer_guid, bank_guid
-               FROM customer_views
-              WHERE NOT erased AND state <> 'closed'
-                AND ($1::text IS NULL OR customer_guid > $1)
-              ORDER BY customer_guid
-              LIMIT $2",
-        )
-        .bind(after.map(|guid| guid.to_string()))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
-        .await
-        .map_err(failure)?;
-        rows.into_iter()
-            .map(|(guid, bank)| {
-                Ok(kyc_app::screening::OpenCustomer {
                     customer_guid: CustomerGuid::parse(&guid).map_err(|_| {
                         StoreFailure::Corrupt(format!("customer_views: customer_guid {guid:?}"))
                     })?,

@@ -16,6 +16,7 @@ mod events;
 mod idempotency;
 mod postgres_es_compat;
 mod queue_columns;
+mod rescreening;
 mod retention;
 mod side_tables;
 mod support;
