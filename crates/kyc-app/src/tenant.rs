@@ -10,7 +10,8 @@
 //! ```json
 //! {"risk": {"version": "acme-2026-01", "grey_countries": ["BG", "MC"]},
 //!  "tenants": {"0190f5a3c2b47c3e8a1d2e3f4a5b6c7d": {"retention": "7y", "dormant_after": "180d",
-//!              "risk": {"version": "acme-strict-1", "four_eyes": ["medium", "high"]}}}}
+//!              "risk": {"version": "acme-strict-1", "four_eyes": ["medium", "high"],
+//!                       "match_four_eyes": ["sanctions"]}}}}
 //! ```
 //!
 //! A risk override starts from the default policy and must name its `version`: ratings record
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kyc_domain::customer::{
-    RetentionPeriod, RiskFactorKind, RiskLevel, RiskPolicy, RiskPolicyVersion,
+    RetentionPeriod, RiskFactorKind, RiskLevel, RiskPolicy, RiskPolicyVersion, ScreeningTopic,
 };
 use kyc_domain::ids::BankGuid;
 use kyc_domain::values::CountryCode;
@@ -206,6 +207,7 @@ struct RiskOverride {
     lapse_grace: Option<String>,
     ubo_threshold: Option<f64>,
     associate_liveness: Option<Vec<String>>,
+    match_four_eyes: Option<Vec<String>>,
 }
 
 /// The message of a one-value parser's (only) error.
@@ -311,8 +313,20 @@ impl RiskOverride {
             policy.lapse_grace =
                 parse_duration(&grace).map_err(|e| error("lapse_grace", e.to_string()))?;
         }
+        if let Some(raw) = self.match_four_eyes {
+            policy.match_four_eyes = topics(&raw)
+                .map_err(|(index, message)| error(&format!("match_four_eyes[{index}]"), message))?;
+        }
         Ok(policy)
     }
+}
+
+/// Screening topics by name; an unknown one is refused with its index.
+fn topics(raw: &[String]) -> Result<BTreeSet<ScreeningTopic>, (usize, String)> {
+    raw.iter()
+        .enumerate()
+        .map(|(index, topic)| ScreeningTopic::parse(topic).map_err(|e| (index, first_message(&e))))
+        .collect()
 }
 
 impl TenantPolicies {

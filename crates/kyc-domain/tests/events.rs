@@ -173,16 +173,22 @@ fn every_event_type() -> Vec<CustomerEvent> {
         ],
         &context,
     );
-    // Screening: a potential match found at creation, decided a false positive.
+    // Screening: a potential match found at creation, decided a false positive by two
+    // reviewers (the tenant puts sanctions matches under four eyes): a proposal, then its
+    // confirmation.
     let screener = lists(vec![(
         "Lovelace",
         kyc_domain::customer::ScreeningTopic::Sanctions,
         "36",
         1,
     )]);
+    let four_eyes = RiskPolicy {
+        match_four_eyes: BTreeSet::from([kyc_domain::customer::ScreeningTopic::Sanctions]),
+        ..RiskPolicy::default()
+    };
     let context = DecisionContext {
         actor: Some(&actor),
-        risk: None,
+        risk: Some(&four_eyes),
         screener: Some(&screener),
     };
     let screening = history_in(
@@ -199,6 +205,32 @@ fn every_event_type() -> Vec<CustomerEvent> {
         ],
         &context,
     );
+    let second = kyc_domain::customer::Actor {
+        id: kyc_domain::customer::ActorId::parse("reviewer-alan").unwrap(),
+        senior: false,
+    };
+    let screening = then_run_in(
+        screening,
+        [CustomerCommand::ResolveScreeningMatch {
+            match_id: "m_36_1".into(),
+            draft: kyc_domain::customer::ResolveMatchDraft {
+                decision: Some("false_positive".into()),
+                note: Some("agreed: a different person".into()),
+            },
+            at: at(6),
+        }],
+        &DecisionContext {
+            actor: Some(&second),
+            ..context
+        },
+    );
+    assert!(matches!(
+        screening.last(),
+        Some(CustomerEvent::ScreeningMatchResolved {
+            proposer: Some(_),
+            ..
+        })
+    ));
     business
         .into_iter()
         .chain(individual)

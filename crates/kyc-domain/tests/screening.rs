@@ -390,3 +390,168 @@ fn erasure_forgets_the_resolution_notes() {
         CustomerEvent::ScreeningMatchResolved { note: None, .. }
     ));
 }
+
+/// The tenant's lists under a risk policy that puts sanctions matches under four eyes,
+/// decided by `actor`.
+fn four_eyes<'a>(
+    screener: &'a FixedList,
+    policy: &'a RiskPolicy,
+    actor: &'a kyc_domain::customer::Actor,
+) -> DecisionContext<'a> {
+    DecisionContext {
+        actor: Some(actor),
+        risk: Some(policy),
+        screener: Some(screener),
+    }
+}
+
+fn sanctions_under_four_eyes() -> RiskPolicy {
+    RiskPolicy {
+        match_four_eyes: [ScreeningTopic::Sanctions].into_iter().collect(),
+        ..RiskPolicy::default()
+    }
+}
+
+#[test]
+fn under_four_eyes_a_first_decision_is_a_proposal_that_another_reviewer_confirms() {
+    let screener = lists(vec![("Karimova", ScreeningTopic::Sanctions, "36", 1)]);
+    let policy = sanctions_under_four_eyes();
+    let (ada, alan) = (reviewer(), other_reviewer());
+    let events = history_in(
+        [create(named("Karimova"))],
+        &four_eyes(&screener, &policy, &ada),
+    );
+    let proposed = then_run_in(
+        events,
+        [resolve("m_36_1", "true_match", 40)],
+        &four_eyes(&screener, &policy, &ada),
+    );
+    assert!(matches!(
+        proposed.last(),
+        Some(CustomerEvent::ScreeningMatchProposed { proposer: Some(p), .. }) if *p == ada.id
+    ));
+    // Still open, and still blocking: a proposal decides nothing.
+    let record = Customer::from_events(&proposed).record().unwrap().clone();
+    assert_eq!(record.state, CustomerState::Unverified);
+    assert_eq!(
+        record
+            .screening
+            .open_hits(ScreeningTopic::Sanctions)
+            .count(),
+        1
+    );
+    assert_eq!(
+        profile(&proposed).criteria.errors[0].name,
+        Criterion::SanctionsScreening
+    );
+    // The proposer cannot confirm their own decision.
+    given(&proposed)
+        .when_in(
+            resolve("m_36_1", "true_match", 41),
+            &four_eyes(&screener, &policy, &ada),
+        )
+        .then_error_code("four_eyes_required");
+    // Another reviewer confirms it: the decision and what it entails are recorded, with both
+    // names.
+    let customer = given(&proposed)
+        .when_in(
+            resolve("m_36_1", "true_match", 42),
+            &four_eyes(&screener, &policy, &alan),
+        )
+        .then_state(CustomerState::Rejected);
+    let resolution = customer
+        .record()
+        .unwrap()
+        .screening
+        .resolutions
+        .values()
+        .next()
+        .cloned();
+    let resolution = resolution.unwrap();
+    assert_eq!(resolution.proposer.as_ref(), Some(&ada.id));
+    assert_eq!(resolution.resolver.as_ref(), Some(&alan.id));
+    assert!(customer.record().unwrap().screening.proposals.is_empty());
+}
+
+#[test]
+fn under_four_eyes_a_reviewer_who_disagrees_replaces_the_proposal() {
+    let screener = lists(vec![("Karimova", ScreeningTopic::Sanctions, "36", 1)]);
+    let policy = sanctions_under_four_eyes();
+    let (ada, alan) = (reviewer(), other_reviewer());
+    let proposed = then_run_in(
+        history_in(
+            [create(named("Karimova"))],
+            &four_eyes(&screener, &policy, &ada),
+        ),
+        [resolve("m_36_1", "false_positive", 40)],
+        &four_eyes(&screener, &policy, &ada),
+    );
+    // Alan thinks it is the listed person: his decision becomes the proposal.
+    let countered = then_run_in(
+        proposed,
+        [resolve("m_36_1", "true_match", 41)],
+        &four_eyes(&screener, &policy, &alan),
+    );
+    let record = Customer::from_events(&countered).record().unwrap().clone();
+    let proposal = record.screening.proposals.values().next().unwrap();
+    assert_eq!(proposal.proposer.as_ref(), Some(&alan.id));
+    assert_eq!(record.state, CustomerState::Unverified);
+    // Ada may now confirm Alan's decision: two people agree.
+    given(&countered)
+        .when_in(
+            resolve("m_36_1", "true_match", 42),
+            &four_eyes(&screener, &policy, &ada),
+        )
+        .then_state(CustomerState::Rejected);
+}
+
+#[test]
+fn four_eyes_covers_only_the_topics_the_policy_names() {
+    let screener = lists(vec![("Karimova", ScreeningTopic::Pep, "q1", 1)]);
+    let policy = sanctions_under_four_eyes();
+    let ada = reviewer();
+    let events = history_in(
+        [create(named("Karimova"))],
+        &four_eyes(&screener, &policy, &ada),
+    );
+    let decided = then_run_in(
+        events,
+        [resolve("m_q1_1", "false_positive", 40)],
+        &four_eyes(&screener, &policy, &ada),
+    );
+    assert!(matches!(
+        decided.last(),
+        Some(CustomerEvent::ScreeningMatchResolved { proposer: None, .. })
+    ));
+}
+
+#[test]
+fn erasure_forgets_the_proposal_notes() {
+    let screener = lists(vec![("Karimova", ScreeningTopic::Sanctions, "36", 1)]);
+    let policy = sanctions_under_four_eyes();
+    let ada = reviewer();
+    let events = then_run_in(
+        history_in(
+            [create(named("Karimova"))],
+            &four_eyes(&screener, &policy, &ada),
+        ),
+        [resolve("m_36_1", "false_positive", 40)],
+        &four_eyes(&screener, &policy, &ada),
+    );
+    let record = Customer::from_events(&events).record().unwrap().clone();
+    assert!(record
+        .screening
+        .proposals
+        .values()
+        .all(|p| p.note.is_some()));
+    assert!(record
+        .without_personal_data()
+        .screening
+        .proposals
+        .values()
+        .all(|p| p.note.is_none()));
+    assert!(matches!(
+        events.last().unwrap().without_personal_data(),
+        CustomerEvent::ScreeningMatchProposed { note: None, .. }
+    ));
+}

@@ -41,6 +41,7 @@ pub fn event_name(event: &CustomerEvent) -> &'static str {
         CustomerEvent::ReviewCompleted { .. } => "review_completed",
         CustomerEvent::VerificationLapsed { .. } => "verification_lapsed",
         CustomerEvent::ScreeningCompleted { .. } => "screening_completed",
+        CustomerEvent::ScreeningMatchProposed { .. } => "screening_match_proposed",
         CustomerEvent::ScreeningMatchResolved { .. } => "screening_match_resolved",
     }
 }
@@ -285,7 +286,13 @@ pub fn pii_free_data(event: &CustomerEvent, payload: &Value) -> Value {
             "alerts": alerts.iter().map(kyc_domain::customer::MatchId::as_str).collect::<Vec<_>>(),
         }),
         // The note is free text.
-        CustomerEvent::ScreeningMatchResolved {
+        CustomerEvent::ScreeningMatchProposed {
+            match_id,
+            topic,
+            decision,
+            ..
+        }
+        | CustomerEvent::ScreeningMatchResolved {
             match_id,
             topic,
             decision,

@@ -92,7 +92,10 @@ fn event_regions(event_type: &str) -> Option<&'static [Region]> {
         "CustomerFrozen" | "LegalHoldChanged" => REASON_TEXT,
         // A reviewer's or approver's note is free text; the other guid, kind and resolution are
         // not personal, and who approved is an operator id, as in metadata.
-        "DuplicateIdentityResolved" | "ApprovalRecorded" | "ScreeningMatchResolved" => NOTE,
+        "DuplicateIdentityResolved"
+        | "ApprovalRecorded"
+        | "ScreeningMatchProposed"
+        | "ScreeningMatchResolved" => NOTE,
         // Levels, scores, factor kinds and policy names: no fact about the person.
         // Ids and times: when a document expired, a review fell due or a verification lapsed.
         "RiskRated"
@@ -129,6 +132,7 @@ const RECORD_REGIONS: &[Region] = &[
     region(&["legal_hold"], Members::Only(&["reason"])),
     region(&["approvals", "*"], Members::Only(&["note"])),
     region(&["screening", "resolutions", "*"], Members::Only(&["note"])),
+    region(&["screening", "proposals", "*"], Members::Only(&["note"])),
 ];
 
 /// What a sealed value is bound to.

@@ -414,6 +414,22 @@ pub struct OpenMatchDto {
     pub entry_id: String,
     /// The score, in basis points of 1.
     pub score_bp: u16,
+    /// Under four eyes, the decision a first reviewer proposed: another reviewer confirms it
+    /// by sending the same decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed: Option<MatchProposalDto>,
+}
+
+/// A decision on a match awaiting its second reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MatchProposalDto {
+    /// `true_match` or `false_positive`.
+    pub decision: String,
+    /// Who proposed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed_by: Option<String>,
+    /// When.
+    pub proposed_at: DateTime<Utc>,
 }
 
 /// One contributing risk factor.
@@ -745,6 +761,13 @@ impl CustomerDto {
                             list: hit.list.list.clone(),
                             entry_id: hit.entry_id.clone(),
                             score_bp: hit.score_bp,
+                            proposed: state.proposals.get(&hit.match_id).map(|p| {
+                                MatchProposalDto {
+                                    decision: p.decision.as_str().to_owned(),
+                                    proposed_by: p.proposer.as_ref().map(ToString::to_string),
+                                    proposed_at: p.at,
+                                }
+                            }),
                         })
                         .collect(),
                 }
@@ -891,9 +914,14 @@ pub struct AuditDecisionDto {
     /// `policy_version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_level: Option<String>,
-    /// The potential screening match a resolution decided (its decision is the reason code).
+    /// The potential screening match a resolution or proposal decided (its decision is the
+    /// reason code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_id: Option<String>,
+    /// Under four eyes, who proposed the decision a resolution confirmed (the `approver`
+    /// confirmed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<String>,
 }
 
 impl AuditDecisionDto {
@@ -965,10 +993,24 @@ impl AuditDecisionDto {
                 )),
                 ..Self::default()
             }),
+            E::ScreeningMatchProposed {
+                match_id,
+                decision,
+                proposer,
+                note,
+                ..
+            } => Some(Self {
+                reason_codes: vec![decision.as_str().to_owned()],
+                message: note.as_ref().map(ToString::to_string),
+                proposer: proposer.as_ref().map(ToString::to_string),
+                match_id: Some(match_id.to_string()),
+                ..Self::default()
+            }),
             E::ScreeningMatchResolved {
                 match_id,
                 decision,
                 resolver,
+                proposer,
                 note,
                 ..
             } => Some(Self {
@@ -976,6 +1018,7 @@ impl AuditDecisionDto {
                 message: note.as_ref().map(ToString::to_string),
                 approver: resolver.as_ref().map(ToString::to_string),
                 match_id: Some(match_id.to_string()),
+                proposer: proposer.as_ref().map(ToString::to_string),
                 ..Self::default()
             }),
             E::DocumentExpired { document_guid, .. } => Some(Self {

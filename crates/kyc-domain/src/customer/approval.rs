@@ -101,6 +101,8 @@ pub enum FourEyesBreach {
     /// The actor reviewed one of the customer's documents, which the policy forbids the
     /// verifying approver to have done.
     ReviewedOwnDocuments,
+    /// The actor proposed the decision on a screening match and cannot also confirm it.
+    SameMatchReviewer,
 }
 
 impl FourEyesBreach {
@@ -115,6 +117,10 @@ impl FourEyesBreach {
             Self::ReviewedOwnDocuments => {
                 "the risk policy forbids an actor who reviewed this customer's documents to give \
                  the verifying approval"
+            }
+            Self::SameMatchReviewer => {
+                "the risk policy puts this match under four eyes: another reviewer confirms the \
+                 decision you proposed by sending the same decision"
             }
         }
     }

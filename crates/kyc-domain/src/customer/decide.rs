@@ -321,11 +321,40 @@ fn decide_resolve_match(
         return Err(CustomerError::MatchAlreadyResolved(raw_id.to_owned()));
     }
     let resolver = context.actor.map(|actor| actor.id.clone());
+    let four_eyes = context
+        .risk
+        .is_some_and(|policy| policy.match_four_eyes.contains(&hit.topic));
+    let mut proposer = None;
+    if four_eyes {
+        match record.screening.proposals.get(&hit.match_id) {
+            Some(proposal) if proposal.proposer == resolver => {
+                return Err(CustomerError::FourEyesRequired(
+                    FourEyesBreach::SameMatchReviewer,
+                ));
+            }
+            Some(proposal) if proposal.decision == decision => {
+                proposer.clone_from(&proposal.proposer);
+            }
+            // The first decision, or a second reviewer who disagrees: theirs becomes the
+            // proposal, which someone other than them must confirm.
+            _ => {
+                return Ok(vec![CustomerEvent::ScreeningMatchProposed {
+                    match_id: hit.match_id.clone(),
+                    topic: hit.topic,
+                    decision,
+                    proposer: resolver,
+                    note: Some(note),
+                    at,
+                }]);
+            }
+        }
+    }
     let mut events = vec![CustomerEvent::ScreeningMatchResolved {
         match_id: hit.match_id.clone(),
         topic: hit.topic,
         decision,
         resolver,
+        proposer,
         note: Some(note),
         at,
     }];

@@ -78,6 +78,7 @@ impl CustomerEvent {
             }
             Self::DuplicateIdentityResolved { note, .. }
             | Self::ApprovalRecorded { note, .. }
+            | Self::ScreeningMatchProposed { note, .. }
             | Self::ScreeningMatchResolved { note, .. } => {
                 *note = None;
             }
@@ -134,6 +135,9 @@ impl CustomerRecord {
         }
         for resolution in record.screening.resolutions.values_mut() {
             resolution.note = None;
+        }
+        for proposal in record.screening.proposals.values_mut() {
+            proposal.note = None;
         }
         // Counted from what the personal fields changed, so it is personal too (and an
         // erased customer is never screened again).

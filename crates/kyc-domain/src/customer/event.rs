@@ -290,6 +290,24 @@ pub enum CustomerEvent {
         /// When.
         at: DateTime<Utc>,
     },
+    /// A reviewer decided a potential match whose topic the tenant's risk policy puts under
+    /// four eyes: the decision waits for another reviewer to confirm it.
+    ScreeningMatchProposed {
+        /// The match.
+        match_id: MatchId,
+        /// Its topic.
+        topic: ScreeningTopic,
+        /// The decision proposed.
+        decision: MatchDecision,
+        /// Who proposed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposer: Option<ActorId>,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<LongText>,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// An operator decided a potential match.
     ScreeningMatchResolved {
         /// The match.
@@ -299,9 +317,12 @@ pub enum CustomerEvent {
         topic: ScreeningTopic,
         /// True match or false positive.
         decision: MatchDecision,
-        /// Who decided.
+        /// Who decided (under four eyes: who confirmed the proposal).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolver: Option<ActorId>,
+        /// Under four eyes, who proposed the decision the resolver confirmed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposer: Option<ActorId>,
         /// Why.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<LongText>,
@@ -316,7 +337,7 @@ fn default_ubo_threshold_bp() -> u16 {
 
 impl CustomerEvent {
     /// Every event type, as stored in the event log's `event_type` column.
-    pub const TYPES: [&'static str; 26] = [
+    pub const TYPES: [&'static str; 27] = [
         "CustomerCreated",
         "CustomerDetailsUpdated",
         "DocumentSubmitted",
@@ -342,6 +363,7 @@ impl CustomerEvent {
         "ReviewCompleted",
         "VerificationLapsed",
         "ScreeningCompleted",
+        "ScreeningMatchProposed",
         "ScreeningMatchResolved",
     ];
 
@@ -373,6 +395,7 @@ impl CustomerEvent {
             Self::ReviewCompleted { .. } => "ReviewCompleted",
             Self::VerificationLapsed { .. } => "VerificationLapsed",
             Self::ScreeningCompleted { .. } => "ScreeningCompleted",
+            Self::ScreeningMatchProposed { .. } => "ScreeningMatchProposed",
             Self::ScreeningMatchResolved { .. } => "ScreeningMatchResolved",
         }
     }
@@ -465,6 +488,7 @@ impl CustomerEvent {
             | Self::ReviewCompleted { at, .. }
             | Self::VerificationLapsed { at, .. }
             | Self::ScreeningCompleted { at, .. }
+            | Self::ScreeningMatchProposed { at, .. }
             | Self::ScreeningMatchResolved { at, .. } => *at,
         }
     }

@@ -49,8 +49,8 @@ pub use reasons::{ClosureReason, CustomerRejectionReason};
 pub use retention::RetentionPeriod;
 pub use risk::{RiskFactor, RiskFactorKind, RiskLevel, RiskPolicy, RiskPolicyVersion, RiskRating};
 pub use screening::{
-    ListVersionRef, MatchDecision, MatchId, MatchResolution, ResolveMatchDraft, Screener,
-    Screening, ScreeningHit, ScreeningResult, ScreeningState, ScreeningTopic,
+    ListVersionRef, MatchDecision, MatchId, MatchProposal, MatchResolution, ResolveMatchDraft,
+    Screener, Screening, ScreeningHit, ScreeningResult, ScreeningState, ScreeningTopic,
 };
 
 use crate::ids::{AssociateGuid, BankGuid, CustomerGuid, DocumentGuid, ExternalId};
@@ -569,20 +569,41 @@ impl CustomerRecord {
                     inputs_version: record.screening.inputs_version,
                 });
             }
+            CustomerEvent::ScreeningMatchProposed {
+                match_id,
+                decision,
+                proposer,
+                note,
+                at,
+                ..
+            } => {
+                record.screening.proposals.insert(
+                    match_id.clone(),
+                    MatchProposal {
+                        decision: *decision,
+                        proposer: proposer.clone(),
+                        note: note.clone(),
+                        at: *at,
+                    },
+                );
+            }
             CustomerEvent::ScreeningMatchResolved {
                 match_id,
                 topic,
                 decision,
                 resolver,
+                proposer,
                 note,
                 at,
             } => {
+                record.screening.proposals.remove(match_id);
                 record.screening.resolutions.insert(
                     match_id.clone(),
                     MatchResolution {
                         decision: *decision,
                         topic: *topic,
                         resolver: resolver.clone(),
+                        proposer: proposer.clone(),
                         note: note.clone(),
                         at: *at,
                     },

@@ -138,6 +138,9 @@ pub struct RiskPolicy {
     pub ubo_threshold_bp: u16,
     /// The levels at which a business's associates need a liveness report too.
     pub associate_liveness: BTreeSet<RiskLevel>,
+    /// The screening topics whose potential matches two reviewers decide: the first decision
+    /// is a proposal, which another reviewer confirms. None by default.
+    pub match_four_eyes: BTreeSet<super::ScreeningTopic>,
 }
 
 impl Default for RiskPolicy {
@@ -183,6 +186,7 @@ impl Default for RiskPolicy {
             lapse_grace: std::time::Duration::from_secs(30 * 86_400),
             ubo_threshold_bp: super::profile::DEFAULT_UBO_THRESHOLD_BP,
             associate_liveness: BTreeSet::from([RiskLevel::High]),
+            match_four_eyes: BTreeSet::new(),
         }
     }
 }

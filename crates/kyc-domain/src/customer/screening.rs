@@ -150,9 +150,27 @@ pub struct MatchResolution {
     pub decision: MatchDecision,
     /// The topic of the match decided.
     pub topic: ScreeningTopic,
-    /// Who decided.
+    /// Who decided (under four eyes: who confirmed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolver: Option<ActorId>,
+    /// Under four eyes, who proposed the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<ActorId>,
+    /// Their note; `None` once the customer's personal data is erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A decision on a potential match awaiting a second reviewer (four eyes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchProposal {
+    /// The decision proposed.
+    pub decision: MatchDecision,
+    /// Who proposed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<ActorId>,
     /// Their note; `None` once the customer's personal data is erased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
@@ -169,6 +187,9 @@ pub struct ScreeningState {
     /// Decisions on potential matches, by match id; they outlive re-screenings.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub resolutions: BTreeMap<MatchId, MatchResolution>,
+    /// Decisions proposed under four eyes and not yet confirmed, by match id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub proposals: BTreeMap<MatchId, MatchProposal>,
     /// Counts changes of screened fields (the customer's names, date of birth, countries and
     /// numbers, and its associates): a screening is current while it covers the latest count.
     #[serde(default)]

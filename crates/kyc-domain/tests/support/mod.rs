@@ -361,6 +361,14 @@ pub fn reviewer() -> Actor {
     }
 }
 
+/// A second reviewer, distinct from [`reviewer`].
+pub fn other_reviewer() -> Actor {
+    Actor {
+        id: ActorId::parse("reviewer-alan").unwrap(),
+        senior: false,
+    }
+}
+
 /// A senior approver (`customers:approve_high_risk`).
 pub fn senior() -> Actor {
     Actor {

@@ -382,6 +382,69 @@ async fn a_customer_is_screened_when_created_and_a_false_positive_clears_the_cri
 }
 
 #[tokio::test]
+async fn a_tenant_may_put_sanctions_matches_under_four_eyes() {
+    let policies = kyc_app::tenant::TenantPolicies::from_json(
+        kyc_app::tenant::TenantPolicy::default(),
+        &json!({"tenants": {BANK_A: {"risk": {
+            "version": "four-eyes-matches-1",
+            "match_four_eyes": ["sanctions"]
+        }}}})
+        .to_string(),
+    )
+    .unwrap();
+    let app = App::with_lists_and_policies(lists(), policies);
+    let guid = app.create(listed_individual()).await;
+    let match_id = open_match(&app, &guid).await;
+    let resolve = format!("/api/customers/{guid}/screening_matches/{match_id}/resolve");
+    let ada = crate::support::token_for("reviewer-ada", BANK_A, ALL);
+    let alan = crate::support::token_for("reviewer-alan", BANK_A, ALL);
+    let decision = json!({ "decision": "false_positive", "note": "born 1990, not 1961" });
+
+    // The first decision is a proposal: the match stays open and shows it.
+    let proposed = app
+        .send("POST", &resolve, Some(&ada), Some(decision.clone()))
+        .await
+        .expect(200);
+    let open = &proposed.json["screening"]["open_matches"];
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{}", proposed.json);
+    assert_eq!(open[0]["proposed"]["decision"], "false_positive");
+    assert_eq!(open[0]["proposed"]["proposed_by"], "reviewer-ada");
+    // The proposer cannot confirm it.
+    app.send("POST", &resolve, Some(&ada), Some(decision.clone()))
+        .await
+        .expect_error(409, "four_eyes_required");
+    // Another reviewer does.
+    let confirmed = app
+        .send("POST", &resolve, Some(&alan), Some(decision))
+        .await
+        .expect(200);
+    assert_eq!(
+        confirmed.json["screening"]["open_matches"],
+        json!([]),
+        "{}",
+        confirmed.json
+    );
+    let audit = app
+        .get(&format!("/api/customers/{guid}/events"))
+        .await
+        .expect(200)
+        .json
+        .to_string();
+    assert!(audit.contains("ScreeningMatchProposed"), "{audit}");
+    assert!(audit.contains(r#""proposer":"reviewer-ada""#), "{audit}");
+    assert!(audit.contains(r#""approver":"reviewer-alan""#), "{audit}");
+
+    // A tenant file naming an unknown topic is refused, naming the field.
+    let refused = kyc_app::tenant::TenantPolicies::from_json(
+        kyc_app::tenant::TenantPolicy::default(),
+        &json!({"risk": {"version": "x-1", "match_four_eyes": ["sanctions", "crime"]}}).to_string(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("match_four_eyes[1]"), "{refused}");
+}
+
+#[tokio::test]
 async fn a_confirmed_sanctions_match_rejects_the_applicant_finally() {
     let app = App::with_lists(lists());
     let guid = app.create(listed_individual()).await;

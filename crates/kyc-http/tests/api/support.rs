@@ -112,6 +112,23 @@ impl App {
         }
     }
 
+    /// An app whose tenants screen against `lists` under `policies`.
+    pub fn with_lists_and_policies(
+        lists: kyc_app::screening::ListSnapshot,
+        policies: kyc_app::tenant::TenantPolicies,
+    ) -> Self {
+        let store = MemoryStore::new();
+        let state = HttpState::for_store(Arc::new(store.clone()), JwtVerifier::hs256(SECRET))
+            .unwrap()
+            .with_tenant_policies(policies)
+            .with_screening_lists(kyc_app::screening::ScreeningLists::new(lists));
+        Self {
+            router: router(state.clone()),
+            store,
+            state,
+        }
+    }
+
     /// An app whose tenants keep records under `policies`.
     pub fn with_policies(policies: kyc_app::tenant::TenantPolicies) -> Self {
         let store = MemoryStore::new();
