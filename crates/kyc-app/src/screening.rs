@@ -547,6 +547,15 @@ pub struct RescreenReport {
     pub refused: u64,
     /// Customers whose screening failed (logged by guid); the next run tries them again.
     pub failed: u64,
+    /// Customers a follow-up pass ([`rescreen_screened_since`]) left alone: their latest
+    /// screening is older than its window, so the full re-screening covered them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Re-screens every open customer against the service's current lists, as of `now`.
@@ -560,6 +569,32 @@ pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
     service: &crate::commands::CommandService<S>,
     customers: &C,
     now: chrono::DateTime<chrono::Utc>,
+    progress: impl FnMut(u64),
+) -> Result<RescreenReport, crate::ports::StoreFailure> {
+    rescreen(service, customers, now, None, progress).await
+}
+
+/// A follow-up to a list import's re-screening, for a process that screened against the old
+/// lists until it loaded the new ones: re-screens, as [`rescreen_all`] does, only the open
+/// customers whose latest screening was made at or after `since` (the import's time, less a
+/// margin), since the import's own re-screening may have read them before that screening
+/// committed. Everyone else is counted as `skipped` without being screened; customers the
+/// store does not hand over whole go through the command service as usual.
+pub async fn rescreen_screened_since<S: crate::ports::CustomerStore, C: OpenCustomers>(
+    service: &crate::commands::CommandService<S>,
+    customers: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    since: chrono::DateTime<chrono::Utc>,
+    progress: impl FnMut(u64),
+) -> Result<RescreenReport, crate::ports::StoreFailure> {
+    rescreen(service, customers, now, Some(since), progress).await
+}
+
+async fn rescreen<S: crate::ports::CustomerStore, C: OpenCustomers>(
+    service: &crate::commands::CommandService<S>,
+    customers: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
     mut progress: impl FnMut(u64),
 ) -> Result<RescreenReport, crate::ports::StoreFailure> {
     let request_id = format!("rescreen-{}", uuid::Uuid::now_v7());
@@ -576,7 +611,7 @@ pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
             .collect();
         let lists = service.screening_lists().current();
         let screening =
-            tokio::task::spawn_blocking(move || prescreen(page, &lists, &policies, now));
+            tokio::task::spawn_blocking(move || prescreen(page, &lists, &policies, now, since));
         let (screened, next) =
             tokio::join!(screening, customers.open_customers(after, RESCREEN_PAGE));
         let screened = screened.map_err(|error| {
@@ -585,6 +620,7 @@ pub async fn rescreen_all<S: crate::ports::CustomerStore, C: OpenCustomers>(
         page = next?;
         report.screened += screened.unchanged + screened.refused;
         report.refused += screened.refused;
+        report.skipped += screened.skipped;
         rescreen_through_commands(service, &request_id, now, screened.to_execute, &mut report)
             .await;
         progress(report.screened);
@@ -599,18 +635,21 @@ struct Prescreened {
     unchanged: u64,
     /// Customers the domain refuses to re-screen.
     refused: u64,
+    /// Customers screened before the window of a follow-up pass.
+    skipped: u64,
     /// Customers the command service must re-screen: their decision records something, or
     /// the store did not hand them over whole.
     to_execute: Vec<OpenCustomer>,
 }
 
 /// Decides a re-screening of each customer of `page` in memory, split across the machine's
-/// cores.
+/// cores; with `since`, only of customers whose latest screening is that recent.
 fn prescreen(
     page: Vec<OpenCustomer>,
     lists: &ListSnapshot,
     policies: &std::collections::HashMap<kyc_domain::ids::BankGuid, crate::tenant::TenantPolicy>,
     now: chrono::DateTime<chrono::Utc>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Prescreened {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let chunk = page.len().div_ceil(threads).max(1);
@@ -629,6 +668,25 @@ fn prescreen(
                 scope.spawn(move || {
                     let mut found = Prescreened::default();
                     for customer in chunk {
+                        let before_window =
+                            since
+                                .zip(customer.stored.as_ref())
+                                .is_some_and(|(since, stored)| {
+                                    // A customer never screened (no lists until now) counts from
+                                    // its last change.
+                                    stored.record().is_some_and(|record| {
+                                        record
+                                            .screening
+                                            .latest
+                                            .as_ref()
+                                            .map_or(record.updated_at, |latest| latest.screened_at)
+                                            < since
+                                    })
+                                });
+                        if before_window {
+                            found.skipped += 1;
+                            continue;
+                        }
                         let decided = match (&customer.stored, policies.get(&customer.bank_guid)) {
                             (Some(stored), Some(policy)) => {
                                 let screener = TenantScreener {
@@ -666,6 +724,7 @@ fn prescreen(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 all.unchanged += found.unchanged;
                 all.refused += found.refused;
+                all.skipped += found.skipped;
                 all.to_execute.extend(found.to_execute);
                 all
             })

@@ -316,8 +316,8 @@ fn screening_rows(s: &crate::screening::Screening, rows: &mut Vec<Row>) {
         Row::new(
             SECTION,
             format!(
-                "re-screen {} seeded customers after a list update ({} entries changed or added; {} customers' matches changed); 1,000,000 at that rate",
-                rescreen.customers, rescreen.entries_changed, rescreen.recorded
+                "re-screen {} customers after a list update ({} entries changed or added; {} customers named as changed entries, {} customers' matches changed); 1,000,000 at that rate",
+                rescreen.customers, rescreen.entries_changed, rescreen.listed, rescreen.recorded
             ),
             Cell::default()
                 .num("customers/s", rescreen.per_s, 0)

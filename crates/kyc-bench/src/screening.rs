@@ -64,6 +64,9 @@ pub struct Rescreen {
     pub customers: u64,
     /// Of those, customers whose matches changed (a `ScreeningCompleted` each).
     pub recorded: u64,
+    /// Customers created under the names of entries version 2 changes (the rest are
+    /// kycctl's seed, whom no entry matches).
+    pub listed: u64,
     /// List entries version 2 changed or added.
     pub entries_changed: usize,
     /// Seconds it took.
@@ -259,6 +262,7 @@ pub async fn rescreen(pool: &PgPool, customers: u64) -> anyhow::Result<Rescreen>
     let store = Arc::new(kyc_store::PgCustomerStore::new(pool.clone(), keys.clone()));
     let service = kyc_app::CommandService::new(Arc::clone(&store), kyc_app::RetryPolicy::default())
         .with_screening_lists(lists.clone());
+    let listed = create_listed(&service, &list.entries, customers / 100).await?;
     let first =
         kyc_app::screening::rescreen_all(&service, store.as_ref(), chrono::Utc::now(), |_| {})
             .await
@@ -282,10 +286,71 @@ pub async fn rescreen(pool: &PgPool, customers: u64) -> anyhow::Result<Rescreen>
     Ok(Rescreen {
         customers: report.screened,
         recorded: report.recorded,
+        listed,
         entries_changed,
         seconds: elapsed.as_secs_f64(),
         per_s: crate::stats::rate(report.screened, elapsed),
     })
+}
+
+/// Creates up to `count` customers named, born and living as the people among the entries
+/// that [`updated_list`] changes, so that the update changes their matches and their
+/// re-screening goes through the command service. Returns how many were created.
+async fn create_listed(
+    service: &kyc_app::CommandService<kyc_store::PgCustomerStore>,
+    entries: &[ListEntry],
+    count: u64,
+) -> anyhow::Result<u64> {
+    let bank = kyc_domain::ids::BankGuid::from_uuid(uuid::Uuid::now_v7());
+    let mut created = 0;
+    for entry in entries.iter().step_by(100) {
+        if created >= count {
+            break;
+        }
+        if entry.kind != kyc_screening::EntityKind::Person {
+            continue;
+        }
+        let Some(name) = entry.names.first() else {
+            continue;
+        };
+        let (first, last) = match name.full.split_once(',') {
+            Some((last, first)) => (first.trim(), last.trim()),
+            None => name
+                .full
+                .split_once(' ')
+                .unwrap_or((name.full.as_str(), "")),
+        };
+        let draft = kyc_domain::customer::CustomerDraft {
+            customer_type: Some("individual".into()),
+            name: Some(kyc_domain::values::NameDraft {
+                first: Some(first.to_owned()),
+                last: Some(last.to_owned()),
+                ..kyc_domain::values::NameDraft::default()
+            }),
+            date_of_birth: entry
+                .birth_dates
+                .first()
+                .map(|born| format!("{:04}-01-01", born.year)),
+            nationality: entry.countries.first().cloned(),
+            ..kyc_domain::customer::CustomerDraft::default()
+        };
+        let ctx = kyc_app::RequestContext::system(
+            "bench",
+            bank,
+            "customers:write",
+            format!("bench-listed-{created}"),
+            chrono::Utc::now(),
+        );
+        // A name the domain does not take (a script or length it refuses) is skipped.
+        if service
+            .execute(&ctx, kyc_app::commands::Create { draft })
+            .await
+            .is_ok()
+        {
+            created += 1;
+        }
+    }
+    Ok(created)
 }
 
 /// `entries` as the next version of their list: every hundredth entry under one more

@@ -127,10 +127,13 @@ fn nats_api(
     ))
 }
 
-/// The lists as imported, kept current by a task of `tasks`.
+/// The lists as imported, kept current by a task of `tasks` (which re-screens, through
+/// `store`, the customers this process may have screened against the old ones).
 async fn screening_lists(
     tasks: &mut tokio::task::JoinSet<()>,
     pool: &sqlx::PgPool,
+    store: &Arc<PgCustomerStore>,
+    policies: &TenantPolicies,
     config: &Config,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<ScreeningLists> {
@@ -147,9 +150,13 @@ async fn screening_lists(
             "screening lists loaded"
         );
     }
+    let service = CommandService::new(Arc::clone(store), RetryPolicy::default())
+        .with_tenant_policies(policies.clone())
+        .with_screening_lists(lists.clone());
     tasks.spawn(refresh_lists(
         pool.clone(),
-        lists.clone(),
+        service,
+        Arc::clone(store),
         config.lists_refresh_interval,
         shutdown.clone(),
     ));
@@ -164,15 +171,24 @@ async fn load_lists(pool: &sqlx::PgPool) -> anyhow::Result<ListSnapshot> {
     Ok(ListSnapshot::build(lists))
 }
 
+/// How far before a new list version's import the follow-up re-screening looks: a command
+/// decided against the old lists shortly before the import committed may have committed after
+/// the import's re-screening read its customer.
+pub const RESCREEN_FOLLOW_UP_MARGIN: Duration = Duration::from_secs(600);
+
 /// Every `interval` until `shutdown`, checks whether a list has a newer version than the one
 /// screened against (`kycctl lists import`) and, if so, indexes the new versions and screens
-/// against them from then on. The import itself re-screens the existing customers.
+/// against them from then on. The import re-screens the existing customers; this process then
+/// re-screens those it (or another instance) screened against the old lists since the import
+/// began (see [`kyc_app::screening::rescreen_screened_since`]).
 async fn refresh_lists(
     pool: sqlx::PgPool,
-    lists: ScreeningLists,
+    service: CommandService<PgCustomerStore>,
+    store: Arc<PgCustomerStore>,
     interval: Duration,
     shutdown: CancellationToken,
 ) {
+    let lists = service.screening_lists().clone();
     let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(100)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -193,6 +209,16 @@ async fn refresh_lists(
         if screened == available {
             continue;
         }
+        let since = newest
+            .iter()
+            .filter(|version| !screened.contains(&version.version))
+            .map(|version| version.imported_at)
+            .min()
+            .and_then(|imported| {
+                chrono::Duration::from_std(RESCREEN_FOLLOW_UP_MARGIN)
+                    .ok()
+                    .and_then(|margin| imported.checked_sub_signed(margin))
+            });
         match load_lists(&pool).await {
             Ok(snapshot) => {
                 tracing::info!(
@@ -202,7 +228,45 @@ async fn refresh_lists(
                 );
                 lists.replace(snapshot);
             }
-            Err(error) => tracing::warn!(%error, "screening lists: reload failed"),
+            Err(error) => {
+                tracing::warn!(%error, "screening lists: reload failed");
+                continue;
+            }
+        }
+        if let Some(since) = since {
+            follow_up_rescreen(&service, store.as_ref(), since).await;
+        }
+    }
+}
+
+/// Re-screens the open customers screened since `since` against the lists just loaded; logs
+/// counts only.
+async fn follow_up_rescreen(
+    service: &CommandService<PgCustomerStore>,
+    store: &PgCustomerStore,
+    since: chrono::DateTime<chrono::Utc>,
+) {
+    let started = std::time::Instant::now();
+    match kyc_app::screening::rescreen_screened_since(
+        service,
+        store,
+        chrono::Utc::now(),
+        since,
+        |_| {},
+    )
+    .await
+    {
+        Ok(report) => tracing::info!(
+            screened = report.screened,
+            recorded = report.recorded,
+            alerted = report.alerted,
+            skipped = report.skipped,
+            failed = report.failed,
+            seconds = started.elapsed().as_secs_f64(),
+            "re-screened the customers screened against the old lists since the import"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "follow-up re-screening failed; `kycctl lists rescreen` covers it");
         }
     }
 }
@@ -482,9 +546,17 @@ pub async fn run(
         &config,
         &shutdown,
     );
-    let lists = screening_lists(&mut projecting, &pool, &config, &shutdown).await?;
+    let lists = screening_lists(
+        &mut projecting,
+        &pool,
+        &store,
+        &policies,
+        &config,
+        &shutdown,
+    )
+    .await?;
     let api = nats_api(&store, &policies, &lists, auth.clone());
-    let mut tasks = spawn_background(projecting, &config, &pool, &nats, api, &shutdown);
+    let tasks = spawn_background(projecting, &config, &pool, &nats, api, &shutdown);
     let nats_probe = nats.clone();
     let state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?
@@ -514,10 +586,20 @@ pub async fn run(
 
     // The HTTP server has drained; give the background tasks the grace period to stop.
     shutdown.cancel();
-    let drained = tokio::time::timeout(config.shutdown_grace, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
+    stop(tasks, &nats, &pool, config.shutdown_grace).await;
+    Ok(())
+}
+
+/// Waits up to `grace` for the background `tasks` to stop, then drains NATS and closes the
+/// pool.
+async fn stop(
+    mut tasks: tokio::task::JoinSet<()>,
+    nats: &async_nats::Client,
+    pool: &sqlx::PgPool,
+    grace: Duration,
+) {
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!("background tasks did not stop within the grace period");
     }
@@ -526,7 +608,6 @@ pub async fn run(
     }
     pool.close().await;
     tracing::info!("stopped");
-    Ok(())
 }
 
 /// Cancels `token` on SIGINT or SIGTERM.

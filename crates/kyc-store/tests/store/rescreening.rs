@@ -79,6 +79,16 @@ impl Fixture {
     }
 
     async fn create(&self, first: &str, last: &str, born: &str) -> CustomerGuid {
+        self.create_at(first, last, born, Utc::now()).await
+    }
+
+    async fn create_at(
+        &self,
+        first: &str,
+        last: &str,
+        born: &str,
+        when: DateTime<Utc>,
+    ) -> CustomerGuid {
         let mut draft = individual();
         draft.name = Some(NameDraft {
             first: Some(first.into()),
@@ -88,7 +98,7 @@ impl Fixture {
         draft.date_of_birth = Some(born.into());
         let created = self
             .service
-            .execute(&ctx(self.bank, None, Utc::now()), Create { draft })
+            .execute(&ctx(self.bank, None, when), Create { draft })
             .await
             .unwrap();
         CustomerGuid::parse(&created.customer.guid).unwrap()
@@ -249,4 +259,53 @@ async fn a_new_list_version_touches_only_customers_whose_matches_change() {
         .await
         .unwrap();
     assert_eq!(after, events);
+}
+
+#[tokio::test]
+async fn a_follow_up_pass_screens_only_customers_screened_since_the_import_began() {
+    let fx = Fixture::new(snapshot(1, Vec::new())).await;
+    let before = fx
+        .create_at(
+            "Mireille",
+            "Ostrava",
+            "1979-09-30",
+            at("2026-12-01T10:00:00Z"),
+        )
+        .await;
+    let during = fx
+        .create_at(
+            "Oskar",
+            "Brandvold",
+            "1981-02-11",
+            at("2026-12-02T10:00:00Z"),
+        )
+        .await;
+    fx.project().await;
+    fx.lists.replace(snapshot(
+        2,
+        vec![
+            sanctioned("2", "Mireille Ostrava", 1979),
+            sanctioned("3", "Oskar Brandvold", 1981),
+        ],
+    ));
+    let report = kyc_app::screening::rescreen_screened_since(
+        &fx.service,
+        fx.store.as_ref(),
+        at("2026-12-02T12:00:00Z"),
+        at("2026-12-02T00:00:00Z"),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.screened, report.recorded, report.skipped),
+        (1, 1, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        fx.screenings_of(before).await,
+        1,
+        "left to the import's own pass"
+    );
+    assert_eq!(fx.screenings_of(during).await, 2);
 }
