@@ -33,14 +33,15 @@ pub const EXIT_FINDINGS: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "kycctl", version, about, long_about = None)]
 pub struct Cli {
-    /// PostgreSQL URL of the kyc database.
-    #[arg(
-        long,
-        global = true,
-        env = "KYC_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/kyc"
-    )]
-    pub database_url: String,
+    /// PostgreSQL URL of the kyc database. Without it, the database of the kycd running in
+    /// embedded mode on --data-dir.
+    #[arg(long, global = true, env = "KYC_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// The data directory of a kycd in embedded mode: its database (through the socket there),
+    /// master key and development JWT secret, when none is given otherwise.
+    #[arg(long, global = true, env = "KYC_DATA_DIR", default_value = kyc_embedded::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
 
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
@@ -130,9 +131,9 @@ pub enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl_seconds: u64,
-        /// The HS256 secret.
+        /// The HS256 secret; by default the embedded kycd's on the data directory.
         #[arg(long, env = "KYC_JWT_SECRET", hide_env_values = true)]
-        secret: String,
+        secret: Option<String>,
     },
     /// Key-encryption keys: make one, or re-wrap every data key under the current one.
     Keys {
@@ -286,15 +287,56 @@ fn progress_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// The database URL given, else that of the embedded kycd on the data directory.
+pub fn database_url(cli: &Cli) -> anyhow::Result<String> {
+    if let Some(url) = &cli.database_url {
+        return Ok(url.clone());
+    }
+    let data = kyc_embedded::DataDir::new(&cli.data_dir);
+    anyhow::ensure!(
+        data.has_postgres(),
+        "no database: set --database-url or KYC_DATABASE_URL, or start kycd in embedded mode on \
+         the data directory {} (KYC_DATA_DIR)",
+        cli.data_dir.display()
+    );
+    let absolute = kyc_embedded::DataDir::create(&cli.data_dir)?;
+    Ok(absolute.database_url("kyc"))
+}
+
+/// The JWT secret given, else the embedded kycd's on the data directory.
+fn jwt_secret(cli: &Cli, given: Option<&str>) -> anyhow::Result<String> {
+    if let Some(secret) = given {
+        return Ok(secret.to_owned());
+    }
+    let path = kyc_embedded::DataDir::new(&cli.data_dir).jwt_secret();
+    std::fs::read_to_string(&path)
+        .map(|secret| secret.trim().to_owned())
+        .with_context(|| {
+            format!(
+                "no secret: set --secret or KYC_JWT_SECRET, or start kycd in embedded mode on the \
+                 data directory ({} not readable)",
+                path.display()
+            )
+        })
+}
+
+/// The master key file given, else the embedded kycd's on the data directory.
+fn master_key_file(cli: &Cli) -> Option<PathBuf> {
+    cli.master_key_file.clone().or_else(|| {
+        let embedded = kyc_embedded::DataDir::new(&cli.data_dir).master_key();
+        (cli.database_url.is_none() && embedded.is_file()).then_some(embedded)
+    })
+}
+
 /// The customers' data keys under the master key file.
 fn keys(cli: &Cli) -> anyhow::Result<kyc_store::keys::CustomerKeys> {
-    let path = cli.master_key_file.as_ref().ok_or_else(|| {
+    let path = master_key_file(cli).ok_or_else(|| {
         anyhow::anyhow!(
             "this command needs the master key: set --master-key-file or KYC_MASTER_KEY_FILE \
              (make one with `kycctl keys generate --out kyc-master.key`)"
         )
     })?;
-    let file = kyc_crypto::LocalKeyFile::load(path)?;
+    let file = kyc_crypto::LocalKeyFile::load(&path)?;
     Ok(kyc_store::keys::CustomerKeys::new(Arc::new(file)))
 }
 
@@ -305,7 +347,7 @@ async fn store(cli: &Cli) -> anyhow::Result<PgCustomerStore> {
 }
 
 async fn pool(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
-    kyc_store::connect(&cli.database_url, 4)
+    kyc_store::connect(&database_url(cli)?, 4)
         .await
         .with_context(|| {
             "cannot reach PostgreSQL (set --database-url or KYC_DATABASE_URL)".to_string()
@@ -361,7 +403,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "{}",
                 token::mint(
-                    secret,
+                    &jwt_secret(&cli, secret.as_deref())?,
                     tenant,
                     scopes,
                     subject,
@@ -420,7 +462,7 @@ async fn replay(cli: &Cli, projection: &str, restart: bool) -> anyhow::Result<()
     );
     let keys = keys(cli)?;
     let pool = pool(cli).await?;
-    let options = PgConnectOptions::from_str(&cli.database_url)?;
+    let options = PgConnectOptions::from_str(&database_url(cli)?)?;
     let total = kyc_log::count_events(&pool).await?;
     let bar = progress_bar(total, "events", cli.json);
     let started = std::time::Instant::now();

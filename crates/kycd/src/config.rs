@@ -23,14 +23,22 @@ pub enum LogFormat {
 #[command(name = "kycd", version, about, long_about)]
 #[allow(clippy::struct_excessive_bools)] // Command-line switches, each independent.
 pub struct Config {
-    /// PostgreSQL URL. The database is created if it does not exist (see --create-database)
-    /// and migrated at start.
-    #[arg(
-        long,
-        env = "KYC_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/kyc"
-    )]
-    pub database_url: String,
+    /// PostgreSQL URL (production mode). The database is created if it does not exist (see
+    /// --create-database) and migrated at start. Without it kycd runs in embedded mode: its own
+    /// PostgreSQL in --data-dir, started and stopped with it, and development secrets kept
+    /// there.
+    #[arg(long, env = "KYC_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Embedded mode's directory: the PostgreSQL cluster and its socket, NATS's store, the
+    /// development secrets and token, the children's logs.
+    #[arg(long, env = "KYC_DATA_DIR", default_value = kyc_embedded::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    /// Embedded mode: the directory of PostgreSQL's `postgres` and `initdb`; by default
+    /// `pg_config --bindir`, then the usual installation places.
+    #[arg(long, env = "KYC_PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
 
     /// Create the database named in --database-url when it does not exist.
     #[arg(long, env = "KYC_CREATE_DATABASE", default_value_t = true, action = clap::ArgAction::Set)]
@@ -40,10 +48,15 @@ pub struct Config {
     #[arg(long, env = "KYC_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 
-    /// NATS URL. kycd starts without NATS and connects when it appears; events wait in the
-    /// log until then.
-    #[arg(long, env = "KYC_NATS_URL", default_value = "nats://127.0.0.1:4222")]
-    pub nats_url: String,
+    /// NATS URL. kycd starts without NATS reachable and connects when it appears; events wait
+    /// in the log until then. Without it: in embedded mode kycd runs `nats-server -js` (see
+    /// --nats-bin) when one is installed; otherwise it runs without the bus.
+    #[arg(long, env = "KYC_NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// Embedded mode: the `nats-server` binary; by default the one on the PATH.
+    #[arg(long, env = "KYC_NATS_BIN")]
+    pub nats_bin: Option<PathBuf>,
 
     /// JetStream stream the relay publishes to.
     #[arg(long, env = "KYC_NATS_STREAM", default_value = "KYC_EVENTS")]

@@ -2,6 +2,7 @@
 //! to stop. Everything it starts lives in the library crates; this crate only connects them.
 
 mod config;
+mod embedded;
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -22,6 +23,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{redact, Config, LogFormat};
+pub use embedded::{Embedded, DEV_TENANT};
 
 /// Installs the log subscriber the configuration asks for.
 pub fn init_logging(config: &Config) -> anyhow::Result<()> {
@@ -481,43 +483,74 @@ fn spawn_schedulers(
 }
 
 /// Runs the service until `shutdown` is cancelled. `bound` receives the HTTP address once the
-/// listener is open (tests bind port 0).
+/// listener is open (tests bind port 0). Without a database URL, in embedded mode: the
+/// PostgreSQL (and NATS) it starts stop with it.
 pub async fn run(
+    mut config: Config,
+    shutdown: CancellationToken,
+    bound: Option<oneshot::Sender<SocketAddr>>,
+) -> anyhow::Result<()> {
+    if config.database_url.is_some() {
+        if config.nats_url.is_none() {
+            tracing::warn!("no KYC_NATS_URL: running without the NATS bus; events wait in the log until one is configured");
+        }
+        return serve(config, shutdown, bound).await;
+    }
+    let embedded = Embedded::start(&mut config).await?;
+    if config.nats_url.is_none() {
+        tracing::warn!("no nats-server installed (KYC_NATS_BIN, PATH) and no KYC_NATS_URL: running without the NATS bus; events wait in the log until one is configured");
+    }
+    let (listening, address) = oneshot::channel();
+    let served = {
+        let config = config.clone();
+        tokio::spawn(serve(config, shutdown.clone(), Some(listening)))
+    };
+    if let Ok(address) = address.await {
+        if let Err(error) = embedded.announce(&config, address) {
+            tracing::warn!("{error:#}");
+        }
+        if let Some(bound) = bound {
+            let _ = bound.send(address);
+        }
+    }
+    let outcome = served
+        .await
+        .unwrap_or_else(|error| Err(anyhow::anyhow!("kycd stopped abnormally: {error}")));
+    embedded.stop().await;
+    outcome
+}
+
+/// The service over the configured database and bus (filled in by embedded mode when it runs
+/// them).
+async fn serve(
     config: Config,
     shutdown: CancellationToken,
     bound: Option<oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
+    let database_url = config
+        .database_url
+        .clone()
+        .context("no database URL: KYC_DATABASE_URL, or embedded mode")?;
     let auth = verifier(&config)?;
     // The key file is checked before anything touches the database: a missing or malformed
     // key stops the service with nothing written.
     let keys = master_keys(&config)?;
     let policies = config.tenant_policies()?;
     if config.create_database {
-        ensure_database(&config.database_url).await?;
+        ensure_database(&database_url).await?;
     }
-    let pool = kyc_store::connect(&config.database_url, config.db_max_connections)
+    let pool = kyc_store::connect(&database_url, config.db_max_connections)
         .await
-        .with_context(|| {
-            format!(
-                "cannot reach PostgreSQL at {}",
-                redact(&config.database_url)
-            )
-        })?;
+        .with_context(|| format!("cannot reach PostgreSQL at {}", redact(&database_url)))?;
     kyc_store::migrate(&pool)
         .await
         .context("applying database migrations")?;
     keys.check(&pool)
         .await
         .context("checking the master key against the stored data keys")?;
-    tracing::info!(database = %redact(&config.database_url), kek_id = keys.current_kek_id(), "database ready");
+    tracing::info!(database = %redact(&database_url), kek_id = keys.current_kek_id(), "database ready");
 
-    let nats = async_nats::ConnectOptions::new()
-        .name("kycd")
-        .retry_on_initial_connect()
-        .connection_timeout(Duration::from_secs(2))
-        .connect(config.nats_url.as_str())
-        .await
-        .with_context(|| format!("NATS URL {}", redact(&config.nats_url)))?;
+    let nats = connect_nats(&config).await?;
 
     // The projector runs in this process, so lists can wait for their callers' writes on its
     // progress instead of polling its checkpoint.
@@ -556,13 +589,16 @@ pub async fn run(
     )
     .await?;
     let api = nats_api(&store, &policies, &lists, auth.clone());
-    let tasks = spawn_background(projecting, &config, &pool, &nats, api, &shutdown);
-    let nats_probe = nats.clone();
-    let state = HttpState::for_store(Arc::clone(&store), auth)
+    let tasks = match &nats {
+        Some(nats) => spawn_background(projecting, &config, &pool, nats, api, &shutdown),
+        None => projecting,
+    };
+    let mut state = HttpState::for_store(Arc::clone(&store), auth)
         .context("registering metrics")?
         .with_tenant_policies(policies)
-        .with_screening_lists(lists)
-        .with_probe(Probe::new("nats", move || {
+        .with_screening_lists(lists);
+    if let Some(nats_probe) = nats.clone() {
+        state = state.with_probe(Probe::new("nats", move || {
             let state = nats_probe.connection_state();
             async move {
                 match state {
@@ -571,6 +607,7 @@ pub async fn run(
                 }
             }
         }));
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -586,15 +623,30 @@ pub async fn run(
 
     // The HTTP server has drained; give the background tasks the grace period to stop.
     shutdown.cancel();
-    stop(tasks, &nats, &pool, config.shutdown_grace).await;
+    stop(tasks, nats.as_ref(), &pool, config.shutdown_grace).await;
     Ok(())
+}
+
+/// The NATS connection, when a URL is configured (it retries until the server is up).
+async fn connect_nats(config: &Config) -> anyhow::Result<Option<async_nats::Client>> {
+    let Some(url) = &config.nats_url else {
+        return Ok(None);
+    };
+    let client = async_nats::ConnectOptions::new()
+        .name("kycd")
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(2))
+        .connect(url.as_str())
+        .await
+        .with_context(|| format!("NATS URL {}", redact(url)))?;
+    Ok(Some(client))
 }
 
 /// Waits up to `grace` for the background `tasks` to stop, then drains NATS and closes the
 /// pool.
 async fn stop(
     mut tasks: tokio::task::JoinSet<()>,
-    nats: &async_nats::Client,
+    nats: Option<&async_nats::Client>,
     pool: &sqlx::PgPool,
     grace: Duration,
 ) {
@@ -603,7 +655,10 @@ async fn stop(
     if drained.is_err() {
         tracing::warn!("background tasks did not stop within the grace period");
     }
-    if let Err(error) = nats.drain().await {
+    if let Some(Err(error)) = match nats {
+        Some(nats) => Some(nats.drain().await),
+        None => None,
+    } {
         tracing::debug!(%error, "draining NATS");
     }
     pool.close().await;
