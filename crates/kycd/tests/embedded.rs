@@ -193,25 +193,19 @@ fn nix_kill(pid: u32, signal: &str) {
     assert!(status.success());
 }
 
-#[tokio::test]
-async fn killed_mid_load_kycd_leaves_no_process_behind_and_restarts_with_nothing_lost() {
-    let scratch = Scratch::new("kill");
-    let port = free_port();
-    let mut kycd = start_kycd(&scratch, port);
-    wait_healthy(&mut kycd, &scratch, port).await;
-    let token = std::fs::read_to_string(scratch.data().join("dev-token")).unwrap();
-    let base = format!("http://127.0.0.1:{port}/api/customers");
+/// Customers created by four clients until `stop`; every 201's guid is remembered.
+type Acknowledged = Arc<Mutex<Vec<String>>>;
 
-    // Four clients create customers until kycd dies; every 201 is remembered.
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+fn load(base: &str, token: &str) -> (Acknowledged, Arc<AtomicBool>, tokio::task::JoinSet<()>) {
+    let acknowledged = Acknowledged::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut clients = tokio::task::JoinSet::new();
     for client_id in 0..4 {
         let (acknowledged, stop, base, token) = (
             Arc::clone(&acknowledged),
             Arc::clone(&stop),
-            base.clone(),
-            token.clone(),
+            base.to_owned(),
+            token.to_owned(),
         );
         clients.spawn(async move {
             let http = reqwest::Client::new();
@@ -241,6 +235,19 @@ async fn killed_mid_load_kycd_leaves_no_process_behind_and_restarts_with_nothing
             }
         });
     }
+    (acknowledged, stop, clients)
+}
+
+#[tokio::test]
+async fn killed_mid_load_kycd_leaves_no_process_behind_and_restarts_with_nothing_lost() {
+    let scratch = Scratch::new("kill");
+    let port = free_port();
+    let mut kycd = start_kycd(&scratch, port);
+    wait_healthy(&mut kycd, &scratch, port).await;
+    let token = std::fs::read_to_string(scratch.data().join("dev-token")).unwrap();
+    let base = format!("http://127.0.0.1:{port}/api/customers");
+
+    let (acknowledged, stop, mut clients) = load(&base, &token);
     eventually(Duration::from_secs(60), "50 acknowledged creates", || {
         let count = acknowledged.lock().unwrap().len();
         async move { (count >= 50).then_some(()) }
