@@ -65,16 +65,36 @@ impl ListSnapshot {
         self.index.entry_count()
     }
 
-    /// The candidates for `subject` among the lists `policy` names, best first.
+    /// The best candidates for `subject` among the lists `policy` names, near misses
+    /// included, best first: at most [`MatchPolicy::default`]'s `max_candidates`, counted after
+    /// the tenant's lists are chosen (an ad hoc screening).
     pub fn candidates(&self, subject: &Subject, policy: &ScreeningPolicy) -> Vec<Candidate> {
+        let shown = MatchPolicy::default().max_candidates;
         let match_policy = MatchPolicy {
             threshold: policy.threshold(),
+            max_candidates: usize::MAX,
             ..MatchPolicy::default()
         };
         self.index
             .screen(subject, &match_policy)
             .into_iter()
             .filter(|candidate| policy.covers(&candidate.list))
+            .take(shown)
+            .collect()
+    }
+
+    /// Every entry of the lists `policy` names that matches `subject` (scores at least the
+    /// tenant's threshold), best first: a customer's screening records them all, however many.
+    pub fn matches(&self, subject: &Subject, policy: &ScreeningPolicy) -> Vec<Candidate> {
+        let match_policy = MatchPolicy {
+            threshold: policy.threshold(),
+            max_candidates: usize::MAX,
+            min_score: policy.threshold(),
+        };
+        self.index
+            .screen(subject, &match_policy)
+            .into_iter()
+            .filter(|candidate| candidate.is_match && policy.covers(&candidate.list))
             .collect()
     }
 }
@@ -172,10 +192,8 @@ impl Screener for TenantScreener<'_> {
         }
         let mut hits = Vec::new();
         for (party, subject) in parties(record) {
-            for candidate in self.snapshot.candidates(&subject, self.policy) {
-                if candidate.is_match {
-                    hits.push(hit(party, &candidate));
-                }
+            for candidate in self.snapshot.matches(&subject, self.policy) {
+                hits.push(hit(party, &candidate));
             }
         }
         hits.sort_by(|a, b| a.match_id.cmp(&b.match_id));
@@ -781,5 +799,86 @@ async fn rescreen_through_commands<S: crate::ports::CustomerStore>(
                 report.failed += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kyc_screening::{EntityKind, EntryName, NameStrength};
+
+    fn person(id: usize, name: &str) -> ListEntry {
+        ListEntry {
+            entry_id: format!("e{id}"),
+            kind: EntityKind::Person,
+            topics: vec![EntryTopic::Sanctions],
+            names: vec![EntryName {
+                full: name.to_owned(),
+                strength: NameStrength::Primary,
+            }],
+            birth_dates: Vec::new(),
+            birth_places: Vec::new(),
+            countries: Vec::new(),
+            identifiers: Vec::new(),
+            programs: Vec::new(),
+        }
+    }
+
+    fn subject(name: &str) -> Subject {
+        Subject {
+            kind: SubjectKind::Person,
+            names: vec![name.to_owned()],
+            birth_date: None,
+            countries: Vec::new(),
+            identifiers: Vec::new(),
+        }
+    }
+
+    fn version(list: &str, version: i64) -> ListVersionRef {
+        ListVersionRef {
+            list: list.to_owned(),
+            version,
+        }
+    }
+
+    #[test]
+    fn a_customer_matching_many_entries_records_every_one() {
+        let entries = (0..12).map(|i| person(i, "Ilyas Karimov")).collect();
+        let snapshot = ListSnapshot::build(vec![(version("ofac_sdn", 1), entries)]);
+        let policy = ScreeningPolicy::default();
+        assert_eq!(
+            snapshot.matches(&subject("Ilyas Karimov"), &policy).len(),
+            12
+        );
+        assert_eq!(
+            snapshot
+                .candidates(&subject("Ilyas Karimov"), &policy)
+                .len(),
+            MatchPolicy::default().max_candidates,
+            "an ad hoc screening shows the best ten"
+        );
+    }
+
+    #[test]
+    fn a_tenants_lists_are_chosen_before_the_best_ten_are() {
+        // Eleven exact matches on a list the tenant does not screen against, and a close one
+        // on the list it does.
+        let other = (0..11).map(|i| person(i, "Ilyas Karimov")).collect();
+        let own = vec![person(100, "Ilyas Karimow")];
+        let snapshot = ListSnapshot::build(vec![
+            (version("other_list", 1), other),
+            (version("un_sc", 2), own),
+        ]);
+        let policy = ScreeningPolicy {
+            lists: Some(BTreeSet::from(["un_sc".to_owned()])),
+            ..ScreeningPolicy::default()
+        };
+        let candidates = snapshot.candidates(&subject("Ilyas Karimov"), &policy);
+        assert_eq!(candidates.len(), 1, "{candidates:?}");
+        assert_eq!(candidates[0].entry_id, "e100");
+        assert_eq!(
+            snapshot.matches(&subject("Ilyas Karimov"), &policy).len(),
+            1
+        );
     }
 }

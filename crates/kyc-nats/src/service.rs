@@ -61,14 +61,15 @@ pub fn command_ops() -> Vec<&'static str> {
         .collect()
 }
 
-/// The customer queries, by subject token.
-const CUSTOMER_QUERY_OPS: [&str; 6] = [
+/// The customer queries, and the ad hoc screening, by subject token.
+const CUSTOMER_QUERY_OPS: [&str; 7] = [
     "get",
     "get_with_pii",
     "list",
     "list_with_pii",
     "verification_profiles",
     "events",
+    "screen",
 ];
 
 /// Query operations, by subject token: the customer queries, then every operator queue's name.
@@ -351,6 +352,11 @@ impl<S: CustomerStore> NatsApi<S> {
             "events" => {
                 let guid = target(envelope)?.customer()?;
                 Ok(Reply::ok(200, &self.queries.audit_trail(ctx, guid).await?))
+            }
+            // The same body and answer as `POST /api/screenings` (`screening:read`).
+            "screen" => {
+                let request: kyc_app::dto::ScreeningRequest = data_or_default(envelope)?;
+                Ok(Reply::ok(200, &self.queries.screen(ctx, &request)?))
             }
             // The same bodies as `GET /api/queues/<name>`, paged by `data: {page, per_page}`.
             other => match OperatorQueue::parse(other) {

@@ -203,6 +203,30 @@ async fn screening(nats: &Nats) {
     )
     .await
     .expect(404);
+    // Ad hoc, as `POST /api/screenings`: the candidates with their explanation, and a request
+    // without a name refused naming the field.
+    let screened = nats
+        .query(
+            "screen",
+            &json!({ "data": { "type": "individual", "name": "VENSKAYA, Haldor", "date_of_birth": "1966-04-02" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        screened.json["candidates"][0]["entry_id"], "os-fict-0001",
+        "{}",
+        screened.json
+    );
+    assert_eq!(screened.json["candidates"][0]["match"], true);
+    let refused = nats
+        .query("screen", &json!({ "data": { "type": "individual" } }))
+        .await
+        .expect(422);
+    assert!(
+        refused.json.to_string().contains("name"),
+        "{}",
+        refused.json
+    );
 }
 
 #[tokio::test]

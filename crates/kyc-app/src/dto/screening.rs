@@ -3,7 +3,7 @@
 //! best first, each with its score and why.
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
@@ -59,23 +59,26 @@ impl PartialSchema for ScreenedNumber {
 impl ToSchema for ScreenedNumber {}
 
 impl PartialSchema for ScreeningRequest {
+    /// One of two shapes, so that a schema-valid request gives exactly one of `name` and
+    /// `names` (each shape admits no other property).
     fn schema() -> RefOr<Schema> {
-        let name = || text(MAX_SCREENED_NAME, false);
-        done(
-            object(
+        let shape = |names_field: &'static str| {
+            let name = || text(MAX_SCREENED_NAME, false);
+            let names: RefOr<Schema> = if names_field == "name" {
+                done(name())
+            } else {
+                array(done(name()), false)
+                    .min_items(Some(1))
+                    .max_items(Some(MAX_SCREENED_NAMES))
+                    .into()
+            };
+            done(object(
                 vec![
                     (
                         "type",
                         done(one_of_values(["individual", "business"], false)),
                     ),
-                    ("name", done(name())),
-                    (
-                        "names",
-                        array(done(name()), false)
-                            .min_items(Some(1))
-                            .max_items(Some(MAX_SCREENED_NAMES))
-                            .into(),
-                    ),
+                    (names_field, names),
                     ("date_of_birth", done(past_date(true))),
                     ("country", done(country_code(true))),
                     (
@@ -85,10 +88,14 @@ impl PartialSchema for ScreeningRequest {
                             .into(),
                     ),
                 ],
-                &["type"],
-            )
-            .description(Some("Give exactly one of `name` and `names`.")),
-        )
+                &["type", names_field],
+            ))
+        };
+        OneOfBuilder::new()
+            .item(shape("name"))
+            .item(shape("names"))
+            .description(Some("Give exactly one of `name` and `names`."))
+            .into()
     }
 }
 impl ToSchema for ScreeningRequest {}

@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 pub const SECRET: &str = "kycd-e2e-test-secret-0123456789";
 pub const BANK_A: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
 pub const BANK_B: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7e";
-pub const ALL: &str = "customers:read customers:write customers:execute customers:pii:read customers:review customers:freeze customers:close customers:erase";
+pub const ALL: &str = "customers:read customers:write customers:execute customers:pii:read customers:review customers:freeze customers:close customers:erase screening:read";
 /// The shared NATS server of the machine.
 pub const SHARED_NATS: &str = "nats://127.0.0.1:4222";
 /// The smallest PDF the content sniffer recognises.
