@@ -44,8 +44,44 @@ impl Drop for Scratch {
     }
 }
 
+/// A kycd child process, stopped (SIGTERM, so that it stops its own children, then SIGKILL)
+/// when dropped: a failing test leaves nothing running.
+struct Kycd(Child);
+
+impl std::ops::Deref for Kycd {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Kycd {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Kycd {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..200 {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The kycd binary in embedded mode on `scratch`, listening on `port`.
-fn start_kycd(scratch: &Scratch, port: u16) -> Child {
+fn start_kycd(scratch: &Scratch, port: u16) -> Kycd {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -65,11 +101,12 @@ fn start_kycd(scratch: &Scratch, port: u16) -> Child {
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
+        .map(Kycd)
         .unwrap()
 }
 
 /// Waits until kycd answers `/healthz`; panics with its log if it exits first.
-async fn wait_healthy(kycd: &mut Child, scratch: &Scratch, port: u16) {
+async fn wait_healthy(kycd: &mut Kycd, scratch: &Scratch, port: u16) {
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/healthz");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
