@@ -26,6 +26,6 @@ mod secrets;
 
 pub use data_dir::{DataDir, DEFAULT_DATA_DIR};
 pub use error::EmbeddedError;
-pub use nats::{locate_nats_server, EmbeddedNats};
+pub use nats::{kept_port, locate_nats_server, EmbeddedNats};
 pub use postgres::{EmbeddedPostgres, PostgresBinaries};
 pub use secrets::ensure_secret_file;

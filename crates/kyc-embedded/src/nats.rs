@@ -49,7 +49,7 @@ impl EmbeddedNats {
     pub fn start(data: &DataDir, binary: &Path) -> Result<Self, EmbeddedError> {
         let store = data.nats();
         DataDir::ensure_dir(&store, 0o700)?;
-        let port = kept_port(&store)?;
+        let port = kept_port(&store.join("port"))?;
         let log = data.log("nats");
         let server = {
             let (binary, store, log) = (binary.to_owned(), store.clone(), log.clone());
@@ -101,11 +101,10 @@ impl EmbeddedNats {
     }
 }
 
-/// The port stored in `store/port`, or a free loopback port, stored there for next time (a
-/// server that keeps its port lets clients reconnect after a restart).
-fn kept_port(store: &Path) -> Result<u16, EmbeddedError> {
-    let file = store.join("port");
-    if let Some(port) = std::fs::read_to_string(&file)
+/// The port stored in `file`, or a free loopback port, stored there for next time (a server
+/// that keeps its port lets clients reconnect after a restart).
+pub fn kept_port(file: &Path) -> Result<u16, EmbeddedError> {
+    if let Some(port) = std::fs::read_to_string(file)
         .ok()
         .and_then(|text| text.trim().parse().ok())
     {
@@ -113,8 +112,8 @@ fn kept_port(store: &Path) -> Result<u16, EmbeddedError> {
     }
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
-        .map_err(EmbeddedError::io("finding a free port for", &file))?
+        .map_err(EmbeddedError::io("finding a free port for", file))?
         .port();
-    std::fs::write(&file, port.to_string()).map_err(EmbeddedError::io("writing", &file))?;
+    std::fs::write(file, port.to_string()).map_err(EmbeddedError::io("writing", file))?;
     Ok(port)
 }

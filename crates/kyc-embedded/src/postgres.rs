@@ -181,9 +181,21 @@ impl EmbeddedPostgres {
     /// the server on the directory's socket (no TCP port) and returns once it accepts
     /// connections. Blocking: call it off the async runtime.
     pub fn start(data: &DataDir, binaries: &PostgresBinaries) -> Result<Self, EmbeddedError> {
+        Self::start_with_tcp(data, binaries, None)
+    }
+
+    /// [`Self::start`], also listening on `127.0.0.1:<tcp_port>` when one is given (the tests'
+    /// private server, whose clients include TCP proxies).
+    pub fn start_with_tcp(
+        data: &DataDir,
+        binaries: &PostgresBinaries,
+        tcp_port: Option<u16>,
+    ) -> Result<Self, EmbeddedError> {
         let account = Account::for_this_process()?;
+        let port = tcp_port.unwrap_or(SOCKET_PORT);
+        let listen = if tcp_port.is_some() { "127.0.0.1" } else { "" };
         let socket_dir = data.socket_dir();
-        let socket = socket_dir.join(format!(".s.PGSQL.{SOCKET_PORT}"));
+        let socket = socket_dir.join(format!(".s.PGSQL.{port}"));
         if socket.as_os_str().len() > 100 {
             return Err(EmbeddedError::SocketPathTooLong(socket));
         }
@@ -216,7 +228,7 @@ impl EmbeddedPostgres {
                 Signal::SIGINT,
                 Box::new(move || {
                     remove_stale_lock(&cluster.join("postmaster.pid"))?;
-                    remove_stale_lock(&socket_dir.join(format!(".s.PGSQL.{SOCKET_PORT}.lock")))?;
+                    remove_stale_lock(&socket_dir.join(format!(".s.PGSQL.{port}.lock")))?;
                     let log_file = std::fs::OpenOptions::new()
                         .create(true)
                         .append(true)
@@ -226,10 +238,11 @@ impl EmbeddedPostgres {
                     command
                         .arg("-D")
                         .arg(&cluster)
-                        .args(["-c", "listen_addresses="])
+                        .arg("-c")
+                        .arg(format!("listen_addresses={listen}"))
                         .arg("-c")
                         .arg(format!("unix_socket_directories={}", socket_dir.display()))
-                        .args(["-c", &format!("port={SOCKET_PORT}")])
+                        .args(["-c", &format!("port={port}")])
                         .stdin(Stdio::null())
                         .stdout(Stdio::null())
                         .stderr(log_file);
@@ -326,6 +339,8 @@ fn initdb(
 struct PidFile {
     pid: i32,
     ready: bool,
+    /// The server is shutting down (it will remove the file when it is done).
+    stopping: bool,
 }
 
 /// The pid file's first line (the postmaster's pid) and eighth (its status, `ready` once it
@@ -338,8 +353,12 @@ fn read_lock_file(path: &Path) -> Option<PidFile> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines = text.lines();
     let pid = lines.next()?.trim().parse().ok()?;
-    let ready = lines.nth(6).is_some_and(|status| status.trim() == "ready");
-    Some(PidFile { pid, ready })
+    let status = lines.nth(6).map(str::trim).unwrap_or_default().to_owned();
+    Some(PidFile {
+        pid,
+        ready: status == "ready",
+        stopping: status == "stopping",
+    })
 }
 
 /// Removes a lock file a crash left behind (`postmaster.pid`, the socket's `.lock`) when the
@@ -349,14 +368,41 @@ fn remove_stale_lock(path: &Path) -> Result<(), EmbeddedError> {
     let Some(file) = read_lock_file(path) else {
         return Ok(());
     };
+    // A server that is shutting down, or whose parent died (it got the parent-death signal and
+    // is about to), is waited for.
+    if file.stopping || orphaned(file.pid) {
+        let deadline = Instant::now() + READY_WITHIN;
+        while is_postgres_process(file.pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
     if is_postgres_process(file.pid) {
         return Err(EmbeddedError::AlreadyRunning {
             pid: file.pid,
             dir: path.to_owned(),
         });
     }
+    if !path.exists() {
+        // It removed its lock as it stopped.
+        return Ok(());
+    }
     tracing::info!(pid = file.pid, file = %path.display(), "removing a lock file a stopped PostgreSQL left behind");
     std::fs::remove_file(path).map_err(EmbeddedError::io("removing", path))
+}
+
+/// Whether `pid`'s parent is gone (the process was reparented to init), where /proc tells.
+fn orphaned(pid: i32) -> bool {
+    if std::process::id() == 1 {
+        return false;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // `pid (comm) state ppid …`: comm may hold spaces, so count from its last `)`.
+            let after = &stat[stat.rfind(')')? + 1..];
+            after.split_whitespace().nth(1)?.parse::<i32>().ok()
+        })
+        .is_some_and(|ppid| ppid == 1)
 }
 
 /// Whether `pid` is a running PostgreSQL process.

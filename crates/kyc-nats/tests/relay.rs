@@ -26,13 +26,10 @@ use tokio_util::sync::CancellationToken;
 const CANARY: &str = "Zzcanaryqq";
 
 async fn nats() -> jetstream::Context {
-    let client = async_nats::connect("127.0.0.1:4222").await.unwrap_or_else(|e| {
-        panic!(
-            "NATS with JetStream must run on 127.0.0.1:4222 ({e}); start it with: start-stop-daemon \
-             --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js \
-             -sd /var/lib/nats-server -l /var/log/nats-server.log"
-        )
-    });
+    let url = kyc_testkit::servers::nats_url().await;
+    let client = async_nats::connect(url.as_str())
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the tests' NATS at {url}: {e}"));
     jetstream::new(client)
 }
 

@@ -3,8 +3,9 @@
 //! Tests never share state and never skip: if PostgreSQL is unreachable, [`fresh_database`]
 //! panics with instructions, so a missing database is a red test run, not a green one.
 //!
-//! The server is taken from `KYC_TEST_DATABASE_URL` (default [`DEFAULT_ADMIN_URL`]); its user
-//! must be allowed to create databases. Databases are named `kyc_test_<pid>_<random>`; those
+//! The server is [`servers::admin_url`]: `KYC_TEST_DATABASE_URL`, else [`DEFAULT_ADMIN_URL`]
+//! when it answers, else a private server this process starts; its user must be allowed to
+//! create databases. Databases are named `kyc_test_<pid>_<random>`; those
 //! left behind by test processes that have exited are dropped on the next run (Linux only).
 //!
 //! Adapters that only need *a* store (the HTTP API's tests, the application layer's) use
@@ -17,6 +18,7 @@ pub mod fixtures;
 pub mod keys;
 pub mod locks;
 pub mod memory;
+pub mod servers;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
@@ -42,8 +44,7 @@ pub struct TestDatabase {
 /// If PostgreSQL cannot be reached or the database cannot be created or migrated: tests must
 /// fail, never silently skip.
 pub async fn fresh_database() -> TestDatabase {
-    let admin_url =
-        std::env::var("KYC_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
+    let admin_url = servers::admin_url().await;
     let mut admin = match PgConnection::connect(&admin_url).await {
         Ok(conn) => conn,
         Err(err) => panic!(

@@ -17,8 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn kycd_needs_no_more_than_owning_its_database() {
-    let admin_url = std::env::var("KYC_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| kyc_testkit::DEFAULT_ADMIN_URL.to_owned());
+    let admin_url = kyc_testkit::servers::admin_url().await;
     let mut admin = PgConnection::connect(&admin_url).await.unwrap();
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..12];
     let role = format!("kyc_app_{tag}");

@@ -18,7 +18,7 @@ use std::time::Duration;
 use clap::Parser as _;
 use kyc_crypto::{DataKey, KekFuture, KeyEncryptionKeys, LocalKeyFile, WrappedKey};
 use kyc_store::keys::{CustomerKeys, KeyState, RotationReport};
-use sqlx::PgPool;
+use sqlx::{ConnectOptions as _, PgPool};
 use support::{individual, token, Api, ChildKycd, Env, ALL, BANK_A, SECRET};
 
 /// A directory of this test's own under the temporary directory.
@@ -46,7 +46,7 @@ fn unused_database() -> String {
 }
 
 async fn database_exists(name: &str) -> bool {
-    let admin = PgPool::connect(kyc_testkit::DEFAULT_ADMIN_URL)
+    let admin = PgPool::connect(&kyc_testkit::servers::admin_url().await)
         .await
         .unwrap();
     let exists = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -58,11 +58,19 @@ async fn database_exists(name: &str) -> bool {
     exists
 }
 
-/// kycd's arguments for a database that need not exist (created at start when allowed).
-fn args_for_new_database(name: &str) -> Vec<String> {
+/// kycd's arguments for a database that need not exist (created at start when allowed), on the
+/// tests' server.
+async fn args_for_new_database(name: &str) -> Vec<String> {
+    let url = kyc_testkit::servers::admin_url()
+        .await
+        .parse::<sqlx::postgres::PgConnectOptions>()
+        .unwrap()
+        .database(name)
+        .to_url_lossy()
+        .to_string();
     [
         "--database-url",
-        &format!("postgres://postgres@127.0.0.1:5432/{name}"),
+        &url,
         "--create-database",
         "true",
         "--jwt-secret",
@@ -137,7 +145,7 @@ async fn kycctl(args: &[&str]) -> anyhow::Result<std::process::ExitCode> {
 #[tokio::test]
 async fn a_missing_key_file_stops_kycd_before_the_database_is_created() {
     let database = unused_database();
-    let (status, log) = kycd_exits(&args_for_new_database(&database), None).await;
+    let (status, log) = kycd_exits(&args_for_new_database(&database).await, None).await;
     assert!(
         !status.success(),
         "kycd started without a master key:\n{log}"
@@ -165,7 +173,7 @@ async fn a_malformed_key_file_names_the_file_and_line_and_never_the_key() {
         let file = dir.join("master.key");
         std::fs::write(&file, format!("# comment\n{good}\n{bad}\n")).unwrap();
         let database = unused_database();
-        let (status, log) = kycd_exits(&args_for_new_database(&database), Some(&file)).await;
+        let (status, log) = kycd_exits(&args_for_new_database(&database).await, Some(&file)).await;
         assert!(!status.success(), "kycd started with {bad:?}:\n{log}");
         assert!(log.contains(&file.display().to_string()), "{log}");
         assert!(log.contains("line 3"), "{log}");

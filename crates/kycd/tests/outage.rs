@@ -26,7 +26,8 @@ struct Proxy {
 }
 
 impl Proxy {
-    async fn start() -> Self {
+    /// A proxy in front of `server` (`host:port`).
+    async fn start(server: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let open = Arc::new(AtomicBool::new(true));
@@ -40,8 +41,9 @@ impl Proxy {
                 if !accept_open.load(Ordering::SeqCst) {
                     continue; // dropped: the connection is refused by closing it
                 }
+                let server = server.clone();
                 accept_connections.lock().await.spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await {
+                    if let Ok(mut server) = TcpStream::connect(server.as_str()).await {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                     }
                 });
@@ -66,12 +68,23 @@ impl Proxy {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_lost_while_running_gives_503_and_recovers_by_itself() {
-    let proxy = Proxy::start().await;
     let mut env = Env::new().await;
+    // The test database's server, as its URL names it (`127.0.0.1:<port>`).
+    let server = env
+        .db
+        .url
+        .split('@')
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let proxy = Proxy::start(server.clone()).await;
     env.db.url = env
         .db
         .url
-        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+        .replace(&server, &format!("127.0.0.1:{}", proxy.port));
     let kycd = env.start().await;
     let api = Api::new(&kycd.base, token(BANK_A, ALL));
     api.post("/api/customers", &individual()).await.expect(201);

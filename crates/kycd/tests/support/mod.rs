@@ -32,14 +32,13 @@ pub const SECRET: &str = "kycd-e2e-test-secret-0123456789";
 pub const BANK_A: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";
 pub const BANK_B: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7e";
 pub const ALL: &str = "customers:read customers:write customers:execute customers:pii:read customers:review customers:freeze customers:close customers:erase screening:read";
-/// The shared NATS server of the machine.
-pub const SHARED_NATS: &str = "nats://127.0.0.1:4222";
+/// The NATS server tests share: the machine's on 127.0.0.1:4222, or one this test process
+/// started (see `kyc_testkit::servers`).
+pub async fn shared_nats_url() -> String {
+    kyc_testkit::servers::nats_url().await
+}
 /// The smallest PDF the content sniffer recognises.
 pub const PDF: &[u8] = b"%PDF-1.4\n%kyc e2e test document\n";
-
-const START_NATS: &str = "start-stop-daemon --start --oknodo --background --exec \
-    /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l \
-    /var/log/nats-server.log";
 
 /// Polls `probe` every 20 ms until it yields a value; panics with `what` after `timeout`.
 pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut probe: F) -> T
@@ -104,7 +103,7 @@ impl Env {
     /// A fresh environment on the shared NATS server, which must be running.
     pub async fn new() -> Self {
         shared_nats().await;
-        Self::with_nats(SHARED_NATS).await
+        Self::with_nats(&shared_nats_url().await).await
     }
 
     /// A fresh environment whose kycd talks to `nats_url` (which need not be up).
@@ -180,7 +179,7 @@ impl Env {
 
     /// Deletes this environment's stream from the shared server (if it was created).
     pub async fn drop_stream(&self) {
-        if self.nats_url == SHARED_NATS {
+        if self.nats_url == shared_nats_url().await {
             let _ = jetstream::new(shared_nats().await)
                 .delete_stream(&self.stream)
                 .await;
@@ -479,17 +478,16 @@ pub fn newest_document(customer: &Value) -> String {
         .to_owned()
 }
 
-/// A client of the shared NATS server; panics with the start command when it is absent.
+/// A client of the shared NATS server.
 pub async fn shared_nats() -> async_nats::Client {
+    let url = shared_nats_url().await;
     match async_nats::ConnectOptions::new()
         .connection_timeout(Duration::from_secs(3))
-        .connect(SHARED_NATS)
+        .connect(url.as_str())
         .await
     {
         Ok(client) => client,
-        Err(e) => panic!(
-            "NATS with JetStream must run on 127.0.0.1:4222 ({e}); start it with: {START_NATS}"
-        ),
+        Err(e) => panic!("cannot reach the tests' NATS at {url}: {e}"),
     }
 }
 
