@@ -10,8 +10,6 @@ use kyc_app::due_diligence::{DueDiligenceReport, Scheduler};
 use kyc_app::{CommandService, RetryPolicy};
 use kyc_domain::customer::{DocumentDraft, ReviewDraft};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid};
-use kyc_log::read_checkpoint;
-use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
 use kyc_store::PgCustomerStore;
 use kyc_testkit::{fresh_database, TestDatabase};
 
@@ -47,22 +45,9 @@ impl Fixture {
         }
     }
 
+    /// Projects until the view holds every committed event.
     async fn project(&self) {
-        let pool = &self.db.pool;
-        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-        for _ in 0..1000 {
-            project_until_caught_up(pool, &kyc_testkit::keys::test_keys(), CUSTOMER_VIEWS, 500)
-                .await
-                .unwrap();
-            if read_checkpoint(pool, CUSTOMER_VIEWS).await.unwrap() >= last {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("projection did not reach position {last}");
+        crate::support::project_all(&self.db.pool).await;
     }
 
     async fn run(&self, now: DateTime<Utc>) -> DueDiligenceReport {

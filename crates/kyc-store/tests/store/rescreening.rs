@@ -12,9 +12,7 @@ use kyc_app::{CommandService, RetryPolicy};
 use kyc_domain::customer::{CustomerDraft, ListVersionRef};
 use kyc_domain::ids::{BankGuid, CustomerGuid};
 use kyc_domain::values::NameDraft;
-use kyc_log::read_checkpoint;
 use kyc_screening::{EntityKind, EntryName, EntryTopic, ListEntry, NameStrength, PartialDate};
-use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
 use kyc_store::PgCustomerStore;
 use kyc_testkit::{fresh_database, TestDatabase};
 
@@ -125,24 +123,9 @@ impl Fixture {
             .unwrap();
     }
 
-    /// Projects until the checkpoint reaches the newest event: another test's open transaction
-    /// can hold the visible horizon back, so this asks the database rather than a timer.
+    /// Projects until the view holds every committed event.
     async fn project(&self) {
-        let pool = &self.db.pool;
-        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-        for _ in 0..1000 {
-            project_until_caught_up(pool, &kyc_testkit::keys::test_keys(), CUSTOMER_VIEWS, 500)
-                .await
-                .unwrap();
-            if read_checkpoint(pool, CUSTOMER_VIEWS).await.unwrap() >= last {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-        panic!("projection did not reach position {last}");
+        crate::support::project_all(&self.db.pool).await;
     }
 
     async fn screenings_of(&self, guid: CustomerGuid) -> i64 {

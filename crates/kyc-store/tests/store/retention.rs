@@ -12,8 +12,6 @@ use kyc_app::tenant::{TenantPolicies, TenantPolicy};
 use kyc_app::{CommandService, RetryPolicy};
 use kyc_domain::customer::{CloseDraft, CustomerDraft, DocumentDraft, LegalHoldDraft};
 use kyc_domain::ids::{BankGuid, CustomerGuid};
-use kyc_log::read_checkpoint;
-use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
 use kyc_store::PgCustomerStore;
 use kyc_testkit::{fresh_database, TestDatabase};
 
@@ -144,21 +142,7 @@ impl Fixture {
 
     /// Projects until the view holds every committed event.
     async fn project(&self) {
-        let pool = &self.db.pool;
-        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-        for _ in 0..1000 {
-            project_until_caught_up(pool, &kyc_testkit::keys::test_keys(), CUSTOMER_VIEWS, 500)
-                .await
-                .unwrap();
-            if read_checkpoint(pool, CUSTOMER_VIEWS).await.unwrap() >= last {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("projection did not reach position {last}");
+        crate::support::project_all(&self.db.pool).await;
     }
 
     async fn sweep(&self, now: DateTime<Utc>, dry_run: bool) -> SweepReport {

@@ -24,3 +24,28 @@ pub(crate) fn ctx(bank: BankGuid, key: Option<&str>, at: DateTime<Utc>) -> Reque
         include_pii: true,
     }
 }
+
+/// Projects `customer_views` until its checkpoint reaches the newest event in the log. Another
+/// test's open transaction can hold the visible horizon back, so this asks the database, and
+/// gives up (panicking) after 1,000 rounds 10 ms apart.
+pub(crate) async fn project_all(pool: &sqlx::PgPool) {
+    use kyc_store::projector::{project_until_caught_up, CUSTOMER_VIEWS};
+    let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for _ in 0..1000 {
+        project_until_caught_up(pool, &kyc_testkit::keys::test_keys(), CUSTOMER_VIEWS, 500)
+            .await
+            .unwrap();
+        if kyc_log::read_checkpoint(pool, CUSTOMER_VIEWS)
+            .await
+            .unwrap()
+            >= last
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("projection did not reach position {last}");
+}
