@@ -15,17 +15,21 @@ use crate::EmbeddedError;
 /// How long the server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(30);
 
-/// `explicit` (`KYC_NATS_BIN`) when given, else `nats-server` on the `PATH`; `None` when there
-/// is none (kycd then runs without the bus).
+/// `explicit` (`KYC_NATS_BIN`) when given, else `nats-server` on the `PATH`, else in
+/// `/usr/sbin` or `/usr/local/sbin` (where Debian's package puts it, off an ordinary user's
+/// `PATH`); `None` when there is none (kycd then runs without the bus).
 pub fn locate_nats_server(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return path.is_file().then(|| path.to_owned());
     }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("nats-server"))
-            .find(|candidate| candidate.is_file())
-    })
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join("nats-server"))
+        .find(|candidate| candidate.is_file())
 }
 
 /// The embedded NATS server, running until stopped (or until kycd dies).

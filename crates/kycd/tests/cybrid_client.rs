@@ -6,14 +6,12 @@
 // Test code: a panic is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod venv;
-
 use std::path::PathBuf;
 use std::process::Command;
 
 use clap::Parser;
+use kyc_testkit::venv::{pinned_venv, workspace_root};
 use tokio_util::sync::CancellationToken;
-use venv::{pinned_venv, workspace_root};
 
 const SECRET: &str = "cybrid-roundtrip-secret-0123456789";
 const BANK: &str = "0190f5a3c2b47c3e8a1d2e3f4a5b6c7d";

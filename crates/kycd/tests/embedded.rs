@@ -1,6 +1,7 @@
 //! Embedded mode (issue #15), end to end with the kycd binary and nothing configured: no
-//! database URL, no secrets, no NATS URL. kycd starts its own PostgreSQL (and NATS, from the
-//! PATH) in a scratch data directory.
+//! database URL, no secrets, no NATS URL. kycd starts its own PostgreSQL and NATS (the machine's
+//! `nats-server`, or the testkit's pinned one, through `KYC_NATS_BIN`) in a scratch data
+//! directory.
 //!
 //! - The README's curl walk-through runs as written against it, and each answer is checked.
 //! - Killed with SIGKILL under load, kycd takes its children with it (no process of the data
@@ -97,6 +98,7 @@ fn start_kycd(scratch: &Scratch, port: u16) -> Kycd {
         .current_dir(&scratch.0)
         .env("KYC_LISTEN", format!("127.0.0.1:{port}"))
         .env("KYC_LOG", "warn")
+        .env("KYC_NATS_BIN", kyc_testkit::servers::nats_server_binary())
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)

@@ -664,12 +664,12 @@ impl PrivateNats {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
-    fn binary() -> &'static str {
-        if std::path::Path::new("/usr/sbin/nats-server").exists() {
-            "/usr/sbin/nats-server"
-        } else {
-            "nats-server"
-        }
+    /// The machine's `nats-server`, or the pinned one the testkit installs.
+    fn binary() -> PathBuf {
+        static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+        BINARY
+            .get_or_init(kyc_testkit::servers::nats_server_binary)
+            .clone()
     }
 
     /// Starts (or restarts) the server on its port and directory; returns once it accepts
@@ -690,9 +690,7 @@ impl PrivateNats {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start nats-server (apt-get install nats-server): {e}")
-            });
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", Self::binary().display()));
         self.child = Some(child);
         let url = self.url();
         eventually(Duration::from_secs(15), "the private nats-server", || {
