@@ -98,8 +98,8 @@ pub struct ListQuery {
     pub per_page: u32,
     /// Only this type.
     pub customer_type: Option<CustomerType>,
-    /// Only this state.
-    pub state: Option<CustomerState>,
+    /// Only customers in one of these states (any state when empty).
+    pub states: Vec<CustomerState>,
     /// Only customers carrying this label.
     pub label: Option<String>,
     /// Only customers with this email address (matched through the blind index).

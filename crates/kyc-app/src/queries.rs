@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use kyc_domain::customer::IdentityValue;
-use kyc_domain::ids::{CustomerGuid, DocumentGuid};
+use kyc_domain::ids::{CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::values::{FieldError, ShortText, ValidationCode, ValidationErrors};
 use kyc_domain::{Customer, CustomerRecord, CustomerState, CustomerType};
 
@@ -17,7 +17,7 @@ use crate::dto::{
 };
 use crate::error::AppError;
 use crate::operator_queues::{DueWindow, OperatorQueue, QueueQuery, ReviewPeriods};
-use crate::ports::{CustomerStore, Cut, ListQuery, StoredDocument};
+use crate::ports::{CustomerStore, CustomerTransaction, Cut, ListQuery, StoredDocument};
 use crate::principal::Scope;
 use crate::tenant::TenantPolicies;
 
@@ -224,6 +224,25 @@ impl<S: CustomerStore> QueryService<S> {
         Ok(self.render(ctx, &record))
     }
 
+    /// The tenant's customer holding the caller's own id `external_id` (Layer2 names customers
+    /// by the id its client chose). A malformed id names nobody: not found, like a missing one.
+    pub async fn customer_guid_by_external_id(
+        &self,
+        ctx: &RequestContext,
+        external_id: &str,
+    ) -> Result<CustomerGuid, AppError> {
+        require(ctx, Scope::CustomersRead)?;
+        let external_id = ExternalId::parse(external_id).map_err(|_| AppError::NotFound)?;
+        // The reservation table is written in the command's own transaction, so unlike the
+        // views it is never behind; the transaction only reads and is rolled back.
+        let mut transaction = self.store.begin().await?;
+        let owner = transaction
+            .external_id_owner(ctx.principal.bank_guid(), &external_id)
+            .await?;
+        drop(transaction);
+        owner.ok_or(AppError::NotFound)
+    }
+
     /// The customer's verification profiles.
     pub async fn verification_profiles(
         &self,
@@ -265,8 +284,20 @@ impl<S: CustomerStore> QueryService<S> {
         ctx: &RequestContext,
         params: &ListParams,
     ) -> Result<CustomerListDto, AppError> {
+        self.list_in_states(ctx, params, &[]).await
+    }
+
+    /// A page of the tenant's customers in any of `states` (with `params.state` unset), newest
+    /// first: another vendor's status can stand for several of ours.
+    pub async fn list_in_states(
+        &self,
+        ctx: &RequestContext,
+        params: &ListParams,
+        states: &[CustomerState],
+    ) -> Result<CustomerListDto, AppError> {
         require(ctx, Scope::CustomersRead)?;
-        let query = list_query(ctx, params)?;
+        let mut query = list_query(ctx, params)?;
+        query.states.extend_from_slice(states);
         let page = self.store.list(&query).await?;
         Ok(CustomerListDto {
             total: page.total,
@@ -506,7 +537,7 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
         page,
         per_page,
         customer_type,
-        state,
+        states: state.into_iter().collect(),
         label: label.map(String::from),
         email_address,
         phone_number,

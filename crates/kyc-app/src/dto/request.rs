@@ -12,7 +12,7 @@ use kyc_domain::customer::{
 };
 use kyc_domain::values::{
     AddressDraft, AssociateDraft, FieldError, IdentificationNumberDraft, NameDraft, PepDraft,
-    TaxIdentificationDraft, ValidationCode, ValidationErrors,
+    SourceOfFundsDraft, TaxIdentificationDraft, ValidationCode, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,22 @@ pub struct CustomerBody {
     pub occupation: Option<String>,
     /// Employment status (individuals).
     pub employment_status: Option<String>,
+    /// `us_citizen`, `resident_alien` or `non_resident_alien` (individuals).
+    pub us_residency_status: Option<String>,
+    /// Employer's name (individuals).
+    pub employer_name: Option<String>,
+    /// Job title (individuals).
+    pub job_title: Option<String>,
+    /// What the person's work is (individuals).
+    pub employment_description: Option<String>,
+    /// Primary source of funds: `kind`, and the caller's `description`.
+    pub source_of_funds: Option<SourceOfFundsBody>,
+    /// Holdings and expected monthly movements: measure name to band (`null` = not given).
+    pub investment_profile: Option<BTreeMap<String, Option<String>>>,
+    /// Countries funds are sent to or received from, ISO 3166-1 alpha-2.
+    pub jurisdictions: Option<Vec<String>>,
+    /// Restricted activities the customer engages in, or `["none"]`.
+    pub activities: Option<Vec<String>>,
     /// Political exposure (individuals).
     pub pep: Option<PepBody>,
     /// Tax identification: number, type and country together, with an address.
@@ -66,6 +82,16 @@ pub struct CustomerBody {
     pub incorporation_date: Option<String>,
     /// Country of incorporation (businesses), ISO 3166-1 alpha-2.
     pub incorporation_country: Option<String>,
+    /// Legal form (businesses).
+    pub entity_type: Option<String>,
+    /// The legal form in words, for `other` (businesses).
+    pub entity_type_description: Option<String>,
+    /// State or province of incorporation (businesses).
+    pub incorporation_subdivision: Option<String>,
+    /// NAICS industry code, 2 to 6 digits (businesses).
+    pub naics_code: Option<String>,
+    /// The industry in words (businesses).
+    pub naics_description: Option<String>,
     /// The caller's labels (at most 20, each at most 64 characters).
     pub labels: Option<Vec<String>>,
     /// The caller's key/value metadata (at most 50 entries).
@@ -102,6 +128,16 @@ pub struct AddressBody {
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country.
     pub country_code: Option<String>,
+}
+
+/// A source of funds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceOfFundsBody {
+    /// The kind of source.
+    pub kind: Option<String>,
+    /// The caller's words.
+    pub description: Option<String>,
 }
 
 /// Political exposure.
@@ -418,6 +454,22 @@ impl CustomerBody {
             gender: self.gender,
             occupation: self.occupation,
             employment_status: self.employment_status,
+            us_residency_status: self.us_residency_status,
+            employer_name: self.employer_name,
+            job_title: self.job_title,
+            employment_description: self.employment_description,
+            source_of_funds: self.source_of_funds.map(|source| SourceOfFundsDraft {
+                kind: source.kind,
+                description: source.description,
+            }),
+            investment_profile: self.investment_profile.map(|profile| {
+                profile
+                    .into_iter()
+                    .filter_map(|(measure, band)| band.map(|band| (measure, band)))
+                    .collect()
+            }),
+            jurisdictions: self.jurisdictions,
+            activities: self.activities,
             pep: self.pep.map(|pep| PepDraft {
                 is_pep: pep.is_pep,
                 explanation: pep.explanation,
@@ -433,6 +485,11 @@ impl CustomerBody {
             registration_number: self.registration_number,
             incorporation_date: self.incorporation_date,
             incorporation_country: self.incorporation_country,
+            entity_type: self.entity_type,
+            entity_type_description: self.entity_type_description,
+            incorporation_subdivision: self.incorporation_subdivision,
+            naics_code: self.naics_code,
+            naics_description: self.naics_description,
             labels: self.labels,
             metadata: self.metadata,
         };

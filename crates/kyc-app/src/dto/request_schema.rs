@@ -14,8 +14,9 @@ use kyc_domain::customer::{
 };
 use kyc_domain::ids::ExternalId;
 use kyc_domain::values::{
-    AddressLine, AssociateRole, EmailAddress, EmploymentStatus, Gender, IdentificationType,
-    IdentifierText, LongText, MetadataValue, NameText, Occupation, ShortText, TaxIdType, Website,
+    Activity, AddressLine, AssociateRole, EmailAddress, EmploymentStatus, EntityType, FundsSource,
+    Gender, IdentificationType, IdentifierText, InvestmentMeasure, LongText, MetadataValue,
+    NameText, Occupation, ShortText, TaxIdType, UsResidencyStatus, Website, MAX_JURISDICTIONS,
     MAX_LABELS, MAX_METADATA_ENTRIES,
 };
 use utoipa::openapi::schema::{
@@ -254,6 +255,65 @@ fn metadata() -> RefOr<Schema> {
         .into()
 }
 
+fn source_of_funds() -> RefOr<Schema> {
+    or_null(object(
+        vec![
+            (
+                "kind",
+                done(one_of_values(
+                    FundsSource::ALL.iter().map(|v| v.as_str()),
+                    false,
+                )),
+            ),
+            ("description", done(text(LongText::MAX_LENGTH, true))),
+        ],
+        &["kind"],
+    ))
+}
+
+fn investment_profile() -> RefOr<Schema> {
+    or_null(
+        object(
+            InvestmentMeasure::ALL
+                .iter()
+                .map(|measure| {
+                    (
+                        measure.as_str(),
+                        done(one_of_values(
+                            measure.bands().iter().map(|band| band.as_str()),
+                            true,
+                        )),
+                    )
+                })
+                .collect(),
+            &[],
+        )
+        .description(Some(
+            "Each measure takes the bands of its scale; the whole profile replaces the previous one",
+        )),
+    )
+}
+
+fn jurisdictions() -> RefOr<Schema> {
+    array(country_code(false), true)
+        .max_items(Some(MAX_JURISDICTIONS))
+        .into()
+}
+
+/// Activities: `["none"]`, or any of the others.
+fn activities() -> RefOr<Schema> {
+    let others = Activity::ALL
+        .iter()
+        .filter(|activity| **activity != Activity::None)
+        .map(|activity| activity.as_str());
+    OneOfBuilder::new()
+        .item(array(one_of_values([Activity::None.as_str()], false), false).min_items(Some(1)))
+        .item(array(one_of_values(others, false), false))
+        .item(null_only())
+        .description(Some("`none` cannot be combined with other activities"))
+        .into()
+}
+
 fn closed<T: Copy + 'static>(all: &'static [T], spell: fn(T) -> &'static str) -> RefOr<Schema> {
     done(one_of_values(all.iter().map(|v| spell(*v)), true))
 }
@@ -273,6 +333,19 @@ fn detail(field: DetailField, customer_type: CustomerType) -> RefOr<Schema> {
         DetailField::Gender => closed(Gender::ALL, Gender::as_str),
         DetailField::Occupation => closed(Occupation::ALL, Occupation::as_str),
         DetailField::EmploymentStatus => closed(EmploymentStatus::ALL, EmploymentStatus::as_str),
+        DetailField::UsResidencyStatus => closed(UsResidencyStatus::ALL, UsResidencyStatus::as_str),
+        DetailField::EmployerName | DetailField::JobTitle => done(text(NameText::MAX_LENGTH, true)),
+        DetailField::EmploymentDescription => done(text(LongText::MAX_LENGTH, true)),
+        DetailField::SourceOfFunds => source_of_funds(),
+        DetailField::InvestmentProfile => investment_profile(),
+        DetailField::Jurisdictions => jurisdictions(),
+        DetailField::Activities => activities(),
+        DetailField::EntityType => closed(EntityType::ALL, EntityType::as_str),
+        DetailField::EntityTypeDescription | DetailField::NaicsDescription => {
+            done(text(LongText::MAX_LENGTH, true))
+        }
+        DetailField::IncorporationSubdivision => done(text(ShortText::MAX_LENGTH, true)),
+        DetailField::NaicsCode => done(patterned(trimmed("[0-9]{2,6}"), true)),
         DetailField::Pep => pep(),
         DetailField::TaxIdentification => tax_identification(),
         DetailField::IdentificationNumbers => identification_numbers(),

@@ -104,6 +104,25 @@ pub struct TaxIdentificationDto {
     pub country_code: String,
 }
 
+/// A source of funds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceOfFundsDto {
+    /// The kind of source.
+    pub kind: String,
+    /// The caller's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl From<&kyc_domain::values::SourceOfFunds> for SourceOfFundsDto {
+    fn from(source: &kyc_domain::values::SourceOfFunds) -> Self {
+        Self {
+            kind: source.kind.as_str().to_owned(),
+            description: source.description.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
 /// Political exposure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PepDto {
@@ -560,6 +579,30 @@ pub struct CustomerDto {
     /// Employment status (PII).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment_status: Option<String>,
+    /// US residency status (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_residency_status: Option<String>,
+    /// Employer's name (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer_name: Option<String>,
+    /// Job title (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// What the person's work is (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employment_description: Option<String>,
+    /// Primary source of funds (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_of_funds: Option<SourceOfFundsDto>,
+    /// Holdings and expected monthly movements, measure to band (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investment_profile: Option<BTreeMap<String, String>>,
+    /// Countries funds are sent to or received from (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdictions: Option<Vec<String>>,
+    /// Restricted activities declared (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activities: Option<Vec<String>>,
     /// Political exposure (PII).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pep: Option<PepDto>,
@@ -575,6 +618,21 @@ pub struct CustomerDto {
     /// Incorporation country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incorporation_country: Option<String>,
+    /// Legal form (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<String>,
+    /// The legal form in words (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_type_description: Option<String>,
+    /// State or province of incorporation (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incorporation_subdivision: Option<String>,
+    /// NAICS industry code (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naics_code: Option<String>,
+    /// The industry in words (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naics_description: Option<String>,
     /// Caller's metadata (PII: callers put anything there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
@@ -696,6 +754,45 @@ impl CustomerDto {
                 .employment_status
                 .filter(|_| pii)
                 .map(|e| e.as_str().to_owned()),
+            us_residency_status: d
+                .us_residency_status
+                .filter(|_| pii)
+                .map(|status| status.as_str().to_owned()),
+            employer_name: d
+                .employer_name
+                .as_ref()
+                .filter(|_| pii)
+                .map(ToString::to_string),
+            job_title: d
+                .job_title
+                .as_ref()
+                .filter(|_| pii)
+                .map(ToString::to_string),
+            employment_description: d
+                .employment_description
+                .as_ref()
+                .filter(|_| pii)
+                .map(ToString::to_string),
+            source_of_funds: d
+                .source_of_funds
+                .as_ref()
+                .filter(|_| pii)
+                .map(SourceOfFundsDto::from),
+            investment_profile: d.investment_profile.as_ref().filter(|_| pii).map(|p| {
+                p.0.iter()
+                    .map(|(measure, band)| (measure.as_str().to_owned(), band.as_str().to_owned()))
+                    .collect()
+            }),
+            jurisdictions: d
+                .jurisdictions
+                .as_ref()
+                .filter(|_| pii)
+                .map(|list| list.iter().map(ToString::to_string).collect()),
+            activities: d
+                .activities
+                .as_ref()
+                .filter(|_| pii)
+                .map(|list| list.iter().map(|a| a.as_str().to_owned()).collect()),
             pep: d.pep.as_ref().filter(|_| pii).map(PepDto::from),
             tax_identification: d.tax_identification.as_ref().filter(|_| pii).map(|t| {
                 TaxIdentificationDto {
@@ -707,6 +804,14 @@ impl CustomerDto {
             registration_number: d.registration_number.as_ref().map(ToString::to_string),
             incorporation_date: d.incorporation_date,
             incorporation_country: d.incorporation_country.map(|c| c.to_string()),
+            entity_type: d.entity_type.map(|e| e.as_str().to_owned()),
+            entity_type_description: d.entity_type_description.as_ref().map(ToString::to_string),
+            incorporation_subdivision: d
+                .incorporation_subdivision
+                .as_ref()
+                .map(ToString::to_string),
+            naics_code: d.naics_code.as_ref().map(|c| c.as_str().to_owned()),
+            naics_description: d.naics_description.as_ref().map(ToString::to_string),
             metadata: d.metadata.as_ref().filter(|_| pii).map(|m| {
                 m.iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -9,11 +9,13 @@ use super::identity::{IdentityKind, IdentityValue};
 use super::CustomerType;
 use crate::ids::ExternalId;
 use crate::values::{
-    dates, optional, parse_business_name, parse_labels, parse_metadata, Address, AddressDraft,
-    CountryCode, EmailAddress, EmploymentStatus, FieldError, Gender, IdentificationNumber,
-    IdentificationNumberDraft, MetadataValue, NameDraft, NameText, Occupation, PepDraft, PepStatus,
-    PersonName, PhoneNumber, ShortText, TaxIdentification, TaxIdentificationDraft, ValidationCode,
-    ValidationErrors, Website,
+    dates, optional, parse_activities, parse_business_name, parse_jurisdictions, parse_labels,
+    parse_metadata, Activity, Address, AddressDraft, CountryCode, EmailAddress, EmploymentStatus,
+    EntityType, FieldError, Gender, IdentificationNumber, IdentificationNumberDraft,
+    InvestmentProfile, InvestmentProfileDraft, LongText, MetadataValue, NaicsCode, NameDraft,
+    NameText, Occupation, PepDraft, PepStatus, PersonName, PhoneNumber, ShortText, SourceOfFunds,
+    SourceOfFundsDraft, TaxIdentification, TaxIdentificationDraft, UsResidencyStatus,
+    ValidationCode, ValidationErrors, Website,
 };
 
 /// A customer as a caller sends it on create, or the fields to change on update.
@@ -44,6 +46,22 @@ pub struct CustomerDraft {
     pub occupation: Option<String>,
     /// Employment status (individuals).
     pub employment_status: Option<String>,
+    /// US residency status (individuals).
+    pub us_residency_status: Option<String>,
+    /// Employer's name (individuals).
+    pub employer_name: Option<String>,
+    /// Job title (individuals).
+    pub job_title: Option<String>,
+    /// What the person's work is (individuals).
+    pub employment_description: Option<String>,
+    /// Primary source of funds.
+    pub source_of_funds: Option<SourceOfFundsDraft>,
+    /// Holdings and expected monthly movements.
+    pub investment_profile: Option<InvestmentProfileDraft>,
+    /// Countries funds are sent to or received from, ISO 3166-1 alpha-2.
+    pub jurisdictions: Option<Vec<String>>,
+    /// Restricted activities the customer engages in, or `none`.
+    pub activities: Option<Vec<String>>,
     /// Political exposure (individuals).
     pub pep: Option<PepDraft>,
     /// Tax identification: number, type and country together.
@@ -60,6 +78,16 @@ pub struct CustomerDraft {
     pub incorporation_date: Option<String>,
     /// Country of incorporation (businesses).
     pub incorporation_country: Option<String>,
+    /// Legal form (businesses).
+    pub entity_type: Option<String>,
+    /// The legal form in words, for `other` (businesses).
+    pub entity_type_description: Option<String>,
+    /// State or province of incorporation (businesses).
+    pub incorporation_subdivision: Option<String>,
+    /// NAICS industry code (businesses).
+    pub naics_code: Option<String>,
+    /// The industry in words (businesses).
+    pub naics_description: Option<String>,
     /// The caller's labels.
     pub labels: Option<Vec<String>>,
     /// The caller's key/value metadata.
@@ -87,6 +115,22 @@ pub enum DetailField {
     Occupation,
     /// `employment_status`.
     EmploymentStatus,
+    /// `us_residency_status`.
+    UsResidencyStatus,
+    /// `employer_name`.
+    EmployerName,
+    /// `job_title`.
+    JobTitle,
+    /// `employment_description`.
+    EmploymentDescription,
+    /// `source_of_funds`.
+    SourceOfFunds,
+    /// `investment_profile`.
+    InvestmentProfile,
+    /// `jurisdictions`.
+    Jurisdictions,
+    /// `activities`.
+    Activities,
     /// `pep`.
     Pep,
     /// `tax_identification`.
@@ -103,6 +147,16 @@ pub enum DetailField {
     IncorporationDate,
     /// `incorporation_country`.
     IncorporationCountry,
+    /// `entity_type`.
+    EntityType,
+    /// `entity_type_description`.
+    EntityTypeDescription,
+    /// `incorporation_subdivision`.
+    IncorporationSubdivision,
+    /// `naics_code`.
+    NaicsCode,
+    /// `naics_description`.
+    NaicsDescription,
     /// `labels`.
     Labels,
     /// `metadata`.
@@ -111,7 +165,7 @@ pub enum DetailField {
 
 impl DetailField {
     /// Every detail field, in the order of the wire format.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 32] = [
         Self::Name,
         Self::Address,
         Self::PhoneNumber,
@@ -121,6 +175,14 @@ impl DetailField {
         Self::Gender,
         Self::Occupation,
         Self::EmploymentStatus,
+        Self::UsResidencyStatus,
+        Self::EmployerName,
+        Self::JobTitle,
+        Self::EmploymentDescription,
+        Self::SourceOfFunds,
+        Self::InvestmentProfile,
+        Self::Jurisdictions,
+        Self::Activities,
         Self::Pep,
         Self::TaxIdentification,
         Self::IdentificationNumbers,
@@ -129,6 +191,11 @@ impl DetailField {
         Self::RegistrationNumber,
         Self::IncorporationDate,
         Self::IncorporationCountry,
+        Self::EntityType,
+        Self::EntityTypeDescription,
+        Self::IncorporationSubdivision,
+        Self::NaicsCode,
+        Self::NaicsDescription,
         Self::Labels,
         Self::Metadata,
     ];
@@ -154,6 +221,14 @@ impl DetailField {
             Self::Gender => "gender",
             Self::Occupation => "occupation",
             Self::EmploymentStatus => "employment_status",
+            Self::UsResidencyStatus => "us_residency_status",
+            Self::EmployerName => "employer_name",
+            Self::JobTitle => "job_title",
+            Self::EmploymentDescription => "employment_description",
+            Self::SourceOfFunds => "source_of_funds",
+            Self::InvestmentProfile => "investment_profile",
+            Self::Jurisdictions => "jurisdictions",
+            Self::Activities => "activities",
             Self::Pep => "pep",
             Self::TaxIdentification => "tax_identification",
             Self::IdentificationNumbers => "identification_numbers",
@@ -162,6 +237,11 @@ impl DetailField {
             Self::RegistrationNumber => "registration_number",
             Self::IncorporationDate => "incorporation_date",
             Self::IncorporationCountry => "incorporation_country",
+            Self::EntityType => "entity_type",
+            Self::EntityTypeDescription => "entity_type_description",
+            Self::IncorporationSubdivision => "incorporation_subdivision",
+            Self::NaicsCode => "naics_code",
+            Self::NaicsDescription => "naics_description",
             Self::Labels => "labels",
             Self::Metadata => "metadata",
         }
@@ -198,6 +278,10 @@ impl DetailField {
                 | Self::Gender
                 | Self::Occupation
                 | Self::EmploymentStatus
+                | Self::UsResidencyStatus
+                | Self::EmployerName
+                | Self::JobTitle
+                | Self::EmploymentDescription
                 | Self::Pep
         )
     }
@@ -211,6 +295,11 @@ impl DetailField {
                 | Self::RegistrationNumber
                 | Self::IncorporationDate
                 | Self::IncorporationCountry
+                | Self::EntityType
+                | Self::EntityTypeDescription
+                | Self::IncorporationSubdivision
+                | Self::NaicsCode
+                | Self::NaicsDescription
         )
     }
 }
@@ -248,6 +337,30 @@ pub struct CustomerDetails {
     /// Employment status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment_status: Option<EmploymentStatus>,
+    /// US residency status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_residency_status: Option<UsResidencyStatus>,
+    /// Employer's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer_name: Option<NameText>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<NameText>,
+    /// What the person's work is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employment_description: Option<LongText>,
+    /// Primary source of funds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_of_funds: Option<SourceOfFunds>,
+    /// Holdings and expected monthly movements (the whole profile replaces the previous one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investment_profile: Option<InvestmentProfile>,
+    /// Countries funds are sent to or received from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdictions: Option<BTreeSet<CountryCode>>,
+    /// Restricted activities the customer engages in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activities: Option<BTreeSet<Activity>>,
     /// Political exposure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pep: Option<PepStatus>,
@@ -272,6 +385,21 @@ pub struct CustomerDetails {
     /// Country of incorporation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incorporation_country: Option<CountryCode>,
+    /// Legal form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<EntityType>,
+    /// The legal form in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_type_description: Option<LongText>,
+    /// State or province of incorporation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incorporation_subdivision: Option<ShortText>,
+    /// NAICS industry code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naics_code: Option<NaicsCode>,
+    /// The industry in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naics_description: Option<LongText>,
     /// Labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeSet<ShortText>>,
@@ -295,6 +423,14 @@ macro_rules! with_detail_fields {
             gender,
             occupation,
             employment_status,
+            us_residency_status,
+            employer_name,
+            job_title,
+            employment_description,
+            source_of_funds,
+            investment_profile,
+            jurisdictions,
+            activities,
             pep,
             tax_identification,
             identification_numbers,
@@ -303,6 +439,11 @@ macro_rules! with_detail_fields {
             registration_number,
             incorporation_date,
             incorporation_country,
+            entity_type,
+            entity_type_description,
+            incorporation_subdivision,
+            naics_code,
+            naics_description,
             labels,
             metadata,
         ])
@@ -404,6 +545,45 @@ impl CustomerDetails {
                 draft.employment_status.as_deref(),
                 EmploymentStatus::parse,
             ),
+            us_residency_status: optional(
+                &mut errors,
+                "us_residency_status",
+                draft.us_residency_status.as_deref(),
+                UsResidencyStatus::parse,
+            ),
+            employer_name: optional(
+                &mut errors,
+                "employer_name",
+                draft.employer_name.as_deref(),
+                NameText::parse,
+            ),
+            job_title: optional(
+                &mut errors,
+                "job_title",
+                draft.job_title.as_deref(),
+                NameText::parse,
+            ),
+            employment_description: optional(
+                &mut errors,
+                "employment_description",
+                draft.employment_description.as_deref(),
+                LongText::parse,
+            ),
+            source_of_funds: draft
+                .source_of_funds
+                .as_ref()
+                .and_then(|raw| errors.collect("source_of_funds", SourceOfFunds::parse(raw))),
+            investment_profile: draft.investment_profile.as_ref().and_then(|raw| {
+                errors.collect("investment_profile", InvestmentProfile::parse(raw))
+            }),
+            jurisdictions: draft
+                .jurisdictions
+                .as_ref()
+                .and_then(|raw| errors.collect("jurisdictions", parse_jurisdictions(raw))),
+            activities: draft
+                .activities
+                .as_ref()
+                .and_then(|raw| errors.collect("activities", parse_activities(raw))),
             pep: draft
                 .pep
                 .as_ref()
@@ -454,6 +634,36 @@ impl CustomerDetails {
                 draft.incorporation_country.as_deref(),
                 CountryCode::parse,
             ),
+            entity_type: optional(
+                &mut errors,
+                "entity_type",
+                draft.entity_type.as_deref(),
+                EntityType::parse,
+            ),
+            entity_type_description: optional(
+                &mut errors,
+                "entity_type_description",
+                draft.entity_type_description.as_deref(),
+                LongText::parse,
+            ),
+            incorporation_subdivision: optional(
+                &mut errors,
+                "incorporation_subdivision",
+                draft.incorporation_subdivision.as_deref(),
+                ShortText::parse,
+            ),
+            naics_code: optional(
+                &mut errors,
+                "naics_code",
+                draft.naics_code.as_deref(),
+                NaicsCode::parse,
+            ),
+            naics_description: optional(
+                &mut errors,
+                "naics_description",
+                draft.naics_description.as_deref(),
+                LongText::parse,
+            ),
             labels: draft
                 .labels
                 .as_ref()
@@ -484,6 +694,23 @@ impl CustomerDetails {
                 DetailField::EmploymentStatus,
                 self.employment_status.is_some(),
             ),
+            (
+                DetailField::UsResidencyStatus,
+                self.us_residency_status.is_some(),
+            ),
+            (DetailField::EmployerName, self.employer_name.is_some()),
+            (DetailField::JobTitle, self.job_title.is_some()),
+            (
+                DetailField::EmploymentDescription,
+                self.employment_description.is_some(),
+            ),
+            (DetailField::SourceOfFunds, self.source_of_funds.is_some()),
+            (
+                DetailField::InvestmentProfile,
+                self.investment_profile.is_some(),
+            ),
+            (DetailField::Jurisdictions, self.jurisdictions.is_some()),
+            (DetailField::Activities, self.activities.is_some()),
             (DetailField::Pep, self.pep.is_some()),
             (
                 DetailField::TaxIdentification,
@@ -506,6 +733,20 @@ impl CustomerDetails {
             (
                 DetailField::IncorporationCountry,
                 self.incorporation_country.is_some(),
+            ),
+            (DetailField::EntityType, self.entity_type.is_some()),
+            (
+                DetailField::EntityTypeDescription,
+                self.entity_type_description.is_some(),
+            ),
+            (
+                DetailField::IncorporationSubdivision,
+                self.incorporation_subdivision.is_some(),
+            ),
+            (DetailField::NaicsCode, self.naics_code.is_some()),
+            (
+                DetailField::NaicsDescription,
+                self.naics_description.is_some(),
             ),
             (DetailField::Labels, self.labels.is_some()),
             (DetailField::Metadata, self.metadata.is_some()),
@@ -595,6 +836,23 @@ pub fn given_fields(draft: &CustomerDraft) -> Vec<DetailField> {
             DetailField::EmploymentStatus,
             draft.employment_status.is_some(),
         ),
+        (
+            DetailField::UsResidencyStatus,
+            draft.us_residency_status.is_some(),
+        ),
+        (DetailField::EmployerName, draft.employer_name.is_some()),
+        (DetailField::JobTitle, draft.job_title.is_some()),
+        (
+            DetailField::EmploymentDescription,
+            draft.employment_description.is_some(),
+        ),
+        (DetailField::SourceOfFunds, draft.source_of_funds.is_some()),
+        (
+            DetailField::InvestmentProfile,
+            draft.investment_profile.is_some(),
+        ),
+        (DetailField::Jurisdictions, draft.jurisdictions.is_some()),
+        (DetailField::Activities, draft.activities.is_some()),
         (DetailField::Pep, draft.pep.is_some()),
         (
             DetailField::TaxIdentification,
@@ -617,6 +875,20 @@ pub fn given_fields(draft: &CustomerDraft) -> Vec<DetailField> {
         (
             DetailField::IncorporationCountry,
             draft.incorporation_country.is_some(),
+        ),
+        (DetailField::EntityType, draft.entity_type.is_some()),
+        (
+            DetailField::EntityTypeDescription,
+            draft.entity_type_description.is_some(),
+        ),
+        (
+            DetailField::IncorporationSubdivision,
+            draft.incorporation_subdivision.is_some(),
+        ),
+        (DetailField::NaicsCode, draft.naics_code.is_some()),
+        (
+            DetailField::NaicsDescription,
+            draft.naics_description.is_some(),
         ),
         (DetailField::Labels, draft.labels.is_some()),
         (DetailField::Metadata, draft.metadata.is_some()),

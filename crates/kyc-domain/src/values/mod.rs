@@ -10,6 +10,7 @@ mod contact;
 mod country;
 pub mod dates;
 mod error;
+mod financial;
 mod identification;
 mod person;
 mod tags;
@@ -21,6 +22,11 @@ pub use business::{AssociateDetails, AssociateDraft, AssociateRole, OwnershipPer
 pub use contact::{EmailAddress, PhoneNumber};
 pub use country::CountryCode;
 pub use error::{FieldError, ValidationCode, ValidationErrors};
+pub use financial::{
+    parse_activities, parse_jurisdictions, Activity, EntityType, FundsSource, InvestmentBand,
+    InvestmentMeasure, InvestmentProfile, InvestmentProfileDraft, NaicsCode, SourceOfFunds,
+    SourceOfFundsDraft, UsResidencyStatus, MAX_JURISDICTIONS,
+};
 pub use identification::{
     IdentificationNumber, IdentificationNumberDraft, IdentificationType, IdentifierText, TaxIdType,
     TaxIdentification, TaxIdentificationDraft,

@@ -1,6 +1,6 @@
 -- One page of a tenant's customers, newest first, and the number of matches, in one statement
 -- (one snapshot, so the total and the page agree).
--- $1 bank_guid, $2 customer_type or NULL, $3 state or NULL, $4 label or NULL,
+-- $1 bank_guid, $2 customer_type or NULL, $3 states (empty for any), $4 label or NULL,
 -- $5 page size, $6 offset, $7 and $8 identity filters: blind-index kinds and digests (pairwise,
 -- empty for none), every one of which a listed customer must hold.
 WITH matching AS (
@@ -8,7 +8,7 @@ WITH matching AS (
       FROM customer_views v
      WHERE bank_guid = $1
        AND ($2::text IS NULL OR customer_type = $2)
-       AND ($3::text IS NULL OR state = $3)
+       AND (cardinality($3::text[]) = 0 OR state = ANY($3::text[]))
        AND ($4::text IS NULL OR labels @> ARRAY[$4::text])
        AND (cardinality($7::text[]) = 0
             OR (SELECT count(*)

@@ -393,7 +393,13 @@ impl CustomerStore for PgCustomerStore {
         let row = sqlx::query(include_str!("list.sql"))
             .bind(query.bank_guid.to_string())
             .bind(query.customer_type.map(kyc_domain::CustomerType::as_str))
-            .bind(query.state.map(kyc_domain::CustomerState::as_str))
+            .bind(
+                query
+                    .states
+                    .iter()
+                    .map(|state| state.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .bind(query.label.as_deref())
             .bind(per_page)
             .bind(offset)
