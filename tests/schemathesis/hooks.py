@@ -29,6 +29,9 @@ import uuid
 
 import schemathesis
 
+# The headers that carry an idempotency key (kyc_http::extract::IDEMPOTENCY_KEY_HEADERS).
+IDEMPOTENCY_HEADERS = {"idempotency-key", "x-l2f-idempotency-id"}
+
 # Longest key the server accepts (kyc_http::extract::MAX_IDEMPOTENCY_KEY_LEN).
 MAX_KEY_LEN = 255
 
@@ -90,5 +93,5 @@ def before_call(context, case, **kwargs):
     if not headers:
         return
     for name in list(headers):
-        if name.lower() == "idempotency-key" and _valid_key(headers[name]):
+        if name.lower() in IDEMPOTENCY_HEADERS and _valid_key(headers[name]):
             headers[name] = f"{_run}.{next(_sequence)}.{headers[name]}"[:MAX_KEY_LEN]

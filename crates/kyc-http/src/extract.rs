@@ -142,16 +142,29 @@ impl<S: CustomerStore> FromRequestParts<HttpState<S>> for Ctx {
     }
 }
 
+/// The headers carrying an idempotency key, in order of precedence: ours (and Cybrid's,
+/// SpherePay's), then Layer2's.
+pub const IDEMPOTENCY_KEY_HEADERS: [&str; 2] = ["Idempotency-Key", "x-l2f-idempotency-id"];
+
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, HttpError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(raw) if valid_idempotency_key(raw) => Ok(Some(raw.to_owned())),
-        _ => Err(HttpError::malformed(
-            "Idempotency-Key must be 1 to 255 printable ASCII characters",
-        )),
+    let mut key = None;
+    // Every given header is checked, so that a malformed one is never silently ignored.
+    for name in IDEMPOTENCY_KEY_HEADERS {
+        let Some(value) = headers.get(name) else {
+            continue;
+        };
+        match value.to_str() {
+            Ok(raw) if valid_idempotency_key(raw) => {
+                key.get_or_insert_with(|| raw.to_owned());
+            }
+            _ => {
+                return Err(HttpError::malformed(format!(
+                    "{name} must be 1 to 255 printable ASCII characters"
+                )))
+            }
+        }
     }
+    Ok(key)
 }
 
 fn include_pii(uri: &axum::http::Uri) -> Result<bool, HttpError> {

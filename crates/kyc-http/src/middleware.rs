@@ -19,6 +19,8 @@ use crate::state::HttpState;
 
 /// The header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Layer2's request id header, read when `X-Request-Id` is absent and echoed when given.
+pub const LAYER2_REQUEST_ID_HEADER: &str = "x-l2f-request-id";
 
 /// Wraps every request.
 pub async fn observe<S: CustomerStore>(
@@ -32,12 +34,23 @@ pub async fn observe<S: CustomerStore>(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let (request_id, refused) = match request.headers().get(REQUEST_ID_HEADER) {
-        None => (new_request_id(), false),
-        Some(value) => match value.to_str() {
-            Ok(raw) if valid_request_id(raw) => (raw.to_owned(), false),
-            _ => (new_request_id(), true),
-        },
+    let layer2_request_id = request.headers().contains_key(LAYER2_REQUEST_ID_HEADER);
+    // Both headers are checked when both are given; ours wins.
+    let mut request_id = None;
+    let mut refused = false;
+    for name in [REQUEST_ID_HEADER, LAYER2_REQUEST_ID_HEADER] {
+        if let Some(value) = request.headers().get(name) {
+            match value.to_str() {
+                Ok(raw) if valid_request_id(raw) => {
+                    request_id.get_or_insert_with(|| raw.to_owned());
+                }
+                _ => refused = true,
+            }
+        }
+    }
+    let request_id = match request_id {
+        Some(id) if !refused => id,
+        _ => new_request_id(),
     };
     request
         .extensions_mut()
@@ -65,6 +78,11 @@ pub async fn observe<S: CustomerStore>(
         }
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
+        if layer2_request_id {
+            response
+                .headers_mut()
+                .insert(LAYER2_REQUEST_ID_HEADER, value.clone());
+        }
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     let status = response.status().as_u16();

@@ -79,6 +79,7 @@ pub struct IncludePiiParam {
         (name = "queues", description = "Work waiting for the tenant's operators, oldest first (`customers:review`)"),
         (name = "screening", description = "Sanctions and PEP lists: ad hoc screening (`screening:read`)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "compat-layer2", description = "Layer2 Financial's customer resource (API 1.0.5): its bodies, names, statuses and `{errors: [{description, code}]}` answers, on the same customers, commands, idempotency (`x-l2f-idempotency-id`), request ids (`x-l2f-request-id`), scopes and tenants"),
     )
 )]
 struct Reads;
@@ -108,7 +109,22 @@ pub fn document() -> Document {
     for (path, item) in &mut doc.paths.paths {
         for (method, operation) in operations(item) {
             add_parameter(operation, request_id_header());
-            if path.starts_with("/api/") {
+            if path.starts_with("/compat/layer2/") {
+                add_parameter(operation, layer2_request_id_header());
+                if method != HttpMethod::Get {
+                    add_parameter(
+                        operation,
+                        header(
+                            "x-l2f-idempotency-id",
+                            "Layer2's idempotency key: as `Idempotency-Key` (1–255 printable \
+                             ASCII characters, else 400)",
+                            &format!("^[ -~]{{1,{MAX_IDEMPOTENCY_KEY_LEN}}}$"),
+                            MAX_IDEMPOTENCY_KEY_LEN,
+                        ),
+                    );
+                }
+                add_layer2_error_responses(operation, path, &method);
+            } else if path.starts_with("/api/") {
                 // Every /api route reads `include_pii` (the `Ctx` extractor).
                 for parameter in IncludePiiParam::into_params(|| None) {
                     add_parameter(operation, parameter);
@@ -155,6 +171,68 @@ fn request_id_header() -> utoipa::openapi::path::Parameter {
         &format!("^[A-Za-z0-9._:-]{{1,{MAX_REQUEST_ID_LEN}}}$"),
         MAX_REQUEST_ID_LEN,
     )
+}
+
+/// `x-l2f-request-id`, on Layer2's routes: as `X-Request-Id`, which wins when both are given.
+fn layer2_request_id_header() -> utoipa::openapi::path::Parameter {
+    header(
+        "x-l2f-request-id",
+        "Layer2's request id: used as `X-Request-Id` when that is absent, and echoed. Anything \
+         but 1–128 of `A–Z a–z 0–9 . _ : -` is refused (400)",
+        &format!("^[A-Za-z0-9._:-]{{1,{MAX_REQUEST_ID_LEN}}}$"),
+        MAX_REQUEST_ID_LEN,
+    )
+}
+
+/// The error answers of a Layer2 operation, in Layer2's error shape (422 is answered 400).
+fn add_layer2_error_responses(
+    operation: &mut utoipa::openapi::path::Operation,
+    path: &str,
+    method: &HttpMethod,
+) {
+    let mut answers = vec![
+        (
+            "400",
+            "Malformed or invalid: a header, a parameter or a field (each named by its Layer2 \
+             name)",
+        ),
+        ("401", "No valid bearer token"),
+        ("403", "The token lacks the scope"),
+        (
+            "503",
+            "A dependency is down; retry after `Retry-After` seconds",
+        ),
+    ];
+    if path.contains('{') {
+        answers.push(("404", "No customer with this id in the tenant"));
+    }
+    if *method != HttpMethod::Get {
+        answers.extend([
+            (
+                "409",
+                "The id is taken, the customer's state forbids the change, or a concurrent \
+                 change won",
+            ),
+            ("413", "The body is too large"),
+        ]);
+    }
+    for (status, description) in answers {
+        if !operation.responses.responses.contains_key(status) {
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Layer2Errors")))
+                        .build(),
+                )
+                .build();
+            operation
+                .responses
+                .responses
+                .insert(status.to_owned(), RefOr::T(response));
+        }
+    }
 }
 
 /// The operations of a path item, with their methods.

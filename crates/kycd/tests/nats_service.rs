@@ -114,6 +114,50 @@ impl Nats {
     }
 }
 
+/// A customer created through the Layer2 surface over HTTP reads the same through NATS.
+async fn layer2_round_trip(nats: &Nats, base: &str) {
+    let api = support::Api::new(base, token(BANK_A, ALL));
+    api.post(
+        "/compat/layer2/v1/customers",
+        &json!({
+            "id": "l2-nats-1",
+            "customer_type": "INDIVIDUAL",
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "us_residency_status": "US_CITIZEN",
+            "employer_name": "US Navy",
+            "kyc_profile": {"funds_send_receive_jurisdictions": ["US"]}
+        }),
+    )
+    .await
+    .expect(200);
+    let listed = nats
+        .query("list_with_pii", &json!({ "per_page": 100 }))
+        .await
+        .expect(200);
+    let ours = listed.json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|customer| customer["external_id"] == "l2-nats-1")
+        .unwrap_or_else(|| panic!("the Layer2 customer is not listed: {}", listed.json))
+        .clone();
+    let got = nats
+        .query("get_with_pii", &json!({ "customer_guid": ours["guid"] }))
+        .await
+        .expect(200);
+    assert_eq!(got.json["name"]["first"], "Grace");
+    assert_eq!(got.json["us_residency_status"], "us_citizen");
+    assert_eq!(got.json["employer_name"], "US Navy");
+    assert_eq!(got.json["jurisdictions"], json!(["US"]));
+    let layer2 = api
+        .get("/compat/layer2/v1/customers/l2-nats-1")
+        .await
+        .expect(200);
+    assert_eq!(layer2.json["data"]["first_name"], "Grace");
+    assert_eq!(layer2.json["data"]["status"], "PENDING");
+}
+
 /// Waits until the service answers on this prefix (it registers after kycd starts).
 async fn wait_for_service(nats: &Nats) {
     let subject = format!("{}.{BANK_A}.query.customer.list", nats.prefix);
@@ -242,6 +286,7 @@ async fn every_operation_round_trips_over_nats() {
     duplicates(&nats).await;
     queries(&nats, &ada).await;
     screening(&nats).await;
+    layer2_round_trip(&nats, &kycd.base).await;
 
     // Every operation the service lists was exercised.
     let used = nats.used.lock().unwrap().clone();

@@ -12,7 +12,9 @@ pub mod screening;
 
 pub use queues::*;
 pub use request::*;
-pub(crate) use request_schema::{email_address, phone_number, typed_number};
-pub use request_schema::{upload_shapes, PATCH_STATES};
+/// Schemas of the values the request bodies share, for other surfaces' bodies (kyc-compat).
+pub use request_schema::{
+    email_address, identifier, phone_number, typed_number, upload_shapes, website, PATCH_STATES,
+};
 pub use response::*;
 pub use screening::*;

@@ -93,13 +93,13 @@ fn identifier_core() -> String {
 }
 
 /// `IdentifierText`: ASCII letters and digits first, then also `-`, `/`, `.`, space; trimmed.
-fn identifier(nullable: bool) -> ObjectBuilder {
+pub fn identifier(nullable: bool) -> ObjectBuilder {
     patterned(trimmed(&identifier_core()), nullable)
 }
 
 /// A tax or identification number as `IdentityValue::parse_number` takes it:
 /// `<type>:<country>:<number>`, each part trimmed.
-pub(crate) fn typed_number() -> ObjectBuilder {
+pub fn typed_number() -> ObjectBuilder {
     let types: Vec<&str> = TaxIdType::ALL
         .iter()
         .map(|t| t.as_str())
@@ -118,11 +118,13 @@ pub(crate) fn typed_number() -> ObjectBuilder {
     ))
 }
 
-pub(crate) fn phone_number(nullable: bool) -> ObjectBuilder {
+/// An E.164 phone number, as `PhoneNumber` takes it.
+pub fn phone_number(nullable: bool) -> ObjectBuilder {
     patterned(trimmed(r"\+[1-9][0-9]{6,14}"), nullable).description(Some("E.164"))
 }
 
-pub(crate) fn email_address(nullable: bool) -> ObjectBuilder {
+/// An email address, as `EmailAddress` takes it.
+pub fn email_address(nullable: bool) -> ObjectBuilder {
     let schema_type = if nullable {
         SchemaType::from_iter([Type::String, Type::Null])
     } else {
@@ -140,7 +142,7 @@ pub(crate) fn email_address(nullable: bool) -> ObjectBuilder {
 }
 
 /// An `http`/`https` URL with a host name (a narrower form than the parser takes).
-fn website(nullable: bool) -> ObjectBuilder {
+pub fn website(nullable: bool) -> ObjectBuilder {
     patterned(
         trimmed(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*(?:/[A-Za-z0-9._~-]*)*"),
         nullable,
@@ -344,14 +346,15 @@ fn detail(field: DetailField, customer_type: CustomerType) -> RefOr<Schema> {
         DetailField::EntityTypeDescription | DetailField::NaicsDescription => {
             done(text(LongText::MAX_LENGTH, true))
         }
-        DetailField::IncorporationSubdivision => done(text(ShortText::MAX_LENGTH, true)),
         DetailField::NaicsCode => done(patterned(trimmed("[0-9]{2,6}"), true)),
         DetailField::Pep => pep(),
         DetailField::TaxIdentification => tax_identification(),
         DetailField::IdentificationNumbers => identification_numbers(),
         DetailField::Aliases => aliases(),
         DetailField::Website => done(website(true)),
-        DetailField::RegistrationNumber => done(text(ShortText::MAX_LENGTH, true)),
+        DetailField::RegistrationNumber | DetailField::IncorporationSubdivision => {
+            done(text(ShortText::MAX_LENGTH, true))
+        }
         DetailField::IncorporationDate => done(past_date(true)),
         DetailField::Labels => labels(),
         DetailField::Metadata => metadata(),

@@ -81,16 +81,15 @@ impl SourceOfFunds {
     /// Validates a source of funds: `kind` is required.
     pub fn parse(draft: &SourceOfFundsDraft) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let kind = match draft.kind.as_deref() {
-            Some(raw) => errors.collect("kind", FundsSource::parse(raw)),
-            None => {
-                errors.push(FieldError::new(
-                    "kind",
-                    ValidationCode::Required,
-                    "is required",
-                ));
-                None
-            }
+        let kind = if let Some(raw) = draft.kind.as_deref() {
+            errors.collect("kind", FundsSource::parse(raw))
+        } else {
+            errors.push(FieldError::new(
+                "kind",
+                ValidationCode::Required,
+                "is required",
+            ));
+            None
         };
         let description = draft
             .description
@@ -237,22 +236,19 @@ impl InvestmentProfile {
                 ));
                 continue;
             };
-            match measure
+            if let Some(band) = measure
                 .bands()
                 .iter()
                 .find(|band| band.as_str() == raw.trim())
             {
-                Some(band) => {
-                    profile.insert(measure, *band);
-                }
-                None => {
-                    let accepted: Vec<&str> = measure.bands().iter().map(|b| b.as_str()).collect();
-                    errors.push(FieldError::new(
-                        name.as_str(),
-                        ValidationCode::UnknownValue,
-                        format!("must be one of: {}", accepted.join(", ")),
-                    ));
-                }
+                profile.insert(measure, *band);
+            } else {
+                let accepted: Vec<&str> = measure.bands().iter().map(|b| b.as_str()).collect();
+                errors.push(FieldError::new(
+                    name.as_str(),
+                    ValidationCode::UnknownValue,
+                    format!("must be one of: {}", accepted.join(", ")),
+                ));
             }
         }
         errors.finish(|| Self(profile))

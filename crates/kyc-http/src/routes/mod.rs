@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod customers;
 pub mod documents;
+pub mod layer2;
 pub mod ops;
 pub mod queues;
 pub mod screening;

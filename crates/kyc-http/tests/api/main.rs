@@ -14,6 +14,7 @@ mod due_diligence;
 mod four_eyes;
 mod idempotency;
 mod isolation;
+mod layer2;
 mod lifecycle;
 mod ops;
 mod protocol;

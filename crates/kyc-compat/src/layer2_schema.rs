@@ -1,0 +1,256 @@
+//! The OpenAPI schema of Layer2's customer body, written with the builder like the native
+//! bodies' (`kyc_app::dto::request_schema`): each field carries the exact rule it is checked by,
+//! and the rules across fields (a tax number needs the address that names its country, a
+//! passport the nationality) are stated, so that what the schema allows is accepted.
+
+use std::borrow::Cow;
+
+use kyc_app::dto::schema::{
+    adult_date_of_birth, array, country_code, done, null_only, object, one_of_values, or_null,
+    past_date, patterned, text, trimmed,
+};
+use kyc_app::dto::{email_address, identifier, phone_number, website};
+use kyc_domain::ids::ExternalId;
+use kyc_domain::values::{InvestmentMeasure, LongText, NameText, ShortText, MAX_JURISDICTIONS};
+use utoipa::openapi::schema::{
+    AllOfBuilder, AnyOfBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use super::layer2::{
+    Customer, ACTIVITIES, EMPLOYMENT, ENTITY_TYPES, FUNDS_SOURCES, MAX_ADDRESS_LINE_PART,
+    MAX_UNIT_NUMBER, US_RESIDENCY,
+};
+
+/// A closed list of Layer2's spellings.
+fn vendor_values(table: &'static [(&'static str, &'static str)], nullable: bool) -> RefOr<Schema> {
+    done(one_of_values(
+        table.iter().map(|(theirs, _)| *theirs),
+        nullable,
+    ))
+}
+
+/// Layer2's address: its lines fit ours once joined (unit and first line, second and third).
+fn address() -> RefOr<Schema> {
+    or_null(object(
+        vec![
+            ("unit_number", done(text(MAX_UNIT_NUMBER, true))),
+            (
+                "address_line1",
+                done(text(200 - MAX_UNIT_NUMBER - 1, false)),
+            ),
+            ("address_line2", done(text(MAX_ADDRESS_LINE_PART, true))),
+            ("address_line3", done(text(MAX_ADDRESS_LINE_PART, true))),
+            ("city", done(text(200, false))),
+            ("state", done(text(200, true))),
+            ("postal_code", done(text(ShortText::MAX_LENGTH, true))),
+            ("country_code", done(country_code(false))),
+        ],
+        &["address_line1", "city", "country_code"],
+    ))
+}
+
+/// The investment profile: Layer2's bands, upper-cased, for each measure.
+fn investment_profile() -> RefOr<Schema> {
+    let mut properties = vec![
+        (
+            "primary_source_of_funds",
+            vendor_values(FUNDS_SOURCES, true),
+        ),
+        (
+            "primary_source_of_funds_description",
+            done(text(LongText::MAX_LENGTH, true)),
+        ),
+    ];
+    let bands: Vec<(&'static str, Vec<String>)> = InvestmentMeasure::ALL
+        .iter()
+        .map(|measure| {
+            (
+                measure.as_str(),
+                measure
+                    .bands()
+                    .iter()
+                    .map(|band| band.as_str().to_ascii_uppercase())
+                    .collect(),
+            )
+        })
+        .collect();
+    for (measure, values) in &bands {
+        let values: Vec<Option<&str>> = values
+            .iter()
+            .map(|value| Some(value.as_str()))
+            .chain([None])
+            .collect();
+        properties.push((
+            measure,
+            done(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .enum_values(Some(values)),
+            ),
+        ));
+    }
+    let profile = object(properties, &[]);
+    or_null(
+        AllOfBuilder::new()
+            .item(profile)
+            .item(needs(
+                "primary_source_of_funds_description",
+                "primary_source_of_funds",
+                Type::String,
+            ))
+            .description(Some(
+                "`primary_source_of_funds_description` needs `primary_source_of_funds`",
+            )),
+    )
+}
+
+/// The KYC profile: countries, and `NONE` alone or any of the restricted activities.
+fn kyc_profile() -> RefOr<Schema> {
+    let others = ACTIVITIES
+        .iter()
+        .filter(|(theirs, _)| *theirs != "NONE")
+        .map(|(theirs, _)| *theirs);
+    let activities = OneOfBuilder::new()
+        .item(array(one_of_values(["NONE"], false), false).min_items(Some(1)))
+        .item(array(one_of_values(others, false), false))
+        .item(null_only());
+    or_null(object(
+        vec![
+            (
+                "funds_send_receive_jurisdictions",
+                array(country_code(false), true)
+                    .max_items(Some(MAX_JURISDICTIONS))
+                    .into(),
+            ),
+            ("engage_in_activities", activities.into()),
+        ],
+        &[],
+    ))
+}
+
+/// When `field` is given (not `null`), `dependency` is given as a `kind` (not `null`).
+fn needs(field: &str, dependency: &str, kind: Type) -> AnyOfBuilder {
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().property(field, null_only()))
+        .item(
+            ObjectBuilder::new()
+                .property(dependency, ObjectBuilder::new().schema_type(kind))
+                .required(dependency),
+        )
+}
+
+/// The members both types share.
+fn common(customer_type: &'static str) -> Vec<(&'static str, RefOr<Schema>)> {
+    vec![
+        (
+            "id",
+            done(patterned(
+                format!("^[A-Za-z0-9_.:-]{{1,{}}}$", ExternalId::MAX_LENGTH),
+                false,
+            )),
+        ),
+        ("customer_type", done(one_of_values([customer_type], false))),
+        (
+            "status",
+            done(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some("Read-only: ignored when sent")),
+            ),
+        ),
+        ("email_address", done(email_address(true))),
+        ("telephone_number", done(phone_number(true))),
+        ("investment_profile", investment_profile()),
+        ("kyc_profile", kyc_profile()),
+    ]
+}
+
+/// An `IndividualCustomer`.
+fn individual() -> RefOr<Schema> {
+    let mut properties = common("INDIVIDUAL");
+    properties.extend([
+        ("first_name", done(text(NameText::MAX_LENGTH, false))),
+        ("middle_name", done(text(NameText::MAX_LENGTH, true))),
+        ("last_name", done(text(NameText::MAX_LENGTH, false))),
+        ("mailing_address", address()),
+        ("tax_reference_number", done(identifier(true))),
+        ("passport_number", done(identifier(true))),
+        ("nationality", done(country_code(true))),
+        ("date_of_birth", done(adult_date_of_birth(true))),
+        ("us_residency_status", vendor_values(US_RESIDENCY, true)),
+        ("employment_status", vendor_values(EMPLOYMENT, true)),
+        (
+            "employment_description",
+            done(text(LongText::MAX_LENGTH, true)),
+        ),
+        ("employer_name", done(text(NameText::MAX_LENGTH, true))),
+        ("occupation", done(text(NameText::MAX_LENGTH, true))),
+    ]);
+    AllOfBuilder::new()
+        .item(
+            object(
+                properties,
+                &["id", "customer_type", "first_name", "last_name"],
+            )
+            .title(Some("IndividualCustomer")),
+        )
+        .item(needs(
+            "tax_reference_number",
+            "mailing_address",
+            Type::Object,
+        ))
+        .item(needs("passport_number", "nationality", Type::String))
+        .description(Some(
+            "`tax_reference_number` needs `mailing_address` (its country issues the number); \
+             `passport_number` needs `nationality`",
+        ))
+        .into()
+}
+
+/// A `CorporationCustomer`.
+fn corporation() -> RefOr<Schema> {
+    let mut properties = common("CORPORATION");
+    properties.extend([
+        ("registered_name", done(text(NameText::MAX_LENGTH, false))),
+        ("trading_name", done(text(NameText::MAX_LENGTH, true))),
+        ("registered_number", done(text(ShortText::MAX_LENGTH, true))),
+        ("registered_address", address()),
+        ("website_address", done(website(true))),
+        (
+            "state_of_incorporation",
+            done(text(ShortText::MAX_LENGTH, true)),
+        ),
+        ("country_of_incorporation", done(country_code(true))),
+        ("corporate_entity_type", vendor_values(ENTITY_TYPES, true)),
+        (
+            "corporate_entity_type_description",
+            done(text(LongText::MAX_LENGTH, true)),
+        ),
+        ("established_on", done(past_date(true))),
+        ("naics", done(patterned(trimmed("[0-9]{2,6}"), true))),
+        ("naics_description", done(text(LongText::MAX_LENGTH, true))),
+    ]);
+    object(properties, &["id", "customer_type", "registered_name"])
+        .title(Some("CorporationCustomer"))
+        .into()
+}
+
+impl PartialSchema for Customer {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(individual())
+            .item(corporation())
+            .description(Some(
+                "Layer2's customer, flat, by `customer_type`: `INDIVIDUAL` or `CORPORATION`",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Customer {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Layer2Customer")
+    }
+}

@@ -1,0 +1,433 @@
+//! Layer2's customer resource under `/compat/layer2` (API 1.0.5, `docs/vendors/layer2.md`):
+//! the documented bodies, answers and errors, compared field by field, and the same customer
+//! read back through the native API.
+
+use serde_json::{json, Value};
+
+use crate::support::{admin, token, App, BANK_A, BANK_B};
+
+const CUSTOMERS: &str = "/compat/layer2/v1/customers";
+
+/// An `IndividualCustomer` with every documented field.
+fn layer2_individual(id: &str) -> Value {
+    json!({
+        "id": id,
+        "customer_type": "INDIVIDUAL",
+        "first_name": "Ada",
+        "middle_name": "Augusta",
+        "last_name": "Lovelace",
+        "email_address": "ada@example.com",
+        "mailing_address": {
+            "address_line1": "1 Congress Ave",
+            "address_line2": "Suite 100",
+            "city": "Austin",
+            "state": "TX",
+            "postal_code": "78701",
+            "country_code": "US"
+        },
+        "telephone_number": "+15125550100",
+        "tax_reference_number": "123-45-6789",
+        "passport_number": "X1234567",
+        "nationality": "US",
+        "date_of_birth": "1985-12-10",
+        "us_residency_status": "US_CITIZEN",
+        "employment_status": "EMPLOYEE",
+        "employment_description": "Writes programs for analytical engines",
+        "employer_name": "Analytical Engines Ltd",
+        "occupation": "Programmer",
+        "investment_profile": {
+            "primary_source_of_funds": "EMPLOYMENT",
+            "primary_source_of_funds_description": "Salary",
+            "total_assets": "TEN_TO_100K",
+            "usd_value_of_fiat": "UPTO_10K",
+            "usd_value_of_crypto": "UPTO_10K",
+            "monthly_deposits": "UPTO_5",
+            "monthly_withdrawals": "FIVE_TO_10",
+            "monthly_crypto_deposits": "UPTO_5",
+            "monthly_crypto_withdrawals": "UPTO_5",
+            "monthly_investment_deposit": "UPTO_1K",
+            "monthly_investment_withdrawal": "UPTO_1K",
+            "monthly_crypto_investment_deposit": "ONE_TO_100K",
+            "monthly_crypto_investment_withdrawal": "UPTO_1K"
+        },
+        "kyc_profile": {
+            "funds_send_receive_jurisdictions": ["DE", "US"],
+            "engage_in_activities": ["NONE"]
+        }
+    })
+}
+
+/// A `CorporationCustomer` with every documented field.
+fn layer2_corporation(id: &str) -> Value {
+    json!({
+        "id": id,
+        "customer_type": "CORPORATION",
+        "registered_name": "Analytical Engines Ltd",
+        "trading_name": "Engines",
+        "registered_number": "12-3456789",
+        "registered_address": {
+            "address_line1": "1 Market St",
+            "city": "San Francisco",
+            "state": "CA",
+            "postal_code": "94105",
+            "country_code": "US"
+        },
+        "telephone_number": "+14155550100",
+        "website_address": "https://engines.example/",
+        "state_of_incorporation": "DE",
+        "country_of_incorporation": "US",
+        "corporate_entity_type": "C_CORP_PRIVATE",
+        "email_address": "ops@engines.example",
+        "established_on": "2010-05-01",
+        "naics": "541511",
+        "naics_description": "Custom Computer Programming Services",
+        "kyc_profile": {"funds_send_receive_jurisdictions": ["US"], "engage_in_activities": ["GAMBLING"]}
+    })
+}
+
+/// The documented answer's `data` is the request without what the client sent only to us
+/// (nothing here), plus `status`.
+fn expected_answer(request: &Value, status: &str) -> Value {
+    let mut expected = request.clone();
+    expected["status"] = json!(status);
+    expected
+}
+
+#[tokio::test]
+async fn an_individual_created_through_layer2_reads_back_field_by_field() {
+    let app = App::new();
+    let body = layer2_individual("cust-ada-1");
+    let created = app.post(CUSTOMERS, body.clone()).await.expect(200);
+    // Layer2 answers a create with 200 and the client's id only.
+    assert_eq!(created.json, json!({"data": {"id": "cust-ada-1"}}));
+    let read = app
+        .get(&format!("{CUSTOMERS}/cust-ada-1"))
+        .await
+        .expect(200);
+    assert_eq!(read.json["data"], expected_answer(&body, "PENDING"));
+
+    // The same customer through the native API.
+    let native = app.get("/api/customers?include_pii=true").await.expect(200);
+    let ours = &native.json["objects"][0];
+    assert_eq!(ours["external_id"], "cust-ada-1");
+    assert_eq!(ours["name"]["first"], "Ada");
+    assert_eq!(ours["us_residency_status"], "us_citizen");
+    assert_eq!(ours["employment_status"], "employed");
+    assert_eq!(ours["employer_name"], "Analytical Engines Ltd");
+    assert_eq!(ours["job_title"], "Programmer");
+    assert_eq!(
+        ours["source_of_funds"],
+        json!({"kind": "employment", "description": "Salary"})
+    );
+    assert_eq!(
+        ours["investment_profile"]["monthly_withdrawals"],
+        "five_to_10"
+    );
+    assert_eq!(ours["jurisdictions"], json!(["DE", "US"]));
+    assert_eq!(ours["activities"], json!(["none"]));
+    assert_eq!(
+        ours["tax_identification"],
+        json!({"number": "123-45-6789", "type": "tin", "country_code": "US"})
+    );
+    assert_eq!(
+        ours["identification_numbers"],
+        json!([{"type": "passport_number", "issuing_country_code": "US", "identification_number": "X1234567"}])
+    );
+    // A customer created natively is named by its guid on the Layer2 surface.
+    let guid = app.create(crate::support::individual()).await;
+    let by_guid = app.get(&format!("{CUSTOMERS}/{guid}")).await.expect(200);
+    assert_eq!(by_guid.json["data"]["id"], guid);
+    assert_eq!(by_guid.json["data"]["customer_type"], "INDIVIDUAL");
+}
+
+#[tokio::test]
+async fn a_corporation_created_through_layer2_reads_back_field_by_field() {
+    let app = App::new();
+    let body = layer2_corporation("corp-1");
+    app.post(CUSTOMERS, body.clone()).await.expect(200);
+    let read = app.get(&format!("{CUSTOMERS}/corp-1")).await.expect(200);
+    assert_eq!(read.json["data"], expected_answer(&body, "PENDING"));
+    let native = app.get("/api/customers").await.expect(200);
+    let ours = &native.json["objects"][0];
+    assert_eq!(ours["type"], "business");
+    assert_eq!(ours["entity_type"], "corporation");
+    assert_eq!(ours["incorporation_subdivision"], "DE");
+    assert_eq!(ours["naics_code"], "541511");
+    assert_eq!(ours["aliases"], json!([{"full": "Engines"}]));
+}
+
+#[tokio::test]
+async fn bad_input_gets_layer2_errors_naming_its_fields_and_stores_nothing() {
+    let app = App::new();
+    let mut body = layer2_individual("cust-bad");
+    body["mailing_address"]["country_code"] = json!("XX");
+    body["employment_status"] = json!("EMPLOYED");
+    body["investment_profile"]["monthly_deposits"] = json!("UPTO_10K");
+    body["date_of_birth"] = json!("1985-13-40");
+    let refused = app.post(CUSTOMERS, body).await.expect(400);
+    let errors = refused.json["errors"].as_array().unwrap().clone();
+    // Layer2's error body: a list of {description, code}, nothing else.
+    assert_eq!(
+        refused.json.as_object().unwrap().len(),
+        1,
+        "{}",
+        refused.json
+    );
+    let described: Vec<&str> = errors
+        .iter()
+        .map(|e| e["description"].as_str().unwrap())
+        .collect();
+    assert!(
+        described
+            .iter()
+            .any(|d| d.starts_with("employment_status: ")),
+        "{described:?}"
+    );
+    assert!(errors
+        .iter()
+        .all(|e| e.as_object().unwrap().len() == 2 && e["code"].is_string()));
+    // The employment status is refused before the domain runs; the rest after it, with
+    // Layer2's names for our paths.
+    let mut fixed = layer2_individual("cust-bad");
+    fixed["mailing_address"]["country_code"] = json!("XX");
+    fixed["investment_profile"]["monthly_deposits"] = json!("UPTO_10K");
+    fixed["date_of_birth"] = json!("1985-13-40");
+    let refused = app.post(CUSTOMERS, fixed).await.expect(400);
+    let described: Vec<String> = refused.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["description"].as_str().unwrap().to_owned())
+        .collect();
+    for field in [
+        "mailing_address.country_code: ",
+        "investment_profile.monthly_deposits: ",
+        "date_of_birth: ",
+    ] {
+        assert!(
+            described.iter().any(|d| d.starts_with(field)),
+            "{field} in {described:?}"
+        );
+    }
+    // Missing id and type; an unknown field; a corporation field on an individual.
+    let refused = app
+        .post(CUSTOMERS, json!({"first_name": "Ada", "last_name": "L"}))
+        .await
+        .expect(400);
+    let codes: Vec<&str> = refused.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["customer_type: is required", "id: is required"]);
+    app.post(CUSTOMERS, json!({"id": "x", "customer_type": "INDIVIDUAL", "first_name": "A", "last_name": "B", "shoe_size": 9}))
+        .await
+        .expect(400);
+    let refused = app
+        .post(CUSTOMERS, json!({"id": "x", "customer_type": "INDIVIDUAL", "first_name": "A", "last_name": "B", "registered_name": "Acme"}))
+        .await
+        .expect(400);
+    assert_eq!(refused.json["errors"][0]["code"], "not_allowed");
+    // Nothing was stored.
+    let listed = app.get("/api/customers").await.expect(200);
+    assert_eq!(listed.json["total"], 0);
+    // Unknown ids, and another tenant's customers, are Layer2 404s.
+    app.post(CUSTOMERS, layer2_individual("mine"))
+        .await
+        .expect(200);
+    let missing = app.get(&format!("{CUSTOMERS}/nobody")).await.expect(404);
+    assert_eq!(missing.json["errors"][0]["code"], "customer_not_found");
+    let other = token(BANK_B, crate::support::ALL);
+    let foreign = app
+        .send("GET", &format!("{CUSTOMERS}/mine"), Some(&other), None)
+        .await
+        .expect(404);
+    assert!(foreign.json["errors"].is_array());
+    // No token: Layer2's shape too.
+    let anonymous = app.send("GET", CUSTOMERS, None, None).await.expect(401);
+    assert!(anonymous.json["errors"][0]["code"].is_string());
+}
+
+#[tokio::test]
+async fn layer2_headers_carry_the_request_id_and_the_idempotency_key() {
+    let app = App::new();
+    let body = layer2_individual("cust-idem");
+    let headers = [
+        ("x-l2f-request-id", "req-123"),
+        ("x-l2f-idempotency-id", "key-1"),
+    ];
+    let first = app
+        .send_with(
+            "POST",
+            CUSTOMERS,
+            Some(&admin()),
+            Some(body.clone()),
+            &headers,
+        )
+        .await
+        .expect(200);
+    assert_eq!(first.header("x-l2f-request-id"), Some("req-123"));
+    assert_eq!(first.header("x-request-id"), Some("req-123"));
+    // A retry with the same key replays the answer and creates nothing more.
+    let replay = app
+        .send_with(
+            "POST",
+            CUSTOMERS,
+            Some(&admin()),
+            Some(body.clone()),
+            &headers,
+        )
+        .await
+        .expect(200);
+    assert_eq!(replay.json, first.json);
+    assert_eq!(app.get("/api/customers").await.json["total"], 1);
+    // The same id without the key is a conflict on the id.
+    let again = app.post(CUSTOMERS, body).await;
+    assert_eq!(again.status, 409, "{}", again.json);
+    // The native audit trail records the request id.
+    let guid = app.get("/api/customers").await.json["objects"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let trail = app
+        .get(&format!("/api/customers/{guid}/events"))
+        .await
+        .expect(200);
+    assert_eq!(
+        trail.json["events"][0]["request_id"], "req-123",
+        "{}",
+        trail.json
+    );
+}
+
+#[tokio::test]
+async fn a_layer2_patch_changes_fields_by_their_layer2_names() {
+    let app = App::new();
+    app.post(CUSTOMERS, layer2_individual("cust-p"))
+        .await
+        .expect(200);
+    let patched = app
+        .send(
+            "PATCH",
+            &format!("{CUSTOMERS}/cust-p"),
+            Some(&admin()),
+            Some(json!({
+                "updates": [
+                    {"field": "mailing_address.city", "value": "Dallas"},
+                    {"field": "employer_name", "value": "Difference Engines"},
+                    {"field": "kyc_profile.funds_send_receive_jurisdictions", "value": "US,FR"}
+                ],
+                "updated_by": "ops@platform",
+                "reason": "customer moved"
+            })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(patched.json, json!({"data": {"id": "cust-p"}}));
+    let read = app.get(&format!("{CUSTOMERS}/cust-p")).await.expect(200);
+    let data = &read.json["data"];
+    assert_eq!(data["mailing_address"]["city"], "Dallas");
+    assert_eq!(data["mailing_address"]["address_line1"], "1 Congress Ave");
+    assert_eq!(data["employer_name"], "Difference Engines");
+    assert_eq!(
+        data["kyc_profile"]["funds_send_receive_jurisdictions"],
+        json!(["FR", "US"])
+    );
+    assert_eq!(data["first_name"], "Ada");
+    // A bad value is named by its Layer2 field; the id cannot change.
+    let refused = app
+        .send(
+            "PATCH",
+            &format!("{CUSTOMERS}/cust-p"),
+            Some(&admin()),
+            Some(json!({"updates": [{"field": "telephone_number", "value": "12"}]})),
+        )
+        .await
+        .expect(400);
+    assert!(
+        refused.json["errors"][0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("telephone_number: "),
+        "{}",
+        refused.json
+    );
+    let refused = app
+        .send(
+            "PATCH",
+            &format!("{CUSTOMERS}/cust-p"),
+            Some(&admin()),
+            Some(json!({"updates": [{"field": "id", "value": "other"}]})),
+        )
+        .await
+        .expect(400);
+    assert!(refused.json["errors"][0]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("updates[0].field: "));
+}
+
+#[tokio::test]
+async fn the_layer2_list_pages_and_filters_by_type_and_status() {
+    let app = App::new();
+    for n in 0..3 {
+        app.post(CUSTOMERS, layer2_individual(&format!("ind-{n}")))
+            .await
+            .expect(200);
+    }
+    app.post(CUSTOMERS, layer2_corporation("corp"))
+        .await
+        .expect(200);
+    let page = app
+        .get(&format!("{CUSTOMERS}?page=0&page_size=2&type=INDIVIDUAL"))
+        .await
+        .expect(200);
+    assert_eq!(page.json["data"]["customers"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        page.json["links"]["next"],
+        "/compat/layer2/v1/customers?page=1&page_size=2&type=INDIVIDUAL"
+    );
+    assert_eq!(
+        page.json["links"]["last"],
+        "/compat/layer2/v1/customers?page=1&page_size=2&type=INDIVIDUAL"
+    );
+    let pending = app
+        .get(&format!("{CUSTOMERS}?status=PENDING&page_size=100"))
+        .await
+        .expect(200);
+    assert_eq!(
+        pending.json["data"]["customers"].as_array().unwrap().len(),
+        4
+    );
+    let active = app
+        .get(&format!("{CUSTOMERS}?status=ACTIVE"))
+        .await
+        .expect(200);
+    assert!(active.json["data"]["customers"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let edd = app
+        .get(&format!("{CUSTOMERS}?status=EDD"))
+        .await
+        .expect(200);
+    assert!(edd.json["data"]["customers"].as_array().unwrap().is_empty());
+    let bad = app
+        .get(&format!("{CUSTOMERS}?status=OPEN"))
+        .await
+        .expect(400);
+    assert!(bad.json["errors"][0]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("status: "));
+    // A reader without the write scope may list; without the read scope, may not.
+    let reader = token(BANK_A, "customers:read");
+    app.send("GET", CUSTOMERS, Some(&reader), None)
+        .await
+        .expect(200);
+    let writer = token(BANK_A, "customers:write");
+    app.send("GET", CUSTOMERS, Some(&writer), None)
+        .await
+        .expect(403);
+}
