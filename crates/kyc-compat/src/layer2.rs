@@ -232,9 +232,8 @@ pub struct Customer {
 }
 
 /// One change of a Layer2 patch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(as = Layer2Update)]
 pub struct Update {
     /// The field, by its Layer2 name (`mailing_address.city` for a member).
     pub field: String,
@@ -242,10 +241,9 @@ pub struct Update {
     pub value: String,
 }
 
-/// `PATCH /v1/customers/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// `PATCH /v1/customers/{id}` (its schema is in `layer2_schema`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(as = Layer2CustomerPatch)]
 pub struct CustomerPatch {
     /// The changes, at least one.
     pub updates: Vec<Update>,
@@ -823,15 +821,84 @@ pub fn render(customer: &CustomerDto) -> Value {
     Value::Object(out)
 }
 
+/// Why a patch cannot be applied: invalid updates (400), or updates the stored customer
+/// cannot take (409: a field of the other type, a member of an object it does not have, a
+/// number whose issuing country it does not give).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatchRefusal {
+    /// The updates themselves are wrong.
+    Invalid(Vec<FieldErrorDto>),
+    /// The updates conflict with the stored customer.
+    Conflict(Vec<FieldErrorDto>),
+}
+
+/// The Layer2 fields that hold a list, sent in a patch as comma-separated values.
+const LIST_FIELDS: [&str; 2] = [
+    "kyc_profile.funds_send_receive_jurisdictions",
+    "kyc_profile.engage_in_activities",
+];
+
+/// The fields of a patch that only one type of customer has.
+fn applies_only_to(field: &str) -> Option<bool> {
+    let individual = [
+        "first_name",
+        "middle_name",
+        "last_name",
+        "mailing_address",
+        "tax_reference_number",
+        "passport_number",
+        "nationality",
+        "date_of_birth",
+        "us_residency_status",
+        "employment_status",
+        "employment_description",
+        "employer_name",
+        "occupation",
+    ];
+    let business = [
+        "registered_name",
+        "trading_name",
+        "registered_number",
+        "registered_address",
+        "website_address",
+        "state_of_incorporation",
+        "country_of_incorporation",
+        "corporate_entity_type",
+        "corporate_entity_type_description",
+        "established_on",
+        "naics",
+        "naics_description",
+    ];
+    if individual.contains(&field) {
+        Some(false)
+    } else if business.contains(&field) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// A list value: comma-separated items, each trimmed and none empty; `""` is the empty list.
+fn list_value(raw: &str) -> Option<Value> {
+    if raw.trim().is_empty() {
+        return Some(Value::Array(Vec::new()));
+    }
+    raw.split(',')
+        .map(|item| {
+            let item = item.trim();
+            (!item.is_empty()).then(|| Value::String(item.to_owned()))
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(Value::Array)
+}
+
 /// Applies a patch's updates to the customer as Layer2 shows it, giving the changed
 /// top-level fields as a Layer2 body (whole objects: an address changes as a whole in kyc).
 /// Errors name the update (`updates[1].field`).
 #[allow(clippy::too_many_lines)] // The update rules read best in one pass.
-pub fn apply_updates(
-    current: &Value,
-    patch: &CustomerPatch,
-) -> Result<Customer, Vec<FieldErrorDto>> {
+pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer, PatchRefusal> {
     let mut errors = Vec::new();
+    let mut conflicts = Vec::new();
     if patch.updates.is_empty() {
         errors.push(field_error(
             "updates",
@@ -839,32 +906,49 @@ pub fn apply_updates(
             "needs at least one update",
         ));
     }
+    let business = current.get("customer_type").and_then(Value::as_str) == Some("CORPORATION");
     let mut shown = current.as_object().cloned().unwrap_or_default();
     let mut touched: Vec<String> = Vec::new();
     for (index, update) in patch.updates.iter().enumerate() {
+        let at = format!("updates[{index}].field");
         let segments: Vec<&str> = update.field.split('.').collect();
         let top = segments.first().copied().unwrap_or_default();
         if matches!(top, "id" | "customer_type" | "status") {
             errors.push(field_error(
-                &format!("updates[{index}].field"),
+                &at,
                 "not_allowed",
                 &format!("{top} cannot be changed"),
             ));
             continue;
         }
-        let value = if matches!(
-            update.field.as_str(),
-            "kyc_profile.funds_send_receive_jurisdictions" | "kyc_profile.engage_in_activities"
-        ) {
-            Value::Array(
-                update
-                    .value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|item| !item.is_empty())
-                    .map(|item| Value::String(item.to_owned()))
-                    .collect(),
-            )
+        if let Some(for_business) = applies_only_to(top) {
+            if for_business != business {
+                conflicts.push(field_error(
+                    &at,
+                    "not_allowed",
+                    &format!(
+                        "{top} does not apply to {} customers",
+                        if business {
+                            "CORPORATION"
+                        } else {
+                            "INDIVIDUAL"
+                        }
+                    ),
+                ));
+                continue;
+            }
+        }
+        let value = if LIST_FIELDS.contains(&update.field.as_str()) {
+            if let Some(list) = list_value(&update.value) {
+                list
+            } else {
+                errors.push(field_error(
+                    &format!("updates[{index}].value"),
+                    "invalid_format",
+                    "must be comma-separated values, none empty",
+                ));
+                continue;
+            }
         } else {
             Value::String(update.value.clone())
         };
@@ -876,18 +960,15 @@ pub fn apply_updates(
                 let entry = shown
                     .entry((*object).to_owned())
                     .or_insert_with(|| Value::Object(Map::new()));
-                match entry.as_object_mut() {
-                    Some(members) => {
-                        members.insert((*member).to_owned(), value);
-                    }
-                    None => {
-                        *entry = Value::Object(Map::from_iter([((*member).to_owned(), value)]));
-                    }
+                if let Some(members) = entry.as_object_mut() {
+                    members.insert((*member).to_owned(), value);
+                } else {
+                    *entry = Value::Object(Map::from_iter([((*member).to_owned(), value)]));
                 }
             }
             _ => {
                 errors.push(field_error(
-                    &format!("updates[{index}].field"),
+                    &at,
                     "invalid_format",
                     "must be a field name or object.member",
                 ));
@@ -899,46 +980,95 @@ pub fn apply_updates(
         }
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(PatchRefusal::Invalid(errors));
     }
-    let changed: Map<String, Value> = touched
+    // What the stored customer must give for the changed fields to stand.
+    let given = |object: &str, member: &str| {
+        shown
+            .get(object)
+            .and_then(|value| value.get(member))
+            .is_some_and(Value::is_string)
+    };
+    let address = if business {
+        "registered_address"
+    } else {
+        "mailing_address"
+    };
+    if touched.iter().any(|t| t == address) {
+        let missing: Vec<&str> = ["address_line1", "city", "country_code"]
+            .into_iter()
+            .filter(|member| !given(address, member))
+            .collect();
+        if !missing.is_empty() {
+            conflicts.push(field_error(
+                address,
+                "missing_dependency",
+                &format!(
+                    "the customer has no {address} to change; update {} too",
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
+    if touched.iter().any(|t| t == "tax_reference_number") && !given(address, "country_code") {
+        conflicts.push(field_error(
+            "tax_reference_number",
+            "missing_dependency",
+            "the customer has no mailing_address to name the issuing country",
+        ));
+    }
+    if touched.iter().any(|t| t == "passport_number")
+        && !shown.get("nationality").is_some_and(Value::is_string)
+    {
+        conflicts.push(field_error(
+            "passport_number",
+            "missing_dependency",
+            "the customer has no nationality to name the issuing country",
+        ));
+    }
+    if touched.iter().any(|t| t == "investment_profile")
+        && given("investment_profile", "primary_source_of_funds_description")
+        && !given("investment_profile", "primary_source_of_funds")
+    {
+        conflicts.push(field_error(
+            "investment_profile.primary_source_of_funds",
+            "missing_dependency",
+            "the customer has no primary_source_of_funds to describe",
+        ));
+    }
+    if !conflicts.is_empty() {
+        return Err(PatchRefusal::Conflict(conflicts));
+    }
+    let mut changed: Map<String, Value> = touched
         .iter()
         .filter_map(|name| shown.get(name).map(|value| (name.clone(), value.clone())))
         .collect();
-    let changed_names: Vec<String> = changed.keys().cloned().collect();
+    // A tax number or passport is stored with its issuing country: send what names it.
+    if changed.contains_key("tax_reference_number") || changed.contains_key("passport_number") {
+        for name in [address, "nationality"] {
+            if let Some(value) = shown.get(name) {
+                changed
+                    .entry(name.to_owned())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
     let mut customer: Customer =
         serde_json::from_value(Value::Object(changed)).map_err(|error| {
-            vec![field_error(
+            PatchRefusal::Invalid(vec![field_error(
                 "updates",
                 "invalid_format",
                 &format!(
                     "the updates do not make a Layer2 customer: {}",
                     redact(&error)
                 ),
-            )]
+            )])
         })?;
     // The type is not changed, but it decides which fields apply.
     customer.customer_type = current
         .get("customer_type")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    // The tax number and passport need their country: give it from the current customer.
-    if customer.tax_reference_number.is_some() || customer.passport_number.is_some() {
-        if customer.nationality.is_none() {
-            customer.nationality = current
-                .get("nationality")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-        }
-        if customer.mailing_address.is_none()
-            && !changed_names.iter().any(|n| n == "mailing_address")
-        {
-            customer.mailing_address = current
-                .get("mailing_address")
-                .cloned()
-                .and_then(|address| serde_json::from_value(address).ok());
-        }
-    }
     Ok(customer)
 }
 
@@ -1111,8 +1241,30 @@ mod tests {
             "updates": [{"field": "id", "value": "other"}]
         }))
         .unwrap();
-        let errors = apply_updates(&current, &refused).unwrap_err();
+        let PatchRefusal::Invalid(errors) = apply_updates(&current, &refused).unwrap_err() else {
+            panic!("an id update is invalid input");
+        };
         assert_eq!(errors[0].field, "updates[0].field");
+        // A corporation's field, a member of an address the customer lacks: conflicts.
+        let bare = serde_json::json!({"id": "c2", "customer_type": "INDIVIDUAL"});
+        for field in ["registered_name", "mailing_address.city", "passport_number"] {
+            let patch: CustomerPatch = serde_json::from_value(serde_json::json!({
+                "updates": [{"field": field, "value": "x"}]
+            }))
+            .unwrap();
+            assert!(
+                matches!(apply_updates(&bare, &patch), Err(PatchRefusal::Conflict(_))),
+                "{field}"
+            );
+        }
+        let empty_item: CustomerPatch = serde_json::from_value(serde_json::json!({
+            "updates": [{"field": "kyc_profile.engage_in_activities", "value": "GAMBLING,,DRUGS"}]
+        }))
+        .unwrap();
+        assert!(matches!(
+            apply_updates(&current, &empty_item),
+            Err(PatchRefusal::Invalid(_))
+        ));
     }
 
     #[test]

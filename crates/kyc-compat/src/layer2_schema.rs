@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use kyc_app::dto::schema::{
-    adult_date_of_birth, array, country_code, done, null_only, object, one_of_values, or_null,
-    past_date, patterned, text, trimmed,
+    adult_date_of_birth, array, country_code, country_codes_alternation, done, null_only, object,
+    one_of_values, or_null, past_date, patterned, text, trimmed, whitespace,
 };
 use kyc_app::dto::{email_address, identifier, phone_number, website};
 use kyc_domain::ids::ExternalId;
@@ -19,8 +19,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::layer2::{
-    Customer, ACTIVITIES, EMPLOYMENT, ENTITY_TYPES, FUNDS_SOURCES, MAX_ADDRESS_LINE_PART,
-    MAX_UNIT_NUMBER, US_RESIDENCY,
+    Customer, CustomerPatch, ACTIVITIES, EMPLOYMENT, ENTITY_TYPES, FUNDS_SOURCES,
+    MAX_ADDRESS_LINE_PART, MAX_UNIT_NUMBER, US_RESIDENCY,
 };
 
 /// A closed list of Layer2's spellings.
@@ -252,5 +252,181 @@ impl PartialSchema for Customer {
 impl ToSchema for Customer {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("Layer2Customer")
+    }
+}
+
+/// A list of Layer2 values in a patch: comma-separated `item`s (a regex), or none at all.
+fn comma_list(item: &str) -> ObjectBuilder {
+    let ws = whitespace();
+    patterned(
+        format!("^(?:{ws}|{ws}(?:{item}){ws}(?:,{ws}(?:{item}){ws})*)$"),
+        false,
+    )
+}
+
+/// What a patch's `value` may be for `field`: the field's own rule, as a string.
+// One line per field, like the create body's schema.
+#[allow(clippy::too_many_lines)]
+fn update_values() -> Vec<(String, ObjectBuilder)> {
+    let enum_of = |table: &'static [(&'static str, &'static str)]| {
+        one_of_values(table.iter().map(|(theirs, _)| *theirs), false)
+    };
+    let mut fields: Vec<(String, ObjectBuilder)> = vec![
+        ("first_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("middle_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("last_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("email_address".into(), email_address(false)),
+        ("telephone_number".into(), phone_number(false)),
+        ("tax_reference_number".into(), identifier(false)),
+        ("passport_number".into(), identifier(false)),
+        ("nationality".into(), country_code(false)),
+        ("date_of_birth".into(), adult_date_of_birth(false)),
+        ("us_residency_status".into(), enum_of(US_RESIDENCY)),
+        ("employment_status".into(), enum_of(EMPLOYMENT)),
+        (
+            "employment_description".into(),
+            text(LongText::MAX_LENGTH, false),
+        ),
+        ("employer_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("occupation".into(), text(NameText::MAX_LENGTH, false)),
+        ("registered_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("trading_name".into(), text(NameText::MAX_LENGTH, false)),
+        (
+            "registered_number".into(),
+            text(ShortText::MAX_LENGTH, false),
+        ),
+        ("website_address".into(), website(false)),
+        (
+            "state_of_incorporation".into(),
+            text(ShortText::MAX_LENGTH, false),
+        ),
+        ("country_of_incorporation".into(), country_code(false)),
+        ("corporate_entity_type".into(), enum_of(ENTITY_TYPES)),
+        (
+            "corporate_entity_type_description".into(),
+            text(LongText::MAX_LENGTH, false),
+        ),
+        ("established_on".into(), past_date(false)),
+        ("naics".into(), patterned(trimmed("[0-9]{2,6}"), false)),
+        (
+            "naics_description".into(),
+            text(LongText::MAX_LENGTH, false),
+        ),
+        (
+            "investment_profile.primary_source_of_funds".into(),
+            enum_of(FUNDS_SOURCES),
+        ),
+        (
+            "investment_profile.primary_source_of_funds_description".into(),
+            text(LongText::MAX_LENGTH, false),
+        ),
+        (
+            "kyc_profile.funds_send_receive_jurisdictions".into(),
+            comma_list(&country_codes_alternation()).max_length(Some(MAX_JURISDICTIONS * 3 - 1)),
+        ),
+    ];
+    let others: Vec<&str> = ACTIVITIES
+        .iter()
+        .filter(|(theirs, _)| *theirs != "NONE")
+        .map(|(theirs, _)| *theirs)
+        .collect();
+    let ws = whitespace();
+    fields.push((
+        "kyc_profile.engage_in_activities".into(),
+        patterned(
+            format!(
+                "^(?:{ws}NONE{ws}|{})$",
+                comma_list(&others.join("|"))
+                    .build()
+                    .pattern
+                    .unwrap_or_default()
+                    .trim_start_matches('^')
+                    .trim_end_matches('$')
+            ),
+            false,
+        ),
+    ));
+    for measure in InvestmentMeasure::ALL {
+        let bands: Vec<String> = measure
+            .bands()
+            .iter()
+            .map(|band| band.as_str().to_ascii_uppercase())
+            .collect();
+        let bands: Vec<Option<&str>> = bands.iter().map(|band| Some(band.as_str())).collect();
+        fields.push((
+            format!("investment_profile.{}", measure.as_str()),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(bands)),
+        ));
+    }
+    for address in ["mailing_address", "registered_address"] {
+        fields.extend([
+            (
+                format!("{address}.unit_number"),
+                text(MAX_UNIT_NUMBER, false),
+            ),
+            (
+                format!("{address}.address_line1"),
+                text(200 - MAX_UNIT_NUMBER - 1, false),
+            ),
+            (
+                format!("{address}.address_line2"),
+                text(MAX_ADDRESS_LINE_PART, false),
+            ),
+            (
+                format!("{address}.address_line3"),
+                text(MAX_ADDRESS_LINE_PART, false),
+            ),
+            (format!("{address}.city"), text(200, false)),
+            (format!("{address}.state"), text(200, false)),
+            (
+                format!("{address}.postal_code"),
+                text(ShortText::MAX_LENGTH, false),
+            ),
+            (format!("{address}.country_code"), country_code(false)),
+        ]);
+    }
+    fields
+}
+
+impl PartialSchema for CustomerPatch {
+    fn schema() -> RefOr<Schema> {
+        let update = update_values()
+            .into_iter()
+            .fold(OneOfBuilder::new(), |any, (field, value)| {
+                let name = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([field.as_str()]));
+                any.item(object(
+                    vec![("field", done(name)), ("value", done(value))],
+                    &["field", "value"],
+                ))
+            })
+            .description(Some(
+                "A field by its Layer2 name (`mailing_address.city` for a member) and its new \
+                 value, a string (a list as comma-separated values). A field of the other \
+                 customer type, or a member of an object the customer lacks, is a conflict (409)",
+            ));
+        let free_text = || {
+            done(
+                ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+            )
+        };
+        object(
+            vec![
+                ("updates", array(update, false).min_items(Some(1)).into()),
+                ("updated_by", free_text()),
+                ("reason", free_text()),
+            ],
+            &["updates"],
+        )
+        .into()
+    }
+}
+
+impl ToSchema for CustomerPatch {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Layer2CustomerPatch")
     }
 }

@@ -567,6 +567,46 @@ fn updating_the_other_types_fields_conflicts_with_the_customer() {
 }
 
 #[test]
+fn a_name_of_the_other_types_shape_conflicts_with_the_customer() {
+    use kyc_domain::values::NameDraft;
+    let legal_name = NameDraft {
+        full: Some("Analytical Engines Ltd".into()),
+        ..NameDraft::default()
+    };
+    given(history([create(complete_individual())]))
+        .when(update(CustomerDraft {
+            name: Some(legal_name),
+            ..CustomerDraft::default()
+        }))
+        .then_error_code("wrong_customer_type");
+    let person = NameDraft {
+        first: Some("Ada".into()),
+        last: Some("Lovelace".into()),
+        ..NameDraft::default()
+    };
+    given(history([create(complete_business())]))
+        .when(update(CustomerDraft {
+            name: Some(person),
+            ..CustomerDraft::default()
+        }))
+        .then_error_code("wrong_customer_type");
+    // A person's name that also sends the derived full name is invalid input, not the other
+    // type's.
+    let both = NameDraft {
+        first: Some("Ada".into()),
+        last: Some("Lovelace".into()),
+        full: Some("Ada Lovelace".into()),
+        ..NameDraft::default()
+    };
+    given(history([create(complete_individual())]))
+        .when(update(CustomerDraft {
+            name: Some(both),
+            ..CustomerDraft::default()
+        }))
+        .then_error_code("validation");
+}
+
+#[test]
 fn an_empty_update_is_refused() {
     given(history([create(complete_individual())]))
         .when(update(CustomerDraft::default()))

@@ -70,8 +70,12 @@ pub struct IncludePiiParam {
         crate::routes::ops::metrics,
         crate::routes::ops::openapi,
         crate::routes::ops::docs,
+        crate::routes::layer2::create,
+        crate::routes::layer2::list,
+        crate::routes::layer2::read,
+        crate::routes::layer2::change,
     ),
-    components(schemas(ErrorBody, CustomerDto)),
+    components(schemas(ErrorBody, CustomerDto, crate::routes::layer2::Layer2Errors)),
     tags(
         (name = "customers", description = "The customer resource and its views"),
         (name = "documents", description = "Identity and business documents"),

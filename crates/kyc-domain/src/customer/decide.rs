@@ -22,8 +22,8 @@ use crate::customer::retention::RetentionPeriod;
 use crate::customer::Customer;
 use crate::ids::AssociateGuid;
 use crate::values::{
-    optional, required, AssociateDetails, FieldError, Gender, LongText, OwnershipPercentage,
-    ValidationCode, ValidationErrors,
+    optional, required, AssociateDetails, FieldError, Gender, LongText, NameDraft,
+    OwnershipPercentage, ValidationCode, ValidationErrors,
 };
 
 /// Where a created customer stands, as far as the transition table cares: a rejection is
@@ -896,6 +896,28 @@ macro_rules! keep_changed {
     };
 }
 
+/// A name has one shape per type: a business's legal name alone (`full`) given to a person,
+/// or a person's parts alone given to a business, is the other type's name.
+fn name_of_other_type(customer_type: CustomerType, name: &NameDraft) -> Option<FieldError> {
+    let person_parts = name.first.is_some() || name.middle.is_some() || name.last.is_some();
+    let (other_shape, expected) = match customer_type {
+        CustomerType::Individual => (
+            name.full.is_some() && !person_parts,
+            "first, middle and last",
+        ),
+        CustomerType::Business => (person_parts && name.full.is_none(), "full"),
+    };
+    other_shape.then(|| {
+        FieldError::new(
+            "name",
+            ValidationCode::NotAllowed,
+            format!(
+                "has the shape of another type's name; {customer_type} customers have {expected}"
+            ),
+        )
+    })
+}
+
 fn decide_update(
     record: &CustomerRecord,
     stage: Stage,
@@ -928,6 +950,13 @@ fn decide_update(
                 format!("does not apply to {} customers", record.customer_type),
             ));
         }
+    }
+    if let Some(error) = draft
+        .name
+        .as_ref()
+        .and_then(|name| name_of_other_type(record.customer_type, name))
+    {
+        other_type.push(error);
     }
     if !other_type.is_empty() {
         return Err(CustomerError::FieldsOfOtherType {

@@ -256,8 +256,20 @@ pub async fn change<S: CustomerStore>(
     let business = current.customer_type == "business";
     let guid = kyc_domain::ids::CustomerGuid::parse(&current.guid)
         .map_err(|_| ctx.fail(kyc_app::AppError::NotFound))?;
-    let changed = layer2::apply_updates(&layer2::render(&current), &patch)
-        .map_err(|errors| ctx.fail(invalid(errors)))?;
+    let changed =
+        layer2::apply_updates(&layer2::render(&current), &patch).map_err(
+            |refusal| match refusal {
+                layer2::PatchRefusal::Invalid(errors) => ctx.fail(invalid(errors)),
+                layer2::PatchRefusal::Conflict(errors) => ctx.fail(Refusal {
+                    errors,
+                    ..Refusal::new(
+                        FailureKind::Conflict,
+                        "conflicts_with_customer",
+                        "the updates need what the customer does not have",
+                    )
+                }),
+            },
+        )?;
     let native = changed
         .into_native(false)
         .map_err(|errors| ctx.fail(invalid(errors)))?;

@@ -431,3 +431,48 @@ async fn the_layer2_list_pages_and_filters_by_type_and_status() {
         .await
         .expect(403);
 }
+
+#[tokio::test]
+async fn the_layer2_operations_are_in_the_served_contract() {
+    let app = App::new();
+    let spec = app.get("/openapi.json").await.expect(200).json;
+    let paths = &spec["paths"];
+    for (path, method, operation) in [
+        (CUSTOMERS, "post", "layer2_create_customer"),
+        (CUSTOMERS, "get", "layer2_list_customers"),
+        (
+            "/compat/layer2/v1/customers/{id}",
+            "get",
+            "layer2_get_customer",
+        ),
+        (
+            "/compat/layer2/v1/customers/{id}",
+            "patch",
+            "layer2_update_customer",
+        ),
+    ] {
+        let declared = &paths[path][method];
+        assert_eq!(declared["operationId"], operation, "{path} {method}");
+        let parameters: Vec<&str> = declared["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert!(parameters.contains(&"x-l2f-request-id"), "{parameters:?}");
+        assert_eq!(
+            parameters.contains(&"x-l2f-idempotency-id"),
+            method != "get",
+            "{parameters:?}"
+        );
+        assert_eq!(
+            declared["responses"]["400"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Layer2Errors"
+        );
+    }
+    let schemas = &spec["components"]["schemas"];
+    // The create body is one of the two documented shapes, each closed.
+    let shapes = schemas["Layer2Customer"]["oneOf"].as_array().unwrap();
+    assert_eq!(shapes.len(), 2);
+    assert!(schemas["Layer2CustomerPatch"]["properties"]["updates"]["minItems"] == 1);
+}
