@@ -96,6 +96,8 @@ pub struct ListQuery {
     pub page: u32,
     /// Page size, 1–100.
     pub per_page: u32,
+    /// The first row to give, when not `page × per_page` (Connect Financial pages by offset).
+    pub offset: Option<u64>,
     /// Only this type.
     pub customer_type: Option<CustomerType>,
     /// Only customers in one of these states (any state when empty).
@@ -112,6 +114,12 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The first row of the page.
+    pub fn first_row(&self) -> u64 {
+        self.offset
+            .unwrap_or(u64::from(self.page) * u64::from(self.per_page))
+    }
+
     /// The identity values every listed customer must hold.
     pub fn identity_filters(&self) -> Vec<&IdentityValue> {
         [

@@ -295,9 +295,21 @@ impl<S: CustomerStore> QueryService<S> {
         params: &ListParams,
         states: &[CustomerState],
     ) -> Result<CustomerListDto, AppError> {
+        self.list_window(ctx, params, states, None).await
+    }
+
+    /// [`Self::list_in_states`] from row `offset` rather than from the page's first row.
+    pub async fn list_window(
+        &self,
+        ctx: &RequestContext,
+        params: &ListParams,
+        states: &[CustomerState],
+        offset: Option<u64>,
+    ) -> Result<CustomerListDto, AppError> {
         require(ctx, Scope::CustomersRead)?;
         let mut query = list_query(ctx, params)?;
         query.states.extend_from_slice(states);
+        query.offset = offset;
         let page = self.store.list(&query).await?;
         Ok(CustomerListDto {
             total: page.total,
@@ -536,6 +548,7 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
         bank_guid: ctx.principal.bank_guid(),
         page,
         per_page,
+        offset: None,
         customer_type,
         states: state.into_iter().collect(),
         label: label.map(String::from),

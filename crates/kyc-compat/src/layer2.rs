@@ -329,12 +329,14 @@ pub fn field_name(native: &str, business: bool) -> String {
 
 impl Address {
     fn into_native(self) -> AddressBody {
+        // Each part is trimmed before joining, as our parser trims a whole line: what
+        // surrounds a part must not end up inside the line.
         let street = match (self.unit_number, self.address_line1) {
-            (Some(unit), Some(line)) => Some(format!("{unit} {line}")),
+            (Some(unit), Some(line)) => Some(format!("{} {}", unit.trim(), line.trim())),
             (unit, line) => line.or(unit),
         };
         let street2 = match (self.address_line2, self.address_line3) {
-            (Some(second), Some(third)) => Some(format!("{second}, {third}")),
+            (Some(second), Some(third)) => Some(format!("{}, {}", second.trim(), third.trim())),
             (second, third) => second.or(third),
         };
         AddressBody {
@@ -470,6 +472,7 @@ impl Customer {
                 number: Some(number),
                 kind: Some("tin".into()),
                 country_code: issuing_country.clone(),
+                description: None,
             }
         });
         let identification_numbers = self.passport_number.map(|number| {

@@ -1,12 +1,16 @@
-//! The customer APIs of the vendors kyc replaces, spoken on top of kyc's own: each module
+//! The customer APIs of the vendors kyc replaces (Layer2, SpherePay, Connect Financial), spoken on top of kyc's own: each module
 //! translates one vendor's bodies into kyc's request bodies ([`kyc_app::dto::CustomerBody`]),
 //! kyc's customers into the vendor's answers, and kyc's field paths into the vendor's names,
 //! so that a platform moving to kyc changes only its base URL and credentials. The HTTP
 //! adapter serves them under `/compat/<vendor>` through the same command and query services
 //! as the native API: same validation, idempotency, scopes, tenants and audit.
 
+pub mod connect;
+mod connect_schema;
 pub mod layer2;
 mod layer2_schema;
+pub mod spherepay;
+mod spherepay_schema;
 
 use kyc_app::FieldErrorDto;
 

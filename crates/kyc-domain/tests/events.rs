@@ -69,7 +69,7 @@ fn every_event_type() -> Vec<CustomerEvent> {
     );
     let individual = then_run(
         ready_individual(),
-        [
+        vec![
             review(3, reject_document("expired")),
             CustomerCommand::UpdateDetails {
                 draft: kyc_domain::customer::CustomerDraft {

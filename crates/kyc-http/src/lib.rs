@@ -31,7 +31,7 @@ pub use state::{HttpState, Probe, ProbeFuture};
 
 use kyc_app::commands::visit_commands;
 use routes::commands::CommandRoutes;
-use routes::{customers, documents, layer2, ops, queues, screening, views};
+use routes::{connect, customers, documents, layer2, ops, queues, screening, spherepay, views};
 
 /// Largest JSON body outside document uploads.
 pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
@@ -44,6 +44,8 @@ pub fn router<S: CustomerStore>(state: HttpState<S>) -> Router {
     visit_commands(&mut commands);
     let api = queues::add(commands.router)
         .merge(layer2::routes::<S>())
+        .merge(spherepay::routes::<S>())
+        .merge(connect::routes::<S>())
         .route("/api/customers", get(customers::list::<S>))
         .route("/api/customers/{guid}", get(customers::get::<S>))
         .route(

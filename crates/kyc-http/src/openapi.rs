@@ -74,8 +74,24 @@ pub struct IncludePiiParam {
         crate::routes::layer2::list,
         crate::routes::layer2::read,
         crate::routes::layer2::change,
+        crate::routes::spherepay::create,
+        crate::routes::spherepay::list,
+        crate::routes::spherepay::read,
+        crate::routes::spherepay::change,
+        crate::routes::connect::create_individual,
+        crate::routes::connect::create_business,
+        crate::routes::connect::read,
+        crate::routes::connect::list,
+        crate::routes::connect::compliance,
+        crate::routes::connect::business_compliance,
     ),
-    components(schemas(ErrorBody, CustomerDto, crate::routes::layer2::Layer2Errors)),
+    components(schemas(
+        ErrorBody,
+        CustomerDto,
+        crate::routes::layer2::Layer2Errors,
+        crate::routes::spherepay::SpherePayError,
+        crate::routes::connect::ConnectError
+    )),
     tags(
         (name = "customers", description = "The customer resource and its views"),
         (name = "documents", description = "Identity and business documents"),
@@ -83,6 +99,8 @@ pub struct IncludePiiParam {
         (name = "queues", description = "Work waiting for the tenant's operators, oldest first (`customers:review`)"),
         (name = "screening", description = "Sanctions and PEP lists: ad hoc screening (`screening:read`)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "compat-connectfinancial", description = "Connect Financial's customer resource: `POST /customers/individual` and `/customers/business`, UUID ids, `{traceId, message, data}` answers, the compliance status reads, on the same customers, commands, idempotency (`Idempotency-Key`), scopes and tenants; the key may be sent bare in `Authorization`"),
+        (name = "compat-spherepay", description = "SpherePay's customer resource (API v2): its camelCase bodies, alpha-3 countries, `customer_<hex>` ids, verification profiles and `{status, detail, code, correlationId, errors}` answers, on the same customers, commands, idempotency (`Idempotency-Key`), scopes and tenants"),
         (name = "compat-layer2", description = "Layer2 Financial's customer resource (API 1.0.5): its bodies, names, statuses and `{errors: [{description, code}]}` answers, on the same customers, commands, idempotency (`x-l2f-idempotency-id`), request ids (`x-l2f-request-id`), scopes and tenants"),
     )
 )]
@@ -127,7 +145,17 @@ pub fn document() -> Document {
                         ),
                     );
                 }
-                add_layer2_error_responses(operation, path, &method);
+                add_compat_error_responses(operation, path, &method, "Layer2Errors", "400");
+            } else if path.starts_with("/compat/connectfinancial/") {
+                if method != HttpMethod::Get {
+                    add_parameter(operation, idempotency_key_header());
+                }
+                add_compat_error_responses(operation, path, &method, "ConnectError", "400");
+            } else if path.starts_with("/compat/spherepay/") {
+                if method != HttpMethod::Get {
+                    add_parameter(operation, idempotency_key_header());
+                }
+                add_compat_error_responses(operation, path, &method, "SpherePayError", "422");
             } else if path.starts_with("/api/") {
                 // Every /api route reads `include_pii` (the `Ctx` extractor).
                 for parameter in IncludePiiParam::into_params(|| None) {
@@ -177,6 +205,17 @@ fn request_id_header() -> utoipa::openapi::path::Parameter {
     )
 }
 
+/// `Idempotency-Key`, on every write.
+fn idempotency_key_header() -> utoipa::openapi::path::Parameter {
+    header(
+        "Idempotency-Key",
+        "1–255 printable ASCII characters (else 400). Repeats of the same request under \
+         this key replay the first answer; another request under it is refused (422)",
+        &format!("^[ -~]{{1,{MAX_IDEMPOTENCY_KEY_LEN}}}$"),
+        MAX_IDEMPOTENCY_KEY_LEN,
+    )
+}
+
 /// `x-l2f-request-id`, on Layer2's routes: as `X-Request-Id`, which wins when both are given.
 fn layer2_request_id_header() -> utoipa::openapi::path::Parameter {
     header(
@@ -188,17 +227,20 @@ fn layer2_request_id_header() -> utoipa::openapi::path::Parameter {
     )
 }
 
-/// The error answers of a Layer2 operation, in Layer2's error shape (422 is answered 400).
-fn add_layer2_error_responses(
+/// The error answers of another vendor's operation, in its error shape (`schema`); invalid
+/// fields are answered with `invalid` (Layer2 declares no 422, SpherePay does).
+fn add_compat_error_responses(
     operation: &mut utoipa::openapi::path::Operation,
     path: &str,
     method: &HttpMethod,
+    schema: &str,
+    invalid: &str,
 ) {
     let mut answers = vec![
         (
             "400",
-            "Malformed or invalid: a header, a parameter or a field (each named by its Layer2 \
-             name)",
+            "Malformed: a header, a parameter or an unreadable body (for Layer2, invalid fields \
+             too, each named as Layer2 names it)",
         ),
         ("401", "No valid bearer token"),
         ("403", "The token lacks the scope"),
@@ -220,6 +262,12 @@ fn add_layer2_error_responses(
             ("413", "The body is too large"),
         ]);
     }
+    if invalid != "400" {
+        answers.push((
+            invalid,
+            "Invalid fields or filters, each named as the vendor names it",
+        ));
+    }
     for (status, description) in answers {
         if !operation.responses.responses.contains_key(status) {
             let response = ResponseBuilder::new()
@@ -227,7 +275,7 @@ fn add_layer2_error_responses(
                 .content(
                     "application/json",
                     ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Layer2Errors")))
+                        .schema(Some(Ref::from_schema_name(schema)))
                         .build(),
                 )
                 .build();
@@ -394,13 +442,7 @@ impl CommandVisitor for CommandEntries<'_> {
         for parameter in path_parameters(spec.path) {
             operation = operation.parameter(parameter);
         }
-        operation = operation.parameter(header(
-            "Idempotency-Key",
-            "1–255 printable ASCII characters (else 400). Repeats of the same request under \
-             this key replay the first answer; another request under it is refused (422)",
-            &format!("^[ -~]{{1,{MAX_IDEMPOTENCY_KEY_LEN}}}$"),
-            MAX_IDEMPOTENCY_KEY_LEN,
-        ));
+        operation = operation.parameter(idempotency_key_header());
         let json_body = ContentBuilder::new().schema(Some(body_ref)).build();
         // A body that may be left out (read as `{}`) is optional only when `{}` is valid.
         let (body_needed, body_has_fields) = match C::Body::schema() {

@@ -872,6 +872,7 @@ pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_total
         bank_guid: bank_a,
         page,
         per_page,
+        offset: None,
         customer_type: None,
         states: Vec::new(),
         label: None,
@@ -893,6 +894,16 @@ pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_total
     );
     let past_the_end = store.list(&query(3, 10)).await.unwrap();
     assert_eq!((past_the_end.total, past_the_end.items.len()), (25, 0));
+    // A window at any row, not only at a page's first.
+    let window = store
+        .list(&ListQuery {
+            offset: Some(7),
+            ..query(0, 4)
+        })
+        .await
+        .unwrap();
+    let windowed: Vec<CustomerGuid> = window.items.iter().map(|r| r.guid).collect();
+    assert_eq!(windowed, order[7..11]);
 
     assert_filters(&store, &expected, query(0, 100)).await;
     let other_tenant = store
@@ -1223,6 +1234,7 @@ pub async fn lists_filter_by_identity_values_within_the_tenant(subject: impl Sub
         bank_guid: bank_a,
         page: 0,
         per_page: 10,
+        offset: None,
         customer_type: None,
         states: Vec::new(),
         label: None,

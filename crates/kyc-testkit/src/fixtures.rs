@@ -64,6 +64,7 @@ pub fn individual() -> CustomerDraft {
             number: Some("123-45-6789".into()),
             kind: Some("ssn".into()),
             country_code: Some("US".into()),
+            description: None,
         }),
         identification_numbers: Some(vec![IdentificationNumberDraft {
             kind: Some("passport_number".into()),

@@ -339,8 +339,7 @@ impl CustomerStore for MemoryStore {
                 .then_with(|| b.guid.as_uuid().cmp(&a.guid.as_uuid()))
         });
         let total = matching.len() as u64;
-        let skip = usize::try_from(u64::from(query.page) * u64::from(query.per_page))
-            .unwrap_or(usize::MAX);
+        let skip = usize::try_from(query.first_row()).unwrap_or(usize::MAX);
         let items = matching
             .into_iter()
             .skip(skip)

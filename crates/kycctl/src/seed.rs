@@ -205,6 +205,7 @@ impl Script {
                     number: Some(format!("{}", self.rng.u64(100_000_000..999_999_999))),
                     kind: Some(if business { "vat" } else { "tin" }.into()),
                     country_code: country,
+                    description: None,
                 }),
                 ..CustomerDraft::default()
             },

@@ -114,7 +114,9 @@ impl Nats {
     }
 }
 
-/// A customer created through the Layer2 surface over HTTP reads the same through NATS.
+/// A customer created through the Layer2 surface over HTTP reads the same through NATS and
+/// SpherePay, one created through SpherePay the same through NATS and Layer2, and one created
+/// through Connect Financial the same through NATS.
 async fn layer2_round_trip(nats: &Nats, base: &str) {
     let api = support::Api::new(base, token(BANK_A, ALL));
     api.post(
@@ -132,7 +134,7 @@ async fn layer2_round_trip(nats: &Nats, base: &str) {
     .await
     .expect(200);
     let listed = nats
-        .query("list_with_pii", &json!({ "per_page": 100 }))
+        .query("list_with_pii", &json!({ "data": { "per_page": 100 } }))
         .await
         .expect(200);
     let ours = listed.json["objects"]
@@ -156,6 +158,80 @@ async fn layer2_round_trip(nats: &Nats, base: &str) {
         .expect(200);
     assert_eq!(layer2.json["data"]["first_name"], "Grace");
     assert_eq!(layer2.json["data"]["status"], "PENDING");
+    let spherepay = api
+        .get(&format!(
+            "/compat/spherepay/v2/customer/customer_{}",
+            ours["guid"].as_str().unwrap()
+        ))
+        .await
+        .expect(200);
+    assert_eq!(spherepay.json["firstName"], "Grace");
+
+    // And the other way: created through SpherePay, read through NATS and Layer2.
+    let created = api
+        .post(
+            "/compat/spherepay/v2/customer",
+            &json!({
+                "type": "individual",
+                "email": "katherine@example.com",
+                "phone": "+14155550199",
+                "address": {"line1": "1 Langley Blvd", "city": "Hampton", "country": "USA"},
+                "personalInformation": {"firstName": "Katherine", "lastName": "Johnson",
+                                        "countryOfBirth": "USA"}
+            }),
+        )
+        .await
+        .expect(201);
+    let guid = created.json["id"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("customer_")
+        .to_owned();
+    let got = nats
+        .query("get_with_pii", &json!({ "customer_guid": guid }))
+        .await
+        .expect(200);
+    assert_eq!(got.json["name"]["last"], "Johnson");
+    assert_eq!(got.json["country_of_birth"], "US");
+    assert_eq!(got.json["address"]["country_code"], "US");
+    let layer2 = api
+        .get(&format!("/compat/layer2/v1/customers/{guid}"))
+        .await
+        .expect(200);
+    assert_eq!(layer2.json["data"]["last_name"], "Johnson");
+
+    // And through Connect Financial, with its key bare in `Authorization`.
+    let created: Value = reqwest::Client::new()
+        .post(format!(
+            "{base}/compat/connectfinancial/customers/individual"
+        ))
+        .header("Authorization", token(BANK_A, ALL))
+        .json(&json!({
+            "email": "dorothy@example.com",
+            "phone": "757 555 0101",
+            "phoneCountryCode": "1",
+            "basicData": {"firstName": "Dorothy", "lastName": "Vaughan"},
+            "taxInformation": {"type": "TAX_CODE", "number": "T-99", "country": "US"},
+            "identification": {"type": "PASSPORT", "number": "P99", "country": "US"},
+            "mainAddress": {"street": "1 Langley Blvd", "city": "Hampton", "country": "US"}
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        created["message"], "Customer created with success.",
+        "{created}"
+    );
+    let guid = created["data"]["id"].as_str().unwrap().replace('-', "");
+    let got = nats
+        .query("get_with_pii", &json!({ "customer_guid": guid }))
+        .await
+        .expect(200);
+    assert_eq!(got.json["phone_number"], "+17575550101");
+    assert_eq!(got.json["gender"], "O");
 }
 
 /// Waits until the service answers on this prefix (it registers after kycd starts).

@@ -66,6 +66,12 @@ pub struct CustomerBody {
     pub jurisdictions: Option<Vec<String>>,
     /// Restricted activities the customer engages in, or `["none"]`.
     pub activities: Option<Vec<String>>,
+    /// Detailed SOC 2018 occupation code, `NN-NNNN` (individuals).
+    pub soc_code: Option<String>,
+    /// Country of birth, ISO 3166-1 alpha-2 (individuals).
+    pub country_of_birth: Option<String>,
+    /// Country of residence for tax purposes, ISO 3166-1 alpha-2 (individuals).
+    pub country_of_residence: Option<String>,
     /// Political exposure (individuals).
     pub pep: Option<PepBody>,
     /// Tax identification: number, type and country together, with an address.
@@ -92,6 +98,10 @@ pub struct CustomerBody {
     pub naics_code: Option<String>,
     /// The industry in words (businesses).
     pub naics_description: Option<String>,
+    /// What the business does (businesses).
+    pub business_description: Option<String>,
+    /// Where the business operates, when not at its registered address (businesses).
+    pub operating_address: Option<AddressBody>,
     /// The caller's labels (at most 20, each at most 64 characters).
     pub labels: Option<Vec<String>>,
     /// The caller's key/value metadata (at most 50 entries).
@@ -161,6 +171,8 @@ pub struct TaxIdentificationBody {
     pub kind: Option<String>,
     /// Issuing country, ISO 3166-1 alpha-2.
     pub country_code: Option<String>,
+    /// What the document is, for type `other` (required then, refused otherwise).
+    pub description: Option<String>,
 }
 
 /// A government identification number.
@@ -470,6 +482,9 @@ impl CustomerBody {
             }),
             jurisdictions: self.jurisdictions,
             activities: self.activities,
+            soc_code: self.soc_code,
+            country_of_birth: self.country_of_birth,
+            country_of_residence: self.country_of_residence,
             pep: self.pep.map(|pep| PepDraft {
                 is_pep: pep.is_pep,
                 explanation: pep.explanation,
@@ -478,6 +493,7 @@ impl CustomerBody {
                 number: tax.number,
                 kind: tax.kind,
                 country_code: tax.country_code,
+                description: tax.description,
             }),
             identification_numbers,
             aliases,
@@ -490,6 +506,8 @@ impl CustomerBody {
             incorporation_subdivision: self.incorporation_subdivision,
             naics_code: self.naics_code,
             naics_description: self.naics_description,
+            business_description: self.business_description,
+            operating_address: self.operating_address.map(AddressBody::into_draft),
             labels: self.labels,
             metadata: self.metadata,
         };

@@ -178,22 +178,38 @@ fn pep() -> RefOr<Schema> {
 }
 
 fn tax_identification() -> RefOr<Schema> {
+    let kinds = TaxIdType::ALL
+        .iter()
+        .filter(|kind| **kind != TaxIdType::Other)
+        .map(|kind| kind.as_str());
+    let named = object(
+        vec![
+            ("number", done(identifier(false))),
+            ("type", done(one_of_values(kinds, false))),
+            ("country_code", done(country_code(false))),
+            ("description", done(null_only())),
+        ],
+        &["number", "type", "country_code"],
+    );
+    let other = object(
+        vec![
+            ("number", done(identifier(false))),
+            (
+                "type",
+                done(one_of_values([TaxIdType::Other.as_str()], false)),
+            ),
+            ("country_code", done(country_code(false))),
+            ("description", done(text(LongText::MAX_LENGTH, false))),
+        ],
+        &["number", "type", "country_code", "description"],
+    );
     or_null(
-        object(
-            vec![
-                ("number", done(identifier(false))),
-                (
-                    "type",
-                    done(one_of_values(
-                        TaxIdType::ALL.iter().map(|v| v.as_str()),
-                        false,
-                    )),
-                ),
-                ("country_code", done(country_code(false))),
-            ],
-            &["number", "type", "country_code"],
-        )
-        .description(Some("Needs `address` on the customer")),
+        OneOfBuilder::new()
+            .item(named)
+            .item(other)
+            .description(Some(
+                "Needs `address` on the customer; `description` names an `other` document",
+            )),
     )
 }
 
@@ -327,26 +343,33 @@ fn detail(field: DetailField, customer_type: CustomerType) -> RefOr<Schema> {
             CustomerType::Individual => or_null(person_name()),
             CustomerType::Business => or_null(business_name()),
         },
-        DetailField::Address => or_null(address()),
+        DetailField::Address | DetailField::OperatingAddress => or_null(address()),
         DetailField::PhoneNumber => done(phone_number(true)),
         DetailField::EmailAddress => done(email_address(true)),
         DetailField::DateOfBirth => done(adult_date_of_birth(true)),
-        DetailField::Nationality | DetailField::IncorporationCountry => done(country_code(true)),
+        DetailField::Nationality
+        | DetailField::IncorporationCountry
+        | DetailField::CountryOfBirth
+        | DetailField::CountryOfResidence => done(country_code(true)),
         DetailField::Gender => closed(Gender::ALL, Gender::as_str),
         DetailField::Occupation => closed(Occupation::ALL, Occupation::as_str),
         DetailField::EmploymentStatus => closed(EmploymentStatus::ALL, EmploymentStatus::as_str),
         DetailField::UsResidencyStatus => closed(UsResidencyStatus::ALL, UsResidencyStatus::as_str),
         DetailField::EmployerName | DetailField::JobTitle => done(text(NameText::MAX_LENGTH, true)),
-        DetailField::EmploymentDescription => done(text(LongText::MAX_LENGTH, true)),
         DetailField::SourceOfFunds => source_of_funds(),
         DetailField::InvestmentProfile => investment_profile(),
         DetailField::Jurisdictions => jurisdictions(),
         DetailField::Activities => activities(),
         DetailField::EntityType => closed(EntityType::ALL, EntityType::as_str),
-        DetailField::EntityTypeDescription | DetailField::NaicsDescription => {
-            done(text(LongText::MAX_LENGTH, true))
-        }
+        DetailField::EmploymentDescription
+        | DetailField::BusinessDescription
+        | DetailField::EntityTypeDescription
+        | DetailField::NaicsDescription => done(text(LongText::MAX_LENGTH, true)),
         DetailField::NaicsCode => done(patterned(trimmed("[0-9]{2,6}"), true)),
+        DetailField::SocCode => done(patterned(
+            trimmed("(?:1[13579]|2[13579]|3[13579]|4[13579]|5[135])-[0-9]{4}"),
+            true,
+        )),
         DetailField::Pep => pep(),
         DetailField::TaxIdentification => tax_identification(),
         DetailField::IdentificationNumbers => identification_numbers(),

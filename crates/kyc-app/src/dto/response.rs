@@ -102,6 +102,9 @@ pub struct TaxIdentificationDto {
     pub kind: String,
     /// Issuing country.
     pub country_code: String,
+    /// What the document is, for type `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A source of funds.
@@ -603,6 +606,15 @@ pub struct CustomerDto {
     /// Restricted activities declared (PII).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activities: Option<Vec<String>>,
+    /// Detailed SOC 2018 occupation code (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soc_code: Option<String>,
+    /// Country of birth (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_of_birth: Option<String>,
+    /// Country of residence for tax purposes (PII).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_of_residence: Option<String>,
     /// Political exposure (PII).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pep: Option<PepDto>,
@@ -633,6 +645,12 @@ pub struct CustomerDto {
     /// The industry in words (businesses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naics_description: Option<String>,
+    /// What the business does (businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_description: Option<String>,
+    /// Where the business operates (businesses; shown with personal data, like `address`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operating_address: Option<AddressDto>,
     /// Caller's metadata (PII: callers put anything there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
@@ -793,12 +811,23 @@ impl CustomerDto {
                 .as_ref()
                 .filter(|_| pii)
                 .map(|list| list.iter().map(|a| a.as_str().to_owned()).collect()),
+            soc_code: d
+                .soc_code
+                .as_ref()
+                .filter(|_| pii)
+                .map(|c| c.as_str().to_owned()),
+            country_of_birth: d.country_of_birth.filter(|_| pii).map(|c| c.to_string()),
+            country_of_residence: d
+                .country_of_residence
+                .filter(|_| pii)
+                .map(|c| c.to_string()),
             pep: d.pep.as_ref().filter(|_| pii).map(PepDto::from),
             tax_identification: d.tax_identification.as_ref().filter(|_| pii).map(|t| {
                 TaxIdentificationDto {
                     number: t.number.as_str().to_owned(),
                     kind: t.kind.as_str().to_owned(),
                     country_code: t.country_code.to_string(),
+                    description: t.description.as_ref().map(ToString::to_string),
                 }
             }),
             registration_number: d.registration_number.as_ref().map(ToString::to_string),
@@ -812,6 +841,12 @@ impl CustomerDto {
                 .map(ToString::to_string),
             naics_code: d.naics_code.as_ref().map(|c| c.as_str().to_owned()),
             naics_description: d.naics_description.as_ref().map(ToString::to_string),
+            business_description: d.business_description.as_ref().map(ToString::to_string),
+            operating_address: d
+                .operating_address
+                .as_ref()
+                .filter(|_| pii)
+                .map(AddressDto::from),
             metadata: d.metadata.as_ref().filter(|_| pii).map(|m| {
                 m.iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -13,9 +13,9 @@ use crate::values::{
     parse_metadata, Activity, Address, AddressDraft, CountryCode, EmailAddress, EmploymentStatus,
     EntityType, FieldError, Gender, IdentificationNumber, IdentificationNumberDraft,
     InvestmentProfile, InvestmentProfileDraft, LongText, MetadataValue, NaicsCode, NameDraft,
-    NameText, Occupation, PepDraft, PepStatus, PersonName, PhoneNumber, ShortText, SourceOfFunds,
-    SourceOfFundsDraft, TaxIdentification, TaxIdentificationDraft, UsResidencyStatus,
-    ValidationCode, ValidationErrors, Website,
+    NameText, Occupation, PepDraft, PepStatus, PersonName, PhoneNumber, ShortText, SocCode,
+    SourceOfFunds, SourceOfFundsDraft, TaxIdentification, TaxIdentificationDraft,
+    UsResidencyStatus, ValidationCode, ValidationErrors, Website,
 };
 
 /// A customer as a caller sends it on create, or the fields to change on update.
@@ -62,6 +62,12 @@ pub struct CustomerDraft {
     pub jurisdictions: Option<Vec<String>>,
     /// Restricted activities the customer engages in, or `none`.
     pub activities: Option<Vec<String>>,
+    /// Detailed SOC 2018 occupation code (individuals).
+    pub soc_code: Option<String>,
+    /// Country of birth (individuals).
+    pub country_of_birth: Option<String>,
+    /// Country of residence for tax purposes (individuals).
+    pub country_of_residence: Option<String>,
     /// Political exposure (individuals).
     pub pep: Option<PepDraft>,
     /// Tax identification: number, type and country together.
@@ -88,6 +94,10 @@ pub struct CustomerDraft {
     pub naics_code: Option<String>,
     /// The industry in words (businesses).
     pub naics_description: Option<String>,
+    /// What the business does (businesses).
+    pub business_description: Option<String>,
+    /// Where the business operates, when not at its registered address (businesses).
+    pub operating_address: Option<AddressDraft>,
     /// The caller's labels.
     pub labels: Option<Vec<String>>,
     /// The caller's key/value metadata.
@@ -131,6 +141,12 @@ pub enum DetailField {
     Jurisdictions,
     /// `activities`.
     Activities,
+    /// `soc_code`.
+    SocCode,
+    /// `country_of_birth`.
+    CountryOfBirth,
+    /// `country_of_residence`.
+    CountryOfResidence,
     /// `pep`.
     Pep,
     /// `tax_identification`.
@@ -157,6 +173,10 @@ pub enum DetailField {
     NaicsCode,
     /// `naics_description`.
     NaicsDescription,
+    /// `business_description`.
+    BusinessDescription,
+    /// `operating_address`.
+    OperatingAddress,
     /// `labels`.
     Labels,
     /// `metadata`.
@@ -165,7 +185,7 @@ pub enum DetailField {
 
 impl DetailField {
     /// Every detail field, in the order of the wire format.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 37] = [
         Self::Name,
         Self::Address,
         Self::PhoneNumber,
@@ -183,6 +203,9 @@ impl DetailField {
         Self::InvestmentProfile,
         Self::Jurisdictions,
         Self::Activities,
+        Self::SocCode,
+        Self::CountryOfBirth,
+        Self::CountryOfResidence,
         Self::Pep,
         Self::TaxIdentification,
         Self::IdentificationNumbers,
@@ -196,6 +219,8 @@ impl DetailField {
         Self::IncorporationSubdivision,
         Self::NaicsCode,
         Self::NaicsDescription,
+        Self::BusinessDescription,
+        Self::OperatingAddress,
         Self::Labels,
         Self::Metadata,
     ];
@@ -229,6 +254,9 @@ impl DetailField {
             Self::InvestmentProfile => "investment_profile",
             Self::Jurisdictions => "jurisdictions",
             Self::Activities => "activities",
+            Self::SocCode => "soc_code",
+            Self::CountryOfBirth => "country_of_birth",
+            Self::CountryOfResidence => "country_of_residence",
             Self::Pep => "pep",
             Self::TaxIdentification => "tax_identification",
             Self::IdentificationNumbers => "identification_numbers",
@@ -242,6 +270,8 @@ impl DetailField {
             Self::IncorporationSubdivision => "incorporation_subdivision",
             Self::NaicsCode => "naics_code",
             Self::NaicsDescription => "naics_description",
+            Self::BusinessDescription => "business_description",
+            Self::OperatingAddress => "operating_address",
             Self::Labels => "labels",
             Self::Metadata => "metadata",
         }
@@ -282,6 +312,9 @@ impl DetailField {
                 | Self::EmployerName
                 | Self::JobTitle
                 | Self::EmploymentDescription
+                | Self::SocCode
+                | Self::CountryOfBirth
+                | Self::CountryOfResidence
                 | Self::Pep
         )
     }
@@ -300,6 +333,8 @@ impl DetailField {
                 | Self::IncorporationSubdivision
                 | Self::NaicsCode
                 | Self::NaicsDescription
+                | Self::BusinessDescription
+                | Self::OperatingAddress
         )
     }
 }
@@ -361,6 +396,15 @@ pub struct CustomerDetails {
     /// Restricted activities the customer engages in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activities: Option<BTreeSet<Activity>>,
+    /// Detailed SOC 2018 occupation code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soc_code: Option<SocCode>,
+    /// Country of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_of_birth: Option<CountryCode>,
+    /// Country of residence for tax purposes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_of_residence: Option<CountryCode>,
     /// Political exposure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pep: Option<PepStatus>,
@@ -400,6 +444,12 @@ pub struct CustomerDetails {
     /// The industry in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naics_description: Option<LongText>,
+    /// What the business does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_description: Option<LongText>,
+    /// Where the business operates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operating_address: Option<Address>,
     /// Labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeSet<ShortText>>,
@@ -431,6 +481,9 @@ macro_rules! with_detail_fields {
             investment_profile,
             jurisdictions,
             activities,
+            soc_code,
+            country_of_birth,
+            country_of_residence,
             pep,
             tax_identification,
             identification_numbers,
@@ -444,6 +497,8 @@ macro_rules! with_detail_fields {
             incorporation_subdivision,
             naics_code,
             naics_description,
+            business_description,
+            operating_address,
             labels,
             metadata,
         ])
@@ -584,6 +639,24 @@ impl CustomerDetails {
                 .activities
                 .as_ref()
                 .and_then(|raw| errors.collect("activities", parse_activities(raw))),
+            soc_code: optional(
+                &mut errors,
+                "soc_code",
+                draft.soc_code.as_deref(),
+                SocCode::parse,
+            ),
+            country_of_birth: optional(
+                &mut errors,
+                "country_of_birth",
+                draft.country_of_birth.as_deref(),
+                CountryCode::parse,
+            ),
+            country_of_residence: optional(
+                &mut errors,
+                "country_of_residence",
+                draft.country_of_residence.as_deref(),
+                CountryCode::parse,
+            ),
             pep: draft
                 .pep
                 .as_ref()
@@ -664,6 +737,16 @@ impl CustomerDetails {
                 draft.naics_description.as_deref(),
                 LongText::parse,
             ),
+            business_description: optional(
+                &mut errors,
+                "business_description",
+                draft.business_description.as_deref(),
+                LongText::parse,
+            ),
+            operating_address: draft
+                .operating_address
+                .as_ref()
+                .and_then(|raw| errors.collect("operating_address", Address::parse(raw))),
             labels: draft
                 .labels
                 .as_ref()
@@ -711,6 +794,12 @@ impl CustomerDetails {
             ),
             (DetailField::Jurisdictions, self.jurisdictions.is_some()),
             (DetailField::Activities, self.activities.is_some()),
+            (DetailField::SocCode, self.soc_code.is_some()),
+            (DetailField::CountryOfBirth, self.country_of_birth.is_some()),
+            (
+                DetailField::CountryOfResidence,
+                self.country_of_residence.is_some(),
+            ),
             (DetailField::Pep, self.pep.is_some()),
             (
                 DetailField::TaxIdentification,
@@ -747,6 +836,14 @@ impl CustomerDetails {
             (
                 DetailField::NaicsDescription,
                 self.naics_description.is_some(),
+            ),
+            (
+                DetailField::BusinessDescription,
+                self.business_description.is_some(),
+            ),
+            (
+                DetailField::OperatingAddress,
+                self.operating_address.is_some(),
             ),
             (DetailField::Labels, self.labels.is_some()),
             (DetailField::Metadata, self.metadata.is_some()),
@@ -853,6 +950,15 @@ pub fn given_fields(draft: &CustomerDraft) -> Vec<DetailField> {
         ),
         (DetailField::Jurisdictions, draft.jurisdictions.is_some()),
         (DetailField::Activities, draft.activities.is_some()),
+        (DetailField::SocCode, draft.soc_code.is_some()),
+        (
+            DetailField::CountryOfBirth,
+            draft.country_of_birth.is_some(),
+        ),
+        (
+            DetailField::CountryOfResidence,
+            draft.country_of_residence.is_some(),
+        ),
         (DetailField::Pep, draft.pep.is_some()),
         (
             DetailField::TaxIdentification,
@@ -889,6 +995,14 @@ pub fn given_fields(draft: &CustomerDraft) -> Vec<DetailField> {
         (
             DetailField::NaicsDescription,
             draft.naics_description.is_some(),
+        ),
+        (
+            DetailField::BusinessDescription,
+            draft.business_description.is_some(),
+        ),
+        (
+            DetailField::OperatingAddress,
+            draft.operating_address.is_some(),
         ),
         (DetailField::Labels, draft.labels.is_some()),
         (DetailField::Metadata, draft.metadata.is_some()),

@@ -398,6 +398,68 @@ impl std::fmt::Debug for NaicsCode {
     }
 }
 
+/// A detailed SOC 2018 occupation code, `NN-NNNN`, in one of the major groups of
+/// [`super::Occupation`].
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SocCode(String);
+
+impl SocCode {
+    /// Parses a code, trimmed.
+    pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
+        let trimmed = raw.trim();
+        let bytes = trimmed.as_bytes();
+        let well_formed = bytes.len() == 7
+            && bytes[2] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 2 || b.is_ascii_digit());
+        let major = trimmed.get(..2).unwrap_or_default();
+        if well_formed && super::Occupation::parse(major).is_ok() {
+            Ok(Self(trimmed.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "",
+                ValidationCode::InvalidFormat,
+                "must be a SOC 2018 code NN-NNNN in a major group from 11 to 55",
+            )
+            .into())
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Its major group, as an occupation.
+    pub fn major_group(&self) -> Option<super::Occupation> {
+        self.0
+            .get(..2)
+            .and_then(|major| super::Occupation::parse(major).ok())
+    }
+}
+
+impl TryFrom<String> for SocCode {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw).map_err(|_| "not a SOC code".to_owned())
+    }
+}
+
+impl From<SocCode> for String {
+    fn from(code: SocCode) -> Self {
+        code.0
+    }
+}
+
+impl std::fmt::Debug for SocCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SocCode({})", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,6 +545,18 @@ mod tests {
         assert!(NaicsCode::parse("52").is_ok());
         for raw in ["5", "5223201", "52-32", "abc"] {
             assert!(NaicsCode::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn soc_codes_are_detailed_codes_of_a_major_group() {
+        let code = SocCode::parse("15-1132").unwrap();
+        assert_eq!(
+            code.major_group(),
+            Some(super::super::Occupation::ComputerAndMathematical)
+        );
+        for raw in ["15", "151132", "16-1132", "15-113", "ab-1234"] {
+            assert!(SocCode::parse(raw).is_err(), "{raw}");
         }
     }
 

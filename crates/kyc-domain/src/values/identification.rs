@@ -6,7 +6,7 @@ use super::address::required;
 use super::closed_enum::closed_enum;
 use super::country::CountryCode;
 use super::error::{invalid, FieldError, ValidationCode, ValidationErrors};
-use super::text::{redacted_debug, string_conversions, trimmed_within, Measure};
+use super::text::{redacted_debug, string_conversions, trimmed_within, LongText, Measure};
 
 closed_enum! {
     /// Kinds of identification number a customer or associate can give.
@@ -156,6 +156,17 @@ closed_enum! {
         Vat => "vat",
         /// Another national tax identifier.
         NationalTaxId => "national_tax_id",
+        /// Brazil's individual taxpayer number (CPF).
+        Cpf => "cpf",
+        /// Brazil's company taxpayer number (CNPJ).
+        Cnpj => "cnpj",
+        /// A passport number standing as the tax identifier (outside the US).
+        Passport => "passport",
+        /// A national identity number standing as the tax identifier (outside the US); not
+        /// `national_id`, which names the identification number kind in lookups.
+        NationalId => "national_id_number",
+        /// Another document, named in `description`.
+        Other => "other",
     }
 }
 
@@ -168,6 +179,8 @@ pub struct TaxIdentificationDraft {
     pub kind: Option<String>,
     /// Country that issued it.
     pub country_code: Option<String>,
+    /// What the document is; required for `other`, refused for the other kinds.
+    pub description: Option<String>,
 }
 
 /// Validated tax identification.
@@ -180,6 +193,9 @@ pub struct TaxIdentification {
     pub kind: TaxIdType,
     /// Country that issued it.
     pub country_code: CountryCode,
+    /// What the document is, for `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LongText>,
 }
 
 impl TaxIdentification {
@@ -216,11 +232,29 @@ impl TaxIdentification {
             .country_code
             .as_deref()
             .and_then(|raw| errors.collect("country_code", CountryCode::parse(raw)));
+        let description = draft
+            .description
+            .as_deref()
+            .and_then(|raw| errors.collect("description", LongText::parse(raw)));
+        match (kind, draft.description.is_some()) {
+            (Some(TaxIdType::Other), false) => errors.push(FieldError::new(
+                "description",
+                ValidationCode::MissingDependency,
+                "is required when type is other",
+            )),
+            (Some(kind), true) if kind != TaxIdType::Other => errors.push(FieldError::new(
+                "description",
+                ValidationCode::NotAllowed,
+                "applies only when type is other",
+            )),
+            _ => {}
+        }
         match (number, kind, country_code) {
             (Some(number), Some(kind), Some(country_code)) if errors.is_empty() => Ok(Some(Self {
                 number,
                 kind,
                 country_code,
+                description,
             })),
             _ => Err(errors),
         }
@@ -252,6 +286,33 @@ mod tests {
         ] {
             assert_eq!(IdentificationType::parse(kind).unwrap().as_str(), kind);
         }
+    }
+
+    #[test]
+    fn only_an_other_tax_document_carries_a_description() {
+        let draft = |kind: &str, description: Option<&str>| TaxIdentificationDraft {
+            number: Some("AB123".into()),
+            kind: Some(kind.into()),
+            country_code: Some("BR".into()),
+            description: description.map(str::to_owned),
+        };
+        let other = TaxIdentification::parse(&draft("other", Some("voter card")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(other.description.unwrap().as_str(), "voter card");
+        assert!(TaxIdentification::parse(&draft("cpf", None))
+            .unwrap()
+            .is_some());
+        let missing = TaxIdentification::parse(&draft("other", None)).unwrap_err();
+        assert_eq!(
+            missing.fields_and_codes(),
+            [("description", ValidationCode::MissingDependency)]
+        );
+        let extra = TaxIdentification::parse(&draft("cpf", Some("x"))).unwrap_err();
+        assert_eq!(
+            extra.fields_and_codes(),
+            [("description", ValidationCode::NotAllowed)]
+        );
     }
 
     #[test]
@@ -289,12 +350,14 @@ mod tests {
         let none = TaxIdentificationDraft::default();
         assert_eq!(TaxIdentification::parse(&none).unwrap(), None);
         let all = TaxIdentificationDraft {
+            description: None,
             number: Some("123-45-6789".into()),
             kind: Some("ssn".into()),
             country_code: Some("US".into()),
         };
         assert!(TaxIdentification::parse(&all).unwrap().is_some());
         let partial = TaxIdentificationDraft {
+            description: None,
             number: Some("123-45-6789".into()),
             ..TaxIdentificationDraft::default()
         };

@@ -24,8 +24,8 @@ pub use country::CountryCode;
 pub use error::{FieldError, ValidationCode, ValidationErrors};
 pub use financial::{
     parse_activities, parse_jurisdictions, Activity, EntityType, FundsSource, InvestmentBand,
-    InvestmentMeasure, InvestmentProfile, InvestmentProfileDraft, NaicsCode, SourceOfFunds,
-    SourceOfFundsDraft, UsResidencyStatus, MAX_JURISDICTIONS,
+    InvestmentMeasure, InvestmentProfile, InvestmentProfileDraft, NaicsCode, SocCode,
+    SourceOfFunds, SourceOfFundsDraft, UsResidencyStatus, MAX_JURISDICTIONS,
 };
 pub use identification::{
     IdentificationNumber, IdentificationNumberDraft, IdentificationType, IdentifierText, TaxIdType,

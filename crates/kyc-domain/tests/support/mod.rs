@@ -62,6 +62,7 @@ pub fn tax() -> TaxIdentificationDraft {
         number: Some("123-45-6789".into()),
         kind: Some("ssn".into()),
         country_code: Some("US".into()),
+        description: None,
     }
 }
 
@@ -118,6 +119,7 @@ pub fn complete_business() -> CustomerDraft {
             number: Some("DE123456789".into()),
             kind: Some("vat".into()),
             country_code: Some("DE".into()),
+            description: None,
         }),
         ..CustomerDraft::default()
     }

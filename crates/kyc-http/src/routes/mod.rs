@@ -3,12 +3,14 @@
 //! path ids and query answers.
 
 pub mod commands;
+pub mod connect;
 pub mod customers;
 pub mod documents;
 pub mod layer2;
 pub mod ops;
 pub mod queues;
 pub mod screening;
+pub mod spherepay;
 pub mod views;
 
 use std::collections::HashMap;

@@ -7,6 +7,7 @@
 mod associates_kyc;
 mod blind;
 mod closure;
+mod connect;
 mod customers;
 mod cybrid;
 mod documents;
@@ -20,4 +21,5 @@ mod ops;
 mod protocol;
 mod queues;
 mod screening;
+mod spherepay;
 mod support;

@@ -384,7 +384,7 @@ impl CustomerStore for PgCustomerStore {
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreFailure> {
         self.until_projected("customer list").await?;
         let per_page = i64::from(query.per_page);
-        let offset = i64::from(query.page) * per_page;
+        let offset = i64::try_from(query.first_row()).unwrap_or(i64::MAX);
         let identity = self
             .blind
             .digests(query.bank_guid, &query.identity_filters())

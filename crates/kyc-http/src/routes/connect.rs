@@ -1,0 +1,385 @@
+//! `/compat/connectfinancial`: Connect Financial's customer resource, translated by
+//! [`kyc_compat::connect`] and executed by the same command and query services as the native
+//! API. Every answer carries `traceId` (the request id) and `message`; errors are
+//! `{traceId, message}` with Connect's statuses (400 for invalid input, 403 for a bad key).
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use kyc_app::commands::{Command, Create, Target};
+use kyc_app::dto::{CustomerBody, CustomerDto};
+use kyc_app::ports::CustomerStore;
+use kyc_app::{AppError, FailureKind, FieldErrorDto, ListParams, Refusal};
+use kyc_compat::connect;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::Handled;
+use crate::error::{json_response, ErrorBody, Failure};
+use crate::extract::{query, Ctx, JsonBody};
+use crate::state::HttpState;
+
+/// Connect's default and largest page sizes (kyc gives at most 100 a page; `hasMoreResults`
+/// then says there are more).
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 200;
+const MAX_PAGE: u32 = 100;
+
+/// The Connect routes: its raw-key `Authorization` accepted, each error answered in its shape.
+pub fn routes<S: CustomerStore>() -> Router<HttpState<S>> {
+    Router::new()
+        .route(
+            "/compat/connectfinancial/customers/individual",
+            post(create_individual::<S>),
+        )
+        .route(
+            "/compat/connectfinancial/customers/business",
+            post(create_business::<S>),
+        )
+        .route("/compat/connectfinancial/customers/{id}", get(read::<S>))
+        .route("/compat/connectfinancial/v1/customers", get(list::<S>))
+        .route(
+            "/compat/connectfinancial/v1/compliance/status/{customer_id}",
+            get(compliance::<S>),
+        )
+        .route(
+            "/compat/connectfinancial/v1/compliance/business/status/{customer_id}",
+            get(business_compliance::<S>),
+        )
+        .route_layer(axum::middleware::map_response(connect_errors))
+        .route_layer(axum::middleware::map_request(bearer_from_raw_key))
+}
+
+/// Connect's clients send their key as the whole `Authorization` header (no `Bearer`).
+async fn bearer_from_raw_key(mut request: Request) -> Request {
+    let raw = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.contains(' '))
+        .map(|key| format!("Bearer {key}"));
+    if let Some(Ok(value)) = raw.map(|raw| HeaderValue::from_str(&raw)) {
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+    request
+}
+
+/// Connect's error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectError {
+    /// The request id.
+    pub trace_id: String,
+    /// What went wrong; for invalid fields, each as `<field>: <problem>`.
+    pub message: String,
+}
+
+/// Rewrites our error body into Connect's: 401 becomes 403 (an invalid key), 422 becomes 400.
+async fn connect_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_JSON_BODY_BYTES).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let Ok(ours) = serde_json::from_slice::<ErrorBody>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let message = match ours.errors.as_deref() {
+        Some(fields) if !fields.is_empty() => format!(
+            "Invalid request payload: {}",
+            fields
+                .iter()
+                .map(|field| format!("{}: {}", field.field, field.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        _ => ours.error_message,
+    };
+    parts.status = match status {
+        StatusCode::UNAUTHORIZED => StatusCode::FORBIDDEN,
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        other => other,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&ConnectError {
+        trace_id: ours.trace_id,
+        message,
+    })
+    .unwrap_or_default();
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// A validation refusal carrying `errors` (already in Connect's names).
+fn invalid(errors: Vec<FieldErrorDto>) -> Refusal {
+    Refusal {
+        errors,
+        ..Refusal::new(
+            FailureKind::Invalid,
+            "validation",
+            "Invalid request payload",
+        )
+    }
+}
+
+/// `refusal` with its field paths in Connect's names.
+fn in_connect_names(mut refusal: Refusal, business: bool) -> Refusal {
+    for error in &mut refusal.errors {
+        error.field = connect::field_name(&error.field, business);
+    }
+    refusal
+}
+
+/// The context of a Connect read: personal data whenever the token allows it.
+fn with_pii(ctx: &Ctx) -> Ctx {
+    let mut reading = ctx.0.clone();
+    reading.include_pii = true;
+    Ctx(reading)
+}
+
+/// `{traceId, message, data}`.
+fn answer(ctx: &Ctx, status: StatusCode, message: &str, data: &Value) -> Response {
+    json_response(
+        status,
+        &json!({"traceId": ctx.0.request_id, "message": message, "data": data}),
+    )
+}
+
+/// Creates a translated customer; `201 {traceId, message, data: {id}}`.
+async fn create<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    native: CustomerBody,
+    business: bool,
+) -> Handled {
+    let command = Create::from_request(&Target::default(), native)
+        .map_err(|error| ctx.fail(in_connect_names(error.refusal(), business)))?;
+    let outcome = state.commands.execute(&ctx.0, command).await;
+    state.metrics.observe_command(
+        Create::SPEC.name,
+        outcome.as_ref().map_or_else(|r| r.code.as_str(), |_| "ok"),
+    );
+    let executed = outcome.map_err(|refusal| ctx.fail(in_connect_names(refusal, business)))?;
+    let status = if executed.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(answer(
+        ctx,
+        status,
+        "Customer created with success.",
+        &json!({"id": connect::id_of(&executed.customer)}),
+    ))
+}
+
+/// `POST /compat/connectfinancial/customers/individual`.
+#[utoipa::path(
+    post,
+    path = "/compat/connectfinancial/customers/individual",
+    operation_id = "connect_create_individual_customer",
+    tag = "compat-connectfinancial",
+    request_body = connect::IndividualRequest,
+    responses(
+        (status = 201, description = "`{traceId, message, data: {id}}`"),
+        (status = 200, description = "Replayed under the same `Idempotency-Key`"),
+    )
+)]
+pub async fn create_individual<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    JsonBody(body): JsonBody<connect::IndividualRequest>,
+) -> Handled {
+    let native = body
+        .into_native()
+        .map_err(|errors| ctx.fail(invalid(errors)))?;
+    create(&state, &ctx, native, false).await
+}
+
+/// `POST /compat/connectfinancial/customers/business`.
+#[utoipa::path(
+    post,
+    path = "/compat/connectfinancial/customers/business",
+    operation_id = "connect_create_business_customer",
+    tag = "compat-connectfinancial",
+    request_body = connect::BusinessRequest,
+    responses(
+        (status = 201, description = "`{traceId, message, data: {id}}`"),
+        (status = 200, description = "Replayed under the same `Idempotency-Key`"),
+    )
+)]
+pub async fn create_business<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    JsonBody(body): JsonBody<connect::BusinessRequest>,
+) -> Handled {
+    let native = body
+        .into_native()
+        .map_err(|errors| ctx.fail(invalid(errors)))?;
+    create(&state, &ctx, native, true).await
+}
+
+/// The customer a Connect id (a UUID) names.
+async fn resolve<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<CustomerDto, Failure> {
+    let guid = connect::guid_of(id).ok_or_else(|| ctx.fail(AppError::NotFound))?;
+    state
+        .queries
+        .customer(&with_pii(ctx).0, guid, None)
+        .await
+        .map_err(|error| ctx.fail(error))
+}
+
+/// `GET /compat/connectfinancial/customers/{id}`.
+#[utoipa::path(
+    get,
+    path = "/compat/connectfinancial/customers/{id}",
+    operation_id = "connect_get_customer",
+    tag = "compat-connectfinancial",
+    params(("id" = String, Path, description = "The customer's UUID")),
+    responses(
+        (status = 200, description = "`{traceId, message, data: {id, name, type, portfolios}}`"),
+    )
+)]
+pub async fn read<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Handled {
+    let customer = resolve(&state, &ctx, &id).await?;
+    Ok(answer(
+        &ctx,
+        StatusCode::OK,
+        "The customer details were successfully retrieved.",
+        &connect::render(&customer),
+    ))
+}
+
+/// `GET …/v1/compliance/status/{customerId}`.
+#[utoipa::path(
+    get,
+    path = "/compat/connectfinancial/v1/compliance/status/{customer_id}",
+    operation_id = "connect_get_compliance_status",
+    tag = "compat-connectfinancial",
+    params(("customer_id" = String, Path, description = "The customer's UUID")),
+    responses(
+        (status = 200, description = "`{traceId, message, data: {isCompliant, onboardingStatus, nextAction, checks, summary}}`"),
+    )
+)]
+pub async fn compliance<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path(customer_id): Path<String>,
+) -> Handled {
+    compliance_of(&state, &ctx, &customer_id, false).await
+}
+
+/// `GET …/v1/compliance/business/status/{customerId}`.
+#[utoipa::path(
+    get,
+    path = "/compat/connectfinancial/v1/compliance/business/status/{customer_id}",
+    operation_id = "connect_get_business_compliance_status",
+    tag = "compat-connectfinancial",
+    params(("customer_id" = String, Path, description = "The business customer's UUID")),
+    responses(
+        (status = 200, description = "`{traceId, message, data: {isCompliant, onboardingStatus, nextAction, checks, summary}}`"),
+    )
+)]
+pub async fn business_compliance<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path(customer_id): Path<String>,
+) -> Handled {
+    compliance_of(&state, &ctx, &customer_id, true).await
+}
+
+/// The compliance status of a person (`business` false) or a business; the other type is
+/// not found on that route.
+async fn compliance_of<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    id: &str,
+    business: bool,
+) -> Handled {
+    let customer = resolve(state, ctx, id).await?;
+    if (customer.customer_type == "business") != business {
+        return Err(ctx.fail(AppError::NotFound));
+    }
+    Ok(answer(
+        ctx,
+        StatusCode::OK,
+        "Compliance status retrieved successfully",
+        &connect::compliance_status(&customer),
+    ))
+}
+
+/// Query parameters of Connect's list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectListParams {
+    /// Customers to give, 1 to 200 (default 20; at most 100 come back at once).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// Customers to skip (default 0).
+    #[param(minimum = 0, maximum = 4_294_967_295_i64)]
+    pub offset: Option<u32>,
+}
+
+/// `GET /compat/connectfinancial/v1/customers`.
+#[utoipa::path(
+    get,
+    path = "/compat/connectfinancial/v1/customers",
+    operation_id = "connect_list_customers",
+    tag = "compat-connectfinancial",
+    params(ConnectListParams),
+    responses(
+        (status = 200, description = "`{traceId, message, data: [...], pagination: {totalResults, hasMoreResults}}`, newest first"),
+    )
+)]
+pub async fn list<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    uri: Uri,
+) -> Handled {
+    let params: ConnectListParams = query(&ctx, &uri)?;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ctx.fail(invalid(vec![kyc_compat::field_error(
+            "limit",
+            "out_of_range",
+            "must be 1 to 200",
+        )])));
+    }
+    let offset = params.offset.unwrap_or(0);
+    let list = ListParams {
+        per_page: Some(limit.min(MAX_PAGE)),
+        ..ListParams::default()
+    };
+    let found = state
+        .queries
+        .list_window(&with_pii(&ctx).0, &list, &[], Some(u64::from(offset)))
+        .await
+        .map_err(|error| ctx.fail(error))?;
+    let given = u64::try_from(found.objects.len()).unwrap_or(u64::MAX);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "traceId": ctx.0.request_id,
+            "message": "Successfully retrieved the list of customers with pagination information.",
+            "data": found.objects.iter().map(connect::render).collect::<Vec<_>>(),
+            "pagination": {
+                "totalResults": found.total,
+                "hasMoreResults": u64::from(offset) + given < found.total,
+            }
+        }),
+    ))
+}
