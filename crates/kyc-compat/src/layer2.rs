@@ -1078,13 +1078,14 @@ pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer,
 /// A serde error's message without the value it quotes (it may be personal data).
 fn redact(error: &serde_json::Error) -> String {
     let text = error.to_string();
-    match text.find(": ") {
-        Some(_) if text.contains("unknown field") => text
-            .split(", expected")
+    if text.contains("unknown field") {
+        // `unknown field `x`, expected one of …`: the field's name is the caller's own key.
+        text.split(", expected")
             .next()
             .unwrap_or("unknown field")
-            .to_owned(),
-        _ => "a value has the wrong type".to_owned(),
+            .to_owned()
+    } else {
+        "a value has the wrong type".to_owned()
     }
 }
 
@@ -1106,17 +1107,17 @@ pub fn states_for(status: &str) -> Result<&'static [CustomerState], FieldErrorDt
 
 /// The list's type filter: ours for a Layer2 customer type.
 pub fn customer_type_for(raw: &str) -> Result<&'static str, FieldErrorDto> {
-    let mut errors = Vec::new();
-    let found = CUSTOMER_TYPES
+    CUSTOMER_TYPES
         .iter()
         .find(|(vendor, _)| *vendor == raw)
-        .map(|(_, ours)| *ours);
-    found.ok_or_else(|| {
-        closed(&mut errors, "type", raw, CUSTOMER_TYPES);
-        errors
-            .pop()
-            .unwrap_or_else(|| field_error("type", "unknown_value", "is unknown"))
-    })
+        .map(|(_, ours)| *ours)
+        .ok_or_else(|| {
+            field_error(
+                "type",
+                "unknown_value",
+                "must be one of: INDIVIDUAL, CORPORATION",
+            )
+        })
 }
 
 #[cfg(test)]

@@ -242,8 +242,14 @@ fn add_compat_error_responses(
             "Malformed: a header, a parameter or an unreadable body (for Layer2, invalid fields \
              too, each named as Layer2 names it)",
         ),
-        ("401", "No valid bearer token"),
-        ("403", "The token lacks the scope"),
+        (
+            "401",
+            "No valid token (for Connect Financial: no key at all; a key not valid is 403)",
+        ),
+        (
+            "403",
+            "The token lacks the scope (for Connect Financial also: the key is not valid)",
+        ),
         (
             "503",
             "A dependency is down; retry after `Retry-After` seconds",

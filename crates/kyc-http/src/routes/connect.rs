@@ -1,7 +1,8 @@
 //! `/compat/connectfinancial`: Connect Financial's customer resource, translated by
 //! [`kyc_compat::connect`] and executed by the same command and query services as the native
 //! API. Every answer carries `traceId` (the request id) and `message`; errors are
-//! `{traceId, message}` with Connect's statuses (400 for invalid input, 403 for a bad key).
+//! `{traceId, message}` with Connect's statuses (400 for invalid input, 403 for a bad key; 401
+//! when there is no key at all, as HTTP says).
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -49,12 +50,19 @@ pub fn routes<S: CustomerStore>() -> Router<HttpState<S>> {
             "/compat/connectfinancial/v1/compliance/business/status/{customer_id}",
             get(business_compliance::<S>),
         )
-        .route_layer(axum::middleware::map_response(connect_errors))
-        .route_layer(axum::middleware::map_request(bearer_from_raw_key))
+        .route_layer(axum::middleware::from_fn(connect_frame))
+}
+
+/// Connect's framing of a request: its bare key accepted, its errors in its shape. A request
+/// with no key at all is answered 401; a key refused, 403 (Connect's status for a bad key).
+async fn connect_frame(mut request: Request, next: axum::middleware::Next) -> Response {
+    let has_key = request.headers().contains_key(header::AUTHORIZATION);
+    bearer_from_raw_key(&mut request);
+    connect_errors(next.run(request).await, has_key).await
 }
 
 /// Connect's clients send their key as the whole `Authorization` header (no `Bearer`).
-async fn bearer_from_raw_key(mut request: Request) -> Request {
+fn bearer_from_raw_key(request: &mut Request) {
     let raw = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -64,7 +72,6 @@ async fn bearer_from_raw_key(mut request: Request) -> Request {
     if let Some(Ok(value)) = raw.map(|raw| HeaderValue::from_str(&raw)) {
         request.headers_mut().insert(header::AUTHORIZATION, value);
     }
-    request
 }
 
 /// Connect's error body.
@@ -77,8 +84,9 @@ pub struct ConnectError {
     pub message: String,
 }
 
-/// Rewrites our error body into Connect's: 401 becomes 403 (an invalid key), 422 becomes 400.
-async fn connect_errors(response: Response) -> Response {
+/// Rewrites our error body into Connect's: 401 for a key given becomes 403 (an invalid key),
+/// 422 becomes 400.
+async fn connect_errors(response: Response, has_key: bool) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -102,7 +110,7 @@ async fn connect_errors(response: Response) -> Response {
         _ => ours.error_message,
     };
     parts.status = match status {
-        StatusCode::UNAUTHORIZED => StatusCode::FORBIDDEN,
+        StatusCode::UNAUTHORIZED if has_key => StatusCode::FORBIDDEN,
         StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
         other => other,
     };

@@ -374,8 +374,14 @@ pub async fn list<S: CustomerStore>(
     let mut errors = Vec::new();
     let number =
         |errors: &mut Vec<FieldErrorDto>, name: &str, raw: Option<&str>, default, max| match raw
-            .map(str::parse::<u32>)
-        {
+            // Digits only, no leading zero: what the parameter's pattern says.
+            .map(|raw| {
+                if raw.starts_with('0') || !raw.bytes().all(|b| b.is_ascii_digit()) {
+                    Err(())
+                } else {
+                    raw.parse::<u32>().map_err(|_| ())
+                }
+            }) {
             None => Some(default),
             Some(Ok(value)) if (1..=max).contains(&value) => Some(value),
             Some(_) => {

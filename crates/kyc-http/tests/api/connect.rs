@@ -248,6 +248,10 @@ async fn bad_input_gets_connects_error_body_and_stores_nothing() {
         .await
         .expect(403);
     assert_eq!(bare.json.as_object().unwrap().len(), 2);
+    // No key at all: 401, as HTTP says.
+    app.send("GET", &format!("{BASE}/v1/customers"), None, None)
+        .await
+        .expect(401);
     // The real key, bare, works.
     app.send_with(
         "GET",
