@@ -392,3 +392,42 @@ fn a_retryable_rejection_lets_the_customer_correct_identity_fields() {
         })
         .then_error_code("invalid_transition");
 }
+
+/// The factors a new individual with `change` applied to its draft is rated with.
+fn factors_of(change: impl FnOnce(&mut CustomerDraft)) -> Vec<RiskFactorKind> {
+    let actor = reviewer();
+    let policy = RiskPolicy::default();
+    let mut draft = complete_individual();
+    change(&mut draft);
+    let events = history_in([create(draft)], &context(&actor, &policy));
+    let customer = Customer::from_events(&events);
+    let rating = customer.record().unwrap().risk.clone().unwrap();
+    rating.factors.iter().map(|f| f.kind).collect()
+}
+
+#[test]
+fn declared_jurisdictions_activities_and_residence_count_toward_the_risk() {
+    let declared = |codes: &[&str]| {
+        let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+        move |draft: &mut CustomerDraft| draft.jurisdictions = Some(codes)
+    };
+    // Iran is on the call-for-action list, Bulgaria on the grey list: the worse counts once.
+    let factors = factors_of(declared(&["US", "BG", "IR"]));
+    assert!(factors.contains(&RiskFactorKind::HighRiskJurisdictionDeclared));
+    assert!(!factors.contains(&RiskFactorKind::GreyListJurisdictionDeclared));
+    let factors = factors_of(declared(&["US", "BG"]));
+    assert!(factors.contains(&RiskFactorKind::GreyListJurisdictionDeclared));
+    let factors = factors_of(declared(&["US", "DE"]));
+    assert!(!factors.iter().any(|f| matches!(
+        f,
+        RiskFactorKind::HighRiskJurisdictionDeclared | RiskFactorKind::GreyListJurisdictionDeclared
+    )));
+    // A restricted activity counts; `none` does not.
+    let factors = factors_of(|draft| draft.activities = Some(vec!["gambling".into()]));
+    assert!(factors.contains(&RiskFactorKind::RestrictedActivityDeclared));
+    let factors = factors_of(|draft| draft.activities = Some(vec!["none".into()]));
+    assert!(!factors.contains(&RiskFactorKind::RestrictedActivityDeclared));
+    // A declared country of residence counts like the address's country.
+    let factors = factors_of(|draft| draft.country_of_residence = Some("IR".into()));
+    assert!(factors.contains(&RiskFactorKind::HighRiskResidence));
+}

@@ -57,6 +57,13 @@ closed_enum! {
         MissingSourceOfFunds => "missing_source_of_funds",
         /// An operator confirmed a potential PEP match of the screening.
         ConfirmedPepMatch => "confirmed_pep_match",
+        /// The customer declares sending or receiving funds in a high-risk jurisdiction.
+        HighRiskJurisdictionDeclared => "high_risk_jurisdiction_declared",
+        /// The customer declares sending or receiving funds in a jurisdiction under increased
+        /// monitoring.
+        GreyListJurisdictionDeclared => "grey_list_jurisdiction_declared",
+        /// The customer declares a restricted activity (gambling, firearms, tumbling …).
+        RestrictedActivityDeclared => "restricted_activity_declared",
     }
 }
 
@@ -173,6 +180,9 @@ impl Default for RiskPolicy {
                 (RiskFactorKind::FragmentedOwnership, 10),
                 (RiskFactorKind::MissingSourceOfFunds, 5),
                 (RiskFactorKind::ConfirmedPepMatch, 60),
+                (RiskFactorKind::HighRiskJurisdictionDeclared, 60),
+                (RiskFactorKind::GreyListJurisdictionDeclared, 30),
+                (RiskFactorKind::RestrictedActivityDeclared, 30),
             ]),
             medium_from: 30,
             high_from: 60,
@@ -333,11 +343,36 @@ impl RiskPolicy {
             F::HighRiskNationality,
             F::GreyListNationality,
         ));
-        facts.extend(self.listed(
+        // Residence: the address, and the declared country of residence, the worse of the two.
+        let residence = [
             details.address.as_ref().map(|a| a.country_code),
-            F::HighRiskResidence,
-            F::GreyListResidence,
-        ));
+            details.country_of_residence,
+        ]
+        .into_iter()
+        .filter_map(|country| self.listed(country, F::HighRiskResidence, F::GreyListResidence))
+        .min();
+        facts.extend(residence);
+        let declared = details
+            .jurisdictions
+            .iter()
+            .flatten()
+            .filter_map(|country| {
+                self.listed(
+                    Some(*country),
+                    F::HighRiskJurisdictionDeclared,
+                    F::GreyListJurisdictionDeclared,
+                )
+            })
+            .min();
+        facts.extend(declared);
+        if details
+            .activities
+            .iter()
+            .flatten()
+            .any(|activity| *activity != crate::values::Activity::None)
+        {
+            facts.insert(F::RestrictedActivityDeclared);
+        }
         if record.customer_type == CustomerType::Business {
             facts.insert(F::LegalEntity);
             facts.extend(self.listed(
