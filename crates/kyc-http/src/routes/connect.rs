@@ -4,7 +4,6 @@
 //! `{traceId, message}` with Connect's statuses (400 for invalid input, 403 for a bad key; 401
 //! when there is no key at all, as HTTP says).
 
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
@@ -13,13 +12,14 @@ use axum::Router;
 use kyc_app::commands::{Command, Create, Target};
 use kyc_app::dto::{CustomerBody, CustomerDto};
 use kyc_app::ports::CustomerStore;
-use kyc_app::{AppError, FailureKind, FieldErrorDto, ListParams, Refusal};
+use kyc_app::{AppError, FieldErrorDto, ListParams, Refusal};
 use kyc_compat::connect;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::compat::{self, with_pii};
 use super::Handled;
-use crate::error::{json_response, ErrorBody, Failure};
+use crate::error::{json_response, Failure};
 use crate::extract::{query, Ctx, JsonBody};
 use crate::state::HttpState;
 
@@ -87,52 +87,36 @@ pub struct ConnectError {
 /// Rewrites our error body into Connect's: 401 for a key given becomes 403 (an invalid key),
 /// 422 becomes 400.
 async fn connect_errors(response: Response, has_key: bool) -> Response {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_JSON_BODY_BYTES).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let Ok(ours) = serde_json::from_slice::<ErrorBody>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let message = match ours.errors.as_deref() {
-        Some(fields) if !fields.is_empty() => format!(
-            "Invalid request payload: {}",
-            fields
-                .iter()
-                .map(|field| format!("{}: {}", field.field, field.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        _ => ours.error_message,
-    };
-    parts.status = match status {
-        StatusCode::UNAUTHORIZED if has_key => StatusCode::FORBIDDEN,
-        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-        other => other,
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    let body = serde_json::to_vec(&ConnectError {
-        trace_id: ours.trace_id,
-        message,
+    compat::rewrite_errors(response, |status, ours| {
+        let message = match ours.errors.as_deref() {
+            Some(fields) if !fields.is_empty() => format!(
+                "Invalid request payload: {}",
+                fields
+                    .iter()
+                    .map(|field| format!("{}: {}", field.field, field.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            _ => ours.error_message,
+        };
+        let status = match status {
+            StatusCode::UNAUTHORIZED if has_key => StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+            other => other,
+        };
+        let body = serde_json::to_vec(&ConnectError {
+            trace_id: ours.trace_id,
+            message,
+        })
+        .unwrap_or_default();
+        (status, body)
     })
-    .unwrap_or_default();
-    Response::from_parts(parts, Body::from(body))
+    .await
 }
 
 /// A validation refusal carrying `errors` (already in Connect's names).
 fn invalid(errors: Vec<FieldErrorDto>) -> Refusal {
-    Refusal {
-        errors,
-        ..Refusal::new(
-            FailureKind::Invalid,
-            "validation",
-            "Invalid request payload",
-        )
-    }
+    compat::invalid(errors, "Invalid request payload")
 }
 
 /// `refusal` with its field paths in Connect's names.
@@ -141,13 +125,6 @@ fn in_connect_names(mut refusal: Refusal, business: bool) -> Refusal {
         error.field = connect::field_name(&error.field, business);
     }
     refusal
-}
-
-/// The context of a Connect read: personal data whenever the token allows it.
-fn with_pii(ctx: &Ctx) -> Ctx {
-    let mut reading = ctx.0.clone();
-    reading.include_pii = true;
-    Ctx(reading)
 }
 
 /// `{traceId, message, data}`.
@@ -167,12 +144,9 @@ async fn create<S: CustomerStore>(
 ) -> Handled {
     let command = Create::from_request(&Target::default(), native)
         .map_err(|error| ctx.fail(in_connect_names(error.refusal(), business)))?;
-    let outcome = state.commands.execute(&ctx.0, command).await;
-    state.metrics.observe_command(
-        Create::SPEC.name,
-        outcome.as_ref().map_or_else(|r| r.code.as_str(), |_| "ok"),
-    );
-    let executed = outcome.map_err(|refusal| ctx.fail(in_connect_names(refusal, business)))?;
+    let executed = compat::execute(state, ctx, command)
+        .await
+        .map_err(|refusal| ctx.fail(in_connect_names(refusal, business)))?;
     let status = if executed.created {
         StatusCode::CREATED
     } else {

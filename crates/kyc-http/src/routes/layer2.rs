@@ -4,9 +4,8 @@
 //! on read, and every error as `{"errors": [{"description", "code"}]}` with 400 where we
 //! would say 422 (Layer2 declares no 422).
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -18,8 +17,9 @@ use kyc_compat::layer2;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::compat::{self, with_pii};
 use super::Handled;
-use crate::error::{json_response, ErrorBody, Failure};
+use crate::error::{json_response, Failure};
 use crate::extract::{query, Ctx, JsonBody};
 use crate::state::HttpState;
 
@@ -60,48 +60,36 @@ pub struct Layer2Error {
 
 /// Rewrites our error body into Layer2's; 422 becomes 400.
 async fn layer2_errors(response: Response) -> Response {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_JSON_BODY_BYTES).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let Ok(ours) = serde_json::from_slice::<ErrorBody>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let errors = match &ours.errors {
-        Some(fields) if !fields.is_empty() => fields
-            .iter()
-            .map(|field| Layer2Error {
-                description: format!("{}: {}", field.field, field.message),
-                code: field.code.clone(),
-            })
-            .collect(),
-        _ => vec![Layer2Error {
-            description: ours.error_message.clone(),
-            code: ours.message_code.clone(),
-        }],
-    };
-    if status == StatusCode::UNPROCESSABLE_ENTITY {
-        parts.status = StatusCode::BAD_REQUEST;
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    let body = serde_json::to_vec(&Layer2Errors { errors }).unwrap_or_default();
-    Response::from_parts(parts, Body::from(body))
+    compat::rewrite_errors(response, |status, ours| {
+        let errors = match &ours.errors {
+            Some(fields) if !fields.is_empty() => fields
+                .iter()
+                .map(|field| Layer2Error {
+                    description: format!("{}: {}", field.field, field.message),
+                    code: field.code.clone(),
+                })
+                .collect(),
+            _ => vec![Layer2Error {
+                description: ours.error_message.clone(),
+                code: ours.message_code.clone(),
+            }],
+        };
+        let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+            StatusCode::BAD_REQUEST
+        } else {
+            status
+        };
+        (
+            status,
+            serde_json::to_vec(&Layer2Errors { errors }).unwrap_or_default(),
+        )
+    })
+    .await
 }
 
 /// A validation refusal carrying `errors` (already in Layer2's names).
 fn invalid(errors: Vec<FieldErrorDto>) -> Refusal {
-    Refusal {
-        errors,
-        ..Refusal::new(
-            FailureKind::Invalid,
-            "validation",
-            "the request has invalid fields",
-        )
-    }
+    compat::invalid(errors, "the request has invalid fields")
 }
 
 /// `refusal` with its field paths in Layer2's names.
@@ -112,28 +100,15 @@ fn in_layer2_names(mut refusal: Refusal, business: bool) -> Refusal {
     refusal
 }
 
-/// The context of a Layer2 read: Layer2 has no `include_pii`, so personal data is shown
-/// whenever the token's `customers:pii:read` scope allows it.
-fn with_pii(ctx: &Ctx) -> Ctx {
-    let mut reading = ctx.0.clone();
-    reading.include_pii = true;
-    Ctx(reading)
-}
-
-/// Executes a translated command, counting it like the native handler does.
+/// Executes a translated command, its refusal in Layer2's names.
 async fn execute<S: CustomerStore, C: Command>(
     state: &HttpState<S>,
     ctx: &Ctx,
     command: C,
     business: bool,
 ) -> Result<Box<CustomerDto>, Failure> {
-    let outcome = state.commands.execute(&ctx.0, command).await;
-    let label = match &outcome {
-        Ok(_) => "ok",
-        Err(refusal) => refusal.code.as_str(),
-    };
-    state.metrics.observe_command(C::SPEC.name, label);
-    outcome
+    compat::execute(state, ctx, command)
+        .await
         .map(|executed| executed.customer)
         .map_err(|refusal| ctx.fail(in_layer2_names(refusal, business)))
 }

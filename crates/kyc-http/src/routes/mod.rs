@@ -3,6 +3,7 @@
 //! path ids and query answers.
 
 pub mod commands;
+pub mod compat;
 pub mod connect;
 pub mod customers;
 pub mod documents;

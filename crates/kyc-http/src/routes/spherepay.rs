@@ -3,9 +3,8 @@
 //! API. Answers are SpherePay's customer object (201 on create), and every error is
 //! `{status, detail, code, correlationId, errors?: [{detail, pointer}]}`.
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -18,8 +17,9 @@ use kyc_domain::CustomerState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::compat::{self, with_pii};
 use super::Handled;
-use crate::error::{json_response, ErrorBody, Failure};
+use crate::error::{json_response, Failure};
 use crate::extract::{query, Ctx, JsonBody};
 use crate::state::HttpState;
 
@@ -84,47 +84,34 @@ fn code_of(status: StatusCode) -> &'static str {
 
 /// Rewrites our error body into SpherePay's.
 async fn spherepay_errors(response: Response) -> Response {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_JSON_BODY_BYTES).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let Ok(ours) = serde_json::from_slice::<ErrorBody>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let theirs = SpherePayError {
-        status: status.as_u16(),
-        detail: ours.error_message,
-        code: code_of(status).to_owned(),
-        correlation_id: ours.trace_id,
-        errors: ours.errors.map(|fields| {
-            fields
-                .into_iter()
-                .map(|field| SpherePayFieldError {
-                    detail: field.message,
-                    pointer: if field.field.starts_with('/') {
-                        field.field
-                    } else {
-                        spherepay::pointer(&field.field)
-                    },
-                })
-                .collect()
-        }),
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    let body = serde_json::to_vec(&theirs).unwrap_or_default();
-    Response::from_parts(parts, Body::from(body))
+    compat::rewrite_errors(response, |status, ours| {
+        let theirs = SpherePayError {
+            status: status.as_u16(),
+            detail: ours.error_message,
+            code: code_of(status).to_owned(),
+            correlation_id: ours.trace_id,
+            errors: ours.errors.map(|fields| {
+                fields
+                    .into_iter()
+                    .map(|field| SpherePayFieldError {
+                        detail: field.message,
+                        pointer: if field.field.starts_with('/') {
+                            field.field
+                        } else {
+                            spherepay::pointer(&field.field)
+                        },
+                    })
+                    .collect()
+            }),
+        };
+        (status, serde_json::to_vec(&theirs).unwrap_or_default())
+    })
+    .await
 }
 
 /// A validation refusal carrying `errors` (already JSON pointers).
 fn invalid(errors: Vec<FieldErrorDto>) -> Refusal {
-    Refusal {
-        errors,
-        ..Refusal::new(FailureKind::Invalid, "validation", "Validation failed")
-    }
+    compat::invalid(errors, "Validation failed")
 }
 
 /// How a body's fields are named in SpherePay's pointers.
@@ -159,28 +146,16 @@ impl Naming {
     }
 }
 
-/// The context of a SpherePay read: SpherePay has no `include_pii`, so personal data is
-/// shown whenever the token's `customers:pii:read` scope allows it.
-fn with_pii(ctx: &Ctx) -> Ctx {
-    let mut reading = ctx.0.clone();
-    reading.include_pii = true;
-    Ctx(reading)
-}
-
-/// Executes a translated command, counting it like the native handler does.
+/// Executes a translated command (its answer with personal data, by scope), its refusal
+/// named by SpherePay's pointers.
 async fn execute<S: CustomerStore, C: Command>(
     state: &HttpState<S>,
     ctx: &Ctx,
     command: C,
     naming: Naming,
 ) -> Result<Box<CustomerDto>, Failure> {
-    let outcome = state.commands.execute(&with_pii(ctx).0, command).await;
-    let label = match &outcome {
-        Ok(_) => "ok",
-        Err(refusal) => refusal.code.as_str(),
-    };
-    state.metrics.observe_command(C::SPEC.name, label);
-    outcome
+    compat::execute(state, &with_pii(ctx), command)
+        .await
         .map(|executed| executed.customer)
         .map_err(|refusal| ctx.fail(naming.apply(refusal)))
 }
@@ -210,12 +185,9 @@ pub async fn create<S: CustomerStore>(
         .map_err(|errors| ctx.fail(invalid(errors)))?;
     let command = Create::from_request(&Target::default(), native)
         .map_err(|error| ctx.fail(naming.apply(error.refusal())))?;
-    let outcome = state.commands.execute(&with_pii(&ctx).0, command).await;
-    state.metrics.observe_command(
-        Create::SPEC.name,
-        outcome.as_ref().map_or_else(|r| r.code.as_str(), |_| "ok"),
-    );
-    let executed = outcome.map_err(|refusal| ctx.fail(naming.apply(refusal)))?;
+    let executed = compat::execute(&state, &with_pii(&ctx), command)
+        .await
+        .map_err(|refusal| ctx.fail(naming.apply(refusal)))?;
     let status = if executed.created {
         StatusCode::CREATED
     } else {
