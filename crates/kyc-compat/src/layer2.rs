@@ -328,7 +328,7 @@ pub fn field_name(native: &str, business: bool) -> String {
 }
 
 impl Address {
-    fn into_native(self) -> AddressBody {
+    pub(crate) fn into_native(self) -> AddressBody {
         // Each part is trimmed before joining, as our parser trims a whole line: what
         // surrounds a part must not end up inside the line.
         let street = match (self.unit_number, self.address_line1) {
@@ -349,7 +349,7 @@ impl Address {
         }
     }
 
-    fn from_native(address: &kyc_app::dto::AddressDto) -> Value {
+    pub(crate) fn from_native(address: &kyc_app::dto::AddressDto) -> Value {
         let mut out = Map::new();
         out.insert("address_line1".into(), address.street.clone().into());
         put(&mut out, "address_line2", address.street2.clone());
@@ -362,7 +362,7 @@ impl Address {
 }
 
 /// Sets `name` when `value` is given.
-fn put(out: &mut Map<String, Value>, name: &str, value: Option<impl Into<Value>>) {
+pub(crate) fn put(out: &mut Map<String, Value>, name: &str, value: Option<impl Into<Value>>) {
     if let Some(value) = value {
         out.insert(name.to_owned(), value.into());
     }
@@ -649,7 +649,11 @@ pub fn status_of(customer: &CustomerDto) -> &'static str {
 }
 
 /// Looks `ours` up in a table of (theirs, ours) and gives theirs, or `fallback`.
-fn theirs(table: &[(&'static str, &str)], ours: &str, fallback: &'static str) -> &'static str {
+pub(crate) fn theirs(
+    table: &[(&'static str, &str)],
+    ours: &str,
+    fallback: &'static str,
+) -> &'static str {
     table
         .iter()
         .find(|(_, native)| *native == ours)
@@ -730,6 +734,15 @@ pub fn render(customer: &CustomerDto) -> Value {
             &mut out,
             "naics_description",
             customer.naics_description.clone(),
+        );
+        out.insert(
+            "individuals".into(),
+            customer
+                .associates
+                .iter()
+                .map(crate::layer2_individuals::render)
+                .collect::<Vec<_>>()
+                .into(),
         );
     } else {
         if let Some(name) = &customer.name {
@@ -882,7 +895,7 @@ fn applies_only_to(field: &str) -> Option<bool> {
 }
 
 /// A list value: comma-separated items, each trimmed and none empty; `""` is the empty list.
-fn list_value(raw: &str) -> Option<Value> {
+pub(crate) fn list_value(raw: &str) -> Option<Value> {
     if raw.trim().is_empty() {
         return Some(Value::Array(Vec::new()));
     }

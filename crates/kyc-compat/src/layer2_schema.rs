@@ -22,6 +22,7 @@ use super::layer2::{
     Customer, CustomerPatch, ACTIVITIES, EMPLOYMENT, ENTITY_TYPES, FUNDS_SOURCES,
     MAX_ADDRESS_LINE_PART, MAX_UNIT_NUMBER, US_RESIDENCY,
 };
+use super::layer2_individuals::{Individual, IndividualPatch, INDIVIDUAL_TYPES};
 
 /// A closed list of Layer2's spellings.
 fn vendor_values(table: &'static [(&'static str, &'static str)], nullable: bool) -> RefOr<Schema> {
@@ -361,53 +362,64 @@ fn update_values() -> Vec<(String, ObjectBuilder)> {
         ));
     }
     for address in ["mailing_address", "registered_address"] {
-        fields.extend([
-            (
-                format!("{address}.unit_number"),
-                text(MAX_UNIT_NUMBER, false),
-            ),
-            (
-                format!("{address}.address_line1"),
-                text(200 - MAX_UNIT_NUMBER - 1, false),
-            ),
-            (
-                format!("{address}.address_line2"),
-                text(MAX_ADDRESS_LINE_PART, false),
-            ),
-            (
-                format!("{address}.address_line3"),
-                text(MAX_ADDRESS_LINE_PART, false),
-            ),
-            (format!("{address}.city"), text(200, false)),
-            (format!("{address}.state"), text(200, false)),
-            (
-                format!("{address}.postal_code"),
-                text(ShortText::MAX_LENGTH, false),
-            ),
-            (format!("{address}.country_code"), country_code(false)),
-        ]);
+        fields.extend(address_update_values(address));
     }
     fields
 }
 
+/// What a patch's `value` may be for each member of `address`.
+fn address_update_values(address: &str) -> Vec<(String, ObjectBuilder)> {
+    vec![
+        (
+            format!("{address}.unit_number"),
+            text(MAX_UNIT_NUMBER, false),
+        ),
+        (
+            format!("{address}.address_line1"),
+            text(200 - MAX_UNIT_NUMBER - 1, false),
+        ),
+        (
+            format!("{address}.address_line2"),
+            text(MAX_ADDRESS_LINE_PART, false),
+        ),
+        (
+            format!("{address}.address_line3"),
+            text(MAX_ADDRESS_LINE_PART, false),
+        ),
+        (format!("{address}.city"), text(200, false)),
+        (format!("{address}.state"), text(200, false)),
+        (
+            format!("{address}.postal_code"),
+            text(ShortText::MAX_LENGTH, false),
+        ),
+        (format!("{address}.country_code"), country_code(false)),
+    ]
+}
+
+/// One update of a patch: one of `fields` with its value's rule, described by `description`.
+fn updates_of(fields: Vec<(String, ObjectBuilder)>, description: &str) -> OneOfBuilder {
+    fields
+        .into_iter()
+        .fold(OneOfBuilder::new(), |any, (field, value)| {
+            let name = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([field.as_str()]));
+            any.item(object(
+                vec![("field", done(name)), ("value", done(value))],
+                &["field", "value"],
+            ))
+        })
+        .description(Some(description))
+}
+
 impl PartialSchema for CustomerPatch {
     fn schema() -> RefOr<Schema> {
-        let update = update_values()
-            .into_iter()
-            .fold(OneOfBuilder::new(), |any, (field, value)| {
-                let name = ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some([field.as_str()]));
-                any.item(object(
-                    vec![("field", done(name)), ("value", done(value))],
-                    &["field", "value"],
-                ))
-            })
-            .description(Some(
-                "A field by its Layer2 name (`mailing_address.city` for a member) and its new \
-                 value, a string (a list as comma-separated values). A field of the other \
-                 customer type, or a member of an object the customer lacks, is a conflict (409)",
-            ));
+        let update = updates_of(
+            update_values(),
+            "A field by its Layer2 name (`mailing_address.city` for a member) and its new \
+             value, a string (a list as comma-separated values). A field of the other \
+             customer type, or a member of an object the customer lacks, is a conflict (409)",
+        );
         let free_text = || {
             done(
                 ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
@@ -428,5 +440,138 @@ impl PartialSchema for CustomerPatch {
 impl ToSchema for CustomerPatch {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("Layer2CustomerPatch")
+    }
+}
+
+/// Layer2's individual types as the schema lists them.
+fn individual_types() -> impl Iterator<Item = &'static str> {
+    INDIVIDUAL_TYPES.iter().map(|(theirs, _)| *theirs)
+}
+
+/// A whole percentage from 0 to 100.
+fn whole_percentage(nullable: bool) -> ObjectBuilder {
+    let kind = if nullable {
+        SchemaType::from_iter([Type::Integer, Type::Null])
+    } else {
+        SchemaType::new(Type::Integer)
+    };
+    ObjectBuilder::new()
+        .schema_type(kind)
+        .minimum(Some(0))
+        .maximum(Some(100))
+}
+
+impl PartialSchema for Individual {
+    fn schema() -> RefOr<Schema> {
+        let properties = vec![
+            (
+                "id",
+                done(
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                        .description(Some("Read-only: ignored when sent")),
+                ),
+            ),
+            ("title", done(text(NameText::MAX_LENGTH, true))),
+            (
+                "individual_type",
+                array(one_of_values(individual_types(), false), false)
+                    .min_items(Some(1))
+                    .into(),
+            ),
+            ("first_name", done(text(NameText::MAX_LENGTH, false))),
+            ("middle_name", done(text(NameText::MAX_LENGTH, true))),
+            ("last_name", done(text(NameText::MAX_LENGTH, false))),
+            ("email_address", done(email_address(true))),
+            ("mailing_address", address()),
+            ("telephone_number", done(phone_number(true))),
+            ("tax_reference_number", done(identifier(true))),
+            ("passport_number", done(identifier(true))),
+            ("nationality", done(country_code(true))),
+            ("date_of_birth", done(past_date(true))),
+            ("us_residency_status", vendor_values(US_RESIDENCY, true)),
+            ("percentage_ownership", done(whole_percentage(true))),
+        ];
+        AllOfBuilder::new()
+            .item(
+                object(properties, &["first_name", "last_name", "individual_type"])
+                    .title(Some("Individual")),
+            )
+            .item(needs(
+                "tax_reference_number",
+                "mailing_address",
+                Type::Object,
+            ))
+            .item(needs("passport_number", "nationality", Type::String))
+            .description(Some(
+                "An officer, beneficial owner, control person or authorised person of a \
+                 corporation. `tax_reference_number` needs `mailing_address` (its country issues \
+                 the number); `passport_number` needs `nationality`",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Individual {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Layer2Individual")
+    }
+}
+
+/// What a patch's `value` may be for each field of an individual, as a string.
+fn individual_update_values() -> Vec<(String, ObjectBuilder)> {
+    let ws = whitespace();
+    let types = individual_types().collect::<Vec<_>>().join("|");
+    let mut fields: Vec<(String, ObjectBuilder)> = vec![
+        ("title".into(), text(NameText::MAX_LENGTH, false)),
+        (
+            "individual_type".into(),
+            patterned(
+                format!("^{ws}(?:{types}){ws}(?:,{ws}(?:{types}){ws})*$"),
+                false,
+            ),
+        ),
+        ("first_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("middle_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("last_name".into(), text(NameText::MAX_LENGTH, false)),
+        ("email_address".into(), email_address(false)),
+        ("telephone_number".into(), phone_number(false)),
+        ("tax_reference_number".into(), identifier(false)),
+        ("passport_number".into(), identifier(false)),
+        ("nationality".into(), country_code(false)),
+        ("date_of_birth".into(), past_date(false)),
+        (
+            "us_residency_status".into(),
+            one_of_values(US_RESIDENCY.iter().map(|(theirs, _)| *theirs), false),
+        ),
+        (
+            "percentage_ownership".into(),
+            patterned("^(?:100|[1-9]?[0-9])$".to_owned(), false),
+        ),
+    ];
+    fields.extend(address_update_values("mailing_address"));
+    fields
+}
+
+impl PartialSchema for IndividualPatch {
+    fn schema() -> RefOr<Schema> {
+        let update = updates_of(
+            individual_update_values(),
+            "A field by its Layer2 name (`mailing_address.city` for a member) and its new value, \
+             a string (`individual_type` as comma-separated types). A member of an address the \
+             individual lacks, or a number whose issuing country it does not give, is a \
+             conflict (409)",
+        );
+        object(
+            vec![("updates", array(update, false).min_items(Some(1)).into())],
+            &["updates"],
+        )
+        .into()
+    }
+}
+
+impl ToSchema for IndividualPatch {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Layer2IndividualPatch")
     }
 }

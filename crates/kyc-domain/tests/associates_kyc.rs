@@ -27,7 +27,7 @@ fn owner(first: &str, share: f64) -> AssociateDraft {
         email_address: None,
         ownership_percentage: Some(share),
         roles: Some(vec!["owner".into()]),
-        pep: None,
+        ..AssociateDraft::default()
     }
 }
 

@@ -926,6 +926,7 @@ fn answer_showing(guid: CustomerGuid, bank: BankGuid) -> kyc_app::Executed {
     let customer = Customer::from_events(&events);
     kyc_app::Executed {
         created: true,
+        created_guid: Some(guid.to_string()),
         customer: Box::new(kyc_app::dto::CustomerDto::new(
             customer.record().unwrap(),
             true,

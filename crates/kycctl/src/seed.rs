@@ -229,7 +229,7 @@ impl Script {
                     email_address: None,
                     ownership_percentage: Some(f64::from(self.rng.u32(25..100))),
                     roles: Some(vec!["owner".into(), "control_person".into()]),
-                    pep: None,
+                    ..AssociateDraft::default()
                 },
                 at: self.tick(),
             });

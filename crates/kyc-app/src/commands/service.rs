@@ -307,6 +307,7 @@ impl<S: CustomerStore> CommandService<S> {
             .ok_or_else(|| AppError::Internal("a decided command left no customer".to_owned()))?;
         Ok(Executed {
             created: C::SPEC.creates,
+            created_guid: crate::outcome::created_guid(&events),
             customer: Box::new(
                 CustomerDto::new(record, ctx.include_pii())
                     .with_retention(record, server.policy.retention),

@@ -232,6 +232,31 @@ pub struct AssociateBody {
     pub roles: Option<Vec<String>>,
     /// Political exposure: `is_pep`, and the explanation when true.
     pub pep: Option<PepBody>,
+    /// Position in the business (`CEO`, `Treasurer` …).
+    pub job_title: Option<String>,
+    /// Phone number, E.164.
+    pub phone_number: Option<String>,
+    /// Nationality, ISO 3166-1 alpha-2.
+    pub nationality: Option<String>,
+    /// `us_citizen`, `resident_alien` or `non_resident_alien`.
+    pub us_residency_status: Option<String>,
+    /// The person's tax number: number, type and issuing country together.
+    pub tax_identification: Option<TaxIdentificationBody>,
+    /// The person's identity document numbers.
+    pub identification_numbers: Option<Vec<AssociateIdentificationNumberBody>>,
+}
+
+/// An associate's identity document number (Cybrid's `issuing_subdivision` has no place here).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssociateIdentificationNumberBody {
+    /// Kind of number.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Issuing country, ISO 3166-1 alpha-2.
+    pub issuing_country_code: Option<String>,
+    /// The number.
+    pub identification_number: Option<String>,
 }
 
 /// Changes to an associate: the fields of [`AssociateBody`], none required, at least one given.
@@ -489,12 +514,9 @@ impl CustomerBody {
                 is_pep: pep.is_pep,
                 explanation: pep.explanation,
             }),
-            tax_identification: self.tax_identification.map(|tax| TaxIdentificationDraft {
-                number: tax.number,
-                kind: tax.kind,
-                country_code: tax.country_code,
-                description: tax.description,
-            }),
+            tax_identification: self
+                .tax_identification
+                .map(TaxIdentificationBody::into_draft),
             identification_numbers,
             aliases,
             website: self.website,
@@ -539,6 +561,18 @@ impl AddressBody {
     }
 }
 
+impl TaxIdentificationBody {
+    /// The domain's draft of the number.
+    pub fn into_draft(self) -> TaxIdentificationDraft {
+        TaxIdentificationDraft {
+            number: self.number,
+            kind: self.kind,
+            country_code: self.country_code,
+            description: self.description,
+        }
+    }
+}
+
 impl IdentificationNumberBody {
     fn into_draft(self) -> IdentificationNumberDraft {
         let kind = self.kind.map(|kind| {
@@ -558,6 +592,27 @@ impl IdentificationNumberBody {
 impl From<AssociateBody> for AssociateDraft {
     fn from(body: AssociateBody) -> Self {
         Self {
+            job_title: body.job_title,
+            phone_number: body.phone_number,
+            nationality: body.nationality,
+            us_residency_status: body.us_residency_status,
+            tax_identification: body
+                .tax_identification
+                .map(TaxIdentificationBody::into_draft),
+            identification_numbers: body.identification_numbers.map(|numbers| {
+                numbers
+                    .into_iter()
+                    .map(|n| {
+                        IdentificationNumberBody {
+                            kind: n.kind,
+                            issuing_country_code: n.issuing_country_code,
+                            identification_number: n.identification_number,
+                            issuing_subdivision: None,
+                        }
+                        .into_draft()
+                    })
+                    .collect()
+            }),
             name: body.name.map(NameBody::into_draft),
             date_of_birth: body.date_of_birth,
             address: body.address.map(AddressBody::into_draft),

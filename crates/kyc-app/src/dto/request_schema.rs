@@ -178,6 +178,13 @@ fn pep() -> RefOr<Schema> {
 }
 
 fn tax_identification() -> RefOr<Schema> {
+    tax_identification_noting(
+        "Needs `address` on the customer; `description` names an `other` document",
+    )
+}
+
+/// A tax number, `note` saying what it needs.
+fn tax_identification_noting(note: &str) -> RefOr<Schema> {
     let kinds = TaxIdType::ALL
         .iter()
         .filter(|kind| **kind != TaxIdType::Other)
@@ -207,26 +214,33 @@ fn tax_identification() -> RefOr<Schema> {
         OneOfBuilder::new()
             .item(named)
             .item(other)
-            .description(Some(
-                "Needs `address` on the customer; `description` names an `other` document",
-            )),
+            .description(Some(note)),
     )
 }
 
 fn identification_numbers() -> RefOr<Schema> {
+    identification_numbers_with(true)
+}
+
+/// Identification numbers; with `cybrid_subdivision`, Cybrid's `issuing_subdivision` is
+/// accepted as `null`.
+fn identification_numbers_with(cybrid_subdivision: bool) -> RefOr<Schema> {
     let kinds = IdentificationType::ALL.iter().map(|v| v.as_str()).chain(
         CYBRID_IDENTIFICATION_TYPES
             .iter()
             .map(|(cybrid, _)| *cybrid),
     );
+    let mut members = vec![
+        ("type", done(one_of_values(kinds, false))),
+        ("issuing_country_code", done(country_code(false))),
+        ("identification_number", done(identifier(false))),
+    ];
+    if cybrid_subdivision {
+        members.push(("issuing_subdivision", done(null_only())));
+    }
     array(
         object(
-            vec![
-                ("type", done(one_of_values(kinds, false))),
-                ("issuing_country_code", done(country_code(false))),
-                ("identification_number", done(identifier(false))),
-                ("issuing_subdivision", done(null_only())),
-            ],
+            members,
             &["type", "issuing_country_code", "identification_number"],
         ),
         true,
@@ -544,6 +558,18 @@ fn associate(required: &[&str]) -> ObjectBuilder {
                 .into(),
             ),
             ("pep", pep()),
+            ("job_title", done(text(NameText::MAX_LENGTH, true))),
+            ("phone_number", done(phone_number(true))),
+            ("nationality", done(country_code(true))),
+            (
+                "us_residency_status",
+                closed(UsResidencyStatus::ALL, UsResidencyStatus::as_str),
+            ),
+            (
+                "tax_identification",
+                tax_identification_noting("`description` names an `other` document"),
+            ),
+            ("identification_numbers", identification_numbers_with(false)),
         ],
         required,
     )

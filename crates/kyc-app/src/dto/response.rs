@@ -343,6 +343,35 @@ pub struct AssociateDto {
     /// Political exposure (PII: only with the PII scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pep: Option<PepDto>,
+    /// Position in the business.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Nationality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    /// Standing under US residency rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_residency_status: Option<String>,
+    /// Tax number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_identification: Option<TaxIdentificationDto>,
+    /// Identity document numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_numbers: Option<Vec<IdentificationNumberDto>>,
+}
+
+impl From<&kyc_domain::values::TaxIdentification> for TaxIdentificationDto {
+    fn from(t: &kyc_domain::values::TaxIdentification) -> Self {
+        Self {
+            number: t.number.as_str().to_owned(),
+            kind: t.kind.as_str().to_owned(),
+            country_code: t.country_code.to_string(),
+            description: t.description.as_ref().map(ToString::to_string),
+        }
+    }
 }
 
 impl AssociateDto {
@@ -371,6 +400,31 @@ impl AssociateDto {
                 .filter(|_| pii)
                 .map(|e| e.as_str().to_owned()),
             pep: a.pep.as_ref().filter(|_| pii).map(PepDto::from),
+            job_title: a
+                .job_title
+                .as_ref()
+                .filter(|_| pii)
+                .map(ToString::to_string),
+            phone_number: a
+                .phone_number
+                .as_ref()
+                .filter(|_| pii)
+                .map(|p| p.as_str().to_owned()),
+            nationality: a.nationality.filter(|_| pii).map(|c| c.to_string()),
+            us_residency_status: a
+                .us_residency_status
+                .filter(|_| pii)
+                .map(|status| status.as_str().to_owned()),
+            tax_identification: a
+                .tax_identification
+                .as_ref()
+                .filter(|_| pii)
+                .map(TaxIdentificationDto::from),
+            identification_numbers: a
+                .identification_numbers
+                .as_ref()
+                .filter(|_| pii)
+                .map(|list| list.iter().map(IdentificationNumberDto::from).collect()),
         }
     }
 }
@@ -822,14 +876,11 @@ impl CustomerDto {
                 .filter(|_| pii)
                 .map(|c| c.to_string()),
             pep: d.pep.as_ref().filter(|_| pii).map(PepDto::from),
-            tax_identification: d.tax_identification.as_ref().filter(|_| pii).map(|t| {
-                TaxIdentificationDto {
-                    number: t.number.as_str().to_owned(),
-                    kind: t.kind.as_str().to_owned(),
-                    country_code: t.country_code.to_string(),
-                    description: t.description.as_ref().map(ToString::to_string),
-                }
-            }),
+            tax_identification: d
+                .tax_identification
+                .as_ref()
+                .filter(|_| pii)
+                .map(TaxIdentificationDto::from),
             registration_number: d.registration_number.as_ref().map(ToString::to_string),
             incorporation_date: d.incorporation_date,
             incorporation_country: d.incorporation_country.map(|c| c.to_string()),

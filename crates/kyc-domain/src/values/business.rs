@@ -7,10 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::address::{optional, Address, AddressDraft};
 use super::closed_enum::closed_enum;
-use super::contact::EmailAddress;
+use super::contact::{EmailAddress, PhoneNumber};
+use super::country::CountryCode;
 use super::error::{invalid, FieldError, ValidationCode, ValidationErrors};
+use super::financial::UsResidencyStatus;
+use super::identification::{
+    IdentificationNumber, IdentificationNumberDraft, TaxIdentification, TaxIdentificationDraft,
+};
 use super::person::{NameDraft, PersonName};
-use super::text::{string_conversions, within, Measure};
+use super::text::{string_conversions, within, Measure, NameText};
 
 /// A business website: an absolute `http` or `https` URL with a host, at most 2,048 characters.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -112,6 +117,8 @@ closed_enum! {
         ControlPerson => "control_person",
         /// May sign on the business's behalf.
         Signer => "signer",
+        /// An officer appointed to run the business (secretary, treasurer, president …).
+        Officer => "officer",
     }
 }
 
@@ -132,6 +139,18 @@ pub struct AssociateDraft {
     pub roles: Option<Vec<String>>,
     /// Political exposure.
     pub pep: Option<super::PepDraft>,
+    /// Position in the business (`CEO`, `Treasurer` …).
+    pub job_title: Option<String>,
+    /// Phone number, E.164.
+    pub phone_number: Option<String>,
+    /// Nationality, ISO 3166-1 alpha-2.
+    pub nationality: Option<String>,
+    /// Standing under US residency rules.
+    pub us_residency_status: Option<String>,
+    /// The person's tax number.
+    pub tax_identification: Option<TaxIdentificationDraft>,
+    /// The person's identity document numbers (passport, national id …).
+    pub identification_numbers: Option<Vec<IdentificationNumberDraft>>,
 }
 
 /// Validated associate fields; on an add, `name` and `roles` are always present.
@@ -159,6 +178,24 @@ pub struct AssociateDetails {
     /// high risk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pep: Option<super::PepStatus>,
+    /// Position in the business.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<NameText>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<PhoneNumber>,
+    /// Nationality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<CountryCode>,
+    /// Standing under US residency rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_residency_status: Option<UsResidencyStatus>,
+    /// Tax number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_identification: Option<TaxIdentification>,
+    /// Identity document numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_numbers: Option<Vec<IdentificationNumber>>,
 }
 
 impl AssociateDetails {
@@ -214,6 +251,41 @@ impl AssociateDetails {
             .pep
             .as_ref()
             .and_then(|raw| errors.collect("pep", super::PepStatus::parse(raw)));
+        let job_title = optional(
+            &mut errors,
+            "job_title",
+            draft.job_title.as_deref(),
+            NameText::parse,
+        );
+        let phone_number = optional(
+            &mut errors,
+            "phone_number",
+            draft.phone_number.as_deref(),
+            PhoneNumber::parse,
+        );
+        let nationality = optional(
+            &mut errors,
+            "nationality",
+            draft.nationality.as_deref(),
+            CountryCode::parse,
+        );
+        let us_residency_status = optional(
+            &mut errors,
+            "us_residency_status",
+            draft.us_residency_status.as_deref(),
+            UsResidencyStatus::parse,
+        );
+        let tax_identification = draft
+            .tax_identification
+            .as_ref()
+            .and_then(|raw| errors.collect("tax_identification", TaxIdentification::parse(raw)))
+            .flatten();
+        let identification_numbers = draft.identification_numbers.as_ref().and_then(|raw| {
+            errors.collect(
+                "identification_numbers",
+                IdentificationNumber::parse_list(raw),
+            )
+        });
         errors.finish(|| Self {
             name,
             date_of_birth,
@@ -222,6 +294,12 @@ impl AssociateDetails {
             ownership_percentage,
             roles,
             pep,
+            job_title,
+            phone_number,
+            nationality,
+            us_residency_status,
+            tax_identification,
+            identification_numbers,
         })
     }
 
@@ -264,6 +342,12 @@ impl AssociateDetails {
             ownership_percentage,
             roles,
             pep,
+            job_title,
+            phone_number,
+            nationality,
+            us_residency_status,
+            tax_identification,
+            identification_numbers,
         } = patch.clone();
         if name.is_some() {
             self.name = name;
@@ -285,6 +369,24 @@ impl AssociateDetails {
         }
         if pep.is_some() {
             self.pep = pep;
+        }
+        if job_title.is_some() {
+            self.job_title = job_title;
+        }
+        if phone_number.is_some() {
+            self.phone_number = phone_number;
+        }
+        if nationality.is_some() {
+            self.nationality = nationality;
+        }
+        if us_residency_status.is_some() {
+            self.us_residency_status = us_residency_status;
+        }
+        if tax_identification.is_some() {
+            self.tax_identification = tax_identification;
+        }
+        if identification_numbers.is_some() {
+            self.identification_numbers = identification_numbers;
         }
     }
 
@@ -380,21 +482,106 @@ mod tests {
                 is_pep: Some(true),
                 explanation: None,
             }),
+            job_title: Some(" ".into()),
+            phone_number: Some("555".into()),
+            nationality: Some("XX".into()),
+            us_residency_status: Some("martian".into()),
+            tax_identification: Some(TaxIdentificationDraft {
+                number: Some("123".into()),
+                ..TaxIdentificationDraft::default()
+            }),
+            identification_numbers: Some(vec![IdentificationNumberDraft {
+                kind: Some("passport_number".into()),
+                issuing_country_code: Some("DE".into()),
+                identification_number: None,
+            }]),
         };
         let errors = AssociateDetails::parse_new(&draft, today()).unwrap_err();
-        let found = errors.fields_and_codes();
+        let found: Vec<(String, ValidationCode)> = errors
+            .fields_and_codes()
+            .into_iter()
+            .map(|(field, code)| (field.to_owned(), code))
+            .collect();
+        let expected = [
+            ("date_of_birth", ValidationCode::NotInPast),
+            ("address.street", ValidationCode::Required),
+            ("address.city", ValidationCode::Required),
+            ("address.country_code", ValidationCode::Required),
+            ("ownership_percentage", ValidationCode::OutOfRange),
+            ("roles[1]", ValidationCode::UnknownValue),
+            ("pep.explanation", ValidationCode::Required),
+            ("job_title", ValidationCode::Empty),
+            ("phone_number", ValidationCode::InvalidFormat),
+            ("nationality", ValidationCode::UnknownValue),
+            ("us_residency_status", ValidationCode::UnknownValue),
+            ("tax_identification.type", ValidationCode::IncompleteGroup),
+            (
+                "tax_identification.country_code",
+                ValidationCode::IncompleteGroup,
+            ),
+            (
+                "identification_numbers[0].identification_number",
+                ValidationCode::Required,
+            ),
+        ];
+        for (field, code) in expected {
+            assert!(
+                found.iter().any(|(f, c)| f == field && *c == code),
+                "{field} {code:?} not in {found:?}"
+            );
+        }
+        assert_eq!(found.len(), expected.len(), "{found:?}");
+    }
+
+    #[test]
+    fn an_associate_carries_its_title_contacts_residency_and_numbers() {
+        let draft = AssociateDraft {
+            name: Some(NameDraft {
+                first: Some("Grace".into()),
+                last: Some("Hopper".into()),
+                ..NameDraft::default()
+            }),
+            roles: Some(vec!["officer".into()]),
+            job_title: Some("Treasurer".into()),
+            phone_number: Some("+14155550100".into()),
+            nationality: Some("US".into()),
+            us_residency_status: Some("us_citizen".into()),
+            tax_identification: Some(TaxIdentificationDraft {
+                number: Some("123-45-6789".into()),
+                kind: Some("ssn".into()),
+                country_code: Some("US".into()),
+                description: None,
+            }),
+            identification_numbers: Some(vec![IdentificationNumberDraft {
+                kind: Some("passport_number".into()),
+                issuing_country_code: Some("US".into()),
+                identification_number: Some("X1234567".into()),
+            }]),
+            ..AssociateDraft::default()
+        };
+        let mut associate = AssociateDetails::parse_new(&draft, today()).unwrap();
+        assert!(associate.has_role(AssociateRole::Officer));
         assert_eq!(
-            found,
-            [
-                ("date_of_birth", ValidationCode::NotInPast),
-                ("address.street", ValidationCode::Required),
-                ("address.city", ValidationCode::Required),
-                ("address.country_code", ValidationCode::Required),
-                ("ownership_percentage", ValidationCode::OutOfRange),
-                ("roles[1]", ValidationCode::UnknownValue),
-                ("pep.explanation", ValidationCode::Required),
-            ]
+            associate.job_title.as_ref().unwrap().to_string(),
+            "Treasurer"
         );
+        assert_eq!(associate.nationality.unwrap().to_string(), "US");
+        assert_eq!(
+            associate.us_residency_status,
+            Some(UsResidencyStatus::UsCitizen)
+        );
+        let change = AssociateDetails::parse(
+            &AssociateDraft {
+                job_title: Some("CFO".into()),
+                ..AssociateDraft::default()
+            },
+            today(),
+        )
+        .unwrap();
+        associate.merge(&change);
+        assert_eq!(associate.job_title.as_ref().unwrap().to_string(), "CFO");
+        assert!(associate.tax_identification.is_some());
+        assert_eq!(associate.identification_numbers.as_ref().unwrap().len(), 1);
     }
 
     #[test]

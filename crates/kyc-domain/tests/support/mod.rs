@@ -138,7 +138,7 @@ pub fn owner_and_control_person() -> AssociateDraft {
         email_address: Some("grace@acme.example".into()),
         ownership_percentage: Some(30.0),
         roles: Some(vec!["owner".into(), "control_person".into()]),
-        pep: None,
+        ..AssociateDraft::default()
     }
 }
 

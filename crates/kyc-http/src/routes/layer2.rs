@@ -7,13 +7,13 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use kyc_app::commands::{Command, Create, PatchCustomer, Target};
-use kyc_app::dto::{CustomerDto, CustomerPatchBody};
+use kyc_app::commands::{AddAssociate, Command, Create, PatchCustomer, Target, UpdateAssociate};
+use kyc_app::dto::{AssociateChanges, AssociateDto, CustomerDto, CustomerPatchBody};
 use kyc_app::ports::CustomerStore;
 use kyc_app::{FailureKind, FieldErrorDto, ListParams, Refusal};
-use kyc_compat::layer2;
+use kyc_compat::{layer2, layer2_individuals};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -37,6 +37,14 @@ pub fn routes<S: CustomerStore>() -> Router<HttpState<S>> {
         .route(
             "/compat/layer2/v1/customers/{id}",
             get(read::<S>).patch(change::<S>),
+        )
+        .route(
+            "/compat/layer2/v1/customers/{id}/individuals",
+            post(add_individual::<S>),
+        )
+        .route(
+            "/compat/layer2/v1/customers/{id}/individuals/{individual_id}",
+            get(read_individual::<S>).patch(change_individual::<S>),
         )
         .route_layer(axum::middleware::map_response(layer2_errors))
 }
@@ -111,6 +119,29 @@ async fn execute<S: CustomerStore, C: Command>(
         .await
         .map(|executed| executed.customer)
         .map_err(|refusal| ctx.fail(in_layer2_names(refusal, business)))
+}
+
+/// `refusal` with its field paths in Layer2's names for an individual.
+fn in_individual_names(mut refusal: Refusal) -> Refusal {
+    for error in &mut refusal.errors {
+        error.field = layer2_individuals::field_name(&error.field);
+    }
+    refusal
+}
+
+/// A 409 for updates the stored customer or individual cannot take, or a 400.
+fn patch_refused(ctx: &Ctx, refusal: layer2::PatchRefusal, holder: &str) -> Failure {
+    match refusal {
+        layer2::PatchRefusal::Invalid(errors) => ctx.fail(invalid(errors)),
+        layer2::PatchRefusal::Conflict(errors) => ctx.fail(Refusal {
+            errors,
+            ..Refusal::new(
+                FailureKind::Conflict,
+                "conflicts_with_customer",
+                format!("the updates need what the {holder} does not have"),
+            )
+        }),
+    }
 }
 
 /// `{"data": {"id"}}`, as Layer2 answers a create or a change.
@@ -231,20 +262,8 @@ pub async fn change<S: CustomerStore>(
     let business = current.customer_type == "business";
     let guid = kyc_domain::ids::CustomerGuid::parse(&current.guid)
         .map_err(|_| ctx.fail(kyc_app::AppError::NotFound))?;
-    let changed =
-        layer2::apply_updates(&layer2::render(&current), &patch).map_err(
-            |refusal| match refusal {
-                layer2::PatchRefusal::Invalid(errors) => ctx.fail(invalid(errors)),
-                layer2::PatchRefusal::Conflict(errors) => ctx.fail(Refusal {
-                    errors,
-                    ..Refusal::new(
-                        FailureKind::Conflict,
-                        "conflicts_with_customer",
-                        "the updates need what the customer does not have",
-                    )
-                }),
-            },
-        )?;
+    let changed = layer2::apply_updates(&layer2::render(&current), &patch)
+        .map_err(|refusal| patch_refused(&ctx, refusal, "customer"))?;
     let native = changed
         .into_native(false)
         .map_err(|errors| ctx.fail(invalid(errors)))?;
@@ -261,6 +280,151 @@ pub async fn change<S: CustomerStore>(
         .map_err(|error| ctx.fail(in_layer2_names(error.refusal(), business)))?;
     let customer = execute(&state, &ctx, command, business).await?;
     Ok(created(&customer))
+}
+
+/// The guid of a customer resolved by its Layer2 id.
+fn guid_of(ctx: &Ctx, customer: &CustomerDto) -> Result<kyc_domain::ids::CustomerGuid, Failure> {
+    kyc_domain::ids::CustomerGuid::parse(&customer.guid)
+        .map_err(|_| ctx.fail(kyc_app::AppError::NotFound))
+}
+
+/// The individual `individual_id` of `customer`, or 404.
+fn individual_of<'a>(
+    ctx: &Ctx,
+    customer: &'a CustomerDto,
+    individual_id: &str,
+) -> Result<&'a AssociateDto, Failure> {
+    customer
+        .associates
+        .iter()
+        .find(|associate| associate.guid == individual_id)
+        .ok_or_else(|| ctx.fail(kyc_app::AppError::NotFound))
+}
+
+/// `POST /compat/layer2/v1/customers/{id}/individuals`: an officer, beneficial owner, control
+/// person or authorised person of a corporation, added as an associate.
+#[utoipa::path(
+    post,
+    path = "/compat/layer2/v1/customers/{id}/individuals",
+    operation_id = "layer2_add_individual",
+    tag = "compat-layer2",
+    params(("id" = String, Path, description = "The client's id for the corporation")),
+    request_body = layer2_individuals::Individual,
+    responses(
+        (status = 200, description = "Added (or replayed under the same `x-l2f-idempotency-id`): `{\"data\": {\"id\"}}`, the individual's id"),
+        (status = 400, description = "Invalid fields, named as Layer2 names them", body = Layer2Errors),
+        (status = 404, description = "No such customer in the tenant", body = Layer2Errors),
+        (status = 409, description = "The customer is not a corporation, is past onboarding, or the shares would pass 100", body = Layer2Errors),
+    )
+)]
+pub async fn add_individual<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<layer2_individuals::Individual>,
+) -> Handled {
+    let native = body
+        .into_native(true)
+        .map_err(|errors| ctx.fail(invalid(errors)))?;
+    let customer = resolve(&state, &ctx, &id).await?;
+    let target = Target {
+        customer: Some(guid_of(&ctx, &customer)?),
+        ..Target::default()
+    };
+    let command = AddAssociate::from_request(&target, native)
+        .map_err(|error| ctx.fail(in_individual_names(error.refusal())))?;
+    let executed = compat::execute(&state, &ctx, command)
+        .await
+        .map_err(|refusal| ctx.fail(in_individual_names(refusal)))?;
+    let individual = executed.created_guid.ok_or_else(|| {
+        ctx.fail(kyc_app::AppError::Internal(
+            "an added associate has no id".to_owned(),
+        ))
+    })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": {"id": individual}}),
+    ))
+}
+
+/// `GET /compat/layer2/v1/customers/{id}/individuals/{individual_id}`.
+#[utoipa::path(
+    get,
+    path = "/compat/layer2/v1/customers/{id}/individuals/{individual_id}",
+    operation_id = "layer2_get_individual",
+    tag = "compat-layer2",
+    params(
+        ("id" = String, Path, description = "The client's id for the corporation"),
+        ("individual_id" = String, Path, description = "The individual's id, as adding it answered"),
+    ),
+    responses(
+        (status = 200, description = "`{\"data\": Individual}`"),
+        (status = 404, description = "No such customer or individual", body = Layer2Errors),
+    )
+)]
+pub async fn read_individual<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path((id, individual_id)): Path<(String, String)>,
+) -> Handled {
+    let customer = resolve(&state, &with_pii(&ctx), &id).await?;
+    let individual = individual_of(&ctx, &customer, &individual_id)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": layer2_individuals::render(individual)}),
+    ))
+}
+
+/// `PATCH /compat/layer2/v1/customers/{id}/individuals/{individual_id}`: `{updates: [{field,
+/// value}]}`.
+#[utoipa::path(
+    patch,
+    path = "/compat/layer2/v1/customers/{id}/individuals/{individual_id}",
+    operation_id = "layer2_update_individual",
+    tag = "compat-layer2",
+    params(
+        ("id" = String, Path, description = "The client's id for the corporation"),
+        ("individual_id" = String, Path, description = "The individual's id"),
+    ),
+    request_body = layer2_individuals::IndividualPatch,
+    responses(
+        (status = 200, description = "Changed: `{\"data\": {\"id\"}}`"),
+        (status = 400, description = "Invalid updates, named as Layer2 names them", body = Layer2Errors),
+        (status = 404, description = "No such customer or individual", body = Layer2Errors),
+        (status = 409, description = "The updates need what the individual lacks, or the customer is past onboarding", body = Layer2Errors),
+    )
+)]
+pub async fn change_individual<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path((id, individual_id)): Path<(String, String)>,
+    JsonBody(patch): JsonBody<layer2_individuals::IndividualPatch>,
+) -> Handled {
+    // Read with personal data to merge members of the address and parts of the name; only
+    // the changed fields are sent, and the command checks the caller's scopes as for any
+    // change.
+    let customer = resolve(&state, &with_pii(&ctx), &id).await?;
+    let individual = individual_of(&ctx, &customer, &individual_id)?;
+    let changed =
+        layer2_individuals::apply_updates(&layer2_individuals::render(individual), &patch)
+            .map_err(|refusal| patch_refused(&ctx, refusal, "individual"))?;
+    let native = changed
+        .into_native(false)
+        .map_err(|errors| ctx.fail(invalid(errors)))?;
+    let target = Target {
+        customer: Some(guid_of(&ctx, &customer)?),
+        associate: kyc_domain::ids::AssociateGuid::parse(&individual.guid).ok(),
+        ..Target::default()
+    };
+    let command = UpdateAssociate::from_request(&target, AssociateChanges(native))
+        .map_err(|error| ctx.fail(in_individual_names(error.refusal())))?;
+    compat::execute(&state, &ctx, command)
+        .await
+        .map_err(|refusal| ctx.fail(in_individual_names(refusal)))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": {"id": individual.guid}}),
+    ))
 }
 
 /// Query parameters of Layer2's list.

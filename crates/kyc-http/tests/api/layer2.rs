@@ -146,7 +146,10 @@ async fn a_corporation_created_through_layer2_reads_back_field_by_field() {
     let body = layer2_corporation("corp-1");
     app.post(CUSTOMERS, body.clone()).await.expect(200);
     let read = app.get(&format!("{CUSTOMERS}/corp-1")).await.expect(200);
-    assert_eq!(read.json["data"], expected_answer(&body, "PENDING"));
+    let mut expected = expected_answer(&body, "PENDING");
+    // A corporation shows its individuals (none yet), read-only.
+    expected["individuals"] = json!([]);
+    assert_eq!(read.json["data"], expected);
     let native = app.get("/api/customers").await.expect(200);
     let ours = &native.json["objects"][0];
     assert_eq!(ours["type"], "business");
@@ -450,6 +453,21 @@ async fn the_layer2_operations_are_in_the_served_contract() {
             "patch",
             "layer2_update_customer",
         ),
+        (
+            "/compat/layer2/v1/customers/{id}/individuals",
+            "post",
+            "layer2_add_individual",
+        ),
+        (
+            "/compat/layer2/v1/customers/{id}/individuals/{individual_id}",
+            "get",
+            "layer2_get_individual",
+        ),
+        (
+            "/compat/layer2/v1/customers/{id}/individuals/{individual_id}",
+            "patch",
+            "layer2_update_individual",
+        ),
     ] {
         let declared = &paths[path][method];
         assert_eq!(declared["operationId"], operation, "{path} {method}");
@@ -475,4 +493,273 @@ async fn the_layer2_operations_are_in_the_served_contract() {
     let shapes = schemas["Layer2Customer"]["oneOf"].as_array().unwrap();
     assert_eq!(shapes.len(), 2);
     assert!(schemas["Layer2CustomerPatch"]["properties"]["updates"]["minItems"] == 1);
+}
+
+/// A `RequestIndividual` with every documented field: a beneficial owner who is also an
+/// officer.
+fn layer2_owner() -> Value {
+    json!({
+        "title": "CEO",
+        "individual_type": ["BENEFICIAL_OWNER", "OFFICER"],
+        "first_name": "Grace",
+        "middle_name": "Brewster",
+        "last_name": "Hopper",
+        "email_address": "grace@engines.example",
+        "mailing_address": {
+            "address_line1": "2 Navy Yard",
+            "address_line2": "Building 7",
+            "city": "Arlington",
+            "state": "VA",
+            "postal_code": "22202",
+            "country_code": "US"
+        },
+        "telephone_number": "+17035550100",
+        "tax_reference_number": "987-65-4320",
+        "passport_number": "P7654321",
+        "nationality": "US",
+        "date_of_birth": "1976-12-09",
+        "us_residency_status": "US_CITIZEN",
+        "percentage_ownership": 60
+    })
+}
+
+#[tokio::test]
+async fn a_corporations_individuals_are_added_read_and_changed_by_their_layer2_names() {
+    let app = App::new();
+    app.post(CUSTOMERS, layer2_corporation("corp-ind"))
+        .await
+        .expect(200);
+    let individuals = format!("{CUSTOMERS}/corp-ind/individuals");
+    let headers = [
+        ("x-l2f-request-id", "req-ind-1"),
+        ("x-l2f-idempotency-id", "ind-key-1"),
+    ];
+    let added = app
+        .send_with(
+            "POST",
+            &individuals,
+            Some(&admin()),
+            Some(layer2_owner()),
+            &headers,
+        )
+        .await
+        .expect(200);
+    // Layer2 answers with the new individual's id only; a retry under the key replays it.
+    let id = added.json["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(added.json, json!({"data": {"id": id}}));
+    assert_eq!(added.header("x-l2f-request-id"), Some("req-ind-1"));
+    let replay = app
+        .send_with(
+            "POST",
+            &individuals,
+            Some(&admin()),
+            Some(layer2_owner()),
+            &headers,
+        )
+        .await
+        .expect(200);
+    assert_eq!(replay.json, added.json);
+
+    // Read back field by field: the request plus the id.
+    let read = app.get(&format!("{individuals}/{id}")).await.expect(200);
+    let mut expected = layer2_owner();
+    expected["id"] = json!(id);
+    assert_eq!(read.json["data"], expected);
+    // The corporation lists it, and the native API shows the same person as an associate.
+    let corporation = app.get(&format!("{CUSTOMERS}/corp-ind")).await.expect(200);
+    assert_eq!(corporation.json["data"]["individuals"], json!([expected]));
+    let native = app.get("/api/customers?include_pii=true").await.expect(200);
+    let associates = &native.json["objects"][0]["associates"];
+    assert_eq!(associates.as_array().unwrap().len(), 1, "{associates}");
+    let associate = &associates[0];
+    assert_eq!(associate["guid"], id.as_str());
+    assert_eq!(associate["roles"], json!(["owner", "officer"]));
+    assert_eq!(associate["ownership_percentage"], 60.0);
+    assert_eq!(associate["job_title"], "CEO");
+    assert_eq!(associate["phone_number"], "+17035550100");
+    assert_eq!(associate["us_residency_status"], "us_citizen");
+    assert_eq!(
+        associate["tax_identification"],
+        json!({"number": "987-65-4320", "type": "tin", "country_code": "US"})
+    );
+    assert_eq!(
+        associate["identification_numbers"],
+        json!([{"type": "passport_number", "issuing_country_code": "US", "identification_number": "P7654321"}])
+    );
+
+    // A patch by Layer2 names: one member of the address, a part of the name, the types.
+    let changed = app
+        .send(
+            "PATCH",
+            &format!("{individuals}/{id}"),
+            Some(&admin()),
+            Some(json!({"updates": [
+                {"field": "mailing_address.city", "value": "Alexandria"},
+                {"field": "last_name", "value": "Murray Hopper"},
+                {"field": "individual_type", "value": "BENEFICIAL_OWNER, CONTROL_PERSON"},
+                {"field": "percentage_ownership", "value": "55"}
+            ]})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed.json, json!({"data": {"id": id}}));
+    let read = app.get(&format!("{individuals}/{id}")).await.expect(200);
+    expected["mailing_address"]["city"] = json!("Alexandria");
+    expected["last_name"] = json!("Murray Hopper");
+    expected["individual_type"] = json!(["BENEFICIAL_OWNER", "CONTROL_PERSON"]);
+    expected["percentage_ownership"] = json!(55);
+    assert_eq!(read.json["data"], expected);
+
+    // The audit trail carries the request id of the addition.
+    let guid = native.json["objects"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let trail = app
+        .get(&format!("/api/customers/{guid}/events"))
+        .await
+        .expect(200);
+    let added_event = trail.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "AssociateAdded")
+        .unwrap_or_else(|| panic!("{}", trail.json));
+    assert_eq!(added_event["request_id"], "req-ind-1");
+}
+
+#[tokio::test]
+async fn bad_individuals_get_layer2_errors_naming_their_fields_and_change_nothing() {
+    let app = App::new();
+    app.post(CUSTOMERS, layer2_corporation("corp-bad"))
+        .await
+        .expect(200);
+    app.post(CUSTOMERS, layer2_individual("person-1"))
+        .await
+        .expect(200);
+    let individuals = format!("{CUSTOMERS}/corp-bad/individuals");
+    let descriptions = |json: &Value| -> Vec<String> {
+        json["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["description"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Missing and wrong fields: 400 in Layer2's shape, each named as Layer2 names it.
+    let refused = app.post(&individuals, json!({})).await.expect(400);
+    let found = descriptions(&refused.json);
+    for field in ["first_name", "last_name", "individual_type"] {
+        assert!(
+            found.iter().any(|d| d.starts_with(&format!("{field}: "))),
+            "{field} in {found:?}"
+        );
+    }
+    // Layer2's own rules first (its types, whole shares), then the values' rules.
+    let mut bad = layer2_owner();
+    bad["individual_type"] = json!(["INDIVIDUAL"]);
+    bad["percentage_ownership"] = json!(12.5);
+    let refused = app.post(&individuals, bad).await.expect(400);
+    assert_eq!(
+        descriptions(&refused.json),
+        [
+            "individual_type[0]: must be one of: OFFICER, BENEFICIAL_OWNER, CONTROL_PERSON, \
+             AUTHORIZED_PERSON",
+            "percentage_ownership: must be a whole number from 0 to 100"
+        ]
+    );
+    let mut bad = layer2_owner();
+    bad["nationality"] = json!("XX");
+    bad["telephone_number"] = json!("555");
+    bad["date_of_birth"] = json!("2999-01-01");
+    bad["mailing_address"]["city"] = json!(" ");
+    let refused = app.post(&individuals, bad).await.expect(400);
+    let found = descriptions(&refused.json);
+    for field in [
+        "nationality",
+        "telephone_number",
+        "date_of_birth",
+        "mailing_address.city",
+    ] {
+        assert!(
+            found.iter().any(|d| d.starts_with(&format!("{field}: "))),
+            "{field} in {found:?}"
+        );
+    }
+    // A domain rule on the stored corporation: shares beyond 100 are a conflict.
+    app.post(&individuals, layer2_owner()).await.expect(200);
+    let too_much = app.post(&individuals, layer2_owner()).await;
+    assert_eq!(too_much.status, 409, "{}", too_much.json);
+    assert!(
+        descriptions(&too_much.json)[0].starts_with("percentage_ownership: "),
+        "{}",
+        too_much.json
+    );
+    // Individuals belong to corporations; an unknown customer or individual is a 404.
+    let on_person = app
+        .post(&format!("{CUSTOMERS}/person-1/individuals"), layer2_owner())
+        .await;
+    assert_eq!(on_person.status, 409, "{}", on_person.json);
+    app.post(&format!("{CUSTOMERS}/nobody/individuals"), layer2_owner())
+        .await
+        .expect(404);
+    app.get(&format!("{individuals}/not-an-id"))
+        .await
+        .expect(404);
+    // Patches: an unknown field is 400, a member of an address the individual lacks is 409.
+    let native = app.get("/api/customers?include_pii=true").await.expect(200);
+    let corporation = native.json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["external_id"] == "corp-bad")
+        .unwrap()
+        .clone();
+    let id = corporation["associates"][0]["guid"].as_str().unwrap();
+    let refused = app
+        .send(
+            "PATCH",
+            &format!("{individuals}/{id}"),
+            Some(&admin()),
+            Some(json!({"updates": [{"field": "percentage_ownership", "value": "007"}]})),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        descriptions(&refused.json),
+        ["updates[0].value: must be a whole number from 0 to 100"]
+    );
+    let bare_id = {
+        app.post(
+            &format!("{CUSTOMERS}/corp-bad/individuals"),
+            json!({"first_name": "Alan", "last_name": "Turing", "individual_type": ["OFFICER"]}),
+        )
+        .await
+        .expect(200)
+        .json["data"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let conflict = app
+        .send(
+            "PATCH",
+            &format!("{individuals}/{bare_id}"),
+            Some(&admin()),
+            Some(json!({"updates": [{"field": "mailing_address.city", "value": "Paris"}]})),
+        )
+        .await;
+    assert_eq!(conflict.status, 409, "{}", conflict.json);
+    // Nothing refused was stored: the corporation holds the two accepted individuals, as
+    // they were sent.
+    let after = app.get(&format!("{CUSTOMERS}/corp-bad")).await.expect(200);
+    let shown = after.json["data"]["individuals"].as_array().unwrap();
+    assert_eq!(shown.len(), 2);
+    assert!(
+        shown
+            .iter()
+            .all(|i| i.get("mailing_address").is_none()
+                || i["mailing_address"]["city"] == "Arlington")
+    );
 }
