@@ -22,6 +22,11 @@ reports), then reports the server's 422 as a schema-valid request rejected. For 
 such an `associate_guid` is dropped, which makes the case what the spec says it is. Its link
 inference also copies members of other bodies into a body whose members are all optional
 (`approve`); for positive cases those are dropped too.
+
+A second rule OpenAPI cannot state: each (type, issuing country) of `identification_numbers`
+at most once, where Cybrid's type names are ours under another spelling and a country is read
+trimmed and in capitals (`uniqueItems` compares raw items). For positive cases the later
+duplicates are dropped, which makes the case one the spec means to allow.
 """
 
 import itertools
@@ -81,14 +86,52 @@ def _drop_misplaced_associate(case):
         del body["associate_guid"]
 
 
+# Cybrid's identification type names and ours (kyc_app::dto::CYBRID_IDENTIFICATION_TYPES).
+CYBRID_IDENTIFICATION_TYPES = {
+    "passport": "passport_number",
+    "drivers_license": "drivers_license_number",
+    "national_identification_number": "national_id",
+}
+
+
+def _drop_duplicate_identification_numbers(body):
+    """Keeps the first of each (type, issuing country) in every `identification_numbers`."""
+    if isinstance(body, list):
+        for item in body:
+            _drop_duplicate_identification_numbers(item)
+        return
+    if not isinstance(body, dict):
+        return
+    numbers = body.get("identification_numbers")
+    if isinstance(numbers, list):
+        seen = set()
+        kept = []
+        for number in numbers:
+            if isinstance(number, dict):
+                kind = number.get("type")
+                kind = CYBRID_IDENTIFICATION_TYPES.get(kind, kind)
+                country = number.get("issuing_country_code")
+                key = (kind, country.strip().upper() if isinstance(country, str) else country)
+                if key in seen:
+                    continue
+                seen.add(key)
+            kept.append(number)
+        body["identification_numbers"] = kept
+    for value in body.values():
+        if isinstance(value, (dict, list)):
+            _drop_duplicate_identification_numbers(value)
+
+
 @schemathesis.hook
 def before_call(context, case, **kwargs):
     """Gives every valid Idempotency-Key of a positive case a unique prefix, keeping it valid,
-    and drops an `associate_guid` schemathesis put into a document that is about no one."""
+    drops an `associate_guid` schemathesis put into a document that is about no one, and
+    drops repeated identification numbers."""
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     _drop_misplaced_associate(case)
     _drop_undeclared_members(case)
+    _drop_duplicate_identification_numbers(case.body)
     headers = case.headers
     if not headers:
         return

@@ -1059,6 +1059,17 @@ pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer,
         .iter()
         .filter_map(|name| shown.get(name).map(|value| (name.clone(), value.clone())))
         .collect();
+    // A name changes as a whole in kyc: the parts not updated keep their values.
+    let parts = ["first_name", "middle_name", "last_name"];
+    if parts.iter().any(|part| changed.contains_key(*part)) {
+        for part in parts {
+            if let Some(value) = shown.get(part) {
+                changed
+                    .entry(part.to_owned())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
     // A tax number or passport is stored with its issuing country: send what names it.
     if changed.contains_key("tax_reference_number") || changed.contains_key("passport_number") {
         for name in [address, "nationality"] {
@@ -1089,7 +1100,7 @@ pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer,
 }
 
 /// A serde error's message without the value it quotes (it may be personal data).
-fn redact(error: &serde_json::Error) -> String {
+pub(crate) fn redact(error: &serde_json::Error) -> String {
     let text = error.to_string();
     if text.contains("unknown field") {
         // `unknown field `x`, expected one of …`: the field's name is the caller's own key.
@@ -1282,6 +1293,32 @@ mod tests {
             apply_updates(&current, &empty_item),
             Err(PatchRefusal::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_patch_of_one_name_part_keeps_the_others() {
+        let current = serde_json::json!({
+            "id": "c1", "customer_type": "INDIVIDUAL", "status": "PENDING",
+            "first_name": "Ada", "middle_name": "Augusta", "last_name": "Lovelace"
+        });
+        let patch: CustomerPatch = serde_json::from_value(serde_json::json!({
+            "updates": [{"field": "last_name", "value": "King"}]
+        }))
+        .unwrap();
+        let name = apply_updates(&current, &patch)
+            .unwrap()
+            .into_native(false)
+            .unwrap()
+            .name
+            .unwrap();
+        assert_eq!(
+            (
+                name.first.as_deref(),
+                name.middle.as_deref(),
+                name.last.as_deref()
+            ),
+            (Some("Ada"), Some("Augusta"), Some("King"))
+        );
     }
 
     #[test]

@@ -22,6 +22,9 @@ use super::layer2::{
     Customer, CustomerPatch, ACTIVITIES, EMPLOYMENT, ENTITY_TYPES, FUNDS_SOURCES,
     MAX_ADDRESS_LINE_PART, MAX_UNIT_NUMBER, US_RESIDENCY,
 };
+use super::layer2_applications::{
+    Application, ApplicationPatch, ACCOUNT_MEMBERS, MAX_ACCOUNT_VALUE,
+};
 use super::layer2_individuals::{Individual, IndividualPatch, INDIVIDUAL_TYPES};
 
 /// A closed list of Layer2's spellings.
@@ -142,8 +145,8 @@ fn needs(field: &str, dependency: &str, kind: Type) -> AnyOfBuilder {
         )
 }
 
-/// The members both types share.
-fn common(customer_type: &'static str) -> Vec<(&'static str, RefOr<Schema>)> {
+/// The members a customer carries of itself: its id, type and read-only status.
+fn identity(customer_type: &'static str) -> Vec<(&'static str, RefOr<Schema>)> {
     vec![
         (
             "id",
@@ -153,14 +156,22 @@ fn common(customer_type: &'static str) -> Vec<(&'static str, RefOr<Schema>)> {
             )),
         ),
         ("customer_type", done(one_of_values([customer_type], false))),
-        (
-            "status",
-            done(
-                ObjectBuilder::new()
-                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-                    .description(Some("Read-only: ignored when sent")),
-            ),
-        ),
+        ("status", read_only()),
+    ]
+}
+
+/// A read-only member: ignored when sent.
+fn read_only() -> RefOr<Schema> {
+    done(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .description(Some("Read-only: ignored when sent")),
+    )
+}
+
+/// The detail members both types share.
+fn shared() -> Vec<(&'static str, RefOr<Schema>)> {
+    vec![
         ("email_address", done(email_address(true))),
         ("telephone_number", done(phone_number(true))),
         ("investment_profile", investment_profile()),
@@ -168,9 +179,9 @@ fn common(customer_type: &'static str) -> Vec<(&'static str, RefOr<Schema>)> {
     ]
 }
 
-/// An `IndividualCustomer`.
-fn individual() -> RefOr<Schema> {
-    let mut properties = common("INDIVIDUAL");
+/// An individual's own members.
+fn individual_members() -> Vec<(&'static str, RefOr<Schema>)> {
+    let mut properties = shared();
     properties.extend([
         ("first_name", done(text(NameText::MAX_LENGTH, false))),
         ("middle_name", done(text(NameText::MAX_LENGTH, true))),
@@ -189,14 +200,17 @@ fn individual() -> RefOr<Schema> {
         ("employer_name", done(text(NameText::MAX_LENGTH, true))),
         ("occupation", done(text(NameText::MAX_LENGTH, true))),
     ]);
+    properties
+}
+
+/// An individual's members under the rules across them.
+fn individual_with(
+    properties: Vec<(&'static str, RefOr<Schema>)>,
+    required: &[&str],
+    title: &str,
+) -> RefOr<Schema> {
     AllOfBuilder::new()
-        .item(
-            object(
-                properties,
-                &["id", "customer_type", "first_name", "last_name"],
-            )
-            .title(Some("IndividualCustomer")),
-        )
+        .item(object(properties, required).title(Some(title)))
         .item(needs(
             "tax_reference_number",
             "mailing_address",
@@ -210,9 +224,20 @@ fn individual() -> RefOr<Schema> {
         .into()
 }
 
-/// A `CorporationCustomer`.
-fn corporation() -> RefOr<Schema> {
-    let mut properties = common("CORPORATION");
+/// An `IndividualCustomer`.
+fn individual() -> RefOr<Schema> {
+    let mut properties = identity("INDIVIDUAL");
+    properties.extend(individual_members());
+    individual_with(
+        properties,
+        &["id", "customer_type", "first_name", "last_name"],
+        "IndividualCustomer",
+    )
+}
+
+/// A corporation's own members.
+fn corporation_members() -> Vec<(&'static str, RefOr<Schema>)> {
+    let mut properties = shared();
     properties.extend([
         ("registered_name", done(text(NameText::MAX_LENGTH, false))),
         ("trading_name", done(text(NameText::MAX_LENGTH, true))),
@@ -233,6 +258,13 @@ fn corporation() -> RefOr<Schema> {
         ("naics", done(patterned(trimmed("[0-9]{2,6}"), true))),
         ("naics_description", done(text(LongText::MAX_LENGTH, true))),
     ]);
+    properties
+}
+
+/// A `CorporationCustomer`.
+fn corporation() -> RefOr<Schema> {
+    let mut properties = identity("CORPORATION");
+    properties.extend(corporation_members());
     object(properties, &["id", "customer_type", "registered_name"])
         .title(Some("CorporationCustomer"))
         .into()
@@ -573,5 +605,132 @@ impl PartialSchema for IndividualPatch {
 impl ToSchema for IndividualPatch {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("Layer2IndividualPatch")
+    }
+}
+
+/// An `AccountOpen`: three plain identifiers.
+fn account_to_open() -> RefOr<Schema> {
+    let value = || {
+        done(patterned(
+            format!("^[A-Za-z0-9_.:-]{{1,{MAX_ACCOUNT_VALUE}}}$"),
+            false,
+        ))
+    };
+    object(
+        ACCOUNT_MEMBERS
+            .iter()
+            .map(|(member, _)| (*member, value()))
+            .collect(),
+        &["account_id", "asset_type_id", "product_id"],
+    )
+    .into()
+}
+
+/// A `RequestApplication` of one type, with its `customer_details`.
+fn application_of(application_type: &'static str, details: RefOr<Schema>) -> ObjectBuilder {
+    object(
+        vec![
+            ("id", read_only()),
+            ("status", read_only()),
+            (
+                "application_type",
+                done(one_of_values([application_type], false)),
+            ),
+            ("account_to_open", account_to_open()),
+            (
+                "terms_and_conditions_accepted",
+                done(
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::from_iter([Type::Boolean, Type::Null])),
+                ),
+            ),
+            (
+                "customer_id",
+                done(patterned(
+                    format!("^[A-Za-z0-9_.:-]{{1,{}}}$", ExternalId::MAX_LENGTH),
+                    false,
+                )),
+            ),
+            ("customer_details", details),
+        ],
+        &[
+            "application_type",
+            "account_to_open",
+            "customer_id",
+            "customer_details",
+        ],
+    )
+}
+
+impl PartialSchema for Application {
+    fn schema() -> RefOr<Schema> {
+        let individual = individual_with(
+            individual_members(),
+            &["first_name", "last_name"],
+            "IndividualApplication",
+        );
+        let mut corporation = corporation_members();
+        corporation.push(("physical_address", address()));
+        let corporation = object(corporation, &["registered_name"])
+            .title(Some("CorporationApplication"))
+            .into();
+        OneOfBuilder::new()
+            .item(application_of("INDIVIDUAL", individual).title(Some("ApplicationIndividual")))
+            .item(application_of("CORPORATION", corporation).title(Some("ApplicationCorporation")))
+            .description(Some(
+                "An application to onboard a person or a corporation, by `application_type`. \
+                 `terms_and_conditions_accepted` is `false` when left out",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Application {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Layer2Application")
+    }
+}
+
+impl PartialSchema for ApplicationPatch {
+    fn schema() -> RefOr<Schema> {
+        let account = format!("^[A-Za-z0-9_.:-]{{1,{MAX_ACCOUNT_VALUE}}}$");
+        let mut fields: Vec<(String, ObjectBuilder)> = vec![
+            (
+                "terms_and_conditions_accepted".into(),
+                one_of_values(["true", "false"], false),
+            ),
+            (
+                "account_to_open.account_id".into(),
+                patterned(account.clone(), false),
+            ),
+            (
+                "account_to_open.asset_type_id".into(),
+                patterned(account.clone(), false),
+            ),
+            (
+                "account_to_open.product_id".into(),
+                patterned(account, false),
+            ),
+        ];
+        fields.extend(update_values());
+        let update = updates_of(
+            fields,
+            "`terms_and_conditions_accepted` (`true` or `false`), a member of `account_to_open`, \
+             or a customer field by its Layer2 name, bare (`registered_address.city` for a \
+             member), with its new value as a string. A field of the other type, or a member of \
+             an object the customer lacks, is a conflict (409); so is a change once the \
+             application is submitted and not sent back",
+        );
+        object(
+            vec![("updates", array(update, false).min_items(Some(1)).into())],
+            &["updates"],
+        )
+        .into()
+    }
+}
+
+impl ToSchema for ApplicationPatch {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Layer2ApplicationPatch")
     }
 }

@@ -8,6 +8,7 @@
 pub mod connect;
 mod connect_schema;
 pub mod layer2;
+pub mod layer2_applications;
 pub mod layer2_individuals;
 mod layer2_schema;
 pub mod spherepay;

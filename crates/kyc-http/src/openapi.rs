@@ -77,6 +77,14 @@ pub struct IncludePiiParam {
         crate::routes::layer2::add_individual,
         crate::routes::layer2::read_individual,
         crate::routes::layer2::change_individual,
+        crate::routes::layer2_applications::start,
+        crate::routes::layer2_applications::read,
+        crate::routes::layer2_applications::status,
+        crate::routes::layer2_applications::change,
+        crate::routes::layer2_applications::submit,
+        crate::routes::layer2_applications::add_individual,
+        crate::routes::layer2_applications::change_individual,
+        crate::routes::layer2_applications::remove_individual,
         crate::routes::spherepay::create,
         crate::routes::spherepay::list,
         crate::routes::spherepay::read,
@@ -104,7 +112,7 @@ pub struct IncludePiiParam {
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "compat-connectfinancial", description = "Connect Financial's customer resource: `POST /customers/individual` and `/customers/business`, UUID ids, `{traceId, message, data}` answers, the compliance status reads, on the same customers, commands, idempotency (`Idempotency-Key`), scopes and tenants; the key may be sent bare in `Authorization`"),
         (name = "compat-spherepay", description = "SpherePay's customer resource (API v2): its camelCase bodies, alpha-3 countries, `customer_<hex>` ids, verification profiles and `{status, detail, code, correlationId, errors}` answers, on the same customers, commands, idempotency (`Idempotency-Key`), scopes and tenants"),
-        (name = "compat-layer2", description = "Layer2 Financial's customer resource (API 1.0.5) and a corporation's individuals: its bodies, names, statuses and `{errors: [{description, code}]}` answers, on the same customers, commands, idempotency (`x-l2f-idempotency-id`), request ids (`x-l2f-request-id`), scopes and tenants"),
+        (name = "compat-layer2", description = "Layer2 Financial's customer resource (API 1.0.5), a corporation's individuals and the applications flow: its bodies, names, statuses and `{errors: [{description, code}]}` answers, on the same customers, commands, idempotency (`x-l2f-idempotency-id`), request ids (`x-l2f-request-id`), scopes and tenants"),
     )
 )]
 struct Reads;

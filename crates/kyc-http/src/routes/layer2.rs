@@ -46,6 +46,7 @@ pub fn routes<S: CustomerStore>() -> Router<HttpState<S>> {
             "/compat/layer2/v1/customers/{id}/individuals/{individual_id}",
             get(read_individual::<S>).patch(change_individual::<S>),
         )
+        .merge(super::layer2_applications::routes())
         .route_layer(axum::middleware::map_response(layer2_errors))
 }
 
@@ -96,7 +97,7 @@ async fn layer2_errors(response: Response) -> Response {
 }
 
 /// A validation refusal carrying `errors` (already in Layer2's names).
-fn invalid(errors: Vec<FieldErrorDto>) -> Refusal {
+pub(super) fn invalid(errors: Vec<FieldErrorDto>) -> Refusal {
     compat::invalid(errors, "the request has invalid fields")
 }
 
@@ -122,7 +123,7 @@ async fn execute<S: CustomerStore, C: Command>(
 }
 
 /// `refusal` with its field paths in Layer2's names for an individual.
-fn in_individual_names(mut refusal: Refusal) -> Refusal {
+pub(super) fn in_individual_names(mut refusal: Refusal) -> Refusal {
     for error in &mut refusal.errors {
         error.field = layer2_individuals::field_name(&error.field);
     }
@@ -130,7 +131,7 @@ fn in_individual_names(mut refusal: Refusal) -> Refusal {
 }
 
 /// A 409 for updates the stored customer or individual cannot take, or a 400.
-fn patch_refused(ctx: &Ctx, refusal: layer2::PatchRefusal, holder: &str) -> Failure {
+pub(super) fn patch_refused(ctx: &Ctx, refusal: layer2::PatchRefusal, holder: &str) -> Failure {
     match refusal {
         layer2::PatchRefusal::Invalid(errors) => ctx.fail(invalid(errors)),
         layer2::PatchRefusal::Conflict(errors) => ctx.fail(Refusal {
@@ -145,7 +146,7 @@ fn patch_refused(ctx: &Ctx, refusal: layer2::PatchRefusal, holder: &str) -> Fail
 }
 
 /// `{"data": {"id"}}`, as Layer2 answers a create or a change.
-fn created(customer: &CustomerDto) -> Response {
+pub(super) fn created(customer: &CustomerDto) -> Response {
     json_response(
         StatusCode::OK,
         &json!({"data": {"id": layer2::id_of(customer)}}),
@@ -181,7 +182,7 @@ pub async fn create<S: CustomerStore>(
 
 /// The customer a Layer2 id names: by external id, else (for customers created elsewhere
 /// without one) by guid.
-async fn resolve<S: CustomerStore>(
+pub(super) async fn resolve<S: CustomerStore>(
     state: &HttpState<S>,
     ctx: &Ctx,
     id: &str,
@@ -283,13 +284,16 @@ pub async fn change<S: CustomerStore>(
 }
 
 /// The guid of a customer resolved by its Layer2 id.
-fn guid_of(ctx: &Ctx, customer: &CustomerDto) -> Result<kyc_domain::ids::CustomerGuid, Failure> {
+pub(super) fn guid_of(
+    ctx: &Ctx,
+    customer: &CustomerDto,
+) -> Result<kyc_domain::ids::CustomerGuid, Failure> {
     kyc_domain::ids::CustomerGuid::parse(&customer.guid)
         .map_err(|_| ctx.fail(kyc_app::AppError::NotFound))
 }
 
 /// The individual `individual_id` of `customer`, or 404.
-fn individual_of<'a>(
+pub(super) fn individual_of<'a>(
     ctx: &Ctx,
     customer: &'a CustomerDto,
     individual_id: &str,
@@ -327,13 +331,23 @@ pub async fn add_individual<S: CustomerStore>(
         .into_native(true)
         .map_err(|errors| ctx.fail(invalid(errors)))?;
     let customer = resolve(&state, &ctx, &id).await?;
+    add_individual_to(&state, &ctx, &customer, native).await
+}
+
+/// Adds the translated individual `native` to `customer`: `{"data": {"id"}}`.
+pub(super) async fn add_individual_to<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    customer: &CustomerDto,
+    native: kyc_app::dto::AssociateBody,
+) -> Handled {
     let target = Target {
-        customer: Some(guid_of(&ctx, &customer)?),
+        customer: Some(guid_of(ctx, customer)?),
         ..Target::default()
     };
     let command = AddAssociate::from_request(&target, native)
         .map_err(|error| ctx.fail(in_individual_names(error.refusal())))?;
-    let executed = compat::execute(&state, &ctx, command)
+    let executed = compat::execute(state, ctx, command)
         .await
         .map_err(|refusal| ctx.fail(in_individual_names(refusal)))?;
     let individual = executed.created_guid.ok_or_else(|| {
@@ -404,21 +418,32 @@ pub async fn change_individual<S: CustomerStore>(
     // the changed fields are sent, and the command checks the caller's scopes as for any
     // change.
     let customer = resolve(&state, &with_pii(&ctx), &id).await?;
-    let individual = individual_of(&ctx, &customer, &individual_id)?;
-    let changed =
-        layer2_individuals::apply_updates(&layer2_individuals::render(individual), &patch)
-            .map_err(|refusal| patch_refused(&ctx, refusal, "individual"))?;
+    change_individual_of(&state, &ctx, &customer, &individual_id, &patch).await
+}
+
+/// Applies a Layer2 patch to the individual `individual_id` of `customer` (read with its
+/// personal data): `{"data": {"id"}}`.
+pub(super) async fn change_individual_of<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    customer: &CustomerDto,
+    individual_id: &str,
+    patch: &layer2_individuals::IndividualPatch,
+) -> Handled {
+    let individual = individual_of(ctx, customer, individual_id)?;
+    let changed = layer2_individuals::apply_updates(&layer2_individuals::render(individual), patch)
+        .map_err(|refusal| patch_refused(ctx, refusal, "individual"))?;
     let native = changed
         .into_native(false)
         .map_err(|errors| ctx.fail(invalid(errors)))?;
     let target = Target {
-        customer: Some(guid_of(&ctx, &customer)?),
+        customer: Some(guid_of(ctx, customer)?),
         associate: kyc_domain::ids::AssociateGuid::parse(&individual.guid).ok(),
         ..Target::default()
     };
     let command = UpdateAssociate::from_request(&target, AssociateChanges(native))
         .map_err(|error| ctx.fail(in_individual_names(error.refusal())))?;
-    compat::execute(&state, &ctx, command)
+    compat::execute(state, ctx, command)
         .await
         .map_err(|refusal| ctx.fail(in_individual_names(refusal)))?;
     Ok(json_response(

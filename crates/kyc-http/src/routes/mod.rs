@@ -8,6 +8,7 @@ pub mod connect;
 pub mod customers;
 pub mod documents;
 pub mod layer2;
+pub mod layer2_applications;
 pub mod ops;
 pub mod queues;
 pub mod screening;

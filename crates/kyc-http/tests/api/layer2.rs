@@ -468,6 +468,41 @@ async fn the_layer2_operations_are_in_the_served_contract() {
             "patch",
             "layer2_update_individual",
         ),
+        (
+            "/compat/layer2/v1/applications",
+            "post",
+            "layer2_start_application",
+        ),
+        (
+            "/compat/layer2/v1/applications/{id}",
+            "get",
+            "layer2_get_application",
+        ),
+        (
+            "/compat/layer2/v1/applications/{id}",
+            "patch",
+            "layer2_update_application",
+        ),
+        (
+            "/compat/layer2/v1/applications/{id}/status",
+            "get",
+            "layer2_get_application_status",
+        ),
+        (
+            "/compat/layer2/v1/applications/{id}/submit",
+            "post",
+            "layer2_submit_application",
+        ),
+        (
+            "/compat/layer2/v1/applications/{id}/individual",
+            "post",
+            "layer2_add_application_individual",
+        ),
+        (
+            "/compat/layer2/v1/applications/{id}/individual/{individual_id}",
+            "patch",
+            "layer2_update_application_individual",
+        ),
     ] {
         let declared = &paths[path][method];
         assert_eq!(declared["operationId"], operation, "{path} {method}");
@@ -492,6 +527,13 @@ async fn the_layer2_operations_are_in_the_served_contract() {
     // The create body is one of the two documented shapes, each closed.
     let shapes = schemas["Layer2Customer"]["oneOf"].as_array().unwrap();
     assert_eq!(shapes.len(), 2);
+    let applications = schemas["Layer2Application"]["oneOf"].as_array().unwrap();
+    assert_eq!(applications.len(), 2);
+    assert_eq!(
+        paths["/compat/layer2/v1/applications/{id}/individual/{individual_id}"]["delete"]
+            ["operationId"],
+        "layer2_delete_application_individual"
+    );
     assert!(schemas["Layer2CustomerPatch"]["properties"]["updates"]["minItems"] == 1);
 }
 

@@ -16,6 +16,7 @@ mod four_eyes;
 mod idempotency;
 mod isolation;
 mod layer2;
+mod layer2_applications;
 mod lifecycle;
 mod ops;
 mod protocol;
