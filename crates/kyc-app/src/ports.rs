@@ -12,7 +12,9 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use kyc_domain::customer::{ContentType, IdentityKind, IdentityMatch, IdentityValue};
+use kyc_domain::customer::{
+    ContentType, IdentityKind, IdentityMatch, IdentityValue, ProfileStatus,
+};
 use kyc_domain::ids::{BankGuid, CustomerGuid, DocumentGuid, ExternalId};
 use kyc_domain::{Customer, CustomerEvent, CustomerRecord, CustomerState, CustomerType};
 use thiserror::Error;
@@ -102,6 +104,8 @@ pub struct ListQuery {
     pub customer_type: Option<CustomerType>,
     /// Only customers in one of these states (any state when empty).
     pub states: Vec<CustomerState>,
+    /// Only customers whose verification profile stands in one of these (any when empty).
+    pub profile_statuses: Vec<ProfileStatus>,
     /// Only customers carrying this label.
     pub label: Option<String>,
     /// Only customers with this email address (matched through the blind index).

@@ -298,6 +298,30 @@ impl<S: CustomerStore> QueryService<S> {
         self.list_window(ctx, params, states, None).await
     }
 
+    /// A page of the tenant's customers whose verification profile stands in any of
+    /// `statuses`, newest first (SpherePay lists by the profile's status).
+    pub async fn list_in_profile_statuses(
+        &self,
+        ctx: &RequestContext,
+        params: &ListParams,
+        statuses: &[kyc_domain::customer::ProfileStatus],
+    ) -> Result<CustomerListDto, AppError> {
+        require(ctx, Scope::CustomersRead)?;
+        let mut query = list_query(ctx, params)?;
+        query.profile_statuses.extend_from_slice(statuses);
+        let page = self.store.list(&query).await?;
+        Ok(CustomerListDto {
+            total: page.total,
+            page: query.page,
+            per_page: query.per_page,
+            objects: page
+                .items
+                .iter()
+                .map(|record| self.render(ctx, record))
+                .collect(),
+        })
+    }
+
     /// [`Self::list_in_states`] from row `offset` rather than from the page's first row.
     pub async fn list_window(
         &self,
@@ -551,6 +575,7 @@ fn list_query(ctx: &RequestContext, params: &ListParams) -> Result<ListQuery, Ap
         offset: None,
         customer_type,
         states: state.into_iter().collect(),
+        profile_statuses: Vec::new(),
         label: label.map(String::from),
         email_address,
         phone_number,

@@ -831,6 +831,34 @@ async fn assert_filters<S: CustomerStore>(
         vip_frozen_individuals.total,
         count(&|n| n % 2 == 0 && n % 5 == 0 && n % 3 == 0)
     );
+    // The profile's statuses partition the customers, and each listed one stands as asked.
+    let mut by_profile = 0;
+    for status in kyc_domain::customer::ProfileStatus::ALL {
+        let standing = store
+            .list(&ListQuery {
+                profile_statuses: vec![*status],
+                ..query(0, 100)
+            })
+            .await
+            .unwrap();
+        assert!(standing
+            .items
+            .iter()
+            .all(|r| r.verification_profile().status == *status));
+        by_profile += standing.total;
+    }
+    assert_eq!(by_profile, expected.len() as u64);
+    let incomplete_or_pending = store
+        .list(&ListQuery {
+            profile_statuses: vec![
+                kyc_domain::customer::ProfileStatus::Incomplete,
+                kyc_domain::customer::ProfileStatus::Pending,
+            ],
+            ..query(0, 100)
+        })
+        .await
+        .unwrap();
+    assert!(incomplete_or_pending.total > 0);
     let none = store
         .list(&ListQuery {
             label: Some("nobody".into()),
@@ -875,6 +903,7 @@ pub async fn lists_filter_by_tenant_type_state_and_label_newest_first_with_total
         offset: None,
         customer_type: None,
         states: Vec::new(),
+        profile_statuses: Vec::new(),
         label: None,
         email_address: None,
         phone_number: None,
@@ -1238,6 +1267,7 @@ pub async fn lists_filter_by_identity_values_within_the_tenant(subject: impl Sub
         offset: None,
         customer_type: None,
         states: Vec::new(),
+        profile_statuses: Vec::new(),
         label: None,
         email_address,
         phone_number: None,

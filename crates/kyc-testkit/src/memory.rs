@@ -322,6 +322,12 @@ impl CustomerStore for MemoryStore {
                 .filter(|r| query.customer_type.is_none_or(|t| r.customer_type == t))
                 .filter(|r| query.states.is_empty() || query.states.contains(&r.state))
                 .filter(|r| {
+                    query.profile_statuses.is_empty()
+                        || query
+                            .profile_statuses
+                            .contains(&r.verification_profile().status)
+                })
+                .filter(|r| {
                     query.label.as_deref().is_none_or(|wanted| {
                         r.details
                             .labels

@@ -167,6 +167,80 @@ async fn layer2_round_trip(nats: &Nats, base: &str) {
     assert_eq!(spherepay.json["firstName"], "Grace");
 }
 
+/// A corporate application started through Layer2 over HTTP, with an individual added there,
+/// reads the same through NATS; an associate added through NATS is one of the application's
+/// individuals on Layer2.
+async fn layer2_application_round_trip(nats: &Nats, base: &str) {
+    let api = support::Api::new(base, token(BANK_A, ALL));
+    let started = api
+        .post(
+            "/compat/layer2/v1/applications",
+            &json!({
+                "application_type": "CORPORATION",
+                "account_to_open": {
+                    "account_id": "acct-nats-1",
+                    "asset_type_id": "FIAT_TESTNET_USD",
+                    "product_id": "PAYMENT_BASIC"
+                },
+                "terms_and_conditions_accepted": true,
+                "customer_id": "l2-app-nats-1",
+                "customer_details": {"registered_name": "Compilers Inc"}
+            }),
+        )
+        .await
+        .expect(200);
+    let id = started.json["data"]["id"].as_str().unwrap().to_owned();
+    api.post(
+        &format!("/compat/layer2/v1/applications/{id}/individual"),
+        &json!({
+            "title": "Treasurer",
+            "individual_type": ["OFFICER"],
+            "first_name": "Jean",
+            "last_name": "Sammet"
+        }),
+    )
+    .await
+    .expect(200);
+    let got = nats
+        .query("get_with_pii", &json!({ "customer_guid": id }))
+        .await
+        .expect(200);
+    assert_eq!(got.json["external_id"], "l2-app-nats-1");
+    assert!(got.json["labels"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("layer2:account=acct-nats-1")));
+    assert_eq!(got.json["associates"][0]["roles"], json!(["officer"]));
+    assert_eq!(got.json["associates"][0]["job_title"], "Treasurer");
+    nats.cmd(
+        "add_associate",
+        &json!({
+            "customer_guid": id,
+            "data": {"name": {"first": "Frances", "last": "Allen"}, "roles": ["control_person"]}
+        }),
+    )
+    .await
+    .expect(201);
+    let application = api
+        .get(&format!("/compat/layer2/v1/applications/{id}"))
+        .await
+        .expect(200);
+    let individuals = &application.json["data"]["customer_details"]["individuals"];
+    let types: Vec<&Value> = individuals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["individual_type"])
+        .collect();
+    assert!(types.contains(&&json!(["CONTROL_PERSON"])), "{individuals}");
+    assert!(types.contains(&&json!(["OFFICER"])), "{individuals}");
+    let status = api
+        .get(&format!("/compat/layer2/v1/applications/{id}/status"))
+        .await
+        .expect(200);
+    assert_eq!(status.json["data"]["status"], "INCOMPLETE");
+}
+
 /// A customer created through SpherePay reads the same through NATS and Layer2.
 async fn spherepay_round_trip(nats: &Nats, base: &str) {
     let api = support::Api::new(base, token(BANK_A, ALL));
@@ -368,6 +442,7 @@ async fn every_operation_round_trips_over_nats() {
     queries(&nats, &ada).await;
     screening(&nats).await;
     layer2_round_trip(&nats, &kycd.base).await;
+    layer2_application_round_trip(&nats, &kycd.base).await;
     spherepay_round_trip(&nats, &kycd.base).await;
     connect_round_trip(&nats, &kycd.base).await;
 

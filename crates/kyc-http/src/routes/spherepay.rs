@@ -13,7 +13,7 @@ use kyc_app::dto::{CustomerDto, CustomerPatchBody};
 use kyc_app::ports::CustomerStore;
 use kyc_app::{AppError, FailureKind, FieldErrorDto, ListParams, Refusal};
 use kyc_compat::spherepay;
-use kyc_domain::CustomerState;
+use kyc_domain::customer::ProfileStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -313,8 +313,8 @@ pub struct SpherePayListParams {
     /// Customers per page, 1 to 100 (default 10).
     #[param(pattern = "^(?:[1-9]|[1-9][0-9]|100)$")]
     pub limit: Option<String>,
-    /// `approved` or `rejected` (a decided verification).
-    #[param(pattern = "^(?:approved|rejected)$")]
+    /// `incomplete`, `pending`, `approved` or `rejected`: the verification profile's status.
+    #[param(pattern = "^(?:incomplete|pending|approved|rejected)$")]
     pub status: Option<String>,
     /// `individual` or `business`.
     #[serde(rename = "type")]
@@ -373,18 +373,19 @@ pub async fn list<S: CustomerStore>(
         DEFAULT_LIMIT,
         MAX_LIMIT,
     );
-    let states: &[CustomerState] = match params.status.as_deref() {
-        None => &[],
-        Some("approved") => &[CustomerState::Verified],
-        Some("rejected") => &[CustomerState::Rejected],
-        Some(_) => {
+    // SpherePay's statuses are its verification profile's, which ours are.
+    // Spelt exactly, as its pattern says.
+    let exactly = |raw: &str| ProfileStatus::ALL.iter().copied().find(|s| s.as_str() == raw);
+    let statuses: Vec<ProfileStatus> = match params.status.as_deref().map(exactly) {
+        None => Vec::new(),
+        Some(Some(status)) => vec![status],
+        Some(None) => {
             errors.push(kyc_compat::field_error(
                 "status",
                 "unknown_value",
-                "must be approved or rejected: incomplete and pending are told apart by each \
-                 customer's verificationProfiles",
+                "must be incomplete, pending, approved or rejected",
             ));
-            &[]
+            Vec::new()
         }
     };
     let (Some(page), Some(limit)) = (page, limit) else {
@@ -402,7 +403,7 @@ pub async fn list<S: CustomerStore>(
     };
     let found = state
         .queries
-        .list_in_states(&with_pii(&ctx).0, &list, states)
+        .list_in_profile_statuses(&with_pii(&ctx).0, &list, &statuses)
         .await
         .map_err(|error| {
             let mut refusal = error.refusal();

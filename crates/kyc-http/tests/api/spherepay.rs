@@ -327,8 +327,30 @@ async fn the_list_pages_from_one_and_filters() {
         .await
         .expect(200);
     assert_eq!(approved.json["pagination"]["total"], 0);
-    let refused = app
+    // The statuses are the verification profile's, as each customer shows it.
+    let incomplete = app
+        .get(&format!("{CUSTOMERS}?status=incomplete"))
+        .await
+        .expect(200);
+    let shown: Vec<&Value> = incomplete.json["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["verificationProfiles"][0]["status"])
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|s| *s == "incomplete"), "{shown:?}");
+    let pending = app
         .get(&format!("{CUSTOMERS}?status=pending"))
+        .await
+        .expect(200);
+    assert_eq!(
+        incomplete.json["pagination"]["total"].as_u64().unwrap()
+            + pending.json["pagination"]["total"].as_u64().unwrap(),
+        4
+    );
+    let refused = app
+        .get(&format!("{CUSTOMERS}?status=unknown"))
         .await
         .expect(422);
     assert_eq!(refused.json["errors"][0]["pointer"], "/status");

@@ -2,7 +2,8 @@
 -- (one snapshot, so the total and the page agree).
 -- $1 bank_guid, $2 customer_type or NULL, $3 states (empty for any), $4 label or NULL,
 -- $5 page size, $6 offset, $7 and $8 identity filters: blind-index kinds and digests (pairwise,
--- empty for none), every one of which a listed customer must hold.
+-- empty for none), every one of which a listed customer must hold; $9 verification profile
+-- statuses (empty for any).
 WITH matching AS (
     SELECT customer_guid, created_at
       FROM customer_views v
@@ -10,6 +11,7 @@ WITH matching AS (
        AND ($2::text IS NULL OR customer_type = $2)
        AND (cardinality($3::text[]) = 0 OR state = ANY($3::text[]))
        AND ($4::text IS NULL OR labels @> ARRAY[$4::text])
+       AND (cardinality($9::text[]) = 0 OR profile_status = ANY($9::text[]))
        AND (cardinality($7::text[]) = 0
             OR (SELECT count(*)
               FROM unnest($7::text[], $8::text[]) AS wanted (kind, digest)

@@ -405,6 +405,13 @@ impl CustomerStore for PgCustomerStore {
             .bind(offset)
             .bind(&identity.kinds)
             .bind(&identity.digests)
+            .bind(
+                query
+                    .profile_statuses
+                    .iter()
+                    .map(|status| status.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .fetch_one(&self.pool)
             .await
             .map_err(sqlx_failure)?;
