@@ -306,20 +306,10 @@ impl<S: CustomerStore> QueryService<S> {
         params: &ListParams,
         statuses: &[kyc_domain::customer::ProfileStatus],
     ) -> Result<CustomerListDto, AppError> {
-        require(ctx, Scope::CustomersRead)?;
-        let mut query = list_query(ctx, params)?;
-        query.profile_statuses.extend_from_slice(statuses);
-        let page = self.store.list(&query).await?;
-        Ok(CustomerListDto {
-            total: page.total,
-            page: query.page,
-            per_page: query.per_page,
-            objects: page
-                .items
-                .iter()
-                .map(|record| self.render(ctx, record))
-                .collect(),
+        self.list_refined(ctx, params, |query| {
+            query.profile_statuses.extend_from_slice(statuses);
         })
+        .await
     }
 
     /// [`Self::list_in_states`] from row `offset` rather than from the page's first row.
@@ -330,10 +320,23 @@ impl<S: CustomerStore> QueryService<S> {
         states: &[CustomerState],
         offset: Option<u64>,
     ) -> Result<CustomerListDto, AppError> {
+        self.list_refined(ctx, params, |query| {
+            query.states.extend_from_slice(states);
+            query.offset = offset;
+        })
+        .await
+    }
+
+    /// A page of the tenant's customers by `params`, the query refined by `refine`.
+    async fn list_refined(
+        &self,
+        ctx: &RequestContext,
+        params: &ListParams,
+        refine: impl FnOnce(&mut ListQuery),
+    ) -> Result<CustomerListDto, AppError> {
         require(ctx, Scope::CustomersRead)?;
         let mut query = list_query(ctx, params)?;
-        query.states.extend_from_slice(states);
-        query.offset = offset;
+        refine(&mut query);
         let page = self.store.list(&query).await?;
         Ok(CustomerListDto {
             total: page.total,

@@ -894,6 +894,28 @@ fn applies_only_to(field: &str) -> Option<bool> {
     }
 }
 
+/// Sets `field` or `object.member` (by its `segments`) in a Layer2 object to `value`; false
+/// for a deeper path.
+pub(crate) fn set_path(shown: &mut Map<String, Value>, segments: &[&str], value: Value) -> bool {
+    match segments {
+        [field] => {
+            shown.insert((*field).to_owned(), value);
+        }
+        [object, member] => {
+            let entry = shown
+                .entry((*object).to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(members) = entry.as_object_mut() {
+                members.insert((*member).to_owned(), value);
+            } else {
+                *entry = Value::Object(Map::from_iter([((*member).to_owned(), value)]));
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// A list value: comma-separated items, each trimmed and none empty; `""` is the empty list.
 pub(crate) fn list_value(raw: &str) -> Option<Value> {
     if raw.trim().is_empty() {
@@ -968,28 +990,13 @@ pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer,
         } else {
             Value::String(update.value.clone())
         };
-        match segments.as_slice() {
-            [field] => {
-                shown.insert((*field).to_owned(), value);
-            }
-            [object, member] => {
-                let entry = shown
-                    .entry((*object).to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Some(members) = entry.as_object_mut() {
-                    members.insert((*member).to_owned(), value);
-                } else {
-                    *entry = Value::Object(Map::from_iter([((*member).to_owned(), value)]));
-                }
-            }
-            _ => {
-                errors.push(field_error(
-                    &at,
-                    "invalid_format",
-                    "must be a field name or object.member",
-                ));
-                continue;
-            }
+        if !set_path(&mut shown, &segments, value) {
+            errors.push(field_error(
+                &at,
+                "invalid_format",
+                "must be a field name or object.member",
+            ));
+            continue;
         }
         if !touched.iter().any(|t| t == top) {
             touched.push(top.to_owned());

@@ -11,7 +11,9 @@ use kyc_app::FieldErrorDto;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::layer2::{list_value, put, theirs, Address, PatchRefusal, Update, US_RESIDENCY};
+use crate::layer2::{
+    list_value, put, set_path, theirs, Address, PatchRefusal, Update, US_RESIDENCY,
+};
 use crate::{closed, field_error, renamed, Renames};
 
 /// Layer2's individual types on a corporation, and our associate roles. Layer2's fifth type,
@@ -393,28 +395,13 @@ pub fn apply_updates(current: &Value, patch: &IndividualPatch) -> Result<Individ
             ));
             continue;
         };
-        match segments.as_slice() {
-            [field] => {
-                shown.insert((*field).to_owned(), value);
-            }
-            [object, member] => {
-                let entry = shown
-                    .entry((*object).to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Some(members) = entry.as_object_mut() {
-                    members.insert((*member).to_owned(), value);
-                } else {
-                    *entry = Value::Object(Map::from_iter([((*member).to_owned(), value)]));
-                }
-            }
-            _ => {
-                errors.push(field_error(
-                    &at,
-                    "invalid_format",
-                    "must be a field name or object.member",
-                ));
-                continue;
-            }
+        if !set_path(&mut shown, &segments, value) {
+            errors.push(field_error(
+                &at,
+                "invalid_format",
+                "must be a field name or object.member",
+            ));
+            continue;
         }
         if !touched.iter().any(|t| t == top) {
             touched.push(top.to_owned());

@@ -375,7 +375,12 @@ pub async fn list<S: CustomerStore>(
     );
     // SpherePay's statuses are its verification profile's, which ours are.
     // Spelt exactly, as its pattern says.
-    let exactly = |raw: &str| ProfileStatus::ALL.iter().copied().find(|s| s.as_str() == raw);
+    let exactly = |raw: &str| {
+        ProfileStatus::ALL
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == raw)
+    };
     let statuses: Vec<ProfileStatus> = match params.status.as_deref().map(exactly) {
         None => Vec::new(),
         Some(Some(status)) => vec![status],
