@@ -431,3 +431,35 @@ fn declared_jurisdictions_activities_and_residence_count_toward_the_risk() {
     let factors = factors_of(|draft| draft.country_of_residence = Some("IR".into()));
     assert!(factors.contains(&RiskFactorKind::HighRiskResidence));
 }
+
+#[test]
+fn an_associate_s_nationality_counts_like_where_the_associate_lives() {
+    let actor = reviewer();
+    let policy = RiskPolicy::default();
+    let rated = |nationality: Option<&str>| {
+        let mut associate = owner_and_control_person();
+        associate.nationality = nationality.map(str::to_owned);
+        let events = history_in(
+            [
+                create(complete_business()),
+                CustomerCommand::AddAssociate {
+                    associate_guid: associate_guid(1),
+                    draft: associate,
+                    at: at(1),
+                },
+            ],
+            &context(&actor, &policy),
+        );
+        let customer = Customer::from_events(&events);
+        let rating = customer.record().unwrap().risk.clone().unwrap();
+        rating
+            .factors
+            .iter()
+            .map(|f| f.kind)
+            .collect::<Vec<RiskFactorKind>>()
+    };
+    // Lives in an unlisted country; a national of Iran (call for action) or of nowhere listed.
+    assert!(rated(Some("IR")).contains(&RiskFactorKind::AssociateInListedJurisdiction));
+    assert!(!rated(Some("FR")).contains(&RiskFactorKind::AssociateInListedJurisdiction));
+    assert!(!rated(None).contains(&RiskFactorKind::AssociateInListedJurisdiction));
+}

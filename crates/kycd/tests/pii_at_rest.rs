@@ -21,6 +21,9 @@ const CANARIES: &[&str] = &[
     "k7n4r1e99",
     "knr 4242",
     "1958-02-17",
+    "4155550178",
+    "knrtax4242",
+    "knrpass77",
 ];
 
 fn canary_individual() -> Value {
@@ -151,7 +154,13 @@ async fn write_canaries(api: &Api) -> (String, String) {
             "address": { "street": "3 Kanarie Row", "city": "Berlin", "postal_code": "10115", "country_code": "DE" },
             "email_address": "kanarie.owner@example.org",
             "ownership_percentage": 60.0,
-            "roles": ["owner", "control_person"]
+            "roles": ["owner", "control_person"],
+            "job_title": "Kanarie Treasurer",
+            "phone_number": "+14155550178",
+            "tax_identification": {"number": "KNRTAX4242", "type": "tin", "country_code": "DE"},
+            "identification_numbers": [
+                {"type": "passport_number", "issuing_country_code": "DE", "identification_number": "KNRPASS77"}
+            ]
         }),
     )
     .await

@@ -45,7 +45,8 @@ closed_enum! {
         HighRiskIncorporation => "high_risk_incorporation",
         /// A business incorporated in a jurisdiction under increased monitoring.
         GreyListIncorporation => "grey_list_incorporation",
-        /// An associate of a business lives in a high-risk or grey-listed jurisdiction.
+        /// An associate of a business lives in, or is a national of, a high-risk or grey-listed
+        /// jurisdiction.
         AssociateInListedJurisdiction => "associate_in_listed_jurisdiction",
         /// The customer is a legal entity rather than a natural person.
         LegalEntity => "legal_entity",
@@ -391,11 +392,14 @@ impl RiskPolicy {
             } else if owned < 5_000 {
                 facts.insert(F::FragmentedOwnership);
             }
+            let listed = |country: &CountryCode| {
+                self.high_risk_countries.contains(country) || self.grey_countries.contains(country)
+            };
             if record.associates.values().any(|a| {
-                a.address.as_ref().is_some_and(|address| {
-                    self.high_risk_countries.contains(&address.country_code)
-                        || self.grey_countries.contains(&address.country_code)
-                })
+                a.address
+                    .as_ref()
+                    .is_some_and(|address| listed(&address.country_code))
+                    || a.nationality.as_ref().is_some_and(listed)
             }) {
                 facts.insert(F::AssociateInListedJurisdiction);
             }
