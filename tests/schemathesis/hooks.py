@@ -26,7 +26,9 @@ inference also copies members of other bodies into a body whose members are all 
 A second rule OpenAPI cannot state: each (type, issuing country) of `identification_numbers`
 at most once, where Cybrid's type names are ours under another spelling and a country is read
 trimmed and in capitals (`uniqueItems` compares raw items). For positive cases the later
-duplicates are dropped, which makes the case one the spec means to allow.
+duplicates are dropped, which makes the case one the spec means to allow. A third: a period's
+end not before its start (an associate's `represents_from`/`represents_until`, a Connect
+relation's `startDate`/`endDate`); for positive cases a reversed pair is put in order.
 """
 
 import itertools
@@ -122,16 +124,38 @@ def _drop_duplicate_identification_numbers(body):
             _drop_duplicate_identification_numbers(value)
 
 
+# The members that bound a period, start first.
+PERIODS = (("represents_from", "represents_until"), ("startDate", "endDate"))
+
+
+def _order_periods(body):
+    """Swaps every period whose end lies before its start (dates compare as trimmed text)."""
+    if isinstance(body, list):
+        for item in body:
+            _order_periods(item)
+        return
+    if not isinstance(body, dict):
+        return
+    for start, end in PERIODS:
+        first, last = body.get(start), body.get(end)
+        if isinstance(first, str) and isinstance(last, str) and last.strip() < first.strip():
+            body[start], body[end] = last, first
+    for value in body.values():
+        if isinstance(value, (dict, list)):
+            _order_periods(value)
+
+
 @schemathesis.hook
 def before_call(context, case, **kwargs):
     """Gives every valid Idempotency-Key of a positive case a unique prefix, keeping it valid,
     drops an `associate_guid` schemathesis put into a document that is about no one, and
-    drops repeated identification numbers."""
+    drops repeated identification numbers, and puts reversed periods in order."""
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     _drop_misplaced_associate(case)
     _drop_undeclared_members(case)
     _drop_duplicate_identification_numbers(case.body)
+    _order_periods(case.body)
     headers = case.headers
     if not headers:
         return

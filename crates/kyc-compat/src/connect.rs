@@ -198,8 +198,12 @@ fn uuid_text(id: &str) -> Option<String> {
 
 /// The Connect id of a customer: its guid as a hyphenated UUID.
 pub fn id_of(customer: &CustomerDto) -> String {
-    let hex = &customer.guid;
-    if hex.len() == 32 {
+    uuid_of(&customer.guid).unwrap_or_else(|| customer.guid.clone())
+}
+
+/// A guid's 32 hex digits as a hyphenated UUID.
+pub fn uuid_of(hex: &str) -> Option<String> {
+    (hex.len() == 32 && hex.is_ascii()).then(|| {
         format!(
             "{}-{}-{}-{}-{}",
             &hex[..8],
@@ -208,9 +212,7 @@ pub fn id_of(customer: &CustomerDto) -> String {
             &hex[16..20],
             &hex[20..]
         )
-    } else {
-        hex.clone()
-    }
+    })
 }
 
 /// Connect's phone rule: the national number (digits, spaces, hyphens, plus signs and

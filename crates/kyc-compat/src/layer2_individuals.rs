@@ -210,6 +210,7 @@ impl Individual {
             us_residency_status,
             tax_identification,
             identification_numbers,
+            ..AssociateBody::default()
         };
         if errors.is_empty() {
             Ok(body)

@@ -6,6 +6,7 @@
 //! as the native API: same validation, idempotency, scopes, tenants and audit.
 
 pub mod connect;
+pub mod connect_relations;
 mod connect_schema;
 pub mod layer2;
 pub mod layer2_applications;

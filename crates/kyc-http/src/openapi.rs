@@ -95,6 +95,8 @@ pub struct IncludePiiParam {
         crate::routes::connect::list,
         crate::routes::connect::compliance,
         crate::routes::connect::business_compliance,
+        crate::routes::connect::add_related_person,
+        crate::routes::connect::update_related_person,
     ),
     components(schemas(
         ErrorBody,

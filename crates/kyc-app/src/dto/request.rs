@@ -244,6 +244,12 @@ pub struct AssociateBody {
     pub tax_identification: Option<TaxIdentificationBody>,
     /// The person's identity document numbers.
     pub identification_numbers: Option<Vec<AssociateIdentificationNumberBody>>,
+    /// The tenant's customer this person also is (32 hex characters).
+    pub customer_guid: Option<String>,
+    /// First day the person holds the role, `YYYY-MM-DD`.
+    pub represents_from: Option<String>,
+    /// Last day the person holds the role, `YYYY-MM-DD`; not before `represents_from`.
+    pub represents_until: Option<String>,
 }
 
 /// An associate's identity document number (Cybrid's `issuing_subdivision` has no place here).
@@ -592,6 +598,9 @@ impl IdentificationNumberBody {
 impl From<AssociateBody> for AssociateDraft {
     fn from(body: AssociateBody) -> Self {
         Self {
+            customer_guid: body.customer_guid,
+            represents_from: body.represents_from,
+            represents_until: body.represents_until,
             job_title: body.job_title,
             phone_number: body.phone_number,
             nationality: body.nationality,

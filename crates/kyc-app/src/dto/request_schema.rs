@@ -33,7 +33,8 @@ use super::request::{
 };
 use super::schema::{
     adult_date_of_birth, array, country_code, date_between, document_base64, done, earliest_date,
-    null_only, object, one_of_values, or_null, past_date, patterned, text, today, trimmed,
+    null_only, object, one_of_values, or_null, past_date, patterned, period_date, text, today,
+    trimmed,
 };
 
 /// The states `PATCH` takes: `frozen` freezes, the others lift a freeze.
@@ -570,6 +571,17 @@ fn associate(required: &[&str]) -> ObjectBuilder {
                 tax_identification_noting("`description` names an `other` document"),
             ),
             ("identification_numbers", identification_numbers_with(false)),
+            (
+                "customer_guid",
+                done(patterned("^[0-9a-f]{32}$".to_owned(), true)),
+            ),
+            ("represents_from", done(period_date(true))),
+            (
+                "represents_until",
+                done(period_date(true).description(Some(
+                    "`YYYY-MM-DD`, 1900-01-01 to 2199-12-31, not before `represents_from`",
+                ))),
+            ),
         ],
         required,
     )

@@ -361,6 +361,15 @@ pub struct AssociateDto {
     /// Identity document numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identification_numbers: Option<Vec<IdentificationNumberDto>>,
+    /// The tenant's customer this person also is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_guid: Option<String>,
+    /// First day the person holds the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub represents_from: Option<NaiveDate>,
+    /// Last day the person holds the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub represents_until: Option<NaiveDate>,
 }
 
 impl From<&kyc_domain::values::TaxIdentification> for TaxIdentificationDto {
@@ -425,6 +434,9 @@ impl AssociateDto {
                 .as_ref()
                 .filter(|_| pii)
                 .map(|list| list.iter().map(IdentificationNumberDto::from).collect()),
+            customer_guid: a.customer_guid.filter(|_| pii).map(|guid| guid.to_string()),
+            represents_from: a.represents_from.filter(|_| pii),
+            represents_until: a.represents_until.filter(|_| pii),
         }
     }
 }

@@ -169,6 +169,16 @@ pub fn adult_date_of_birth(nullable: bool) -> ObjectBuilder {
     )))
 }
 
+/// A date bounding a period of a role (`parse_period_date`).
+pub fn period_date(nullable: bool) -> ObjectBuilder {
+    date_between(
+        earliest_date(),
+        kyc_domain::values::dates::latest_period_date(),
+        nullable,
+    )
+    .description(Some("`YYYY-MM-DD`, 1900-01-01 to 2199-12-31"))
+}
+
 /// A date in the past (`parse_past_date`).
 pub fn past_date(nullable: bool) -> ObjectBuilder {
     let latest = today().pred_opt().unwrap_or(NaiveDate::MIN);

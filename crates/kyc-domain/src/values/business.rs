@@ -151,6 +151,12 @@ pub struct AssociateDraft {
     pub tax_identification: Option<TaxIdentificationDraft>,
     /// The person's identity document numbers (passport, national id …).
     pub identification_numbers: Option<Vec<IdentificationNumberDraft>>,
+    /// The tenant's customer this person also is, when the associate was added from one.
+    pub customer_guid: Option<String>,
+    /// First day the person holds the role, `YYYY-MM-DD`.
+    pub represents_from: Option<String>,
+    /// Last day the person holds the role, `YYYY-MM-DD` (open-ended when absent).
+    pub represents_until: Option<String>,
 }
 
 /// Validated associate fields; on an add, `name` and `roles` are always present.
@@ -196,6 +202,63 @@ pub struct AssociateDetails {
     /// Identity document numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identification_numbers: Option<Vec<IdentificationNumber>>,
+    /// The tenant's customer this person also is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_guid: Option<crate::ids::CustomerGuid>,
+    /// First day the person holds the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub represents_from: Option<chrono::NaiveDate>,
+    /// Last day the person holds the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub represents_until: Option<chrono::NaiveDate>,
+}
+
+/// At least one role, each one of ours.
+fn parse_roles(raw: &[String], errors: &mut ValidationErrors) -> Option<BTreeSet<AssociateRole>> {
+    if raw.is_empty() {
+        errors.push(FieldError::new(
+            "roles",
+            ValidationCode::Empty,
+            "must name at least one role",
+        ));
+        return None;
+    }
+    let mut roles = BTreeSet::new();
+    for (index, role) in raw.iter().enumerate() {
+        if let Some(role) = errors.collect(&format!("roles[{index}]"), AssociateRole::parse(role)) {
+            roles.insert(role);
+        }
+    }
+    Some(roles)
+}
+
+/// The period a draft gives: each bound a period date, the end not before the start.
+fn parse_period(
+    draft: &AssociateDraft,
+    errors: &mut ValidationErrors,
+) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
+    let from = optional(
+        errors,
+        "represents_from",
+        draft.represents_from.as_deref(),
+        super::dates::parse_period_date,
+    );
+    let until = optional(
+        errors,
+        "represents_until",
+        draft.represents_until.as_deref(),
+        super::dates::parse_period_date,
+    );
+    if let (Some(from), Some(until)) = (from, until) {
+        if until < from {
+            errors.push(FieldError::new(
+                "represents_until",
+                ValidationCode::OutOfRange,
+                "must not be before represents_from",
+            ));
+        }
+    }
+    (from, until)
 }
 
 impl AssociateDetails {
@@ -228,25 +291,10 @@ impl AssociateDetails {
         let ownership_percentage = draft.ownership_percentage.and_then(|raw| {
             errors.collect("ownership_percentage", OwnershipPercentage::parse(raw))
         });
-        let roles = draft.roles.as_ref().and_then(|raw| {
-            if raw.is_empty() {
-                errors.push(FieldError::new(
-                    "roles",
-                    ValidationCode::Empty,
-                    "must name at least one role",
-                ));
-                return None;
-            }
-            let mut roles = BTreeSet::new();
-            for (index, role) in raw.iter().enumerate() {
-                if let Some(role) =
-                    errors.collect(&format!("roles[{index}]"), AssociateRole::parse(role))
-                {
-                    roles.insert(role);
-                }
-            }
-            Some(roles)
-        });
+        let roles = draft
+            .roles
+            .as_ref()
+            .and_then(|raw| parse_roles(raw, &mut errors));
         let pep = draft
             .pep
             .as_ref()
@@ -286,6 +334,13 @@ impl AssociateDetails {
                 IdentificationNumber::parse_list(raw),
             )
         });
+        let customer_guid = optional(
+            &mut errors,
+            "customer_guid",
+            draft.customer_guid.as_deref(),
+            crate::ids::CustomerGuid::parse,
+        );
+        let (represents_from, represents_until) = parse_period(draft, &mut errors);
         errors.finish(|| Self {
             name,
             date_of_birth,
@@ -300,6 +355,9 @@ impl AssociateDetails {
             us_residency_status,
             tax_identification,
             identification_numbers,
+            customer_guid,
+            represents_from,
+            represents_until,
         })
     }
 
@@ -348,6 +406,9 @@ impl AssociateDetails {
             us_residency_status,
             tax_identification,
             identification_numbers,
+            customer_guid,
+            represents_from,
+            represents_until,
         } = patch.clone();
         if name.is_some() {
             self.name = name;
@@ -387,6 +448,15 @@ impl AssociateDetails {
         }
         if identification_numbers.is_some() {
             self.identification_numbers = identification_numbers;
+        }
+        if customer_guid.is_some() {
+            self.customer_guid = customer_guid;
+        }
+        if represents_from.is_some() {
+            self.represents_from = represents_from;
+        }
+        if represents_until.is_some() {
+            self.represents_until = represents_until;
         }
     }
 
@@ -495,6 +565,9 @@ mod tests {
                 issuing_country_code: Some("DE".into()),
                 identification_number: None,
             }]),
+            customer_guid: Some("not-a-guid".into()),
+            represents_from: Some("2025-01-10".into()),
+            represents_until: Some("2025-01-01".into()),
         };
         let errors = AssociateDetails::parse_new(&draft, today()).unwrap_err();
         let found: Vec<(String, ValidationCode)> = errors
@@ -523,6 +596,8 @@ mod tests {
                 "identification_numbers[0].identification_number",
                 ValidationCode::Required,
             ),
+            ("customer_guid", ValidationCode::InvalidFormat),
+            ("represents_until", ValidationCode::OutOfRange),
         ];
         for (field, code) in expected {
             assert!(

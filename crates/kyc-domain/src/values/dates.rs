@@ -17,6 +17,24 @@ pub fn parse_iso_date(raw: &str) -> Result<NaiveDate, ValidationErrors> {
     })
 }
 
+/// Latest date a period of a role may name.
+pub fn latest_period_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2199, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Parses a date bounding a period of a role: from 1900-01-01 to 2199-12-31.
+pub fn parse_period_date(raw: &str) -> Result<NaiveDate, ValidationErrors> {
+    let date = parse_iso_date(raw)?;
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+    if date < earliest || date > latest_period_date() {
+        return Err(invalid(
+            ValidationCode::OutOfRange,
+            "must be from 1900-01-01 to 2199-12-31",
+        ));
+    }
+    Ok(date)
+}
+
 /// Parses a date that must lie strictly before `today` and after 1900-01-01.
 pub fn parse_past_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, ValidationErrors> {
     let date = parse_iso_date(raw)?;

@@ -9,11 +9,11 @@ use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use kyc_app::commands::{Command, Create, Target};
-use kyc_app::dto::{CustomerBody, CustomerDto};
+use kyc_app::commands::{AddAssociate, Command, Create, Target, UpdateAssociate};
+use kyc_app::dto::{AssociateChanges, CustomerBody, CustomerDto};
 use kyc_app::ports::CustomerStore;
-use kyc_app::{AppError, FieldErrorDto, ListParams, Refusal};
-use kyc_compat::connect;
+use kyc_app::{AppError, FailureKind, FieldErrorDto, ListParams, Refusal};
+use kyc_compat::{connect, connect_relations};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -49,6 +49,10 @@ pub fn routes<S: CustomerStore>() -> Router<HttpState<S>> {
         .route(
             "/compat/connectfinancial/v1/compliance/business/status/{customer_id}",
             get(business_compliance::<S>),
+        )
+        .route(
+            "/compat/connectfinancial/v1/customers/business/{business_user_id}/related-persons",
+            post(add_related_person::<S>).patch(update_related_person::<S>),
         )
         .route_layer(axum::middleware::from_fn(connect_frame))
 }
@@ -363,5 +367,182 @@ pub async fn list<S: CustomerStore>(
                 "hasMoreResults": u64::from(offset) + given < found.total,
             }
         }),
+    ))
+}
+
+/// `refusal` with its field paths as a relation names them.
+fn in_relation_names(mut refusal: Refusal) -> Refusal {
+    for error in &mut refusal.errors {
+        error.field = connect_relations::field_name(&error.field);
+    }
+    refusal
+}
+
+/// The business customer `id` names (read with personal data), or 404.
+async fn business_of<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<CustomerDto, Failure> {
+    let business = resolve(state, ctx, id).await?;
+    if business.customer_type == "business" {
+        Ok(business)
+    } else {
+        Err(ctx.fail(AppError::NotFound))
+    }
+}
+
+/// `{traceId, message, data: {personRelations, action}}` for `business` after a change.
+fn relations_answer(
+    ctx: &Ctx,
+    status: StatusCode,
+    message: &str,
+    business: &CustomerDto,
+    action: &str,
+) -> Response {
+    answer(
+        ctx,
+        status,
+        message,
+        &json!({
+            "personRelations": connect_relations::person_relations(business),
+            "action": action,
+        }),
+    )
+}
+
+/// `POST …/v1/customers/business/{businessUserId}/related-persons`: a shareholder or
+/// representative who is one of the tenant's individual customers, kept as an associate of
+/// the business with the person's details as they stand.
+#[utoipa::path(
+    post,
+    path = "/compat/connectfinancial/v1/customers/business/{business_user_id}/related-persons",
+    operation_id = "connect_add_related_person",
+    tag = "compat-connectfinancial",
+    params(("business_user_id" = String, Path, description = "The business customer's UUID")),
+    request_body = connect_relations::RelationRequest,
+    responses(
+        (status = 201, description = "`{traceId, message, data: {personRelations: [{userId, role, ownershipPercentage}], action: \"ADD\"}}`"),
+        (status = 400, description = "Invalid relation, each field named", body = ConnectError),
+        (status = 403, description = "A bad key, or a key that may not read the person's details (`customers:pii:read`)", body = ConnectError),
+        (status = 404, description = "No such business customer, or no such individual customer", body = ConnectError),
+        (status = 409, description = "The person already holds the role, is not an individual, is erased, or the business is past onboarding", body = ConnectError),
+    )
+)]
+pub async fn add_related_person<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path(business_user_id): Path<String>,
+    JsonBody(body): JsonBody<connect_relations::RelationRequest>,
+) -> Handled {
+    let relation = body.parse().map_err(|errors| ctx.fail(invalid(errors)))?;
+    let reading = with_pii(&ctx);
+    let business = business_of(&state, &ctx, &business_user_id).await?;
+    let person = state
+        .queries
+        .customer(&reading.0, relation.person, None)
+        .await
+        .map_err(|error| ctx.fail(error))?;
+    if person.customer_type != "individual" || person.erased_at.is_some() {
+        return Err(ctx.fail(Refusal::new(
+            FailureKind::Conflict,
+            "not_a_person",
+            "relation.userId: must be an individual customer whose details are not erased",
+        )));
+    }
+    // The associate is made of the person's details: a key that may not read them may not
+    // copy them either.
+    if !reading.0.include_pii() {
+        return Err(ctx.fail(AppError::Forbidden(kyc_app::Scope::CustomersPiiRead)));
+    }
+    let guid = connect::guid_of(&business_user_id).ok_or_else(|| ctx.fail(AppError::NotFound))?;
+    let executed = match connect_relations::linked(&business, &relation.person) {
+        Some(associate) if associate.roles.iter().any(|r| r == relation.role) => {
+            return Err(ctx.fail(Refusal::new(
+                FailureKind::Conflict,
+                "relation_exists",
+                "the person already holds this role: change it with PATCH",
+            )));
+        }
+        Some(associate) => {
+            let target = Target {
+                customer: Some(guid),
+                associate: kyc_domain::ids::AssociateGuid::parse(&associate.guid).ok(),
+                ..Target::default()
+            };
+            let changes = connect_relations::changes_for(associate, &relation);
+            let command = UpdateAssociate::from_request(&target, AssociateChanges(changes))
+                .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
+            compat::execute(&state, &reading, command).await
+        }
+        None => {
+            let target = Target {
+                customer: Some(guid),
+                ..Target::default()
+            };
+            let command = AddAssociate::from_request(
+                &target,
+                connect_relations::associate_of(&person, &relation),
+            )
+            .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
+            compat::execute(&state, &reading, command).await
+        }
+    }
+    .map_err(|refusal| ctx.fail(in_relation_names(refusal)))?;
+    Ok(relations_answer(
+        &ctx,
+        StatusCode::CREATED,
+        "The person relation was successfully added.",
+        &executed.customer,
+        "ADD",
+    ))
+}
+
+/// `PATCH …/v1/customers/business/{businessUserId}/related-persons`: the share (a
+/// shareholder's) and the period of a relation the business has.
+#[utoipa::path(
+    patch,
+    path = "/compat/connectfinancial/v1/customers/business/{business_user_id}/related-persons",
+    operation_id = "connect_update_related_person",
+    tag = "compat-connectfinancial",
+    params(("business_user_id" = String, Path, description = "The business customer's UUID")),
+    request_body = connect_relations::RelationRequest,
+    responses(
+        (status = 200, description = "`{traceId, message, data: {personRelations, action: \"UPDATE\"}}`"),
+        (status = 400, description = "Invalid relation, each field named", body = ConnectError),
+        (status = 404, description = "No such business customer, or no such relation", body = ConnectError),
+        (status = 409, description = "The business is past onboarding, or the shares would pass 100", body = ConnectError),
+    )
+)]
+pub async fn update_related_person<S: CustomerStore>(
+    State(state): State<HttpState<S>>,
+    ctx: Ctx,
+    Path(business_user_id): Path<String>,
+    JsonBody(body): JsonBody<connect_relations::RelationRequest>,
+) -> Handled {
+    let relation = body.parse().map_err(|errors| ctx.fail(invalid(errors)))?;
+    let reading = with_pii(&ctx);
+    let business = business_of(&state, &ctx, &business_user_id).await?;
+    let associate = connect_relations::linked(&business, &relation.person)
+        .filter(|associate| associate.roles.iter().any(|r| r == relation.role))
+        .ok_or_else(|| ctx.fail(AppError::NotFound))?;
+    let guid = connect::guid_of(&business_user_id).ok_or_else(|| ctx.fail(AppError::NotFound))?;
+    let target = Target {
+        customer: Some(guid),
+        associate: kyc_domain::ids::AssociateGuid::parse(&associate.guid).ok(),
+        ..Target::default()
+    };
+    let changes = connect_relations::changes_for(associate, &relation);
+    let command = UpdateAssociate::from_request(&target, AssociateChanges(changes))
+        .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
+    let executed = compat::execute(&state, &reading, command)
+        .await
+        .map_err(|refusal| ctx.fail(in_relation_names(refusal)))?;
+    Ok(relations_answer(
+        &ctx,
+        StatusCode::OK,
+        "The person relation was successfully updated.",
+        &executed.customer,
+        "UPDATE",
     ))
 }

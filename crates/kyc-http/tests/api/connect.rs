@@ -329,3 +329,193 @@ async fn the_list_pages_by_limit_and_offset() {
         .await
         .expect(200);
 }
+
+/// The page's documented relation body for `user`.
+fn relation(user: &str, role: &str, share: Option<&str>) -> Value {
+    let mut relation = json!({
+        "userId": user,
+        "role": role,
+        "representingRange": {"startDate": "2024-01-01"}
+    });
+    if let Some(share) = share {
+        relation["ownershipPercentage"] = json!(share);
+    }
+    json!({ "relation": relation })
+}
+
+#[tokio::test]
+async fn related_persons_are_the_business_s_associates_taken_from_individual_customers() {
+    let app = App::new();
+    let person = app
+        .post(&format!("{BASE}/customers/individual"), individual())
+        .await
+        .expect(201)
+        .json["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let business_id = app
+        .post(&format!("{BASE}/customers/business"), business())
+        .await
+        .expect(201)
+        .json["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let relations = format!("{BASE}/v1/customers/business/{business_id}/related-persons");
+
+    // A shareholder: the documented answer, with the updated list of relations.
+    let added = app
+        .post(&relations, relation(&person, "SHAREHOLDER", Some("51")))
+        .await
+        .expect(201);
+    assert_eq!(
+        added.json["message"],
+        "The person relation was successfully added."
+    );
+    assert!(added.json["traceId"].is_string());
+    assert_eq!(
+        added.json["data"],
+        json!({
+            "personRelations": [{"userId": person, "role": "SHAREHOLDER", "ownershipPercentage": "51"}],
+            "action": "ADD"
+        })
+    );
+    // The same person as the representative: one associate holding both roles.
+    let both = app
+        .post(&relations, relation(&person, "REPRESENTATIVE", None))
+        .await
+        .expect(201);
+    assert_eq!(
+        both.json["data"]["personRelations"],
+        json!([
+            {"userId": person, "role": "SHAREHOLDER", "ownershipPercentage": "51"},
+            {"userId": person, "role": "REPRESENTATIVE"}
+        ])
+    );
+    // Natively: the person's details, linked to the individual customer, with the period.
+    let guid = person.replace('-', "");
+    let native = app
+        .get(&format!(
+            "/api/customers/{}?include_pii=true",
+            business_id.replace('-', "")
+        ))
+        .await
+        .expect(200);
+    let associates = native.json["associates"].as_array().unwrap();
+    assert_eq!(associates.len(), 1, "{}", native.json);
+    let associate = &associates[0];
+    assert_eq!(associate["customer_guid"], guid.as_str());
+    assert_eq!(associate["roles"], json!(["owner", "control_person"]));
+    assert_eq!(associate["ownership_percentage"], 51.0);
+    assert_eq!(associate["name"]["last"], "Lovelace");
+    assert_eq!(associate["date_of_birth"], "1985-12-10");
+    assert_eq!(associate["represents_from"], "2024-01-01");
+    assert_eq!(associate["nationality"], "GB");
+    assert_eq!(
+        associate["identification_numbers"][0]["identification_number"],
+        "X1234567"
+    );
+
+    // An update: the share and the period.
+    let mut change = relation(&person, "SHAREHOLDER", Some("30.5"));
+    change["relation"]["representingRange"]["endDate"] = json!("2030-12-31");
+    let updated = app
+        .send("PATCH", &relations, Some(&admin()), Some(change))
+        .await
+        .expect(200);
+    assert_eq!(updated.json["data"]["action"], "UPDATE");
+    assert_eq!(
+        updated.json["data"]["personRelations"][0]["ownershipPercentage"],
+        "30.5"
+    );
+
+    // Refusals in Connect's shape, naming the field, changing nothing.
+    let again = app
+        .post(&relations, relation(&person, "SHAREHOLDER", Some("10")))
+        .await;
+    assert_eq!(again.status, 409, "{}", again.json);
+    let refused = app
+        .post(&relations, relation(&person, "SHAREHOLDER", None))
+        .await
+        .expect(400);
+    assert!(refused.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("relation.ownershipPercentage"));
+    let mut backwards = relation(&person, "REPRESENTATIVE", None);
+    backwards["relation"]["representingRange"]["endDate"] = json!("2020-01-01");
+    let refused = app
+        .send("PATCH", &relations, Some(&admin()), Some(backwards))
+        .await
+        .expect(400);
+    assert!(refused.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("relation.representingRange.endDate"));
+    // A business as the related person, an unknown person, an unknown relation.
+    let other = app
+        .post(&format!("{BASE}/customers/business"), business())
+        .await
+        .expect(201)
+        .json["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = app
+        .post(&relations, relation(&other, "REPRESENTATIVE", None))
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.json);
+    app.post(
+        &relations,
+        relation(
+            "123e4567-e89b-12d3-a456-426614174021",
+            "REPRESENTATIVE",
+            None,
+        ),
+    )
+    .await
+    .expect(404);
+    app.send(
+        "PATCH",
+        &format!("{BASE}/v1/customers/business/{other}/related-persons"),
+        Some(&admin()),
+        Some(relation(&person, "REPRESENTATIVE", None)),
+    )
+    .await
+    .expect(404);
+    // A key that may not read the person's details may not copy them.
+    let no_pii = token(BANK_A, "customers:read customers:write");
+    let mut someone = individual();
+    someone["taxInformation"]["number"] = json!("QQ654321C");
+    someone["identification"]["number"] = json!("Y7654321");
+    let second = app
+        .post(&format!("{BASE}/customers/individual"), someone)
+        .await
+        .expect(201)
+        .json["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forbidden = app
+        .send(
+            "POST",
+            &relations,
+            Some(&no_pii),
+            Some(relation(&second, "REPRESENTATIVE", None)),
+        )
+        .await;
+    assert_eq!(forbidden.status, 403, "{}", forbidden.json);
+    let after = app
+        .get(&format!(
+            "/api/customers/{}?include_pii=true",
+            business_id.replace('-', "")
+        ))
+        .await
+        .expect(200);
+    assert_eq!(after.json["associates"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        after.json["associates"][0]["represents_until"],
+        "2030-12-31"
+    );
+}
