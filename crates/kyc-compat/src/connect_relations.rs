@@ -31,7 +31,7 @@ pub const ROLES: [(&str, &str); 2] = [
 ];
 
 /// A share written as Connect writes it: `"51"`, `"30.5"`, at most two decimals, 0 to 100.
-const SHARE_PATTERN: &str = "^(?:100(?:\\.0{1,2})?|[0-9]{1,2}(?:\\.[0-9]{1,2})?)$";
+const SHARE_PATTERN: &str = "^(?:100(?:\\.0{1,2})?|[1-9]?[0-9](?:\\.[0-9]{1,2})?)$";
 
 /// `representingRange`: the period the person holds the role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,7 +435,9 @@ mod tests {
         for good in ["0", "51", "30.5", "99.99", "100", "100.00"] {
             assert!(share(good).is_some(), "{good}");
         }
-        for bad in ["051", "1.", ".5", "1.234", "100.5", "-1", "+5", " 5", "1e2"] {
+        for bad in [
+            "051", "08", "1.", ".5", "1.234", "100.5", "-1", "+5", " 5", "1e2",
+        ] {
             assert!(share(bad).is_none(), "{bad}");
         }
         assert_eq!(share_text(51.0), "51");

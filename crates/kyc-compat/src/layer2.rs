@@ -1033,6 +1033,21 @@ pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer,
             ));
         }
     }
+    // A name changes as a whole: the parts not updated must be there to keep.
+    if touched
+        .iter()
+        .any(|t| ["first_name", "middle_name", "last_name"].contains(&t.as_str()))
+    {
+        for part in ["first_name", "last_name"] {
+            if !shown.get(part).is_some_and(Value::is_string) {
+                conflicts.push(field_error(
+                    part,
+                    "missing_dependency",
+                    &format!("the customer has no {part}; update it too"),
+                ));
+            }
+        }
+    }
     if touched.iter().any(|t| t == "tax_reference_number") && !given(address, "country_code") {
         conflicts.push(field_error(
             "tax_reference_number",
@@ -1326,6 +1341,12 @@ mod tests {
             ),
             (Some("Ada"), Some("Augusta"), Some("King"))
         );
+        // A customer created without a name has no first name to keep: a conflict.
+        let nameless = serde_json::json!({"id": "c2", "customer_type": "INDIVIDUAL"});
+        let PatchRefusal::Conflict(errors) = apply_updates(&nameless, &patch).unwrap_err() else {
+            panic!("a name part without the others is a conflict");
+        };
+        assert_eq!(errors[0].field, "first_name");
     }
 
     #[test]

@@ -450,7 +450,8 @@ impl PartialSchema for CustomerPatch {
             update_values(),
             "A field by its Layer2 name (`mailing_address.city` for a member) and its new \
              value, a string (a list as comma-separated values). A field of the other \
-             customer type, or a member of an object the customer lacks, is a conflict (409)",
+             customer type, a member of an object the customer lacks, or a name part of a customer \
+             without a name, is a conflict (409)",
         );
         let free_text = || {
             done(
