@@ -894,6 +894,30 @@ fn applies_only_to(field: &str) -> Option<bool> {
     }
 }
 
+/// The fields kyc changes together with a changed one, added to `changed` from `shown`: a
+/// name changes as a whole (the parts not updated keep their values), and a tax number or
+/// passport is stored with its issuing country (`address`'s, or the nationality).
+pub(crate) fn carry_along(
+    changed: &mut Map<String, Value>,
+    shown: &Map<String, Value>,
+    address: &str,
+) {
+    let name = ["first_name", "middle_name", "last_name"];
+    let numbers = ["tax_reference_number", "passport_number"];
+    let issuers = [address, "nationality"];
+    for (trigger, along) in [(&name[..], &name[..]), (&numbers[..], &issuers[..])] {
+        if trigger.iter().any(|field| changed.contains_key(*field)) {
+            for field in along {
+                if let Some(value) = shown.get(*field) {
+                    changed
+                        .entry((*field).to_owned())
+                        .or_insert_with(|| value.clone());
+                }
+            }
+        }
+    }
+}
+
 /// Sets `field` or `object.member` (by its `segments`) in a Layer2 object to `value`; false
 /// for a deeper path.
 pub(crate) fn set_path(shown: &mut Map<String, Value>, segments: &[&str], value: Value) -> bool {
@@ -1081,27 +1105,7 @@ pub fn apply_updates(current: &Value, patch: &CustomerPatch) -> Result<Customer,
         .iter()
         .filter_map(|name| shown.get(name).map(|value| (name.clone(), value.clone())))
         .collect();
-    // A name changes as a whole in kyc: the parts not updated keep their values.
-    let parts = ["first_name", "middle_name", "last_name"];
-    if parts.iter().any(|part| changed.contains_key(*part)) {
-        for part in parts {
-            if let Some(value) = shown.get(part) {
-                changed
-                    .entry(part.to_owned())
-                    .or_insert_with(|| value.clone());
-            }
-        }
-    }
-    // A tax number or passport is stored with its issuing country: send what names it.
-    if changed.contains_key("tax_reference_number") || changed.contains_key("passport_number") {
-        for name in [address, "nationality"] {
-            if let Some(value) = shown.get(name) {
-                changed
-                    .entry(name.to_owned())
-                    .or_insert_with(|| value.clone());
-            }
-        }
-    }
+    carry_along(&mut changed, &shown, address);
     let mut customer: Customer =
         serde_json::from_value(Value::Object(changed)).map_err(|error| {
             PatchRefusal::Invalid(vec![field_error(

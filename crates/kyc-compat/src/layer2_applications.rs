@@ -284,7 +284,7 @@ fn has_label(customer: &CustomerDto, label: &str) -> bool {
 }
 
 /// The criteria of our profile that the applicant (not an operator) must meet.
-const APPLICANT_CRITERIA: [&str; 16] = [
+const APPLICANT_CRITERIA: [&str; 17] = [
     "name",
     "date_of_birth",
     "email_address",
@@ -301,6 +301,7 @@ const APPLICANT_CRITERIA: [&str; 16] = [
     "proof_of_address_document",
     "ownership_structure_document",
     "beneficial_owners",
+    "control_person",
 ];
 
 /// Our criteria the applicant still owes or must redo.
@@ -314,9 +315,7 @@ fn owed(customer: &CustomerDto) -> Vec<&str> {
         .iter()
         .map(String::as_str)
         .chain(profile.criteria.errors.iter().map(|e| e.name.as_str()))
-        .filter(|c| {
-            APPLICANT_CRITERIA.contains(c) || *c == "control_person" || c.starts_with("ubo:")
-        })
+        .filter(|c| APPLICANT_CRITERIA.contains(c) || c.starts_with("ubo:"))
         .collect()
 }
 
@@ -360,6 +359,19 @@ pub fn status_of(customer: &CustomerDto) -> &'static str {
         }
         _ => "INCOMPLETE",
     }
+}
+
+/// The statuses in which an application may still be changed.
+pub const EDITABLE: [&str; 3] = ["INCOMPLETE", "READY_FOR_SUBMISSION", "CHANGES_REQUESTED"];
+
+/// True while the application may still be changed (not submitted, or sent back).
+pub fn is_editable(customer: &CustomerDto) -> bool {
+    EDITABLE.contains(&status_of(customer))
+}
+
+/// True when the application may be submitted.
+pub fn is_submittable(customer: &CustomerDto) -> bool {
+    status_of(customer) == "READY_FOR_SUBMISSION"
 }
 
 /// The application's customer as `customer_details`: Layer2's customer without its own id,

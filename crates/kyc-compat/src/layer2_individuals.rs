@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::layer2::{
-    list_value, put, set_path, theirs, Address, PatchRefusal, Update, US_RESIDENCY,
+    carry_along, list_value, put, set_path, theirs, Address, PatchRefusal, Update, US_RESIDENCY,
 };
 use crate::{closed, field_error, renamed, Renames};
 
@@ -419,29 +419,7 @@ pub fn apply_updates(current: &Value, patch: &IndividualPatch) -> Result<Individ
         .iter()
         .filter_map(|name| shown.get(name).map(|value| (name.clone(), value.clone())))
         .collect();
-    // A tax number or passport is stored with its issuing country: send what names it.
-    if changed.contains_key("tax_reference_number") || changed.contains_key("passport_number") {
-        for name in ["mailing_address", "nationality"] {
-            if let Some(value) = shown.get(name) {
-                changed
-                    .entry(name.to_owned())
-                    .or_insert_with(|| value.clone());
-            }
-        }
-    }
-    // A name changes as a whole in kyc: the parts not updated keep their values.
-    if ["first_name", "middle_name", "last_name"]
-        .iter()
-        .any(|part| changed.contains_key(*part))
-    {
-        for part in ["first_name", "middle_name", "last_name"] {
-            if let Some(value) = shown.get(part) {
-                changed
-                    .entry(part.to_owned())
-                    .or_insert_with(|| value.clone());
-            }
-        }
-    }
+    carry_along(&mut changed, &shown, "mailing_address");
     serde_json::from_value(Value::Object(changed)).map_err(|_| {
         PatchRefusal::Invalid(vec![field_error(
             "updates",

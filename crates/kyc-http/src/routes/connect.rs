@@ -392,6 +392,27 @@ async fn business_of<S: CustomerStore>(
     }
 }
 
+/// Gives the business `guid`'s linked `associate` the relation: its role, share and period.
+async fn change_relation<S: CustomerStore>(
+    state: &HttpState<S>,
+    ctx: &Ctx,
+    guid: kyc_domain::ids::CustomerGuid,
+    associate: &kyc_app::dto::AssociateDto,
+    relation: &connect_relations::ParsedRelation,
+) -> Result<kyc_app::Executed, Failure> {
+    let target = Target {
+        customer: Some(guid),
+        associate: kyc_domain::ids::AssociateGuid::parse(&associate.guid).ok(),
+        ..Target::default()
+    };
+    let changes = connect_relations::changes_for(associate, relation);
+    let command = UpdateAssociate::from_request(&target, AssociateChanges(changes))
+        .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
+    compat::execute(state, ctx, command)
+        .await
+        .map_err(|refusal| ctx.fail(in_relation_names(refusal)))
+}
+
 /// `{traceId, message, data: {personRelations, action}}` for `business` after a change.
 fn relations_answer(
     ctx: &Ctx,
@@ -464,17 +485,7 @@ pub async fn add_related_person<S: CustomerStore>(
                 "the person already holds this role: change it with PATCH",
             )));
         }
-        Some(associate) => {
-            let target = Target {
-                customer: Some(guid),
-                associate: kyc_domain::ids::AssociateGuid::parse(&associate.guid).ok(),
-                ..Target::default()
-            };
-            let changes = connect_relations::changes_for(associate, &relation);
-            let command = UpdateAssociate::from_request(&target, AssociateChanges(changes))
-                .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
-            compat::execute(&state, &reading, command).await
-        }
+        Some(associate) => change_relation(&state, &reading, guid, associate, &relation).await?,
         None => {
             let target = Target {
                 customer: Some(guid),
@@ -485,10 +496,11 @@ pub async fn add_related_person<S: CustomerStore>(
                 connect_relations::associate_of(&person, &relation),
             )
             .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
-            compat::execute(&state, &reading, command).await
+            compat::execute(&state, &reading, command)
+                .await
+                .map_err(|refusal| ctx.fail(in_relation_names(refusal)))?
         }
-    }
-    .map_err(|refusal| ctx.fail(in_relation_names(refusal)))?;
+    };
     Ok(relations_answer(
         &ctx,
         StatusCode::CREATED,
@@ -527,17 +539,7 @@ pub async fn update_related_person<S: CustomerStore>(
         .filter(|associate| associate.roles.iter().any(|r| r == relation.role))
         .ok_or_else(|| ctx.fail(AppError::NotFound))?;
     let guid = connect::guid_of(&business_user_id).ok_or_else(|| ctx.fail(AppError::NotFound))?;
-    let target = Target {
-        customer: Some(guid),
-        associate: kyc_domain::ids::AssociateGuid::parse(&associate.guid).ok(),
-        ..Target::default()
-    };
-    let changes = connect_relations::changes_for(associate, &relation);
-    let command = UpdateAssociate::from_request(&target, AssociateChanges(changes))
-        .map_err(|error| ctx.fail(in_relation_names(error.refusal())))?;
-    let executed = compat::execute(&state, &reading, command)
-        .await
-        .map_err(|refusal| ctx.fail(in_relation_names(refusal)))?;
+    let executed = change_relation(&state, &reading, guid, associate, &relation).await?;
     Ok(relations_answer(
         &ctx,
         StatusCode::OK,

@@ -146,7 +146,7 @@ pub(super) fn patch_refused(ctx: &Ctx, refusal: layer2::PatchRefusal, holder: &s
 }
 
 /// `{"data": {"id"}}`, as Layer2 answers a create or a change.
-pub(super) fn created(customer: &CustomerDto) -> Response {
+fn created(customer: &CustomerDto) -> Response {
     json_response(
         StatusCode::OK,
         &json!({"data": {"id": layer2::id_of(customer)}}),

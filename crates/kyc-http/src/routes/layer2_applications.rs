@@ -28,9 +28,6 @@ use crate::error::{json_response, Failure};
 use crate::extract::{Ctx, JsonBody};
 use crate::state::HttpState;
 
-/// The statuses in which an application may still be changed.
-const EDITABLE: [&str; 3] = ["INCOMPLETE", "READY_FOR_SUBMISSION", "CHANGES_REQUESTED"];
-
 /// The applications routes (the Layer2 router adds its error layer).
 pub fn routes<S: CustomerStore>() -> Router<HttpState<S>> {
     Router::new()
@@ -109,10 +106,10 @@ async fn resolve<S: CustomerStore>(
 
 /// 409 unless the application may still be changed.
 fn editable(ctx: &Ctx, customer: &CustomerDto) -> Result<(), Failure> {
-    let status = applications::status_of(customer);
-    if EDITABLE.contains(&status) {
+    if applications::is_editable(customer) {
         return Ok(());
     }
+    let status = applications::status_of(customer);
     Err(ctx.fail(Refusal::new(
         FailureKind::Conflict,
         "application_not_editable",
@@ -281,8 +278,8 @@ pub async fn submit<S: CustomerStore>(
     Path(id): Path<String>,
 ) -> Handled {
     let customer = resolve(&state, &ctx, &id).await?;
-    let status = applications::status_of(&customer);
-    if status != "READY_FOR_SUBMISSION" {
+    if !applications::is_submittable(&customer) {
+        let status = applications::status_of(&customer);
         return Err(ctx.fail(Refusal::new(
             FailureKind::Conflict,
             "application_not_ready",
